@@ -1,0 +1,2 @@
+;; A vector closed with a parenthesis.
+(def v [1 2 3)

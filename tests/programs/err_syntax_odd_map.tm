@@ -1,0 +1,2 @@
+;; A map literal needs an even number of forms.
+(def m {:a 1 :b})

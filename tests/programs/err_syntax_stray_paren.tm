@@ -1,0 +1,4 @@
+;; A stray closing parenthesis.
+(def x 1)
+(def y 2))
+(println x y)

@@ -1,0 +1,4 @@
+;; An unclosed list.
+(def before 1)
+(defn broken [x]
+  (+ x 1)

@@ -1,0 +1,3 @@
+;; An unterminated string literal.
+(def ok 1)
+(println "this string never ends)

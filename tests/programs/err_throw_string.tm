@@ -1,0 +1,3 @@
+;; Any value may be thrown; an uncaught string is reported.
+(println "start")
+(throw "plain string payload")

@@ -1,0 +1,3 @@
+;; Arithmetic on a non-number.
+(def total 0)
+(set! total (+ total "12"))

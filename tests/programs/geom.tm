@@ -1,0 +1,11 @@
+;; Helper module for modules_import.tm (no .out file: not a test by itself).
+(module geom)
+(import modhelper_counter)
+(println "geom loaded")
+(struct Vec2 [x : int64 y : int64])
+(def origin (Vec2 0 0))
+(def unit 1)
+(defn add [a b] (Vec2 (+ a.x b.x) (+ a.y b.y)))
+(defn norm1 [v] (+ (abs v.x) (abs v.y)))
+(defn scale-unit [n] (* n unit))
+(defn tick-shared [] (modhelper_counter.tick))

@@ -1,0 +1,10 @@
+;; gensym, time-ns, str on many values.
+(def g1 (gensym))
+(def g2 (gensym))
+(println (symbol? g1) (= g1 g2) (= g1 g1))
+(def t0 (time-ns))
+(def t1 (time-ns))
+(println (int? t0) (>= t1 t0))
+(println (str "n=" 5 ", kw=" :k ", list=" '(1 "a") ", opt=" (Some "x")))
+(println (count (str 12345)))
+(println (not #t) (not nil) (not 0))

@@ -1,0 +1,10 @@
+;; Option: None, (None), (Some x), some?, none?, unwrap.
+(println None (None) (Some 1) (Some [1 "a"]))
+(println (some? (Some 1)) (some? None) (none? None) (none? (Some nil)) (none? (None)))
+(println (unwrap (Some 5)) (unwrap (Some (Some :x))))
+(println (= None (None)) (= (Some 1) (Some 1)) (= (Some 1) (Some 2)) (= None (Some nil)))
+(println (type-of None) (type-of (Some 1)))
+(defn safe-div [a b] (if (= b 0) None (Some (/ a b))))
+(println (safe-div 10 2) (safe-div 1 0))
+(println (map (fn [o] (match o (Some v) -> v None -> 0)) [(Some 3) None (Some 4)]))
+(println (unwrap (Some nil)))

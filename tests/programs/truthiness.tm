@@ -1,0 +1,10 @@
+;; Only #f and nil are false.
+(defn truthy [x] (if x "T" "F"))
+(println (truthy nil) (truthy #f) (truthy false))
+(println (truthy 0) (truthy "") (truthy '()) (truthy []) (truthy {}) (truthy 0.0))
+(println (truthy #t) (truthy :k) (truthy 'nil-sym) (truthy None))
+(println (not nil) (not #f) (not 0) (not ""))
+(println (if nil 1 2) (if 0 1 2))
+(println (when #f "never") (unless #f "always"))
+(println (cond nil 1 #f 2 0 3 :else 4))
+(println (= nil #f) (nil? nil) (nil? #f) (bool? #f) (bool? nil))

@@ -1,0 +1,88 @@
+"""Conformance tests: run every tests/programs/NAME.tm that has an expectation file.
+
+NAME.out  exact expected stdout (an absent .out means empty stdout for error tests).
+NAME.err  error-path test: each non-empty line must occur in stderr; the exit status
+          must be 1, or the integer in NAME.status when that file exists.
+Without .err the program must exit with status 0.  A Python traceback on stderr is
+always a failure.
+
+The programs folder is copied to a fresh temporary directory for every test, so
+programs that write files (and helper modules imported from the same folder) work
+without dirtying the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+PROGRAMS = HERE / "programs"
+REPO = HERE.parent
+TIMEOUT = 120
+
+
+def _cases():
+    cases = []
+    for tm in sorted(PROGRAMS.glob("*.tm")):
+        if tm.with_suffix(".out").exists() or tm.with_suffix(".err").exists():
+            cases.append(tm.stem)
+    return cases
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", _cases())
+def test_program(name, tmp_path):
+    work = tmp_path / "programs"
+    shutil.copytree(PROGRAMS, work)
+    src = work / f"{name}.tm"
+    out_file = PROGRAMS / f"{name}.out"
+    err_file = PROGRAMS / f"{name}.err"
+    status_file = PROGRAMS / f"{name}.status"
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.setdefault("PYTHONIOENCODING", "utf-8")
+    env.pop("TURMERIC_PATH", None)
+
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "turmeric", "run", str(src)],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            timeout=TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{name}.tm timed out after {TIMEOUT} s")
+
+    stdout = proc.stdout.decode("utf-8", errors="replace")
+    stderr = proc.stderr.decode("utf-8", errors="replace")
+    context = f"\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
+
+    assert "Traceback" not in stderr, f"Python traceback on stderr{context}"
+
+    if out_file.exists():
+        expected = _read(out_file)
+        assert stdout == expected, f"stdout differs from {name}.out{context}"
+    elif err_file.exists():
+        assert stdout == "", f"unexpected stdout (no {name}.out){context}"
+
+    if err_file.exists():
+        want_status = int(_read(status_file).strip()) if status_file.exists() else 1
+        assert proc.returncode == want_status, (
+            f"exit status {proc.returncode}, expected {want_status}{context}"
+        )
+        for line in _read(err_file).splitlines():
+            if line.strip():
+                assert line in stderr, f"stderr lacks {line!r}{context}"
+    else:
+        assert proc.returncode == 0, f"exit status {proc.returncode}, expected 0{context}"

@@ -1,0 +1,78 @@
+"""The commands behind `turmeric run | check | repl | resume | inspect`."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ..runtime import control, modules
+from ..runtime.printer import readable
+
+
+def cmd_run(args):
+    modules.load_prelude()
+    modules.ARGV[:] = list(args.args)
+    m = modules.load_file(args.file, main=True)
+    main = m.ns.get("main")
+    if main is not None and callable(main):
+        control.reset(main)
+    return 0
+
+
+def cmd_check(args):
+    modules.load_prelude()
+    path = args.file
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    from ..reader import read_all
+
+    forms = read_all(text, path)
+    m = modules.Module(modules.module_name_of(forms, path), path, definitions_only=True, source=text)
+    modules.MODULES[m.name] = m
+    m.eval_source(text, path)
+    print(f"{path}: ok")
+    return 0
+
+
+def cmd_repl(args):
+    from .repl import run_repl
+
+    return run_repl()
+
+
+def cmd_resume(args):
+    from ..serialization import api
+
+    modules.load_prelude()
+    data = _read_blob(args.blob)
+    value = None
+    if args.value is not None:
+        value = eval_expression(args.value)
+    k = api.deserialize(data, base_dir=os.path.dirname(os.path.abspath(args.blob)))
+    result = control.Continuation.__call__(k, value) if isinstance(k, control.Continuation) else k(value)
+    if result is not None:
+        print(readable(result))
+    return 0
+
+
+def cmd_inspect(args):
+    from ..serialization import inspect as sinspect
+
+    data = _read_blob(args.blob)
+    print(sinspect.describe(data, as_json=args.json))
+    return 0
+
+
+def _read_blob(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        print(f"turmeric: can't read {path}: {e.strerror}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def eval_expression(text):
+    """Evaluate one Turmeric expression in a scratch module (for --value)."""
+    m = modules.Module("cli-value", "<--value>", source=text)
+    return m.eval_source(text, "<--value>")

@@ -1,0 +1,96 @@
+"""Turning failures into messages: uncaught values, syntax errors, internal errors."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+from ..reader import TurmericSyntaxError
+from ..runtime.control import CODES
+from ..runtime.errors import thrown_value
+from ..runtime.library import ExitRequest
+from ..runtime.printer import display, readable, type_name
+from ..runtime.values import Struct, Thrown
+
+
+def turmeric_stack(tb):
+    """[(symbol, file, line, col)] for each Turmeric frame of a traceback, outermost first."""
+    out = []
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        info = CODES.get(code)
+        if info is not None:
+            line, col = tb.tb_lineno, None
+            try:
+                positions = list(code.co_positions())
+                p = positions[tb.tb_lasti // 2]
+                if p[0] is not None:
+                    line = p[0]
+                if p[2] is not None:
+                    col = p[2] + 1
+            except (IndexError, ValueError):
+                pass
+            out.append((info.symbol, code.co_filename, line, col))
+        tb = tb.tb_next
+    return out
+
+
+def message_of(value):
+    if isinstance(value, Struct):
+        for field in ("message", "reason", "fn-symbol", "name", "fn-name", "what"):
+            idx = value.stype.index.get(field)
+            if idx is not None:
+                return display(value.vals[idx])
+        return display(value)
+    return display(value)
+
+
+def render_uncaught(e):
+    value = thrown_value(e)
+    stack = turmeric_stack(e.__traceback__)
+    where = getattr(e, "pos", None)
+    if where is None and stack:
+        sym, f, line, col = stack[-1]
+        where = f"{f}:{line}:{col or 1}"
+    lines = [f"uncaught error: {readable(value)}", f"  type: {type_name(value)}", f"  message: {message_of(value)}"]
+    if where:
+        lines.append(f"  thrown at {where}")
+    if stack:
+        lines.append("Turmeric call stack (most recent call last):")
+        shown = stack if len(stack) <= 40 else stack[:20] + [None] + stack[-20:]
+        for item in shown:
+            if item is None:
+                lines.append(f"  ... {len(stack) - 40} more frames ...")
+                continue
+            sym, f, line, col = item
+            lines.append(f"  {f}:{line}:{col or 1} in {sym}")
+    return "\n".join(lines)
+
+
+def guarded(thunk, debug=False):
+    """Run a command; map every failure to an exit status and a message without a traceback."""
+    try:
+        rc = thunk()
+        sys.stdout.flush()
+        return rc or 0
+    except ExitRequest as e:
+        sys.stdout.flush()
+        code = e.code
+        return code if type(code) is int else 0
+    except TurmericSyntaxError as e:
+        sys.stdout.flush()
+        print(e.render(), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BaseException as e:  # every other failure is a thrown value or an internal error
+        sys.stdout.flush()
+        if isinstance(e, SystemExit):
+            raise
+        if debug:
+            traceback.print_exc()
+        if isinstance(e, (Thrown, Exception)) or type(e).__name__ in ("Capture", "ThrowCapture"):
+            print(render_uncaught(e), file=sys.stderr)
+            return 1
+        raise

@@ -1,0 +1,657 @@
+"""Expander: read forms -> core nodes (`expander.core`).
+
+Owns macro expansion (`defmacro`, quasiquote with splicing and auto-gensym), the
+core macros (`when`, `unless`, `cond`, `and`, `or`, `suspend`, `match`, body-level
+`def`/`defn`), scope resolution (locals become `Var`s, dotted symbols become field
+access or module-qualified globals) and the stable symbol of every function.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from ..reader import MapLiteral, TurmericSyntaxError
+from ..runtime.values import EMPTY, Keyword, PList, PMap, Pos, PVector, Symbol, plist, pmap, pvector
+from . import core as C
+
+_gensym_counter = itertools.count(1)
+
+
+def gensym(prefix="G"):
+    return Symbol(f"{prefix}__{next(_gensym_counter)}")
+
+
+class CompileError(TurmericSyntaxError):
+    """A form that reads but makes no sense (bad `let`, `recur` not in tail position, ...)."""
+
+
+def sym(x, name=None):
+    return type(x) is Symbol and (name is None or x.name == name)
+
+
+def form_pos(form, default=None):
+    p = getattr(form, "pos", None)
+    return p if p is not None else default
+
+
+# forms the expander handles itself (a macro or global can't shadow them)
+SPECIAL = {
+    "quote", "quasiquote", "if", "do", "def", "defn", "fn", "let", "loop", "recur", "set!",
+    "defmacro", "struct", "match", "throw", "try", "defclass", "instance", "version", "module",
+    "import", "cloneable-shift", "shift", "when", "unless", "cond", "and", "or", "suspend",
+}
+
+# inline primitives: name -> (min args, max args or None)
+PRIMS = {
+    "+": (0, None), "-": (1, None), "*": (0, None), "<": (1, None), ">": (1, None),
+    "<=": (1, None), ">=": (1, None), "=": (1, None), "not=": (1, None), "not": (1, 1),
+    "inc": (1, 1), "dec": (1, 1), "mod": (2, 2), "quot": (2, 2), "/": (1, None),
+    "nil?": (1, 1), "first": (1, 1), "rest": (1, 1), "empty?": (1, 1), "count": (1, 1),
+    "nth": (2, 2), "cons": (2, 2), "conj": (2, None), "get": (2, 3),
+}
+
+
+class FnScope:
+    """Per-function naming state: symbol, anonymous fn counters, the Fn node."""
+
+    def __init__(self, fn, parent):
+        self.fn = fn
+        self.parent = parent
+        self.anon = 0
+        self.shifts = 0
+
+
+class Scope:
+    def __init__(self, parent=None, fnscope=None):
+        self.vars = {}
+        self.parent = parent
+        self.fnscope = fnscope if fnscope is not None else (parent.fnscope if parent else None)
+
+    def lookup(self, name):
+        s = self
+        while s is not None:
+            v = s.vars.get(name)
+            if v is not None:
+                return v
+            s = s.parent
+        return None
+
+
+class Expander:
+    """Expands and resolves the forms of one module.
+
+    `env` is the module being compiled: it supplies `name`, `file`, `macros`,
+    `aliases` (import alias -> module name), `defined(name)` and `is_builtin(name)`,
+    and `call_macro(fn, args)`.
+    """
+
+    def __init__(self, env):
+        self.env = env
+        self.counter = itertools.count(1)
+        self.top_anon = 0
+
+    # --- errors ----------------------------------------------------------
+    def error(self, msg, form, pos=None):
+        pos = pos or form_pos(form) or self.cur_pos
+        src = self.env.source_line(pos.line) if pos else ""
+        raise CompileError(msg, pos or Pos(self.env.file, 1, 1), src)
+
+    # --- entry points ----------------------------------------------------
+    def new_var(self, name, fnscope):
+        v = C.Var(name, f"{name}~{next(self.counter)}", fnscope.fn)
+        return v
+
+    def expand_top(self, form, symbol):
+        """Analyze a top-level expression as the body of a zero-argument code unit."""
+        self.cur_pos = form_pos(form) or Pos(self.env.file, 1, 1)
+        fn = C.Fn(None, symbol, self.cur_pos)
+        fs = FnScope(fn, None)
+        scope = Scope(None, fs)
+        self.loop_stack = [None]
+        fn.body = self.analyze(form, scope, tail=True)
+        fn.form_text = canonical(form)
+        return fn
+
+    def expand_fn_form(self, form, symbol, scope=None):
+        """Analyze an `(fn ...)`-shaped form (params vector first) into an Fn node."""
+        self.cur_pos = form_pos(form) or Pos(self.env.file, 1, 1)
+        self.loop_stack = [None]
+        return self.analyze_fn(None, form, scope or Scope(None, None), symbol=symbol)
+
+    def macroexpand1(self, form):
+        if type(form) is PList and form.count and sym(form.first):
+            head = form.first.name
+            if head not in SPECIAL:
+                m = self.env.macros.get(head)
+                if m is not None:
+                    return self.expand_macro(m, form), True
+        return form, False
+
+    def expand_macro(self, macro, form):
+        pos = form_pos(form) or self.cur_pos
+        try:
+            out = self.env.call_macro(macro, list(form.rest), pos)
+        except CompileError:
+            raise
+        return attach_pos(out, pos)
+
+    # --- analysis ----------------------------------------------------------
+    def analyze(self, form, scope, tail=False):
+        t = type(form)
+        if t is Symbol:
+            return self.analyze_symbol(form, scope)
+        if t is PList:
+            if form.count == 0:
+                return C.Const(EMPTY)
+            pos = form.pos or self.cur_pos
+            old = self.cur_pos
+            self.cur_pos = pos
+            try:
+                return self.analyze_list(form, scope, tail, pos)
+            finally:
+                self.cur_pos = old
+        if t is PVector or isinstance(form, PVector):
+            return C.VecLit([self.analyze(x, scope) for x in form], self.cur_pos)
+        if t is MapLiteral:
+            return C.MapLit([self.analyze(x, scope) for x in form.items], form.pos)
+        if isinstance(form, PMap):
+            items = []
+            for k, v in form.items():
+                items += [self.analyze(k, scope), self.analyze(v, scope)]
+            return C.MapLit(items, self.cur_pos)
+        return C.Const(form, self.cur_pos)
+
+    def analyze_symbol(self, s, scope):
+        name = s.name
+        pos = s.pos or self.cur_pos
+        v = scope.lookup(name)
+        if v is not None:
+            return self.ref_var(v, scope, pos)
+        if "." in name and not name.startswith(".") and not name.endswith(".") and ".." not in name:
+            parts = name.split(".")
+            head = parts[0]
+            v = scope.lookup(head)
+            if v is not None:
+                return C.Dot(self.ref_var(v, scope, pos), parts[1:], pos)
+            mod = self.env.aliases.get(head)
+            if mod is not None:
+                node = C.GRef(parts[1], mod, pos)
+                return C.Dot(node, parts[2:], pos) if len(parts) > 2 else node
+            if self.env.defined(head):
+                return C.Dot(C.GRef(head, None, pos), parts[1:], pos)
+        if name in SPECIAL:
+            self.error(f"'{name}' is a special form and can't be used as a value", s, pos)
+        if self.env.is_builtin(name) and not self.env.defined(name):
+            return C.GRef(name, None, pos, builtin=True)
+        return C.GRef(name, None, pos)
+
+    def ref_var(self, v, scope, pos):
+        fn = scope.fnscope.fn
+        if v.owner is not fn:
+            v.captured = True
+            # every function between the use and the binder gets v as a free variable
+            fs = scope.fnscope
+            while fs is not None and fs.fn is not v.owner:
+                if v not in fs.fn.free:
+                    fs.fn.free.append(v)
+                fs = fs.parent
+        return C.LRef(v, pos)
+
+    def analyze_body(self, forms, scope, tail, pos):
+        """A body: a sequence of forms where `def`/`defn` introduce locals for the rest."""
+        forms = list(forms)
+        if not forms:
+            return C.Const(None, pos)
+        out = []
+        for i, f in enumerate(forms):
+            f, _ = self.expand_head(f)
+            is_last = i == len(forms) - 1
+            if type(f) is PList and f.count and sym(f.first) and f.first.name in ("def", "defn"):
+                kind = f.first.name
+                items = list(f)
+                if len(items) < 3 or not sym(items[1]):
+                    self.error(f"({kind} name ...) needs a name", f)
+                name = items[1].name
+                inner = Scope(scope)
+                var = self.new_var(name, scope.fnscope)
+                fpos = f.pos or pos
+                if kind == "def":
+                    if len(items) != 3:
+                        self.error("(def name expr) takes exactly one expression", f)
+                    val = self.analyze(items[2], scope)
+                    inner.vars[name] = var
+                else:
+                    val = self.analyze_fn(items[1], plist(items[2:], fpos), scope, self_name=name, local_name=name)
+                    inner.vars[name] = var
+                rest = self.analyze_body(forms[i + 1 :], inner, tail, pos) if not is_last else C.Const(None, fpos)
+                out.append(C.Let([(var, val)], rest, fpos))
+                return C.Do(out, pos) if len(out) > 1 else out[0]
+            out.append(self.analyze(f, scope, tail and is_last))
+        return C.Do(out, pos) if len(out) > 1 else out[0]
+
+    def expand_head(self, form):
+        while True:
+            form, did = self.macroexpand1(form)
+            if not did:
+                return form, None
+
+    def analyze_list(self, form, scope, tail, pos):
+        head = form.first
+        if sym(head):
+            hname = head.name
+            if scope.lookup(hname) is None:
+                if hname in SPECIAL:
+                    return getattr(self, "sf_" + hname.replace("-", "_").replace("!", "_bang").replace("?", "_q"))(form, scope, tail, pos)
+                m = self.env.macros.get(hname)
+                if m is not None:
+                    return self.analyze(self.expand_macro(m, form), scope, tail)
+                if hname in PRIMS and self.env.is_builtin(hname) and not self.env.defined(hname):
+                    lo, hi = PRIMS[hname]
+                    n = form.count - 1
+                    if n >= lo and (hi is None or n <= hi):
+                        return C.Prim(hname, [self.analyze(a, scope) for a in form.rest], pos)
+        fnode = self.analyze(head, scope)
+        args = [self.analyze(a, scope) for a in form.rest]
+        return C.Call(fnode, args, pos)
+
+    # --- special forms ------------------------------------------------------
+    def sf_quote(self, form, scope, tail, pos):
+        if form.count != 2:
+            self.error("(quote x) takes one form", form)
+        return C.Const(to_data(form.rest.first), pos)
+
+    def sf_quasiquote(self, form, scope, tail, pos):
+        if form.count != 2:
+            self.error("(quasiquote x) takes one form", form)
+        return self.analyze(quasi(form.rest.first, {}), scope, tail)
+
+    def sf_if(self, form, scope, tail, pos):
+        items = list(form)
+        if len(items) not in (3, 4):
+            self.error("(if test then else?) takes two or three forms", form)
+        test = self.analyze(items[1], scope)
+        then = self.analyze(items[2], scope, tail)
+        else_ = self.analyze(items[3], scope, tail) if len(items) == 4 else C.Const(None, pos)
+        return C.If(test, then, else_, pos)
+
+    def sf_do(self, form, scope, tail, pos):
+        return self.analyze_body(list(form.rest), Scope(scope), tail, pos)
+
+    def sf_when(self, form, scope, tail, pos):
+        if form.count < 2:
+            self.error("(when test body...) needs a test", form)
+        return C.If(self.analyze(form.rest.first, scope), self.analyze_body(list(form.rest.rest), Scope(scope), tail, pos), C.Const(None, pos), pos)
+
+    def sf_unless(self, form, scope, tail, pos):
+        if form.count < 2:
+            self.error("(unless test body...) needs a test", form)
+        return C.If(self.analyze(form.rest.first, scope), C.Const(None, pos), self.analyze_body(list(form.rest.rest), Scope(scope), tail, pos), pos)
+
+    def sf_cond(self, form, scope, tail, pos):
+        items = list(form.rest)
+        if len(items) % 2:
+            self.error("cond needs test/expression pairs", form)
+        node = C.Const(None, pos)
+        for i in range(len(items) - 2, -1, -2):
+            t, e = items[i], items[i + 1]
+            if type(t) is Keyword and t.name == "else" or t is True:
+                node = self.analyze(e, scope, tail)
+            else:
+                node = C.If(self.analyze(t, scope), self.analyze(e, scope, tail), node, pos)
+        return node
+
+    def sf_and(self, form, scope, tail, pos):
+        items = list(form.rest)
+        if not items:
+            return C.Const(True, pos)
+        node = self.analyze(items[-1], scope, tail)
+        for f in reversed(items[:-1]):
+            v = self.new_var("and", scope.fnscope)
+            node = C.Let([(v, self.analyze(f, scope))], C.If(C.LRef(v, pos), node, C.LRef(v, pos), pos), pos)
+        return node
+
+    def sf_or(self, form, scope, tail, pos):
+        items = list(form.rest)
+        if not items:
+            return C.Const(None, pos)
+        node = self.analyze(items[-1], scope, tail)
+        for f in reversed(items[:-1]):
+            v = self.new_var("or", scope.fnscope)
+            node = C.Let([(v, self.analyze(f, scope))], C.If(C.LRef(v, pos), C.LRef(v, pos), node, pos), pos)
+        return node
+
+    def sf_def(self, form, scope, tail, pos):
+        items = list(form)
+        if len(items) != 3 or not sym(items[1]):
+            self.error("(def name expr) needs a name and one expression", form)
+        if scope.fnscope.parent is not None or scope.parent is not None:
+            # a def that is not directly in a body (e.g. inside an argument): define a global
+            pass
+        return C.DefG(items[1].name, self.analyze(items[2], scope), pos)
+
+    def sf_defn(self, form, scope, tail, pos):
+        items = list(form)
+        if len(items) < 3 or not sym(items[1]):
+            self.error("(defn name [params] body...) needs a name and a parameter vector", form)
+        fn = self.analyze_fn(items[1], plist(items[2:], pos), scope, local_name=items[1].name, global_name=items[1].name)
+        return C.DefG(items[1].name, fn, pos)
+
+    def sf_fn(self, form, scope, tail, pos):
+        items = list(form.rest)
+        name = None
+        if items and sym(items[0]):
+            name = items[0]
+            items = items[1:]
+        if not items:
+            self.error("(fn [params] body...) needs a parameter vector", form)
+        if name is not None:
+            return self.analyze_fn(name, plist(items, pos), scope, self_name=name.name, local_name=name.name)
+        return self.analyze_fn(None, plist(items, pos), scope)
+
+    def fn_symbol(self, scope, local_name):
+        """Stable symbol for a function defined inside `scope`'s function."""
+        fs = scope.fnscope
+        if fs is None:
+            return f"{self.env.name}.{local_name}"
+        outer = fs.fn.symbol
+        if local_name is None:
+            fs.anon += 1
+            return f"{outer}/fn#{fs.anon}"
+        return f"{outer}/{local_name}"
+
+    def analyze_fn(self, name, form, scope, self_name=None, local_name=None, symbol=None, global_name=None):
+        """`form` is `([params] : T? body...)`."""
+        items = list(form)
+        params_form = items[0] if items else None
+        if not isinstance(params_form, PVector):
+            self.error("a function needs a parameter vector [a b ...]", form)
+        body_forms = items[1:]
+        if len(body_forms) >= 2 and sym(body_forms[0], ":"):
+            body_forms = body_forms[2:]  # return type annotation
+        pos = form_pos(form) or self.cur_pos
+        if symbol is None:
+            if global_name is not None and (scope.fnscope is None or scope.fnscope.parent is None):
+                symbol = f"{self.env.name}.{global_name}"
+            else:
+                symbol = self.fn_symbol(scope, local_name)
+        fn = C.Fn(name.name if name is not None else local_name, symbol, pos)
+        fn.form_text = canonical(form)
+        fs = FnScope(fn, scope.fnscope)
+        inner = Scope(scope, fs)
+        if self_name is not None:
+            sv = self.new_var(self_name, fs)
+            sv.is_self = True
+            inner.vars[self_name] = sv
+            fn.self_var = sv
+            inner = Scope(inner, fs)
+        params, rest, ptypes = parse_params(params_form, self)
+        for pname, ptype in zip(params, ptypes):
+            v = self.new_var(pname, fs)
+            inner.vars[pname] = v
+            fn.params.append(v)
+        fn.ptypes = ptypes
+        if rest is not None:
+            v = self.new_var(rest, fs)
+            inner.vars[rest] = v
+            fn.rest = v
+        self.loop_stack.append(fn)
+        try:
+            fn.body = self.analyze_body(body_forms, inner, True, pos)
+        finally:
+            self.loop_stack.pop()
+        return fn
+
+    def sf_let(self, form, scope, tail, pos):
+        items = list(form)
+        if len(items) < 2 or not isinstance(items[1], PVector) or len(items[1]) % 2:
+            self.error("(let [name value ...] body...) needs a binding vector with pairs", form)
+        bvec = list(items[1])
+        inner = scope
+        bindings = []
+        for i in range(0, len(bvec), 2):
+            target, vform = bvec[i], bvec[i + 1]
+            val = self.analyze(vform, inner)
+            inner = Scope(inner)
+            if sym(target):
+                v = self.new_var(target.name, scope.fnscope)
+                inner.vars[target.name] = v
+                bindings.append((v, val))
+            else:
+                self.error("let can only bind symbols", form)
+        body = self.analyze_body(items[2:], Scope(inner), tail, pos)
+        return C.Let(bindings, body, pos)
+
+    def sf_loop(self, form, scope, tail, pos):
+        items = list(form)
+        if len(items) < 2 or not isinstance(items[1], PVector) or len(items[1]) % 2:
+            self.error("(loop [name init ...] body...) needs a binding vector with pairs", form)
+        bvec = list(items[1])
+        inner = Scope(scope)
+        vars_, inits = [], []
+        for i in range(0, len(bvec), 2):
+            if not sym(bvec[i]):
+                self.error("loop can only bind symbols", form)
+            inits.append(self.analyze(bvec[i + 1], inner))
+            v = self.new_var(bvec[i].name, scope.fnscope)
+            inner = Scope(inner)
+            inner.vars[bvec[i].name] = v
+            vars_.append(v)
+        node = C.Loop(vars_, inits, None, pos)
+        self.loop_stack.append(node)
+        try:
+            node.body = self.analyze_body(items[2:], Scope(inner), True, pos)
+        finally:
+            self.loop_stack.pop()
+        return node
+
+    def sf_recur(self, form, scope, tail, pos):
+        target = self.loop_stack[-1]
+        if target is None:
+            self.error("recur outside of loop or fn", form)
+        if not tail:
+            self.error("recur must be in tail position", form)
+        args = [self.analyze(a, scope) for a in form.rest]
+        n = len(target.vars) if isinstance(target, C.Loop) else len(target.params) + (1 if target.rest else 0)
+        if len(args) != n:
+            self.error(f"recur takes {n} argument(s) here, got {len(args)}", form)
+        return C.Recur(args, target, pos)
+
+    def sf_set_bang(self, form, scope, tail, pos):
+        items = list(form)
+        if len(items) != 3 or not sym(items[1]):
+            self.error("(set! name expr) needs a name and one expression", form)
+        name = items[1].name
+        val = self.analyze(items[2], scope)
+        v = scope.lookup(name)
+        if v is not None:
+            v.mutated = True
+            self.ref_var(v, scope, pos)
+            return C.SetL(v, val, pos)
+        if "." in name:
+            head, rest = name.split(".", 1)
+            mod = self.env.aliases.get(head)
+            if mod is not None:
+                return C.SetG(rest, val, pos, module=mod)
+        return C.SetG(name, val, pos)
+
+    def sf_throw(self, form, scope, tail, pos):
+        if form.count != 2:
+            self.error("(throw value) takes one value", form)
+        return C.Throw(self.analyze(form.rest.first, scope), pos)
+
+    def sf_try(self, form, scope, tail, pos):
+        body_forms, catch, fin = [], None, None
+        for f in form.rest:
+            if type(f) is PList and f.count and sym(f.first, "catch"):
+                c = list(f)
+                if len(c) < 2 or not isinstance(c[1], PVector) or len(c[1]) != 1 or not sym(c[1][0]):
+                    self.error("(catch [e] handler...) needs one name in a vector", f)
+                catch = c
+            elif type(f) is PList and f.count and sym(f.first, "finally"):
+                fin = list(f)[1:]
+            else:
+                if catch is not None or fin is not None:
+                    self.error("catch and finally must come last in try", f)
+                body_forms.append(f)
+        saved = self.loop_stack
+        self.loop_stack = saved + [None]  # no recur across try
+        try:
+            body = self.analyze_body(body_forms, Scope(scope), False, pos)
+        finally:
+            self.loop_stack = saved
+        cvar = handler = None
+        if catch is not None:
+            inner = Scope(scope)
+            cvar = self.new_var(catch[1][0].name, scope.fnscope)
+            inner.vars[catch[1][0].name] = cvar
+            handler = self.analyze_body(catch[2:], inner, False, pos)
+        fnode = self.analyze_body(fin, Scope(scope), False, pos) if fin is not None else None
+        return C.Try(body, cvar, handler, fnode, pos)
+
+    def sf_cloneable_shift(self, form, scope, tail, pos):
+        items = list(form)
+        if len(items) < 2 or not isinstance(items[1], PVector) or len(items[1]) != 1 or not sym(items[1][0]):
+            self.error("(cloneable-shift [k] body...) needs one name in a vector", form)
+        fs = scope.fnscope
+        fs.shifts += 1
+        symbol = f"{fs.fn.symbol}/shift#{fs.shifts}"
+        fn = self.analyze_fn(None, plist(items[1:], pos), scope, symbol=symbol)
+        fn.is_shift_body = True
+        return C.Shift(fn, pos)
+
+    sf_shift = sf_cloneable_shift
+
+    def sf_suspend(self, form, scope, tail, pos):
+        k = gensym("k")
+        return self.sf_cloneable_shift(plist([Symbol("cloneable-shift"), pvector([k]), k], pos), scope, tail, pos)
+
+    def sf_match(self, form, scope, tail, pos):
+        from .patterns import analyze_match
+
+        return analyze_match(self, form, scope, tail, pos)
+
+    # top-level only forms: the module compiler handles them before analysis
+    def _toplevel_only(self, form, scope, tail, pos):
+        self.error(f"({form.first.name} ...) is only allowed at the top level of a module", form)
+
+    sf_defmacro = sf_struct = sf_defclass = sf_instance = sf_version = sf_module = sf_import = _toplevel_only
+
+
+def parse_params(vec, ex):
+    """`[a b]`, `[a : int64, b : string]`, `[a & rest]` -> (names, rest, types)."""
+    items = list(vec)
+    names, types, rest = [], [], None
+    i = 0
+    while i < len(items):
+        x = items[i]
+        if sym(x, "&"):
+            if i + 1 >= len(items) or not sym(items[i + 1]):
+                ex.error("& must be followed by one name", x if hasattr(x, "pos") else None)
+            rest = items[i + 1].name
+            i += 2
+            continue
+        if not sym(x):
+            ex.error("parameters must be names", x if hasattr(x, "pos") else None)
+        names.append(x.name)
+        t = None
+        if i + 2 < len(items) + 1 and i + 1 < len(items) and sym(items[i + 1], ":"):
+            if i + 2 >= len(items):
+                ex.error("':' must be followed by a type", x)
+            t = type_text(items[i + 2])
+            i += 3
+        else:
+            i += 1
+        types.append(t)
+    return names, rest, types
+
+
+def type_text(t):
+    return canonical(t)
+
+
+# --- quasiquote ------------------------------------------------------------
+
+
+def quasi(x, gensyms):
+    """Turn a quasiquoted form into code that builds it."""
+    t = type(x)
+    if t is Symbol:
+        if x.name.endswith("#") and len(x.name) > 1:
+            g = gensyms.get(x.name)
+            if g is None:
+                g = gensyms[x.name] = gensym(x.name[:-1])
+            return plist([Symbol("quote"), g])
+        return plist([Symbol("quote"), x])
+    if t is PList and x.count:
+        if sym(x.first, "unquote"):
+            return x.rest.first
+        if sym(x.first, "unquote-splicing"):
+            raise CompileError("~@ is only valid inside a list or vector", x.pos or Pos("?", 1, 1))
+        return plist([Symbol("#qq-list"), *quasi_parts(x, gensyms)], x.pos)
+    if isinstance(x, PVector):
+        return plist([Symbol("#qq-vec"), *quasi_parts(x, gensyms)])
+    if t is MapLiteral:
+        return plist([Symbol("hash-map"), *[quasi(i, gensyms) for i in x.items]], x.pos)
+    if isinstance(x, PMap):
+        parts = []
+        for k, v in x.items():
+            parts += [quasi(k, gensyms), quasi(v, gensyms)]
+        return plist([Symbol("hash-map"), *parts])
+    if t is PList:
+        return plist([Symbol("quote"), x])
+    return x
+
+
+def quasi_parts(coll, gensyms):
+    parts = []
+    for item in coll:
+        if type(item) is PList and item.count and sym(item.first, "unquote-splicing"):
+            parts.append(item.rest.first)
+        else:
+            parts.append(plist([Symbol("list"), quasi(item, gensyms)]))
+    return parts
+
+
+def to_data(x):
+    """Quoted forms become runtime data: map literals become maps."""
+    t = type(x)
+    if t is MapLiteral:
+        return pmap({to_data(x.items[i]): to_data(x.items[i + 1]) for i in range(0, len(x.items), 2)})
+    if t is PList and x.count:
+        return plist([to_data(i) for i in x], x.pos)
+    if isinstance(x, PVector):
+        return pvector([to_data(i) for i in x])
+    return x
+
+
+def attach_pos(form, pos):
+    """Give a macro's output list the macro call's position when it has none."""
+    if type(form) is PList and form.count and form.pos is None:
+        form.pos = pos
+    return form
+
+
+def canonical(x):
+    """A normalised text of a form, for fingerprints: no comments, single spaces, no positions."""
+    t = type(x)
+    if t is Symbol:
+        return x.name
+    if t is PList:
+        return "(" + " ".join(canonical(i) for i in x) + ")"
+    if isinstance(x, PVector):
+        return "[" + " ".join(canonical(i) for i in x) + "]"
+    if t is MapLiteral:
+        return "{" + " ".join(canonical(i) for i in x.items) + "}"
+    if isinstance(x, PMap):
+        return "{" + " ".join(canonical(k) + " " + canonical(v) for k, v in x.items()) + "}"
+    if t is Keyword:
+        return ":" + x.name
+    if t is str:
+        return '"' + x.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    if x is None:
+        return "nil"
+    if x is True:
+        return "#t"
+    if x is False:
+        return "#f"
+    return repr(x)

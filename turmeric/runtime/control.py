@@ -1,0 +1,232 @@
+"""Delimited control: capture by unwinding, resume by re-entering generated code.
+
+This is the generalized stack inspection technique (Pettyjohn et al., ICFP 2005).
+`cloneable-shift` raises `Capture`; every generated function catches it at the
+call site that was active, appends a frame record `(FnInfo, site, values)` and
+re-raises; the prompt (`reset`) turns the records into a `Continuation`. Resuming
+calls each function's resume variant, which restores its locals and jumps to the
+recorded site. Python 3.11 try blocks cost nothing until something is raised, so
+code that never captures pays nothing.
+"""
+
+from __future__ import annotations
+
+import types
+
+from .values import Thrown
+
+
+class Unwind(BaseException):
+    """Unwinds the stack while each frame records itself. Never caught by user `catch`."""
+
+    __slots__ = ("frames",)
+
+
+class Capture(Unwind):
+    """Raised by `cloneable-shift`; `body` is the shift body, a function of k."""
+
+    def __init__(self, body):
+        self.body = body
+        self.frames = []
+
+
+class ThrowCapture(Unwind):
+    """A `throw` under `try-with`: resumable, so the frames up to `try-with` are recorded."""
+
+    def __init__(self, value, pos=None):
+        self.value = value
+        self.pos = pos
+        self.frames = []
+
+
+class FnInfo:
+    """What the runtime knows about one generated function (a code unit).
+
+    `symbol` is the stable name (`module.outer/inner`), `fingerprint` the hash of its
+    normalised code, `sites[n]` the names of the values a frame saves at resume point
+    n (a name starting with `~` is a compiler temporary), `resume` the resume variant.
+    """
+
+    __slots__ = ("symbol", "fingerprint", "module", "file", "line", "params", "sites", "resume", "factory", "nfree", "free", "code", "rest")
+
+    def __init__(self, symbol, fingerprint, module, file, line, params, sites, free=(), rest=None):
+        self.symbol = symbol
+        self.fingerprint = fingerprint
+        self.module = module
+        self.file = file
+        self.line = line
+        self.params = params  # Turmeric names of the parameters
+        self.sites = sites  # {site number: tuple of Turmeric names}
+        self.free = free  # Turmeric names of the closure's free variables, in factory order
+        self.rest = rest
+        self.resume = None
+        self.factory = None
+        self.code = None
+
+    def __repr__(self):
+        return f"<FnInfo {self.symbol}>"
+
+
+SYMBOLS: dict = {}  # symbol -> FnInfo (the current definition)
+CODES: dict = {}  # code object (normal and resume variants) -> FnInfo
+TRANSPARENT: set = set()  # runtime functions that capture correctly when called from Turmeric
+
+
+def register(info, *codes):
+    SYMBOLS[info.symbol] = info
+    for c in codes:
+        CODES[c] = info
+
+
+def is_capturable(f):
+    """True if a capture may pass through a call to `f` (a Turmeric function or a runtime helper)."""
+    if type(f) is types.FunctionType:
+        return f.__code__ in CODES or f in TRANSPARENT
+    return isinstance(f, Continuation) or f in TRANSPARENT
+
+
+class BarrierError(Exception):
+    """Capture reached a host function that called back into Turmeric."""
+
+    def __init__(self, fname):
+        super().__init__(fname)
+        self.fname = fname
+
+
+def cap(c, callee, info, site, vals):
+    """Called from a site's handler while `c` unwinds: record this frame (or refuse, at a barrier)."""
+    if callee is not None and not is_capturable(callee):
+        name = getattr(callee, "__name__", None) or type(callee).__name__
+        raise BarrierError(name)
+    c.frames.append((info, site, vals))
+
+
+def check_tail(callee):
+    """A tail call's handler: nothing to record, but a host function is still a barrier."""
+    if not is_capturable(callee):
+        raise BarrierError(getattr(callee, "__name__", None) or type(callee).__name__)
+
+
+def shift(body):
+    raise Capture(body)
+
+
+class TailContinue:
+    """Returned by `(continue k v)` in tail position of a shift body: the prompt resumes k itself."""
+
+    __slots__ = ("k", "v")
+
+    def __init__(self, k, v):
+        self.k = k
+        self.v = v
+
+
+def resume_frames(frames, j, v):
+    """Resume frame j (0 is innermost) and, through it, every frame inside it."""
+    info, site, vals = frames[j]
+    return info.resume(vals, site, frames, j, v)
+
+
+def reset(thunk):
+    """The prompt: run thunk; a capture below ends up here and the shift body runs in its place."""
+    f = thunk
+    while True:
+        try:
+            r = f()
+        except Capture as c:
+            k = Continuation(tuple(c.frames))
+            body = c.body
+            f = _bind1(body, k)
+            continue
+        except ThrowCapture as tc:
+            raise Thrown(tc.value, tc.pos) from None
+        if type(r) is TailContinue:
+            f = r.k.entry(r.v)
+            continue
+        return r
+
+
+def _bind1(f, x):
+    return lambda: f(x)
+
+
+class Continuation:
+    """A captured continuation: plain data, the frame records innermost first."""
+
+    __slots__ = ("frames", "handler")
+
+    def __init__(self, frames, handler=None):
+        self.frames = frames
+        self.handler = handler  # set for a try-with continuation: resuming re-installs it
+
+    def entry(self, v):
+        frames = self.frames
+        n = len(frames)
+        if self.handler is not None:
+            h = self.handler
+            return lambda: try_with(lambda: resume_frames(frames, n - 1, v), h)
+        return lambda: resume_frames(frames, n - 1, v)
+
+    def __call__(self, v=None):
+        if self.handler is not None:
+            return self.entry(v)()
+        return reset(self.entry(v))
+
+    def __repr__(self):
+        return f"#<continuation {len(self.frames)} frames>"
+
+
+class _State:
+    try_with_depth = 0
+
+
+STATE = _State()
+
+
+class NotResumable:
+    """The k given to a try-with handler for a runtime error: there is no throw to return from."""
+
+    def __call__(self, v=None):
+        raise Thrown(_make_error("try-with: this error came from the runtime, not from a throw, so k cannot resume it"))
+
+
+def _make_error(msg):
+    from .errors import make_error
+
+    return make_error("error", msg)
+
+
+def _try_with_resume(vals, site, frames, j, v):
+    return try_with(lambda: resume_frames(frames, j - 1, v), vals[0])
+
+
+TRY_WITH_INFO = FnInfo("turmeric.try-with", "runtime", "turmeric", "<runtime>", 0, ("handler",), {0: ("handler",)})
+TRY_WITH_INFO.resume = _try_with_resume
+SYMBOLS[TRY_WITH_INFO.symbol] = TRY_WITH_INFO
+
+
+def try_with(thunk, handler):
+    from .errors import thrown_value
+
+    STATE.try_with_depth += 1
+    try:
+        return thunk()
+    except ThrowCapture as tc:
+        value, k = tc.value, Continuation(tuple(tc.frames), handler)
+    except Capture as c:
+        c.frames.append((TRY_WITH_INFO, 0, (handler,)))
+        raise
+    except Exception as e:
+        value, k = thrown_value(e), NotResumable()
+    finally:
+        STATE.try_with_depth -= 1
+    return handler(value, k)
+
+
+def throw(value, pos=None):
+    if STATE.try_with_depth:
+        raise ThrowCapture(value, pos)
+    raise Thrown(value, pos)
+
+
+TRANSPARENT.update({reset, try_with})

@@ -1,0 +1,149 @@
+"""Printing values: the display form (`str`, `println`) and the readable form (`prn`, REPL)."""
+
+from __future__ import annotations
+
+import types
+
+from .values import Box, Keyword, OptionNone, PList, PMap, PSet, PVector, Ref, Some, Struct, Symbol
+
+TYPE_NAMES = {
+    int: "int64",
+    float: "float64",
+    str: "string",
+    bool: "bool",
+    type(None): "nil",
+    Keyword: "keyword",
+    Symbol: "symbol",
+    bytes: "bytes",
+    PList: "list",
+    Ref: "ref",
+    Some: "Option",
+    OptionNone: "Option",
+    types.FunctionType: "fn",
+}
+
+
+def type_name(v):
+    t = type(v)
+    n = TYPE_NAMES.get(t)
+    if n is not None:
+        return n
+    if isinstance(v, Struct):
+        return v.stype.name
+    if isinstance(v, PVector):
+        return "vector"
+    if isinstance(v, PMap):
+        return "map"
+    if isinstance(v, PSet):
+        return "set"
+    from .control import Continuation
+
+    if isinstance(v, Continuation):
+        return "continuation"
+    if callable(v):
+        return "fn"
+    custom = getattr(t, "turmeric_type", None)
+    if custom:
+        return custom
+    return t.__name__
+
+
+def escape(s):
+    out = []
+    for ch in s:
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\0":
+            out.append("\\0")
+        elif ord(ch) < 32:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def fmt_float(x):
+    if x != x:
+        return "NaN"
+    if x in (float("inf"), float("-inf")):
+        return "Inf" if x > 0 else "-Inf"
+    return repr(x)
+
+
+def show(v, readable=False, depth=0):
+    """Text of a value. Iterative enough for long lists; deep nesting stops at 10,000 levels."""
+    t = type(v)
+    if t is str:
+        return escape(v) if readable else v
+    if v is None:
+        return "nil"
+    if v is True:
+        return "#t"
+    if v is False:
+        return "#f"
+    if t is int:
+        return str(v)
+    if t is float:
+        return fmt_float(v)
+    if t is Keyword:
+        return ":" + v.name
+    if t is Symbol:
+        return v.name
+    if depth > 10000:
+        return "..."
+    d = depth + 1
+    if t is PList:
+        return "(" + " ".join(show(x, readable, d) for x in v) + ")"
+    if isinstance(v, PVector):
+        return "[" + " ".join(show(x, readable, d) for x in v) + "]"
+    if isinstance(v, PMap):
+        return "{" + " ".join(show(k, readable, d) + " " + show(x, readable, d) for k, x in v.items()) + "}"
+    if isinstance(v, PSet):
+        return "#{" + " ".join(show(x, readable, d) for x in v) + "}"
+    if t is OptionNone:
+        return "None"
+    if t is Some:
+        return "(Some " + show(v.value, readable, d) + ")"
+    if isinstance(v, Struct):
+        if not v.vals:
+            return "(" + v.stype.name + ")"
+        return "(" + v.stype.name + " " + " ".join(show(x, readable, d) for x in v.vals) + ")"
+    if t is bytes:
+        return f"#bytes[{len(v)}]"
+    if t is Ref:
+        return "#<ref " + show(v.value, readable, d) + ">"
+    if t is Box:
+        return show(v.v, readable, d)
+    if t is types.FunctionType:
+        from .control import CODES
+
+        info = CODES.get(v.__code__)
+        if info is not None:
+            return "#<fn " + info.symbol.rsplit(".", 1)[-1].rsplit("/", 1)[-1] + ">"
+        return "#<fn " + getattr(v, "__name__", "?") + ">"
+    from .control import Continuation
+
+    if isinstance(v, Continuation):
+        return f"#<continuation {len(v.frames)} frames>"
+    custom = getattr(v, "turmeric_show", None)
+    if custom is not None:
+        return custom()
+    if callable(v):
+        return "#<fn " + getattr(v, "__name__", type(v).__name__) + ">"
+    return f"#<{type(v).__name__}>"
+
+
+def display(v):
+    return show(v, False)
+
+
+def readable(v):
+    return show(v, True)

@@ -1,0 +1,107 @@
+"""Type classes: `defclass` makes dispatching functions, `instance` registers methods.
+
+A method call dispatches on the runtime type (as `type-of` names it) of the first
+parameter annotated with the class variable, else the first parameter. Instance
+constraints are checked on the components of the value at call time.
+"""
+
+from __future__ import annotations
+
+from .errors import make_error
+from .printer import type_name
+from .values import PList, PSet, PVector, Some, Struct, Thrown
+
+CLASSES: dict = {}
+ALIASES = {"int": "int64", "float": "float64", "Some": "Option", "None": "Option"}
+
+
+class TypeClass:
+    def __init__(self, name, var, methods):
+        self.name = name
+        self.var = var
+        self.methods = methods  # method name -> dispatch parameter index
+        self.instances = {}  # type name -> Instance
+
+
+class Instance:
+    def __init__(self, cls, type_name, params, constraints, methods):
+        self.cls = cls
+        self.type_name = type_name
+        self.params = params  # type variables of `(Pair a b)`
+        self.constraints = constraints  # [(class name, type variable)]
+        self.methods = methods
+
+
+def components(value, nparams):
+    """The values a type application's parameters stand for: fields, the Option's value, elements."""
+    if isinstance(value, Struct):
+        return [[v] for v in value.vals[:nparams]] if nparams > 1 else [list(value.vals)]
+    if type(value) is Some:
+        return [[value.value]]
+    if isinstance(value, (PVector, PList, PSet)):
+        return [list(value)]
+    return [[] for _ in range(nparams)]
+
+
+def has_instance(cls_name, v):
+    cls = CLASSES.get(cls_name)
+    if cls is None:
+        return False
+    t = type_name(v)
+    return ALIASES.get(t, t) in cls.instances
+
+
+def lookup(cls, value):
+    t = type_name(value)
+    inst = cls.instances.get(ALIASES.get(t, t))
+    if inst is None:
+        raise Thrown(make_error("no-instance", cls.name, t))
+    if inst.constraints:
+        comps = components(value, len(inst.params))
+        for cname, var in inst.constraints:
+            if var in inst.params:
+                idx = inst.params.index(var)
+                for c in comps[idx] if idx < len(comps) else []:
+                    if not has_instance(cname, c):
+                        raise Thrown(make_error("no-instance", cname, type_name(c)))
+    return inst
+
+
+def make_dispatcher(cls, mname, idx):
+    def dispatch(*args):
+        if len(args) <= idx:
+            raise Thrown(make_error("arity-error", f"{mname}: needs at least {idx + 1} argument(s)"))
+        inst = lookup(cls, args[idx])
+        f = inst.methods.get(mname)
+        if f is None:
+            raise Thrown(make_error("no-instance", cls.name, f"{inst.type_name} (no method {mname})"))
+        return f(*args)
+
+    dispatch.__name__ = mname
+    return dispatch
+
+
+def defclass(name, var, methods):
+    """`methods`: list of (method name, dispatch index). Returns {method name: dispatcher}."""
+    cls = CLASSES.get(name)
+    if cls is None:
+        cls = CLASSES[name] = TypeClass(name, var, dict(methods))
+    else:
+        cls.var = var
+        cls.methods = dict(methods)
+    from .control import TRANSPARENT
+
+    out = {}
+    for mname, idx in methods:
+        d = make_dispatcher(cls, mname, idx)
+        TRANSPARENT.add(d)
+        out[mname] = d
+    return out
+
+
+def definstance(cls_name, tname, params, constraints, methods):
+    cls = CLASSES.get(cls_name)
+    if cls is None:
+        raise Thrown(make_error("error", f"instance of unknown class {cls_name}: define it with defclass first"))
+    tname = ALIASES.get(tname, tname)
+    cls.instances[tname] = Instance(cls, tname, params, constraints, methods)

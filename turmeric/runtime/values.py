@@ -1,0 +1,312 @@
+"""Runtime values: the data every stage shares.
+
+Owns the Python representation of Turmeric values: symbols, keywords, persistent
+lists (vectors, maps and sets come from pyrsistent), boxes, refs, Option, structs
+and their type registry, and the exceptions that carry thrown values.
+The reader produces these values and macros manipulate them, so code is data.
+"""
+
+from __future__ import annotations
+
+from pyrsistent import PMap, PSet, PVector, pmap, pset, pvector
+
+__all__ = [
+    "Symbol",
+    "Keyword",
+    "PList",
+    "EMPTY",
+    "plist",
+    "Box",
+    "Ref",
+    "NONE",
+    "Some",
+    "OptionNone",
+    "Struct",
+    "StructType",
+    "make_struct_type",
+    "STRUCT_TYPES",
+    "Thrown",
+    "PVector",
+    "PMap",
+    "PSet",
+    "pvector",
+    "pmap",
+    "pset",
+    "Pos",
+]
+
+
+class Pos:
+    """A source position: file, line (1-based) and column (1-based)."""
+
+    __slots__ = ("file", "line", "col")
+
+    def __init__(self, file, line, col):
+        self.file = file
+        self.line = line
+        self.col = col
+
+    def __repr__(self):
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+class Symbol:
+    """An interned-by-name symbol; `pos` is where the reader saw it (not part of equality)."""
+
+    __slots__ = ("name", "pos")
+
+    def __init__(self, name, pos=None):
+        self.name = name
+        self.pos = pos
+
+    def __eq__(self, other):
+        return type(other) is Symbol and other.name == self.name
+
+    def __hash__(self):
+        return hash(("sym", self.name))
+
+    def __repr__(self):
+        return self.name
+
+
+class Keyword:
+    """Keywords are interned: `Keyword("a") is Keyword("a")`."""
+
+    __slots__ = ("name",)
+    _table: dict = {}
+
+    def __new__(cls, name):
+        kw = cls._table.get(name)
+        if kw is None:
+            kw = object.__new__(cls)
+            kw.name = name
+            cls._table[name] = kw
+        return kw
+
+    def __reduce__(self):  # pragma: no cover - we never pickle, but copy module may ask
+        return (Keyword, (self.name,))
+
+    def __repr__(self):
+        return ":" + self.name
+
+
+class PList:
+    """Immutable singly linked list; `conj`/`cons` prepend in O(1).
+
+    `pos` is the source position of a list read from source (None otherwise).
+    """
+
+    __slots__ = ("first", "rest", "count", "pos")
+
+    def __init__(self, first, rest, count, pos=None):
+        self.first = first
+        self.rest = rest
+        self.count = count
+        self.pos = pos
+
+    def __iter__(self):
+        node = self
+        while node.count:
+            yield node.first
+            node = node.rest
+
+    def __len__(self):
+        return self.count
+
+    def __bool__(self):
+        return True  # every collection is truthy in Turmeric
+
+    def __eq__(self, other):
+        if not isinstance(other, PList):
+            return False
+        if self.count != other.count:
+            return False
+        a, b = self, other
+        while a.count:
+            if a is b:
+                return True
+            if not (a.first == b.first):
+                return False
+            a, b = a.rest, b.rest
+        return True
+
+    def __hash__(self):
+        h = 0x345678
+        for x in self:
+            h = (h * 1000003) ^ hash(x)
+        return h & 0xFFFFFFFFFFFF
+
+    def __getitem__(self, i):
+        if i < 0:
+            i += self.count
+        if not 0 <= i < self.count:
+            raise IndexError("list index out of range")
+        node = self
+        for _ in range(i):
+            node = node.rest
+        return node.first
+
+    def cons(self, x):
+        return PList(x, self, self.count + 1)
+
+    def __repr__(self):
+        return "(" + " ".join(repr(x) for x in self) + ")"
+
+
+EMPTY = PList(None, None, 0)
+EMPTY.rest = EMPTY
+
+
+def plist(items=(), pos=None):
+    """Build a list from a Python iterable, keeping order."""
+    if not isinstance(items, (list, tuple)):
+        items = list(items)
+    out = EMPTY
+    n = 0
+    for x in reversed(items):
+        n += 1
+        out = PList(x, out, n)
+    if pos is not None and n:
+        out.pos = pos
+    return out
+
+
+class Box:
+    """A mutable cell for a local that is both `set!` and captured by a closure."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v=None):
+        self.v = v
+
+    def __repr__(self):
+        return f"#<box {self.v!r}>"
+
+
+class Ref:
+    """A user-visible mutable reference (`ref`, `deref`, `ref-set!`, `swap!`)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+class OptionNone:
+    """The `None` variant of Option (Turmeric `nil` is Python None; this is not)."""
+
+    __slots__ = ()
+    _inst = None
+
+    def __new__(cls):
+        if cls._inst is None:
+            cls._inst = object.__new__(cls)
+        return cls._inst
+
+    def __repr__(self):
+        return "None"
+
+
+NONE = OptionNone()
+
+
+class Some:
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __eq__(self, other):
+        return type(other) is Some and self.value == other.value
+
+    def __hash__(self):
+        return hash(("Some", self.value))
+
+
+# --- structs ---------------------------------------------------------------
+
+STRUCT_TYPES: dict = {}  # qualified struct name -> StructType (latest definition)
+
+
+class Struct:
+    """Base of every struct instance. Values live in `vals`, a tuple in field order."""
+
+    __slots__ = ("vals",)
+    stype: "StructType"
+
+    def __eq__(self, other):
+        return type(other) is type(self) and self.vals == other.vals
+
+    def __hash__(self):
+        return hash((self.stype.name, self.vals))
+
+    def get_field(self, name):
+        idx = self.stype.index.get(name)
+        if idx is None:
+            return None
+        return self.vals[idx]
+
+
+class StructType:
+    """Describes a struct: its name, fields, declared field types and Python class."""
+
+    def __init__(self, name, fields, types, module=None):
+        self.name = name  # the type name as `type-of` returns it
+        self.fields = tuple(fields)
+        self.types = tuple(types)  # declared type names (None when absent)
+        self.index = {f: i for i, f in enumerate(self.fields)}
+        self.module = module
+        self.cls = None
+
+    def layout(self):
+        """A stable text describing the layout (fields and types) for schema checks."""
+        return self.name + "[" + " ".join(f"{f}:{t or 'any'}" for f, t in zip(self.fields, self.types)) + "]"
+
+
+PRIMITIVE_CHECKS = {
+    "int64": lambda v: type(v) is int,
+    "int": lambda v: type(v) is int,
+    "float64": lambda v: type(v) is float or type(v) is int,
+    "float": lambda v: type(v) is float or type(v) is int,
+    "string": lambda v: type(v) is str,
+    "bool": lambda v: type(v) is bool,
+    "bytes": lambda v: type(v) is bytes,
+}
+
+
+def make_struct_type(name, fields, types=None, module=None, checker=None):
+    """Create the Python class for a struct. `checker(stype, idx, value)` raises on a bad field."""
+    types = list(types or [None] * len(fields))
+    stype = StructType(name, fields, types, module)
+    nfields = len(fields)
+    checks = [(i, PRIMITIVE_CHECKS[t], t) for i, t in enumerate(types) if t in PRIMITIVE_CHECKS]
+
+    def __init__(self, *vals):
+        if len(vals) != nfields:
+            raise ArityMismatch(name, nfields, len(vals))
+        for i, ok, t in checks:
+            if not ok(vals[i]):
+                checker(stype, i, vals[i])
+        self.vals = vals
+
+    cls = type(name, (Struct,), {"__slots__": (), "__init__": __init__, "stype": stype})
+    stype.cls = cls
+    STRUCT_TYPES[name] = stype
+    return stype
+
+
+class ArityMismatch(Exception):
+    """Raised by a struct constructor called with the wrong number of fields."""
+
+    def __init__(self, name, expected, got):
+        super().__init__(f"{name} takes {expected} field(s), got {got}")
+        self.name = name
+
+
+class Thrown(Exception):
+    """A Turmeric value in flight. `value` is the thrown value; `pos` is where `throw` ran."""
+
+    def __init__(self, value, pos=None):
+        super().__init__(value)
+        self.value = value
+        self.pos = pos
