@@ -32,7 +32,7 @@
 (println (count sols) (first sols) (nth sols 9))
 (println (count (queens 6)))
 
-;; the first solution only: abort the search from inside it
+;; filtering a single choice
 (println (cloneable-reset (fn []
   (let [x (amb [1 2 3 4 5])]
     (require! (> (* x x) 10))

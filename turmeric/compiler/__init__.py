@@ -297,6 +297,9 @@ class ModuleCompiler:
             free=tuple(v.name for v in fn.free),
             rest=fn.rest.name if fn.rest else None,
         )
+        info.free_py = tuple(v.py for v in fn.free)
+        info.self_py = fn.self_var.py if fn.self_var is not None else None
+        info.site_py = dict(ctx.sites)
         self.infos.append((info, normal_name, resume_name, not toplevel))
         return info
 

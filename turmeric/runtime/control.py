@@ -47,7 +47,7 @@ class FnInfo:
     n (a name starting with `~` is a compiler temporary), `resume` the resume variant.
     """
 
-    __slots__ = ("symbol", "fingerprint", "module", "file", "line", "params", "sites", "resume", "factory", "nfree", "free", "code", "rest")
+    __slots__ = ("symbol", "fingerprint", "module", "file", "line", "params", "sites", "resume", "factory", "free", "free_py", "self_py", "code", "rest", "site_py")
 
     def __init__(self, symbol, fingerprint, module, file, line, params, sites, free=(), rest=None):
         self.symbol = symbol
@@ -59,6 +59,9 @@ class FnInfo:
         self.sites = sites  # {site number: tuple of Turmeric names}
         self.free = free  # Turmeric names of the closure's free variables, in factory order
         self.rest = rest
+        self.free_py = ()  # Python names of the free variables: the factory's parameters
+        self.self_py = None  # Python name a named fn uses for itself (not a captured value)
+        self.site_py = {}  # {site: tuple of Python local names}, parallel to `sites`
         self.resume = None
         self.factory = None
         self.code = None
