@@ -214,7 +214,7 @@ class Reader:
                 self.error(f"malformed number {tok!r}", start)
         if c0 == ":":
             if len(tok) == 1:
-                self.error("a keyword needs a name after ':'", start)
+                return Symbol(":", start)  # the type annotation marker in [x : int64]
             return Keyword(tok[1:])
         if c0 == "#":
             self.error(f"unknown dispatch syntax {tok!r}", start)

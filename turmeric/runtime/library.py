@@ -45,6 +45,7 @@ HOST: set = set()  # names of host builtins (calls to them are not capture sites
 
 def builtin(name, host=True):
     def deco(f):
+        f.__name__ = name  # errors (e.g. continuation-barrier) name the Turmeric function
         BUILTINS[name] = f
         if host:
             HOST.add(name)
@@ -527,10 +528,16 @@ def reverse(coll):
     return out
 
 
-@builtin("sort")
-def tsort(coll):
+@builtin("sort", host=False)  # may call back into Turmeric: calls to it are capture sites
+def tsort(*args):
+    """`(sort coll)` or `(sort cmp coll)` where `(cmp a b)` is negative, zero or positive."""
+    import functools
+
+    if len(args) == 2:
+        cmp, coll = args
+        return plist(sorted(_seq_items(coll), key=functools.cmp_to_key(lambda a, b: cmp(a, b))))
     try:
-        return plist(sorted(_seq_items(coll)))
+        return plist(sorted(_seq_items(args[0])))
     except TypeError:
         raise type_err("sort: elements can't be compared") from None
 
@@ -556,8 +563,10 @@ def drop(n, coll):
 
 @builtin("#drop")
 def pdrop(coll, n):
-    if isinstance(coll, PVector):
-        return coll[n:]
+    if type(coll) is PList:
+        for _ in range(n):
+            coll = coll.rest
+        return coll
     return drop(n, coll)
 
 

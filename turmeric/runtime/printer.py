@@ -105,9 +105,12 @@ def show(v, readable=False, depth=0):
     if isinstance(v, PVector):
         return "[" + " ".join(show(x, readable, d) for x in v) + "]"
     if isinstance(v, PMap):
-        return "{" + " ".join(show(k, readable, d) + " " + show(x, readable, d) for k, x in v.items()) + "}"
+        # hash order differs between processes; print in a stable order
+        items = sorted(((show(k, readable, d), k, x) for k, x in v.items()), key=lambda e: order_key(e[1], e[0]))
+        return "{" + " ".join(ks + " " + show(x, readable, d) for ks, _, x in items) + "}"
     if isinstance(v, PSet):
-        return "#{" + " ".join(show(x, readable, d) for x in v) + "}"
+        items = sorted(((show(x, readable, d), x) for x in v), key=lambda e: order_key(e[1], e[0]))
+        return "#{" + " ".join(t for t, _ in items) + "}"
     if t is OptionNone:
         return "None"
     if t is Some:
@@ -139,6 +142,12 @@ def show(v, readable=False, depth=0):
     if callable(v):
         return "#<fn " + getattr(v, "__name__", type(v).__name__) + ">"
     return f"#<{type(v).__name__}>"
+
+
+def order_key(v, text):
+    if type(v) in (int, float):
+        return (0, v, "")
+    return (1, 0, text)
 
 
 def display(v):
