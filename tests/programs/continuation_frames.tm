@@ -13,7 +13,7 @@
 (println (list? frames) (>= (count frames) 2))
 (def f0 (first frames))
 (def f1 (nth frames 1))
-(println (type-of f0) (continuation-frame? f0))
+(println (type-of f0))
 (println f0.fn-symbol f0.args)
 (println f1.fn-symbol f1.args)
 (println (get f0.captures 'local-y) (get f1.captures 'kept))
@@ -31,3 +31,4 @@
   ((fn [x] (+ x (cloneable-shift [k] k))) n))
 (def anon-frame (first (continuation-frames (cloneable-reset (fn [] (with-anon 4))))))
 (println anon-frame.fn-symbol anon-frame.args)
+(println (continuation-frame? f0) (continuation-frame? 5))

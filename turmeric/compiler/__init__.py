@@ -496,6 +496,12 @@ class ModuleCompiler:
             return ast.BinOp(a[0], ast.Sub(), const(1))
         if op == "not":
             return ast.BoolOp(ast.Or(), [ast.Compare(a[0], [ast.Is()], [const(False)]), ast.Compare(a[0], [ast.Is()], [const(None)])])
+        if op == "%at":
+            return ast.Subscript(a[0], a[1], ast.Load())
+        if op == "%push!":
+            return ast.Call(ast.Attribute(a[0], "append", ast.Load()), [a[1]], [])
+        if op == "%len":
+            return call("#len", a[0])
         if op == "nil?":
             return ast.Compare(a[0], [ast.Is()], [const(None)])
         if op == "-" and len(a) == 1:

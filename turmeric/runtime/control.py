@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import types
 
-from .values import Thrown
+from .values import FrozenTransient, Thrown, Transient
 
 
 class Unwind(BaseException):
@@ -47,7 +47,7 @@ class FnInfo:
     n (a name starting with `~` is a compiler temporary), `resume` the resume variant.
     """
 
-    __slots__ = ("symbol", "fingerprint", "module", "file", "line", "params", "sites", "resume", "factory", "free", "free_py", "self_py", "code", "rest", "site_py")
+    __slots__ = ("symbol", "fingerprint", "module", "file", "line", "params", "sites", "resume", "factory", "free", "free_py", "self_py", "code", "rest", "site_py", "transient")
 
     def __init__(self, symbol, fingerprint, module, file, line, params, sites, free=(), rest=None):
         self.symbol = symbol
@@ -62,6 +62,7 @@ class FnInfo:
         self.free_py = ()  # Python names of the free variables: the factory's parameters
         self.self_py = None  # Python name a named fn uses for itself (not a captured value)
         self.site_py = {}  # {site: tuple of Python local names}, parallel to `sites`
+        self.transient = False  # may hold a Transient accumulator (the prelude's loops)
         self.resume = None
         self.factory = None
         self.code = None
@@ -101,6 +102,8 @@ def cap(c, callee, info, site, vals):
     if callee is not None and not is_capturable(callee):
         name = getattr(callee, "__name__", None) or type(callee).__name__
         raise BarrierError(name)
+    if info.transient:
+        vals = tuple(FrozenTransient(tuple(v)) if type(v) is Transient else v for v in vals)
     c.frames.append((info, site, vals))
 
 
@@ -127,6 +130,8 @@ class TailContinue:
 def resume_frames(frames, j, v):
     """Resume frame j (0 is innermost) and, through it, every frame inside it."""
     info, site, vals = frames[j]
+    if info.transient:
+        vals = tuple(Transient(x.items) if type(x) is FrozenTransient else x for x in vals)
     return info.resume(vals, site, frames, j, v)
 
 

@@ -19,6 +19,9 @@ from . import control
 from .errors import STRUCTS, as_thrown, make_error, thrown_value
 from .printer import display, readable, type_name
 from .values import (
+    ArraySeq,
+    Transient,
+    array_seq,
     EMPTY,
     NONE,
     Box,
@@ -75,9 +78,12 @@ def _num(x, op):
 
 
 @builtin("+")
-def add(*xs):
-    r = 0
-    for x in xs:
+def add(a=0, b=0, *more):
+    ta, tb = type(a), type(b)
+    if (ta is int or ta is float) and (tb is int or tb is float) and not more:
+        return a + b
+    r = _num(a, "+") + _num(b, "+")
+    for x in more:
         r = r + _num(x, "+")
     return r
 
@@ -310,7 +316,7 @@ def count(coll):
     if coll is None:
         return 0
     t = type(coll)
-    if t is PList:
+    if isinstance(coll, PList):
         return coll.count
     if t in (str, bytes) or isinstance(coll, (PVector, PMap, PSet)):
         return len(coll)
@@ -324,7 +330,7 @@ def empty_q(coll):
 
 @builtin("first")
 def first(coll):
-    if type(coll) is PList:
+    if isinstance(coll, PList):
         return coll.first
     if coll is None:
         return None
@@ -337,7 +343,7 @@ def first(coll):
 
 @builtin("rest")
 def rest(coll):
-    if type(coll) is PList:
+    if isinstance(coll, PList):
         return coll.rest
     if coll is None:
         return EMPTY
@@ -357,7 +363,7 @@ def last(coll):
 
 @builtin("cons")
 def cons(x, coll):
-    if type(coll) is PList:
+    if isinstance(coll, PList):
         return PList(x, coll, coll.count + 1)
     return plist([x, *_seq_items(coll)])
 
@@ -367,7 +373,7 @@ def conj(coll, *xs):
     if coll is None:
         coll = EMPTY
     t = type(coll)
-    if t is PList:
+    if isinstance(coll, PList):
         for x in xs:
             coll = PList(x, coll, coll.count + 1)
         return coll
@@ -434,7 +440,7 @@ def get(coll, key, default=None):
     if isinstance(coll, Struct) and type(key) is Keyword:
         idx = coll.stype.index.get(key.name)
         return coll.vals[idx] if idx is not None else default
-    if type(coll) is PList and type(key) is int and 0 <= key < coll.count:
+    if isinstance(coll, PList) and type(key) is int and 0 <= key < coll.count:
         return coll[key]
     return default
 
@@ -548,7 +554,7 @@ def trange(a, b=None, step=1):
         a, b = 0, a
     if step == 0:
         raise err("error", "range: step must not be 0")
-    return plist(range(a, b, step))
+    return array_seq(tuple(range(a, b, step)))
 
 
 @builtin("take")
@@ -563,7 +569,7 @@ def drop(n, coll):
 
 @builtin("#drop")
 def pdrop(coll, n):
-    if type(coll) is PList:
+    if isinstance(coll, PList):
         for _ in range(n):
             coll = coll.rest
         return coll
@@ -572,7 +578,44 @@ def pdrop(coll, n):
 
 @builtin("seq")
 def seq(coll):
-    return plist(list(_seq_items(coll)))
+    if isinstance(coll, PList):
+        return coll
+    return array_seq(tuple(_seq_items(coll)))
+
+
+@builtin("%items")
+def items_of(coll):
+    """The elements as a tuple, for the prelude's indexed loops."""
+    if type(coll) is ArraySeq and coll.off == 0:
+        return coll.items
+    if type(coll) is tuple:
+        return coll
+    return tuple(_seq_items(coll))
+
+
+@builtin("%len")
+def plen(t):
+    return len(t)
+
+
+@builtin("%at")
+def pat(t, i):
+    return t[i]
+
+
+@builtin("%push!")
+def ppush(acc, x):
+    acc.append(x)
+
+
+@builtin("%transient")
+def transient():
+    return Transient()
+
+
+@builtin("%seal")
+def seal(acc):
+    return array_seq(tuple(acc))
 
 
 @builtin("into")
@@ -712,7 +755,7 @@ _pred("bool?", lambda x: type(x) is bool)
 _pred("keyword?", lambda x: type(x) is Keyword)
 _pred("symbol?", lambda x: type(x) is Symbol)
 _pred("bytes?", lambda x: type(x) is bytes)
-_pred("list?", lambda x: type(x) is PList)
+_pred("list?", lambda x: isinstance(x, PList))
 _pred("vector?", lambda x: isinstance(x, PVector))
 _pred("map?", lambda x: isinstance(x, PMap))
 _pred("set?", lambda x: isinstance(x, PSet))
@@ -722,8 +765,8 @@ _pred("ref?", lambda x: type(x) is Ref)
 _pred("zero?", lambda x: x == 0)
 _pred("pos?", lambda x: x > 0)
 _pred("neg?", lambda x: x < 0)
-_pred("even?", lambda x: _num(x, "even?") % 2 == 0)
-_pred("odd?", lambda x: _num(x, "odd?") % 2 == 1)
+_pred("even?", lambda x: x % 2 == 0 if type(x) is int else _num(x, "even?") % 2 == 0)
+_pred("odd?", lambda x: x % 2 == 1 if type(x) is int else _num(x, "odd?") % 2 == 1)
 
 
 @builtin("type-of")
@@ -956,6 +999,7 @@ BUILTINS.update(
         "#as_thrown": as_thrown,
         "#NoSite": NoSite,
         "BaseException": BaseException,
+        "#len": len,
     }
 )
 

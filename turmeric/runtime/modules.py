@@ -127,6 +127,7 @@ class Module:
         self.nconsts_bound = len(self.consts)
         for info, _, _, _ in mc.infos:
             info.module = self.name
+            info.transient = self.name == "prelude"
             self.ns[f"#I:{info.symbol}"] = info
         exec(code, self.ns)
         for info, normal_name, resume_name, is_factory in mc.infos:

@@ -1,65 +1,80 @@
 ;; The Turmeric half of the standard library: higher-order functions written in
 ;; Turmeric, so that a continuation can be captured through them.
+;;
+;; The loops walk a tuple of the elements by index (%items, %at, %len) and collect
+;; into a private accumulator (%transient, %push!, %seal). A frame holding an
+;; accumulator is snapshotted when captured and copied on each resumption, so
+;; every run of a multi-shot continuation gets its own.
 (module prelude)
 
 (defn map [f coll]
-  (loop [s (seq coll) acc '()]
-    (if (empty? s)
-      (reverse acc)
-      (recur (rest s) (cons (f (first s)) acc)))))
+  (let [xs (%items coll) n (%len xs) acc (%transient)]
+    (loop [i 0]
+      (if (< i n)
+        (do (%push! acc (f (%at xs i))) (recur (inc i)))
+        (%seal acc)))))
 
 (defn filter [f coll]
-  (loop [s (seq coll) acc '()]
-    (if (empty? s)
-      (reverse acc)
-      (let [x (first s)]
-        (recur (rest s) (if (f x) (cons x acc) acc))))))
+  (let [xs (%items coll) n (%len xs) acc (%transient)]
+    (loop [i 0]
+      (if (< i n)
+        (let [x (%at xs i)]
+          (when (f x) (%push! acc x))
+          (recur (inc i)))
+        (%seal acc)))))
 
 (defn reduce [f init coll]
-  (loop [s (seq coll) acc init]
-    (if (empty? s)
-      acc
-      (recur (rest s) (f acc (first s))))))
+  (let [xs (%items coll) n (%len xs)]
+    (loop [i 0 acc init]
+      (if (< i n)
+        (recur (inc i) (f acc (%at xs i)))
+        acc))))
 
 (defn for-each [coll f]
-  (loop [s (seq coll)]
-    (unless (empty? s)
-      (f (first s))
-      (recur (rest s)))))
+  (let [xs (%items coll) n (%len xs)]
+    (loop [i 0]
+      (when (< i n)
+        (f (%at xs i))
+        (recur (inc i))))))
 
 (defn for-each-with-index [coll f]
-  (loop [s (seq coll) i 0]
-    (unless (empty? s)
-      (f i (first s))
-      (recur (rest s) (inc i)))))
+  (let [xs (%items coll) n (%len xs)]
+    (loop [i 0]
+      (when (< i n)
+        (f i (%at xs i))
+        (recur (inc i))))))
 
 (defn map-indexed [f coll]
-  (loop [s (seq coll) i 0 acc '()]
-    (if (empty? s)
-      (reverse acc)
-      (recur (rest s) (inc i) (cons (f i (first s)) acc)))))
+  (let [xs (%items coll) n (%len xs) acc (%transient)]
+    (loop [i 0]
+      (if (< i n)
+        (do (%push! acc (f i (%at xs i))) (recur (inc i)))
+        (%seal acc)))))
 
 (defn mapv [f coll] (vec (map f coll)))
 
 (defn remove [f coll] (filter (fn [x] (not (f x))) coll))
 
 (defn every? [f coll]
-  (loop [s (seq coll)]
-    (cond (empty? s) #t
-          (f (first s)) (recur (rest s))
-          :else #f)))
+  (let [xs (%items coll) n (%len xs)]
+    (loop [i 0]
+      (cond (>= i n) #t
+            (f (%at xs i)) (recur (inc i))
+            :else #f))))
 
 (defn any? [f coll]
-  (loop [s (seq coll)]
-    (cond (empty? s) #f
-          (f (first s)) #t
-          :else (recur (rest s)))))
+  (let [xs (%items coll) n (%len xs)]
+    (loop [i 0]
+      (cond (>= i n) #f
+            (f (%at xs i)) #t
+            :else (recur (inc i))))))
 
 (defn find-first [f coll]
-  (loop [s (seq coll)]
-    (cond (empty? s) nil
-          (f (first s)) (first s)
-          :else (recur (rest s)))))
+  (let [xs (%items coll) n (%len xs)]
+    (loop [i 0]
+      (cond (>= i n) nil
+            (f (%at xs i)) (%at xs i)
+            :else (recur (inc i))))))
 
 (defn sort-by [keyf coll]
   (map (fn [p] (nth p 1))
@@ -80,9 +95,3 @@
 
 (defn update [m k f & args]
   (assoc m k (apply f (get m k) args)))
-
-(defn dotimes-fn [n f]
-  (loop [i 0]
-    (when (< i n)
-      (f i)
-      (recur (inc i)))))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import types
 
-from .values import Box, Keyword, OptionNone, PList, PMap, PSet, PVector, Ref, Some, Struct, Symbol
+from .values import ArraySeq, Box, Keyword, OptionNone, PList, PMap, PSet, PVector, Ref, Some, Struct, Symbol
 
 TYPE_NAMES = {
     int: "int64",
@@ -16,6 +16,7 @@ TYPE_NAMES = {
     Symbol: "symbol",
     bytes: "bytes",
     PList: "list",
+    ArraySeq: "list",
     Ref: "ref",
     Some: "Option",
     OptionNone: "Option",
@@ -100,7 +101,7 @@ def show(v, readable=False, depth=0):
     if depth > 10000:
         return "..."
     d = depth + 1
-    if t is PList:
+    if isinstance(v, PList):
         return "(" + " ".join(show(x, readable, d) for x in v) + ")"
     if isinstance(v, PVector):
         return "[" + " ".join(show(x, readable, d) for x in v) + "]"

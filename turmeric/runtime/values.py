@@ -310,3 +310,67 @@ class Thrown(Exception):
         super().__init__(value)
         self.value = value
         self.pos = pos
+
+
+class ArraySeq(PList):
+    """An immutable list backed by a tuple: what `range`, `map` and `filter` return.
+
+    It is a `PList` to every reader (same type name, printing, equality); `first`
+    and `rest` are computed, so building one from a Python sequence costs no node per
+    element.
+    """
+
+    __slots__ = ("items", "off")
+
+    def __init__(self, items, off=0):
+        self.items = items
+        self.off = off
+        self.count = len(items) - off
+        self.pos = None
+
+    @property
+    def first(self):
+        return self.items[self.off] if self.count else None
+
+    @property
+    def rest(self):
+        if self.count <= 1:
+            return EMPTY
+        return ArraySeq(self.items, self.off + 1)
+
+    def __iter__(self):
+        items = self.items
+        for i in range(self.off, len(items)):
+            yield items[i]
+
+    def __getitem__(self, i):
+        if i < 0:
+            i += self.count
+        if not 0 <= i < self.count:
+            raise IndexError("list index out of range")
+        return self.items[self.off + i]
+
+    def cons(self, x):
+        return PList(x, self, self.count + 1)
+
+
+def array_seq(items):
+    """A list of the given tuple's items (EMPTY when there are none)."""
+    return ArraySeq(items) if items else EMPTY
+
+
+class Transient(list):
+    """A mutable accumulator private to the prelude's higher-order functions.
+
+    A frame that holds one is snapshotted at capture (`freeze`) and each resumption
+    gets its own copy (`thaw`), so multi-shot continuations never share it.
+    """
+
+    __slots__ = ()
+
+
+class FrozenTransient:
+    __slots__ = ("items",)
+
+    def __init__(self, items):
+        self.items = items
