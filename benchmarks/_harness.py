@@ -61,7 +61,7 @@ def run_with_big_stack(fn):
     def target():
         try:
             box["value"] = fn()
-        except BaseException as e:  # noqa: BLE001 - handed back to the caller
+        except BaseException as e:  # handed back to the caller
             box["error"] = e
 
     old = threading.stack_size()
@@ -84,7 +84,7 @@ def table(headers, rows, aligns=None):
     aligns = aligns or ["<"] + [">"] * (len(headers) - 1)
 
     def line(r):
-        return "  ".join(f"{str(c):{a}{w}}" for c, a, w in zip(r, aligns, widths)).rstrip()
+        return "  ".join(f"{str(c):{a}{w}}" for c, a, w in zip(r, aligns, widths, strict=True)).rstrip()
 
     out = [line(headers), "  ".join("-" * w for w in widths)]
     out += [line(r) for r in rows]

@@ -14,13 +14,14 @@ Reported in microseconds per operation, medians over the repetitions:
   capture-plain  what capturing costs over returning normally
   /frame     capture and resume divided by depth
 
-and a least-squares line through the four depths, to show the cost is linear in
-depth. Then `fib 27` called inside a `cloneable-reset` against outside one, with
+and the growth exponent between successive depths (the log-log slope: 1.00
+means the cost is linear in depth). Then `fib 27` called inside a `cloneable-reset` against outside one, with
 the ratio (target: within 5%, i.e. code that never captures pays nothing).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 
@@ -32,14 +33,9 @@ FIB_WANT = 196418
 FIB_TARGET = 0.05
 
 
-def linear_fit(xs, ys):
-    n = len(xs)
-    mx, my = sum(xs) / n, sum(ys) / n
-    sxx = sum((x - mx) ** 2 for x in xs)
-    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
-    a = my - b * mx
-    worst = max(abs(y - (a + b * x)) / y for x, y in zip(xs, ys))
-    return a, b, worst
+def growth_exponents(xs, ys):
+    """log-log slope between consecutive points: 1.0 means time grows linearly with depth."""
+    return [math.log(y2 / y1) / math.log(x2 / x1) for x1, x2, y1, y2 in zip(xs, xs[1:], ys, ys[1:], strict=False)]
 
 
 def main(argv=None):
@@ -86,9 +82,11 @@ def main(argv=None):
         p, c, r = us[(d, "plain")], us[(d, "capture")], us[(d, "resume")]
         rows.append([f"depth {d}", f"{p:.1f}", f"{c:.1f}", f"{r:.1f}", f"{c - p:.1f}", f"{c / d:.3f}", f"{r / d:.3f}"])
     print(H.table(["depth", "plain us", "capture us", "resume us", "capture-plain us", "capture us/frame", "resume us/frame"], rows))
+    steps = [f"{a}->{b}" for a, b in zip(DEPTHS, DEPTHS[1:], strict=False)]
+    print("growth exponent, log-log slope between depths (1.00 = linear in depth):")
     for kind in ("capture", "resume"):
-        a, b, worst = linear_fit(DEPTHS, [us[(d, kind)] for d in DEPTHS])
-        print(f"{kind} fit: {a:.1f} us + {b:.3f} us/frame x depth (worst relative residual {worst:.0%})")
+        exps = growth_exponents(DEPTHS, [us[(d, kind)] for d in DEPTHS])
+        print(f"  {kind:8} " + "  ".join(f"{s}: {e:.2f}" for s, e in zip(steps, exps, strict=True)))
 
     fib_times = {"outside": [], "inside": []}
     for rep in range(fib_reps):
@@ -100,11 +98,15 @@ def main(argv=None):
     ratio = in_ms / out_ms
     print()
     print(f"fib {FIB_N}: {fib_reps} repetition(s), median ms")
-    print(H.table(
-        ["fib 27", "ms", "inside/outside", f"within {FIB_TARGET:.0%}"],
-        [["fib outside reset", f"{out_ms:.1f}", "", ""],
-         ["fib inside reset", f"{in_ms:.1f}", f"{ratio:.3f}", "yes" if abs(ratio - 1) <= FIB_TARGET else "NO"]],
-    ))
+    print(
+        H.table(
+            ["fib 27", "ms", "inside/outside", f"within {FIB_TARGET:.0%}"],
+            [
+                ["fib outside reset", f"{out_ms:.1f}", "", ""],
+                ["fib inside reset", f"{in_ms:.1f}", f"{ratio:.3f}", "yes" if abs(ratio - 1) <= FIB_TARGET else "NO"],
+            ],
+        )
+    )
     return 0
 
 

@@ -37,7 +37,7 @@ def load_peers():
     try:
         m = H.load_turmeric(os.path.join(H.PROGRAMS, "compute.tm"))
         peers["Turmeric"] = {py: m.ns[tm] for _, tm, py, _, _ in BENCHES}
-    except BaseException as e:  # noqa: BLE001
+    except Exception as e:
         errors["Turmeric"] = e
         traceback.print_exc()
     spec = importlib.util.spec_from_file_location("compute_py", os.path.join(H.PROGRAMS, "compute_py.py"))
@@ -74,14 +74,14 @@ def main(argv=None):
         for p in order:
             try:
                 check(label, p, peers[p][py], arg, want)
-            except BaseException as e:  # noqa: BLE001
+            except Exception as e:
                 failures[(label, p)] = e
                 print(f"FAILED: {p} {label}: {type(e).__name__}: {e}", file=sys.stderr)
 
     for rep in range(args.reps):
         for label, _, py, arg, _ in BENCHES:
             # rotate the peer order each repetition so no peer always runs first
-            for p in order[rep % len(order):] + order[: rep % len(order)]:
+            for p in order[rep % len(order) :] + order[: rep % len(order)]:
                 if (label, p) in failures:
                     continue
                 times[(label, p)].append(H.time_call(peers[p][py], arg))

@@ -67,9 +67,9 @@ class FinallyS:
 
 def site_set(s, memo):
     key = id(s)
-    r = memo.get(key)
-    if r is not None:
-        return r
+    hit = memo.get(key)
+    if hit is not None:
+        return hit[1]
     t = type(s)
     if t is SiteS:
         r = frozenset() if s.n is None else frozenset([s.n])
@@ -83,7 +83,7 @@ def site_set(s, memo):
         r = block_sites(s.body, memo) | block_sites(s.fin, memo)
     else:
         r = frozenset()
-    memo[key] = r
+    memo[key] = (s, r)  # holding s keeps its id from being reused by a later object
     return r
 
 
@@ -181,11 +181,11 @@ class ModuleCompiler:
     # --- has_site analysis --------------------------------------------------
     def has_site(self, node):
         key = id(node)
-        r = self.memo.get(key)
-        if r is not None:
-            return r
+        hit = self.memo.get(key)
+        if hit is not None:
+            return hit[1]
         r = self._has_site(node)
-        self.memo[key] = r
+        self.memo[key] = (node, r)  # holding node keeps its id from being reused
         return r
 
     def _has_site(self, n):
@@ -457,6 +457,8 @@ class ModuleCompiler:
     def gref(self, node):
         if node.module is not None:
             return call("#modget", name(f"#mod:{node.module}"), const(node.name))
+        if node.name in ("None", "True", "False"):  # not valid as Python names
+            return name("#" + node.name)
         return name(node.name)
 
     def compile_call(self, node, ctx, out, tail):

@@ -1005,7 +1005,9 @@ BUILTINS.update(
 
 for _name, _st in STRUCTS.items():
     BUILTINS[_name] = _st.cls
-    HOST.add(_name)
+    BUILTINS[_name + "?"] = (lambda c: lambda x: type(x) is c)(_st.cls)
+    HOST.update({_name, _name + "?"})
+BUILTINS["#None"] = NONE
 
 BUILTINS["error?"] = lambda x: isinstance(x, Struct)
 HOST.add("error?")

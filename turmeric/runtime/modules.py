@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+import warnings
 from pathlib import Path
 
 from ..compiler import ModuleCompiler
@@ -121,7 +122,9 @@ class Module:
         mc.compile_unit(fn, toplevel=toplevel)
         mod = ast.Module(mc.defs, [])
         ast.fix_missing_locations(mod)
-        code = compile(mod, self.file, "exec")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)  # e.g. `0 is None` from constant tests
+            code = compile(mod, self.file, "exec")
         for i in range(self.nconsts_bound, len(self.consts)):
             self.ns[f"#K{i}"] = self.consts[i]
         self.nconsts_bound = len(self.consts)

@@ -206,6 +206,9 @@ class OptionNone:
     def __repr__(self):
         return "None"
 
+    def __call__(self):  # `(None)` is the same value as `None`
+        return self
+
 
 NONE = OptionNone()
 

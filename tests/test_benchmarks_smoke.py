@@ -1,0 +1,74 @@
+"""Smoke-run every benchmark script with --quick: exit status 0 and the expected rows.
+
+No timing assertions: the figures depend on the machine. This only checks that
+each script still runs end to end against the current implementation (the
+Turmeric benchmark programs compile, run and return the right values) and prints
+its table.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "benchmarks"
+TIMEOUT = 180
+
+HAVE_HY = importlib.util.find_spec("hy") is not None
+
+
+def run_quick(script):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.setdefault("PYTHONIOENCODING", "utf-8")
+    env.pop("TURMERIC_PATH", None)
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / script), "--quick"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    context = f"\n--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}"
+    assert proc.returncode == 0, f"{script} --quick exited {proc.returncode}{context}"
+    return proc.stdout, context
+
+
+def assert_rows(stdout, labels, context):
+    for label in labels:
+        pattern = r"^" + re.escape(label) + r"(\s|$)"
+        assert re.search(pattern, stdout, re.M), f"no row {label!r}{context}"
+
+
+def test_compute_quick():
+    stdout, context = run_quick("compute.py")
+    assert_rows(stdout, ["fib 27", "loop sum-squares 1e6", "map/filter/reduce 300k"], context)
+    for col in ["Turmeric ms", "Python ms", "Turmeric/Python"] + (["Hy ms", "Hy/Python"] if HAVE_HY else []):
+        assert col in stdout, f"no column {col!r}{context}"
+    assert "FAILED" not in stdout, context
+
+
+def test_capture_quick():
+    stdout, context = run_quick("capture.py")
+    assert_rows(stdout, ["depth 10", "depth 100", "depth 1000", "depth 10000", "fib outside reset", "fib inside reset"], context)
+    for col in ["capture us", "resume us", "capture us/frame", "resume us/frame", "inside/outside"]:
+        assert col in stdout, f"no column {col!r}{context}"
+
+
+def test_startup_quick():
+    stdout, context = run_quick("startup.py")
+    assert_rows(stdout, ["turmeric run hello.tm", "python -c 'print(1)'", "turmeric adds"], context)
+
+
+@pytest.mark.parametrize("script", ["compute.py", "capture.py", "startup.py"])
+def test_readme_documents(script):
+    readme = (BENCH / "README.md").read_text(encoding="utf-8")
+    assert f"python benchmarks/{script}" in readme
