@@ -77,8 +77,13 @@ class Module:
         self.lines = text.split("\n")
         self.code_hash = hashlib.blake2b("\n".join(canonical(f) for f in forms).encode(), digest_size=4).hexdigest()
         result = None
+        # macros are compile-time: every top-level defmacro is defined first, so a
+        # function may use a macro defined further down (as the seed guide's checkpoint is)
+        for form in forms:
+            if is_head(form, "defmacro"):
+                self.eval_toplevel(form)
         for i, form in enumerate(forms):
-            if i == 0 and is_head(form, "module"):
+            if (i == 0 and is_head(form, "module")) or is_head(form, "defmacro"):
                 continue
             result = self.eval_toplevel(form)
         return result

@@ -1,0 +1,95 @@
+"""End-to-end tests of the `turmeric` command: each runs a real process in a temporary folder."""
+
+import subprocess
+import sys
+import textwrap
+
+
+def turmeric(*args, cwd, stdin=None):
+    return subprocess.run([sys.executable, "-m", "turmeric", *args], cwd=cwd, input=stdin, capture_output=True, text=True, timeout=120)
+
+
+def write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(textwrap.dedent(text))
+    return p
+
+
+def test_run_calls_main_and_passes_args(tmp_path):
+    write(tmp_path, "prog.tm", """
+        (println "top")
+        (defn main [] (println "main" (command-line-args)))
+    """)
+    r = turmeric("run", "prog.tm", "a", "b", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "top\nmain (a b)\n"
+
+
+def test_exit_status(tmp_path):
+    write(tmp_path, "prog.tm", "(println 1) (exit 7) (println 2)")
+    r = turmeric("run", "prog.tm", cwd=tmp_path)
+    assert r.returncode == 7
+    assert r.stdout == "1\n"
+
+
+def test_uncaught_error_names_type_message_position_and_stack(tmp_path):
+    write(tmp_path, "prog.tm", """\
+        (defn inner [x]
+          (throw (validation-error (str "bad " x))))
+        (defn outer [x] (+ 1 (inner x)))
+        (outer 5)
+    """)
+    r = turmeric("run", "prog.tm", cwd=tmp_path)
+    assert r.returncode == 1
+    assert "validation-error" in r.stderr
+    assert "bad 5" in r.stderr
+    assert "prog.tm:2:3" in r.stderr
+    assert "prog.outer" in r.stderr and "prog.inner" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_debug_shows_python_traceback(tmp_path):
+    write(tmp_path, "prog.tm", "(/ 1 0)")
+    r = turmeric("--debug", "run", "prog.tm", cwd=tmp_path)
+    assert r.returncode == 1
+    assert "Traceback" in r.stderr and "division-by-zero" in r.stderr
+
+
+def test_syntax_error_has_caret(tmp_path):
+    write(tmp_path, "prog.tm", '(println "ok")\n(println (+ 1 2)))\n')
+    r = turmeric("run", "prog.tm", cwd=tmp_path)
+    assert r.returncode == 1
+    assert "prog.tm:2:18: syntax error" in r.stderr
+    assert "(println (+ 1 2)))" in r.stderr
+    assert r.stderr.rstrip().endswith("^")
+    assert "Traceback" not in r.stderr
+
+
+def test_check_compiles_without_running(tmp_path):
+    write(tmp_path, "prog.tm", '(defn f [x] (* x 2))\n(println "side effect")\n')
+    r = turmeric("check", "prog.tm", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "side effect" not in r.stdout
+    write(tmp_path, "bad.tm", "(defn f [x] (recur x) 1)")
+    r = turmeric("check", "bad.tm", cwd=tmp_path)
+    assert r.returncode == 1
+    assert "bad.tm:1:" in r.stderr and "recur" in r.stderr
+
+
+def test_include_dir_for_imports(tmp_path):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    write(lib, "shapes.tm", "(defn area [w h] (* w h))")
+    write(tmp_path, "prog.tm", "(import shapes :as s)\n(println (s.area 3 4))")
+    r = turmeric("run", "prog.tm", cwd=tmp_path)
+    assert r.returncode == 1 and "module shapes not found" in r.stderr
+    r = turmeric("-I", "lib", "run", "prog.tm", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "12\n"
+
+
+def test_repl_multiline_and_readable_values(tmp_path):
+    r = turmeric("repl", cwd=tmp_path, stdin='(def x 5)\n(+ x\n   1)\n["a" :k]\n(/ 1 0)\n(* x 2)\n')
+    assert r.returncode == 0
+    assert r.stdout == '6\n["a" :k]\n10\n'
+    assert "division-by-zero" in r.stderr
