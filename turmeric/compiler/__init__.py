@@ -211,7 +211,11 @@ class ModuleCompiler:
         if t is C.Recur:
             return any(self.has_site(a) for a in n.args)
         if t is C.Try:
-            return self.has_site(n.body) or (n.handler is not None and self.has_site(n.handler)) or (n.finally_ is not None and self.has_site(n.finally_))
+            return (
+                self.has_site(n.body)
+                or (n.handler is not None and self.has_site(n.handler))
+                or (n.finally_ is not None and self.has_site(n.finally_))
+            )
         if t in (C.SetL, C.SetG, C.DefG):
             return self.has_site(n.expr)
         if t is C.Dot:
@@ -248,7 +252,14 @@ class ModuleCompiler:
             restval = call("#plist", name(fn.rest.py))
             prologue.append(assign(fn.rest.py, call("#Box", restval) if fn.rest.boxed else restval))
         normal_body = prologue + self.emit_normal(body, ctx)
-        args = ast.arguments(posonlyargs=[], args=[ast.arg(p) for p in params], vararg=ast.arg(fn.rest.py) if fn.rest else None, kwonlyargs=[], kw_defaults=[], defaults=[])
+        args = ast.arguments(
+            posonlyargs=[],
+            args=[ast.arg(p) for p in params],
+            vararg=ast.arg(fn.rest.py) if fn.rest else None,
+            kwonlyargs=[],
+            kw_defaults=[],
+            defaults=[],
+        )
         pyname = fn.self_var.py if fn.self_var is not None else (fn.name or "fn")
         fdef = ast.FunctionDef(pyname, args, normal_body or [ast.Pass()], [], None)
         at(fdef, fn.pos)
@@ -279,7 +290,9 @@ class ModuleCompiler:
             rbody += self.emit_resume(body, ctx)
         else:
             rbody.append(ast.Raise(call("#NoSite", const(fn.symbol)), None))
-        rargs = ast.arguments(posonlyargs=[], args=[ast.arg(x) for x in (VALS, RS, FRAMES, J, V)], kwonlyargs=[], kw_defaults=[], defaults=[])
+        rargs = ast.arguments(
+            posonlyargs=[], args=[ast.arg(x) for x in (VALS, RS, FRAMES, J, V)], kwonlyargs=[], kw_defaults=[], defaults=[]
+        )
         rdef = ast.FunctionDef(resume_name, rargs, rbody, [], None)
         at(rdef, fn.pos)
         self.defs.append(rdef)
@@ -374,7 +387,9 @@ class ModuleCompiler:
         if t is C.Throw:
             v = self.compile_expr(node.expr, ctx, out)
             tgt = ctx.tmp()
-            self.new_site(ctx, tgt, at(call("#throw", v, const(f"{pos.file}:{pos.line}:{pos.col}" if pos else "?")), pos), None, "throw", out, pos)
+            self.new_site(
+                ctx, tgt, at(call("#throw", v, const(f"{pos.file}:{pos.line}:{pos.col}" if pos else "?")), pos), None, "throw", out, pos
+            )
             return name(tgt)
         if t is C.If:
             if not self.has_site(node.then) and not self.has_site(node.else_) and self.is_pure(node.then) and self.is_pure(node.else_):
@@ -557,7 +572,7 @@ class ModuleCompiler:
             n_live = len(ctx.live)
             inits, _ = self.compile_args(node.inits, ctx, out)
             del ctx.live[n_live:]
-            for v, e in zip(node.vars, inits):
+            for v, e in zip(node.vars, inits, strict=False):
                 out.append(at(assign(v.py, call("#Box", e) if v.boxed else e), pos))
                 ctx.live.append(v.py)
             if sink[0] == "ret":
@@ -583,7 +598,7 @@ class ModuleCompiler:
             else:
                 vars_ = list(target.params) + ([target.rest] if target.rest else [])
                 ctx.has_head_recur = True
-            vals = [call("#Box", e) if v.boxed else e for v, e in zip(vars_, args)]
+            vals = [call("#Box", e) if v.boxed else e for v, e in zip(vars_, args, strict=False)]
             if len(vars_) == 1:
                 out.append(at(assign(vars_[0].py, vals[0]), pos))
             elif vars_:
@@ -664,7 +679,9 @@ class ModuleCompiler:
             return ast.ExceptHandler(name("#Unwind"), None, body + [ast.Raise()])
         vals = ast.Tuple([name(x) for x in s.live], ast.Load())
         callee = s.callee if (s.callee is not None and not resumed) else const(None)
-        return ast.ExceptHandler(name("#Unwind"), "#c", [ast.Expr(call("#cap", name("#c"), callee, name(ctx.info_name), const(s.n), vals)), ast.Raise()])
+        return ast.ExceptHandler(
+            name("#Unwind"), "#c", [ast.Expr(call("#cap", name("#c"), callee, name(ctx.info_name), const(s.n), vals)), ast.Raise()]
+        )
 
     def site_stmt(self, s, ctx, resumed_value=None):
         if s.kind == "tail":

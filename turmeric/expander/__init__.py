@@ -36,19 +36,66 @@ def form_pos(form, default=None):
 
 # forms the expander handles itself (a macro or global can't shadow them)
 SPECIAL = {
-    "quote", "quasiquote", "if", "do", "def", "defn", "fn", "let", "loop", "recur", "set!",
-    "defmacro", "struct", "match", "throw", "try", "defclass", "instance", "version", "module",
-    "import", "cloneable-shift", "shift", "when", "unless", "cond", "and", "or", "suspend",
+    "quote",
+    "quasiquote",
+    "if",
+    "do",
+    "def",
+    "defn",
+    "fn",
+    "let",
+    "loop",
+    "recur",
+    "set!",
+    "defmacro",
+    "struct",
+    "match",
+    "throw",
+    "try",
+    "defclass",
+    "instance",
+    "version",
+    "module",
+    "import",
+    "cloneable-shift",
+    "shift",
+    "when",
+    "unless",
+    "cond",
+    "and",
+    "or",
+    "suspend",
 }
 
 # inline primitives: name -> (min args, max args or None)
 PRIMS = {
-    "+": (0, None), "-": (1, None), "*": (0, None), "<": (1, None), ">": (1, None),
-    "<=": (1, None), ">=": (1, None), "=": (1, None), "not=": (1, None), "not": (1, 1),
-    "inc": (1, 1), "dec": (1, 1), "mod": (2, 2), "quot": (2, 2), "/": (1, None),
-    "nil?": (1, 1), "first": (1, 1), "rest": (1, 1), "empty?": (1, 1), "count": (1, 1),
-    "nth": (2, 2), "cons": (2, 2), "conj": (2, None), "get": (2, 3),
-    "%at": (2, 2), "%push!": (2, 2), "%len": (1, 1),
+    "+": (0, None),
+    "-": (1, None),
+    "*": (0, None),
+    "<": (1, None),
+    ">": (1, None),
+    "<=": (1, None),
+    ">=": (1, None),
+    "=": (1, None),
+    "not=": (1, None),
+    "not": (1, 1),
+    "inc": (1, 1),
+    "dec": (1, 1),
+    "mod": (2, 2),
+    "quot": (2, 2),
+    "/": (1, None),
+    "nil?": (1, 1),
+    "first": (1, 1),
+    "rest": (1, 1),
+    "empty?": (1, 1),
+    "count": (1, 1),
+    "nth": (2, 2),
+    "cons": (2, 2),
+    "conj": (2, None),
+    "get": (2, 3),
+    "%at": (2, 2),
+    "%push!": (2, 2),
+    "%len": (1, 1),
 }
 
 
@@ -281,12 +328,16 @@ class Expander:
     def sf_when(self, form, scope, tail, pos):
         if form.count < 2:
             self.error("(when test body...) needs a test", form)
-        return C.If(self.analyze(form.rest.first, scope), self.analyze_body(list(form.rest.rest), Scope(scope), tail, pos), C.Const(None, pos), pos)
+        return C.If(
+            self.analyze(form.rest.first, scope), self.analyze_body(list(form.rest.rest), Scope(scope), tail, pos), C.Const(None, pos), pos
+        )
 
     def sf_unless(self, form, scope, tail, pos):
         if form.count < 2:
             self.error("(unless test body...) needs a test", form)
-        return C.If(self.analyze(form.rest.first, scope), C.Const(None, pos), self.analyze_body(list(form.rest.rest), Scope(scope), tail, pos), pos)
+        return C.If(
+            self.analyze(form.rest.first, scope), C.Const(None, pos), self.analyze_body(list(form.rest.rest), Scope(scope), tail, pos), pos
+        )
 
     def sf_cond(self, form, scope, tail, pos):
         items = list(form.rest)
@@ -386,7 +437,7 @@ class Expander:
             fn.self_var = sv
             inner = Scope(inner, fs)
         params, rest, ptypes = parse_params(params_form, self)
-        for pname, ptype in zip(params, ptypes):
+        for pname, _ptype in zip(params, ptypes, strict=False):
             v = self.new_var(pname, fs)
             inner.vars[pname] = v
             fn.params.append(v)

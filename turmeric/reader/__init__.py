@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..runtime.values import EMPTY, Keyword, PList, Pos, Symbol, plist, pmap, pvector
 
 SYMBOL_CHARS = set("!$%&*+-./<=>?^_|#:'")  # ' and # and : only inside, see below
-DELIMS = set("()[]{}\"; \t\r\n,`~@")
+DELIMS = set('()[]{}"; \t\r\n,`~@')
 
 
 class TurmericSyntaxError(Exception):

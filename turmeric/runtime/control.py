@@ -47,7 +47,24 @@ class FnInfo:
     n (a name starting with `~` is a compiler temporary), `resume` the resume variant.
     """
 
-    __slots__ = ("symbol", "fingerprint", "module", "file", "line", "params", "sites", "resume", "factory", "free", "free_py", "self_py", "code", "rest", "site_py", "transient")
+    __slots__ = (
+        "symbol",
+        "fingerprint",
+        "module",
+        "file",
+        "line",
+        "params",
+        "sites",
+        "resume",
+        "factory",
+        "free",
+        "free_py",
+        "self_py",
+        "code",
+        "rest",
+        "site_py",
+        "transient",
+    )
 
     def __init__(self, symbol, fingerprint, module, file, line, params, sites, free=(), rest=None):
         self.symbol = symbol

@@ -92,7 +92,19 @@ def clean_arity_message(msg):
     return msg
 
 
-_PYTYPES = {"int": "int64", "float": "float64", "str": "string", "NoneType": "nil", "bool": "bool", "bytes": "bytes", "PList": "list", "PVector": "vector", "PMap": "map", "PSet": "set", "pvectorc.PVector": "vector"}
+_PYTYPES = {
+    "int": "int64",
+    "float": "float64",
+    "str": "string",
+    "NoneType": "nil",
+    "bool": "bool",
+    "bytes": "bytes",
+    "PList": "list",
+    "PVector": "vector",
+    "PMap": "map",
+    "PSet": "set",
+    "pvectorc.PVector": "vector",
+}
 
 
 def clean_type_message(msg):

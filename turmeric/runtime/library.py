@@ -19,11 +19,9 @@ from . import control
 from .errors import STRUCTS, as_thrown, make_error, thrown_value
 from .printer import display, readable, type_name
 from .values import (
-    ArraySeq,
-    Transient,
-    array_seq,
     EMPTY,
     NONE,
+    ArraySeq,
     Box,
     Keyword,
     OptionNone,
@@ -36,6 +34,8 @@ from .values import (
     Struct,
     Symbol,
     Thrown,
+    Transient,
+    array_seq,
     plist,
     pmap,
     pset,
@@ -164,7 +164,7 @@ def eq(a, b):
     if ta is bool or tb is bool:
         return False
     if (ta is PList) != (tb is PList) and isinstance(a, (PList, PVector)) and isinstance(b, (PList, PVector)):
-        return len(a) == len(b) and all(eq(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(eq(x, y) for x, y in zip(a, b, strict=False))
     return a == b
 
 
@@ -372,7 +372,7 @@ def cons(x, coll):
 def conj(coll, *xs):
     if coll is None:
         coll = EMPTY
-    t = type(coll)
+    type(coll)
     if isinstance(coll, PList):
         for x in xs:
             coll = PList(x, coll, coll.count + 1)
@@ -962,7 +962,7 @@ def continuation_frames(k):
         nparams = len(info.params) + (1 if info.rest else 0)
         args = []
         caps = {}
-        for i, (n, v) in enumerate(zip(names, vals)):
+        for i, (n, v) in enumerate(zip(names, vals, strict=False)):
             if type(v) is Box:
                 v = v.v
             if i < nparams:

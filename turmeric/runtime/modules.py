@@ -15,9 +15,9 @@ import warnings
 from pathlib import Path
 
 from ..compiler import ModuleCompiler
-from ..expander import CompileError, Expander, canonical, parse_params, sym
+from ..expander import CompileError, Expander, canonical, parse_params
 from ..reader import MapLiteral, TurmericSyntaxError, read_all
-from ..runtime.values import Keyword, PList, PVector, Pos, Symbol, make_struct_type, plist
+from ..runtime.values import Keyword, PList, Pos, PVector, Symbol, make_struct_type, plist
 from . import control, typeclasses
 from .control import register
 from .errors import _bad_field, make_error

@@ -263,7 +263,7 @@ class StructType:
 
     def layout(self):
         """A stable text describing the layout (fields and types) for schema checks."""
-        return self.name + "[" + " ".join(f"{f}:{t or 'any'}" for f, t in zip(self.fields, self.types)) + "]"
+        return self.name + "[" + " ".join(f"{f}:{t or 'any'}" for f, t in zip(self.fields, self.types, strict=False)) + "]"
 
 
 PRIMITIVE_CHECKS = {
@@ -287,7 +287,7 @@ def make_struct_type(name, fields, types=None, module=None, checker=None):
     def __init__(self, *vals):
         if len(vals) != nfields:
             raise ArityMismatch(name, nfields, len(vals))
-        for i, ok, t in checks:
+        for i, ok, _t in checks:
             if not ok(vals[i]):
                 checker(stype, i, vals[i])
         self.vals = vals
