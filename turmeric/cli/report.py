@@ -36,6 +36,8 @@ def turmeric_stack(tb):
 
 
 def message_of(value):
+    if isinstance(value, Struct) and not value.vals:
+        return value.stype.name.replace("-", " ")  # (division-by-zero) -> "division by zero"
     if isinstance(value, Struct):
         for field in ("message", "reason", "fn-symbol", "name", "fn-name", "what"):
             idx = value.stype.index.get(field)
