@@ -141,6 +141,42 @@ def fingerprint(text):
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
+class _Normalise(ast.NodeVisitor):
+    """Writes a compact text of generated code with local names numbered by first use,
+    so the fingerprint ignores positions, comments and gensym/counter numbering."""
+
+    def __init__(self):
+        self.names = {}
+        self.out = []
+
+    def generic_visit(self, node):
+        self.out.append(type(node).__name__)
+        for field, value in ast.iter_fields(node):
+            if isinstance(value, list):
+                self.out.append("[")
+                for v in value:
+                    if isinstance(v, ast.AST):
+                        self.visit(v)
+                    else:
+                        self.out.append(repr(v))
+                self.out.append("]")
+            elif isinstance(value, ast.AST):
+                self.visit(value)
+            elif field in ("id", "arg", "name") and isinstance(value, str) and ("~" in value or value.startswith("#K")):
+                self.out.append(self.names.setdefault(value, f"v{len(self.names)}"))
+            else:
+                self.out.append(repr(value))
+
+
+def code_fingerprint(fdef, fn):
+    """Hash of the function's normalised source, its generated code (so a changed macro
+    expansion counts) and its parameter types. Comments, whitespace and positions don't count."""
+    norm = _Normalise()
+    norm.visit(fdef)
+    text = fn.form_text + "|" + " ".join(norm.out) + "|" + " ".join(t or "" for t in fn.ptypes)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
 SIMPLE_PRIMS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult}
 COMPARE_PRIMS = {"<": ast.Lt, ">": ast.Gt, "<=": ast.LtE, ">=": ast.GtE}
 
@@ -301,7 +337,7 @@ class ModuleCompiler:
             pretty[n] = tuple(display_name(x) for x in names)
         info = FnInfo(
             fn.symbol,
-            fingerprint(fn.form_text),
+            code_fingerprint(fdef, fn),
             self.module_name,
             self.file,
             fn.pos.line if fn.pos else 0,
