@@ -25,7 +25,7 @@
 (println (job 100) (deref progress))
 (println (job-copy 100))
 (println (job-copy 1000))
-(println (deref progress))
+(println (deref progress))  ; globals are named, not copied: the copy's runs appended to this process's ref
 (println ((deserialize blob) 0))
 
 ;; serialize the continuation inside the shift body, then resume it (checkpoint)
