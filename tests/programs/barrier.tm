@@ -25,3 +25,9 @@
 (println b (continuation-barrier? b) (type-of b))
 (println (match b (continuation-barrier name) -> name))
 (println (try (throw b) (catch [e] e.fn-name)))
+
+;; a real barrier: sort with a comparator calls back from a Python function (sorted)
+(defn cmp-capturing [a b] (cloneable-shift [k] (- a b)))
+(println (try (cloneable-reset (fn [] (sort cmp-capturing [3 1 2])))
+              (catch [e] (match e (continuation-barrier name) -> (str "barrier at " name) _ -> e))))
+(println (sort (fn [a b] (- b a)) [3 1 2]))

@@ -17,3 +17,4 @@
 (println (bytes? b) (bytes? "abc") (list? '(1)) (list? [1]) (vector? [1]) (vector? '(1)))
 (println (map? {}) (map? []) (fn? f) (fn? (fn [] 1)) (fn? :k) (continuation? k) (continuation? f))
 (println (string? (type-of 1)))
+(delete-file "types_tmp.bin")

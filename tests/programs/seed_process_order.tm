@@ -56,4 +56,6 @@
   (println "charges:" (deref charges))
   (println "resumed:" (resume-from-checkpoint "order-fulfilled"))
   (println "resumed:" (resume-from-checkpoint "order-validated"))
-  (println "charges:" (deref charges)))
+  (println "charges:" (deref charges))
+  (for-each ["order-validated" "payment-charged" "order-fulfilled"]
+            (fn [n] (delete-file (str "checkpoint-" n ".bin")))))

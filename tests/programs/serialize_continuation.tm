@@ -39,3 +39,6 @@
 (def k2 (deserialize (read-file "cp-2.bin")))
 (println (k2 2) (k2 20))
 (println (file-exists? "cp-1.bin") (file-exists? "cp-3.bin"))
+
+;; clean up (so running the program in place leaves nothing behind)
+(for-each ["continuation.dat" "cp-1.bin" "cp-2.bin" "cp-3.bin"] (fn [f] (delete-file f)))

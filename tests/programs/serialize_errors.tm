@@ -24,3 +24,5 @@
              (match e
                (corrupt-data _) -> :handled-corrupt
                (schema-mismatch _ old-version) -> :schema))))
+(delete-file "garbage.bin")
+(delete-file "empty.bin")

@@ -33,3 +33,5 @@
 (def job-blob (serialize job))
 (println ((deserialize job-blob)))
 (println ((deserialize job-blob)))
+(delete-file "fh_in.txt")
+(delete-file "fh_out.txt")
