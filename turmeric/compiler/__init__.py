@@ -510,6 +510,10 @@ class ModuleCompiler:
             return call("#modget", name(f"#mod:{node.module}"), const(node.name))
         if node.name in ("None", "True", "False"):  # not valid as Python names
             return name("#" + node.name)
+        if node.builtin and self.host_builtin(node.name):
+            # bound at compile time: a later user definition of this name must not turn a
+            # call that was compiled as "not a capture site" into one that captures
+            return name("#b:" + node.name)
         return name(node.name)
 
     def compile_call(self, node, ctx, out, tail):

@@ -59,7 +59,7 @@ def thrown_value(e):
         return e.value
     if t is ThrowCapture:
         return e.value
-    if isinstance(e, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+    if not isinstance(e, Exception):  # exit requests, interrupts: never a catchable value
         raise e
     if isinstance(e, ZeroDivisionError):
         return make_error("division-by-zero")
@@ -86,6 +86,7 @@ def thrown_value(e):
 
 
 def clean_arity_message(msg):
+    msg = re.sub(r"~\d+", "", msg)  # generated local names -> Turmeric names
     m = re.match(r"(?:[\w#:.<>/?!*+=-]+\.)?([^\s(]+)\(\) (.*)", msg)
     if m:
         return f"{m.group(1)}: {m.group(2)}"

@@ -372,10 +372,19 @@ def load_prelude():
         return
     _PRELUDE_LOADED = True
     path = os.path.join(os.path.dirname(__file__), "prelude.tm")
+    bind_host_aliases()
     m = load_file(path)
     for k, v in list(m.ns.items()):
         if not k.startswith("#") and not k.startswith("__"):
             BUILTINS[k] = v
+    bind_host_aliases()
+
+
+def bind_host_aliases():
+    """`#b:name` for every host builtin: what compiled calls to host builtins refer to."""
+    for k in HOST:
+        if k in BUILTINS:
+            BUILTINS["#b:" + k] = BUILTINS[k]
 
 
 def struct_instance(v):
