@@ -49,7 +49,12 @@ def cmd_resume(args):
     if args.value is not None:
         value = eval_expression(args.value)
     k = api.deserialize(data, base_dir=os.path.dirname(os.path.abspath(args.blob)))
-    result = control.Continuation.__call__(k, value) if isinstance(k, control.Continuation) else k(value)
+    if not isinstance(k, control.Continuation) and not callable(k):
+        from ..runtime.printer import type_name
+
+        print(f"turmeric: {args.blob} holds a {type_name(k)}, not a continuation: nothing to resume (turmeric inspect shows it)", file=sys.stderr)
+        return 1
+    result = k(value)
     if result is not None:
         print(readable(result))
     return 0

@@ -20,6 +20,9 @@ from ..runtime.values import Keyword, PList, Symbol
 
 RS, VALS, FRAMES, J, V = "#rs", "#vals", "#frames", "#j", "#v"
 
+# part of every fingerprint: bump it when code generation changes how sites are numbered
+COMPILER_VERSION = "turmeric-compiler-1"
+
 
 # --- statement IR ----------------------------------------------------------
 
@@ -173,7 +176,7 @@ def code_fingerprint(fdef, fn):
     expansion counts) and its parameter types. Comments, whitespace and positions don't count."""
     norm = _Normalise()
     norm.visit(fdef)
-    text = fn.form_text + "|" + " ".join(norm.out) + "|" + " ".join(t or "" for t in fn.ptypes)
+    text = COMPILER_VERSION + "|" + fn.form_text + "|" + " ".join(norm.out) + "|" + " ".join(t or "" for t in fn.ptypes)
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 

@@ -1013,3 +1013,6 @@ BUILTINS["error?"] = lambda x: isinstance(x, Struct)
 HOST.add("error?")
 
 __all__ = ["BUILTINS", "HOST", "FileHandle", "ExitRequest", "OptionNone"]
+
+# serialize / deserialize / sign / verify and the Serializable classes (registers itself in BUILTINS)
+from ..serialization import api as _serialization_api  # noqa: E402,F401

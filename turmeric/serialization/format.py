@@ -1,0 +1,204 @@
+"""Turmeric's own versioned binary format for serialized values (docs/format.md).
+
+Owns the public entry points of the format: `encode` (a value to a blob) and `decode`
+(a blob to live values in this process), plus the live name resolution: symbols to
+the running code (loading a blob's modules in definitions mode), fingerprints and
+struct layouts checked (schema-mismatch), missing names reported (missing-function).
+The layout's constants are in layout.py, the walk over values in encoder.py, the
+checks and the reading in decoder.py.
+
+Safety: decoding never runs code chosen by the bytes. It looks names up in the
+registries of loaded (or loadable, definitions-mode) modules and calls the program's
+own Serializable / Resource-Serializable methods; every malformed input is
+(corrupt-data reason), never a Python exception, and the work is bounded by the
+blob's size and the limits.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+from ..runtime import control
+from ..runtime.errors import make_error
+from ..runtime.values import STRUCT_TYPES, Thrown
+from . import names as N
+from .decoder import FnEntry, Header, Hooks, HostEntry, ShapeEntry, StructEntry, TypeEntry, parse, read_header
+from .encoder import Encoder, StackRoom, find_path
+from .layout import (
+    COMPRESS_LEVEL,
+    COMPRESS_THRESHOLD,
+    DEFAULT_LIMITS,
+    FLAG_ZLIB,
+    FORMAT_VERSION,
+    MAGIC,
+    SIGNED_MAGIC,
+    Corrupt,
+    Limits,
+    NotSer,
+    corrupt,
+    wvarint,
+)
+
+__all__ = [
+    "encode",
+    "decode",
+    "parse",
+    "read_header",
+    "Hooks",
+    "LiveHooks",
+    "Header",
+    "FnEntry",
+    "ShapeEntry",
+    "StructEntry",
+    "TypeEntry",
+    "HostEntry",
+    "Limits",
+    "DEFAULT_LIMITS",
+    "MAGIC",
+    "SIGNED_MAGIC",
+    "FORMAT_VERSION",
+    "corrupt",
+]
+
+
+def encode(root, compress_threshold=COMPRESS_THRESHOLD, limits=DEFAULT_LIMITS):
+    """The blob for `root`. Raises Thrown(not-serializable type-name path) for a bad value."""
+    room = StackRoom(limits.max_depth)
+    enc = Encoder(limits, room)
+    try:
+        body = enc.run(root)
+    except NotSer as e:
+        path = find_path(root, e.value, enc.reps)
+        if e.detail:
+            path = f"{path} ({e.detail})" if path else e.detail
+        raise Thrown(make_error("not-serializable", e.tname, path)) from None
+    finally:
+        room.restore()
+    header = enc.header()
+    payload = bytearray()
+    wvarint(payload, len(header))
+    payload += header
+    payload += enc.string_table()
+    payload += body
+    flags = 0
+    stored = payload
+    if compress_threshold is not None and len(payload) >= compress_threshold:
+        z = zlib.compress(payload, COMPRESS_LEVEL)
+        if len(z) < len(payload):
+            flags |= FLAG_ZLIB
+            stored = z
+    out = bytearray()
+    wvarint(out, len(payload))
+    out += stored
+    head = MAGIC + bytes((FORMAT_VERSION, flags))
+    return head + zlib.crc32(out, zlib.crc32(head)).to_bytes(4, "little") + out
+
+
+class LiveHooks(Hooks):
+    """Resolve names against the running program, loading modules in definitions mode."""
+
+    def __init__(self, base_dir=None):
+        self.base_dir = base_dir
+        self.version = "?"
+        self.loaded = set()  # modules this decode loaded
+
+    def load(self, name):
+        if N.load_module(name, self.base_dir):
+            self.loaded.add(name)
+
+    def mismatch(self, what):
+        return Thrown(make_error("schema-mismatch", what, self.version))
+
+    def names(self, h):
+        mods = N.runtime_modules()
+        mods.load_prelude()
+        self.version = h.version
+        out = []
+        symbols = control.SYMBOLS
+        for e in h.names:
+            t = type(e)
+            if t is FnEntry:
+                info = symbols.get(e.symbol)
+                if info is None:
+                    self.load(e.symbol.split(".", 1)[0])
+                    info = symbols.get(e.symbol)
+                if info is None:
+                    raise _missing(e.symbol)
+                if info.fingerprint != e.fingerprint or len(info.free) != len(e.free):
+                    raise self.mismatch(e.symbol)
+                for site, nm in e.sites.items():
+                    cur = info.sites.get(site)
+                    if cur is None or len(cur) != len(nm):
+                        raise self.mismatch(e.symbol)
+                out.append(info)
+            elif t is ShapeEntry:
+                out.append((out[e.fn_index], e.site))
+            elif t is StructEntry:
+                st = STRUCT_TYPES.get(e.name)
+                if st is None:
+                    self.load(e.module)
+                    st = STRUCT_TYPES.get(e.name)
+                if st is None:
+                    raise _missing(f"{e.module}.{e.name}")
+                if st.layout() != e.layout or len(st.fields) != len(e.fields):
+                    raise self.mismatch(e.name)
+                out.append(st)
+            elif t is TypeEntry:
+                out.append(None)  # the instance is looked up when a value of the type appears
+            else:  # HostEntry
+                if e.name.startswith("#") or e.name.startswith("__") or e.name in N.FORBIDDEN_HOST:
+                    raise _missing(e.name)
+                if e.module == "":
+                    from ..runtime.library import BUILTINS
+
+                    if e.name not in BUILTINS:
+                        raise _missing(e.name)
+                    out.append(BUILTINS[e.name])
+                else:
+                    self.load(e.module)
+                    m = mods.MODULES.get(e.module)
+                    if m is None or e.name not in m.ns:
+                        raise _missing(f"{e.module}.{e.name}")
+                    out.append(m.ns[e.name])
+        if mods.MAIN["module"] is None and h.program in self.loaded:
+            # a fresh process resuming the blob: the blob's program is the one running now
+            mods.MAIN["module"] = mods.MODULES[h.program]
+        return out
+
+    def closure(self, entry, info, vals):
+        if info.factory is None:
+            raise Corrupt(f"{entry.symbol} is not a closure")
+        return info.factory(*vals)
+
+    def cont(self, frames, handler):
+        if handler is not None and not callable(handler):
+            raise Corrupt("a continuation's handler is not a function")
+        return control.Continuation(frames, handler)
+
+    def struct(self, entry, st, vals):
+        try:
+            return st.cls(*vals)
+        except Thrown:
+            raise Corrupt(f"a field of {entry.name} has the wrong type") from None
+
+    def custom(self, entry, _, rep, resource):
+        cls, meth = ("Resource-Serializable", "unmarshal") if resource else ("Serializable", "deserialize")
+        inst = N.instance(cls, entry.name)
+        if inst is None or meth not in inst.methods:
+            self.load(entry.module)
+            inst = N.instance(cls, entry.name)
+        if inst is None or meth not in inst.methods:
+            raise _missing(f"{entry.module}.{cls}:{entry.name}/{meth}")
+        return N.call_user(inst.methods[meth], rep, meth)
+
+    def host(self, entry, obj):
+        return obj
+
+
+def _missing(sym):
+    return Thrown(make_error("missing-function", sym))
+
+
+def decode(blob, base_dir=None, limits=DEFAULT_LIMITS):
+    """The value in `blob`, its code resolved in this process."""
+    return parse(blob, LiveHooks(base_dir), limits)[1]

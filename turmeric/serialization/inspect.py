@@ -1,0 +1,305 @@
+"""Describe a blob without running it (`turmeric inspect BLOB [--json]`).
+
+Owns the inert reading of a blob: the same parser as `deserialize` (so the same limits
+and corrupt-data checks), but names are never resolved, no module is loaded and no
+method is called. Closures, structs, custom representations and host functions
+become inert descriptions; the printer here mirrors `printer.readable` for plain
+data and is safe on cycles, long collections and huge integers.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..runtime.printer import readable
+from ..runtime.values import Box, FrozenTransient, Keyword, OptionNone, PList, PMap, PSet, PVector, Ref, Some, Symbol
+from . import format as fmt
+
+__all__ = ["describe", "summary"]
+
+MAX_ITEMS = 20  # elements shown per collection
+MAX_DEPTH = 12  # nesting shown
+MAX_CHARS = 400  # characters per printed value
+
+
+class InertFn:
+    __slots__ = ("entry", "free")
+
+    def __init__(self, entry, free):
+        self.entry = entry
+        self.free = free
+
+
+class InertStruct:
+    __slots__ = ("entry", "vals")
+
+    def __init__(self, entry, vals):
+        self.entry = entry
+        self.vals = vals
+
+
+class InertCustom:
+    __slots__ = ("entry", "rep", "resource")
+
+    def __init__(self, entry, rep, resource):
+        self.entry = entry
+        self.rep = rep
+        self.resource = resource
+
+
+class InertHost:
+    __slots__ = ("entry",)
+
+    def __init__(self, entry):
+        self.entry = entry
+
+
+class InertCont:
+    __slots__ = ("frames", "handler")
+
+    def __init__(self, frames, handler):
+        self.frames = frames  # ((ShapeEntry, None, values), ...)
+        self.handler = handler
+
+
+class InertHooks(fmt.Hooks):
+    def names(self, header):
+        return [(e, None) if type(e) is fmt.ShapeEntry else e for e in header.names]
+
+    def closure(self, entry, resolved, vals):
+        return InertFn(entry, tuple(vals))
+
+    def cont(self, frames, handler):
+        return InertCont(frames, handler)
+
+    def struct(self, entry, resolved, vals):
+        return InertStruct(entry, tuple(vals))
+
+    def custom(self, entry, resolved, rep, resource):
+        return InertCustom(entry, rep, resource)
+
+    def host(self, entry, resolved):
+        return InertHost(entry)
+
+
+# --- printing --------------------------------------------------------------------------------------
+
+
+def show(v):
+    """A readable, bounded text for a decoded (inert) value."""
+    out = []
+    _show(v, 0, set(), out, [MAX_CHARS])
+    s = "".join(out)
+    return s if len(s) <= MAX_CHARS else s[: MAX_CHARS - 3] + "..."
+
+
+def _atom(v):
+    t = type(v)
+    if t is int:
+        try:
+            return str(v)
+        except ValueError:  # more digits than Python will print
+            return f"#<int of {v.bit_length()} bits>"
+    return readable(v)
+
+
+def _show(v, depth, seen, out, left):
+    if left[0] <= 0:
+        return
+    t = type(v)
+    if v is None or t in (bool, int, float, str, bytes, Keyword, Symbol, OptionNone):
+        s = _atom(v)
+        out.append(s)
+        left[0] -= len(s)
+        return
+    if depth >= MAX_DEPTH:
+        out.append("...")
+        left[0] -= 3
+        return
+    key = id(v)
+    if key in seen:
+        out.append("#<cycle>")
+        left[0] -= 8
+        return
+    seen.add(key)
+    try:
+        d = depth + 1
+        if isinstance(v, PList):
+            _seq("(", ")", v, d, seen, out, left)
+        elif t is tuple:
+            _seq("#tuple[", "]", v, d, seen, out, left)
+        elif t is FrozenTransient:
+            _seq("#accumulator[", "]", v.items, d, seen, out, left)
+        elif isinstance(v, PVector):
+            _seq("[", "]", v, d, seen, out, left)
+        elif isinstance(v, PSet):
+            _seq("#{", "}", v, d, seen, out, left)
+        elif isinstance(v, PMap):
+            out.append("{")
+            for i, (k, x) in enumerate(v.items()):
+                if i:
+                    out.append(" ")
+                if i >= MAX_ITEMS:
+                    out.append(f"... {len(v) - i} more")
+                    break
+                _show(k, d, seen, out, left)
+                out.append(" ")
+                _show(x, d, seen, out, left)
+            out.append("}")
+        elif t is Some:
+            out.append("(Some ")
+            _show(v.value, d, seen, out, left)
+            out.append(")")
+        elif t is Ref:
+            out.append("#<ref ")
+            _show(v.value, d, seen, out, left)
+            out.append(">")
+        elif t is Box:
+            _show(v.v, depth, seen, out, left)
+        elif t is InertStruct:
+            out.append("(" + v.entry.name)
+            for x in v.vals:
+                out.append(" ")
+                _show(x, d, seen, out, left)
+            out.append(")")
+        elif t is InertCustom:
+            kind = "resource" if v.resource else "custom"
+            out.append(f"#<{v.entry.name} {kind} ")
+            _show(v.rep, d, seen, out, left)
+            out.append(">")
+        elif t is InertFn:
+            out.append("#<fn " + v.entry.symbol + ">")
+        elif t is InertHost:
+            out.append("#<fn " + (f"{v.entry.module}.{v.entry.name}" if v.entry.module else v.entry.name) + ">")
+        elif t is InertCont:
+            out.append(f"#<continuation {len(v.frames)} frames>")
+        else:
+            out.append(f"#<{type(v).__name__}>")
+    finally:
+        seen.discard(key)
+
+
+def _seq(open_, close, items, depth, seen, out, left):
+    out.append(open_)
+    n = len(items)
+    for i, x in enumerate(items):
+        if i:
+            out.append(" ")
+        if i >= MAX_ITEMS or left[0] <= 0:
+            out.append(f"... {n - i} more")
+            break
+        _show(x, depth, seen, out, left)
+    out.append(close)
+
+
+def _type_of(v):
+    t = type(v)
+    if t is InertCont:
+        return "continuation"
+    if t in (InertFn, InertHost):
+        return "fn"
+    if t is InertStruct:
+        return v.entry.name
+    if t is InertCustom:
+        return v.entry.name
+    from ..runtime.printer import type_name
+
+    return type_name(v)
+
+
+# --- the description ------------------------------------------------------------------------------
+
+
+def summary(blob):
+    """The description as plain data (what `--json` prints)."""
+    signed = False
+    if isinstance(blob, (bytearray, memoryview)):
+        blob = bytes(blob)
+    if blob[:4] == fmt.SIGNED_MAGIC and len(blob) >= 5 + 32:
+        signed = True
+        blob = blob[5 + 32 :]
+    h, value = fmt.parse(blob, InertHooks())
+    out = {
+        "format": h.format_version,
+        "signed": signed,
+        "compressed": h.compressed,
+        "bytes": len(blob),
+        "payload_bytes": h.size,
+        "program": {"module": h.program, "version": h.version},
+        "modules": [{"name": n, "version": v, "file": f} for n, (v, f) in h.modules.items()],
+        "type": _type_of(value),
+    }
+    if type(value) is InertCont:
+        out["frames"] = [_frame(i, shape, vals, h) for i, (shape, _, vals) in enumerate(value.frames)]
+        out["handler"] = None if value.handler is None else show(value.handler)
+    elif type(value) is InertFn:
+        e = value.entry
+        out["closure"] = {
+            "symbol": e.symbol,
+            "file": _file_of(e.symbol, h),
+            "line": e.line,
+            "free": [{"name": n, "value": show(x)} for n, x in zip(e.free, value.free, strict=False)],
+        }
+    else:
+        out["value"] = show(value)
+    return out
+
+
+def _file_of(symbol, h):
+    mod = symbol.split(".", 1)[0]
+    return h.modules.get(mod, ("?", ""))[1]
+
+
+def _frame(i, shape, vals, h):
+    fn = shape.fn
+    args = []
+    locals_ = []
+    for j, (name, x) in enumerate(zip(shape.names, vals, strict=False)):
+        if name.startswith("~"):
+            continue
+        item = {"name": name, "value": show(x)}
+        (args if j < fn.nparams else locals_).append(item)
+    return {
+        "index": i,
+        "symbol": fn.symbol,
+        "file": _file_of(fn.symbol, h),
+        "line": fn.line,
+        "resume_point": shape.site,
+        "args": args,
+        "locals": locals_,
+    }
+
+
+def describe(blob, as_json=False):
+    """Text describing `blob` without running anything (raises Thrown(corrupt-data) if malformed)."""
+    s = summary(blob)
+    if as_json:
+        return json.dumps(s, indent=2, ensure_ascii=False)
+    lines = [
+        f"Turmeric blob, format {s['format']}"
+        + (" (signed; signature not checked)" if s["signed"] else "")
+        + f", {s['bytes']} bytes"
+        + (f" (zlib, {s['payload_bytes']} bytes inflated)" if s["compressed"] else ""),
+        f"program: {s['program']['module'] or '(none)'} version {s['program']['version']}",
+        "modules:",
+    ]
+    for m in s["modules"]:
+        lines.append(f"  {m['name']} version {m['version']}" + (f"  {m['file']}" if m["file"] else ""))
+    if "frames" in s:
+        lines.append(f"value: continuation of {len(s['frames'])} frames (innermost first)")
+        for f in s["frames"]:
+            where = f"{f['file']}:{f['line']}" if f["file"] else f"line {f['line']}"
+            lines.append(f"  frame {f['index']} {f['symbol']}  ({where})")
+            for kind in ("args", "locals"):
+                for item in f[kind]:
+                    lines.append(f"    {'arg' if kind == 'args' else 'local'} {item['name']} = {item['value']}")
+        if s["handler"] is not None:
+            lines.append(f"  try-with handler: {s['handler']}")
+    elif "closure" in s:
+        c = s["closure"]
+        lines.append(f"value: closure {c['symbol']}  ({c['file']}:{c['line']})")
+        for item in c["free"]:
+            lines.append(f"  free {item['name']} = {item['value']}")
+    else:
+        lines.append(f"value: {s['type']} {s['value']}")
+    return "\n".join(lines)
