@@ -68,7 +68,18 @@ def test_startup_quick():
     assert_rows(stdout, ["turmeric run hello.tm", "python -c 'print(1)'", "turmeric adds"], context)
 
 
-@pytest.mark.parametrize("script", ["compute.py", "capture.py", "startup.py"])
+def test_serialize_quick():
+    stdout, context = run_quick("serialize.py")
+    assert_rows(
+        stdout, ["depth 10", "depth 100", "depth 1000", "Turmeric", "Racket", "pickle", "Racket/Turmeric", "Turmeric/pickle"], context
+    )
+    assert_rows(stdout, ["bytes <= Racket", "Turmeric serialize", "Turmeric deserialize", "pickle serialize"], context)
+    for col in ["serialize us", "deserialize us", "bytes", "ser us/frame", "deser us/frame"]:
+        assert col in stdout, f"no column {col!r}{context}"
+    assert "FAILED" not in stdout and "MISMATCH" not in stdout, context
+
+
+@pytest.mark.parametrize("script", ["compute.py", "capture.py", "startup.py", "serialize.py"])
 def test_readme_documents(script):
     readme = (BENCH / "README.md").read_text(encoding="utf-8")
     assert f"python benchmarks/{script}" in readme
