@@ -125,6 +125,9 @@ class StackRoom:
             sys.setrecursionlimit(self.old)
 
 
+_HEADERS: dict = {}  # header key -> header bytes (see Encoder.header)
+
+
 class Encoder:
     __slots__ = (
         "buf",
@@ -209,8 +212,23 @@ class Encoder:
         return i
 
     def header(self):
+        """The header bytes. Blobs of the same shape (same functions, resume points, structs
+        and program version) share one header, so it is built once and then reused."""
+        prog_version = N.program()
+        key = (prog_version, tuple(self.names), tuple(tuple(d.items()) for d in self.fn_sites.values()))
+        try:
+            hit = _HEADERS.get(key)
+        except TypeError:  # an unhashable name entry: build it every time
+            return self.build_header(prog_version)
+        if hit is None:
+            if len(_HEADERS) > 512:
+                _HEADERS.clear()
+            hit = _HEADERS[key] = bytes(self.build_header(prog_version))
+        return hit
+
+    def build_header(self, prog_version):
         out = bytearray()
-        prog, version = N.program()
+        prog, version = prog_version
         wstr(out, prog)
         wstr(out, version)
         mods = {}
