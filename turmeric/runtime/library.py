@@ -9,6 +9,7 @@ names are the compiler's runtime helpers, which no Turmeric symbol can spell.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import sys
@@ -616,6 +617,46 @@ def transient():
 @builtin("%seal")
 def seal(acc):
     return array_seq(tuple(acc))
+
+
+# Fast paths for the prelude's higher-order functions. A host builtin never calls back
+# into Turmeric, so nothing can be captured inside it, and the whole loop may run in C.
+_HOST_VALUES: set = set()
+
+
+@builtin("%host?")
+def is_host_value(f):
+    try:
+        return f in _HOST_VALUES
+    except TypeError:  # unhashable: not a builtin
+        return False
+
+
+@builtin("%host-map")
+def host_map(f, xs):
+    return array_seq(tuple(map(f, xs)))
+
+
+@builtin("%host-filter")
+def host_filter(f, xs):
+    return array_seq(tuple([x for x in xs if (r := f(x)) is not None and r is not False]))
+
+
+@builtin("%host-reduce")
+def host_reduce(f, init, xs):
+    return functools.reduce(f, xs, init)
+
+
+def register_host_values():
+    """Called once the library is complete: the function values that are host builtins."""
+    _HOST_VALUES.clear()
+    for name in HOST:
+        v = BUILTINS.get(name)
+        if callable(v) and not isinstance(v, type):
+            try:
+                _HOST_VALUES.add(v)
+            except TypeError:
+                pass
 
 
 @builtin("into")

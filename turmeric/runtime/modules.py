@@ -382,6 +382,9 @@ def load_prelude():
 
 def bind_host_aliases():
     """`#b:name` for every host builtin: what compiled calls to host builtins refer to."""
+    from .library import register_host_values
+
+    register_host_values()
     for k in HOST:
         if k in BUILTINS:
             BUILTINS["#b:" + k] = BUILTINS[k]

@@ -5,30 +5,39 @@
 ;; into a private accumulator (%transient, %push!, %seal). A frame holding an
 ;; accumulator is snapshotted when captured and copied on each resumption, so
 ;; every run of a multi-shot continuation gets its own.
+;;
+;; When f is a host builtin (`even?`, `+`, `str`, ...) nothing can be captured inside
+;; it, so map, filter and reduce hand the whole loop to Python (%host-map, ...).
 (module prelude)
 
 (defn map [f coll]
-  (let [xs (%items coll) n (%len xs) acc (%transient)]
-    (loop [i 0]
-      (if (< i n)
-        (do (%push! acc (f (%at xs i))) (recur (inc i)))
-        (%seal acc)))))
+  (if (%host? f)
+    (%host-map f (%items coll))
+    (let [xs (%items coll) n (%len xs) acc (%transient)]
+      (loop [i 0]
+        (if (< i n)
+          (do (%push! acc (f (%at xs i))) (recur (inc i)))
+          (%seal acc))))))
 
 (defn filter [f coll]
-  (let [xs (%items coll) n (%len xs) acc (%transient)]
-    (loop [i 0]
-      (if (< i n)
-        (let [x (%at xs i)]
-          (when (f x) (%push! acc x))
-          (recur (inc i)))
-        (%seal acc)))))
+  (if (%host? f)
+    (%host-filter f (%items coll))
+    (let [xs (%items coll) n (%len xs) acc (%transient)]
+      (loop [i 0]
+        (if (< i n)
+          (let [x (%at xs i)]
+            (when (f x) (%push! acc x))
+            (recur (inc i)))
+          (%seal acc))))))
 
 (defn reduce [f init coll]
-  (let [xs (%items coll) n (%len xs)]
-    (loop [i 0 acc init]
-      (if (< i n)
-        (recur (inc i) (f acc (%at xs i)))
-        acc))))
+  (if (%host? f)
+    (%host-reduce f init (%items coll))
+    (let [xs (%items coll) n (%len xs)]
+      (loop [i 0 acc init]
+        (if (< i n)
+          (recur (inc i) (f acc (%at xs i)))
+          acc)))))
 
 (defn for-each [coll f]
   (let [xs (%items coll) n (%len xs)]
