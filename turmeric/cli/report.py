@@ -47,6 +47,17 @@ def message_of(value):
     return display(value)
 
 
+HINTS = {
+    "unbound-global": "define {msg} before it is used, or import the module that defines it (a module is found next to the importing file or with -I DIR)",
+    "no-instance": "add an (instance ...) of that class for that type, or call the method with a value of a type that has one",
+    "continuation-barrier": "a continuation can't be captured through a Python function that calls back into Turmeric ({msg}); capture outside the callback, or use a library function written in Turmeric",
+    "arity-error": "check the number of arguments passed against the function's parameter vector",
+    "missing-function": "the blob names code that this program no longer defines; run the program version that wrote it",
+    "schema-mismatch": "the code changed since the blob was written; resume it with the program version that wrote it",
+    "corrupt-data": "the bytes are not an intact Turmeric blob; use sign/verify for blobs that travel",
+}
+
+
 def render_uncaught(e):
     value = thrown_value(e)
     stack = turmeric_stack(e.__traceback__)
@@ -57,6 +68,9 @@ def render_uncaught(e):
     lines = [f"uncaught error: {readable(value)}", f"  type: {type_name(value)}", f"  message: {message_of(value)}"]
     if where:
         lines.append(f"  thrown at {where}")
+    hint = HINTS.get(type_name(value))
+    if hint:
+        lines.append(f"  hint: {hint.format(msg=message_of(value))}")
     if stack:
         lines.append("Turmeric call stack (most recent call last):")
         shown = stack if len(stack) <= 40 else stack[:20] + [None] + stack[-20:]

@@ -24,6 +24,8 @@ def gensym(prefix="G"):
 class CompileError(TurmericSyntaxError):
     """A form that reads but makes no sense (bad `let`, `recur` not in tail position, ...)."""
 
+    kind = "compile error"
+
 
 def sym(x, name=None):
     return type(x) is Symbol and (name is None or x.name == name)

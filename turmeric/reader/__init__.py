@@ -16,6 +16,8 @@ DELIMS = set('()[]{}"; \t\r\n,`~@')
 class TurmericSyntaxError(Exception):
     """A syntax error with its position; `source_line` is the offending line of text."""
 
+    kind = "syntax error"
+
     def __init__(self, message, pos, source_line=""):
         super().__init__(message)
         self.message = message
@@ -24,7 +26,7 @@ class TurmericSyntaxError(Exception):
 
     def render(self):
         caret = " " * max(self.pos.col - 1, 0) + "^"
-        return f"{self.pos.file}:{self.pos.line}:{self.pos.col}: syntax error: {self.message}\n  {self.source_line}\n  {caret}"
+        return f"{self.pos.file}:{self.pos.line}:{self.pos.col}: {self.kind}: {self.message}\n  {self.source_line}\n  {caret}"
 
 
 QUOTE = Symbol("quote")
