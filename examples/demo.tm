@@ -16,3 +16,9 @@
 (def job3 (job2 "second"))
 (println "finished:" (job3 "third"))
 (println "resumed again from the start, differently:" (((job :a) :b) :c))
+
+;; a suspended computation is plain data: serialize it, and resume the copy
+(def blob (serialize job2))
+(println "serialized a" (count (continuation-frames job2)) "frame continuation into" (count blob) "bytes")
+(println "resumed from bytes:" (((deserialize blob) "from") "bytes"))
+(println "see docs/continuations.md for resuming in another process")
