@@ -16,10 +16,14 @@ def write(tmp_path, name, text):
 
 
 def test_run_calls_main_and_passes_args(tmp_path):
-    write(tmp_path, "prog.tm", """
+    write(
+        tmp_path,
+        "prog.tm",
+        """
         (println "top")
         (defn main [] (println "main" (command-line-args)))
-    """)
+    """,
+    )
     r = turmeric("run", "prog.tm", "a", "b", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert r.stdout == "top\nmain (a b)\n"
@@ -33,12 +37,16 @@ def test_exit_status(tmp_path):
 
 
 def test_uncaught_error_names_type_message_position_and_stack(tmp_path):
-    write(tmp_path, "prog.tm", """\
+    write(
+        tmp_path,
+        "prog.tm",
+        """\
         (defn inner [x]
           (throw (validation-error (str "bad " x))))
         (defn outer [x] (+ 1 (inner x)))
         (outer 5)
-    """)
+    """,
+    )
     r = turmeric("run", "prog.tm", cwd=tmp_path)
     assert r.returncode == 1
     assert "validation-error" in r.stderr

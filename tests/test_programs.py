@@ -76,9 +76,7 @@ def test_program(name, tmp_path):
 
     if err_file.exists():
         want_status = int(_read(status_file).strip()) if status_file.exists() else 1
-        assert proc.returncode == want_status, (
-            f"exit status {proc.returncode}, expected {want_status}{context}"
-        )
+        assert proc.returncode == want_status, f"exit status {proc.returncode}, expected {want_status}{context}"
         for line in _read(err_file).splitlines():
             if line.strip():
                 assert line in stderr, f"stderr lacks {line!r}{context}"

@@ -52,7 +52,10 @@ def cmd_resume(args):
     if not isinstance(k, control.Continuation) and not callable(k):
         from ..runtime.printer import type_name
 
-        print(f"turmeric: {args.blob} holds a value of type {type_name(k)}, not a continuation: nothing to resume (turmeric inspect shows it)", file=sys.stderr)
+        print(
+            f"turmeric: {args.blob} holds a value of type {type_name(k)}, not a continuation: nothing to resume (turmeric inspect shows it)",
+            file=sys.stderr,
+        )
         return 1
     result = k(value)
     if result is not None:

@@ -566,7 +566,7 @@ class ModuleCompiler:
             return ast.Compare(a[0], [ast.Is()], [const(None)])
         if op == "-" and len(a) == 1:
             return ast.UnaryOp(ast.USub(), a[0])
-        return call(op, *a)
+        return call("#b:" + op, *a)  # the builtin itself, whatever is defined later
 
     # --- statements with a destination ("sink") --------------------------------------
     def emit_sink(self, expr, sink, out, pos=None):

@@ -159,13 +159,26 @@ def tmax(x, *xs):
 
 
 def eq(a, b):
+    """Turmeric equality: structural, a list equals a vector with equal elements, and a
+    boolean never equals a number (Python's `True == 1` does not leak through, at any depth)."""
     if a is b:
         return True
     ta, tb = type(a), type(b)
     if ta is bool or tb is bool:
         return False
-    if (ta is PList) != (tb is PList) and isinstance(a, (PList, PVector)) and isinstance(b, (PList, PVector)):
-        return len(a) == len(b) and all(eq(x, y) for x, y in zip(a, b, strict=False))
+    if isinstance(a, (PList, PVector)) and isinstance(b, (PList, PVector)):
+        return len(a) == len(b) and all(eq(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, PMap) and isinstance(b, PMap):
+        if len(a) != len(b):
+            return False
+        for k, v in a.items():
+            if k not in b or not eq(v, b[k]):
+                return False
+        return True
+    if ta is Some and tb is Some:
+        return eq(a.value, b.value)
+    if isinstance(a, Struct) and isinstance(b, Struct):
+        return ta is tb and all(eq(x, y) for x, y in zip(a.vals, b.vals, strict=True))
     return a == b
 
 
@@ -838,16 +851,21 @@ def write_file(path, data):
     elif type(data) is not bytes:
         raise type_err(f"write-file: expected bytes or a string, got {type_name(data)}")
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
+    except OSError as e:
+        raise err("error", f"write-file: can't write {path}: {e.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise err("error", f"write-file: can't write {path}: {e.strerror}") from None
         raise
     return None
 

@@ -1,0 +1,445 @@
+"""Compiler unit tests: capture sites and their handlers, tail calls, source positions,
+fingerprints, closures over loop variables and boxes (docs/design.md, "Code generation").
+
+Forms are expanded with `Module.expander.expand_top` and compiled with
+`ModuleCompiler.compile_unit(fn, toplevel=True)`, as docs/design.md describes; the
+generated `ast.Module` is inspected directly. A few tests also run the code to check
+that the shape seen in the ast has the documented effect.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import traceback
+
+import pytest
+
+from turmeric.compiler import ModuleCompiler
+from turmeric.reader import read_all
+from turmeric.runtime import control, library, modules
+from turmeric.runtime.printer import readable
+from turmeric.runtime.values import Thrown
+
+sys.setrecursionlimit(100000)
+modules.load_prelude()
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+class Compiled:
+    """The compiled units of one top-level form."""
+
+    def __init__(self, mc, mod):
+        self.mc = mc
+        self.mod = mod
+        self.text = ast.unparse(mod)
+        self.defs = {d.name: d for d in mod.body}
+        self.infos = {info.symbol: info for info, _, _, _ in mc.infos}
+
+    def normal(self, symbol):
+        """The plain Python function of a compiled Turmeric function (inside its factory)."""
+        fac = self.defs.get(f"#mk:{symbol}")
+        if fac is not None:
+            inner = fac.body[0]
+            assert isinstance(inner, ast.FunctionDef)
+            return inner
+        return self.defs[f"#f:{symbol}"]
+
+    def resume(self, symbol):
+        return self.defs[f"#r:{symbol}"]
+
+
+def compile_form(src, modname, setup=None, index=-1):
+    """Compile the `index`th form of `src` in a fresh module (after running `setup` in it)."""
+    file = f"/tmp/{modname}.tm"
+    m = modules.Module(modname, file, source=src)
+    if setup:
+        m.eval_source(setup, file)
+    m.lines = src.split("\n")
+    form = read_all(src, file)[index]
+    fn = m.expander.expand_top(form, f"{modname}.top#1")
+    mc = ModuleCompiler(modname, file, library.HOST.__contains__, m.consts)
+    mc.compile_unit(fn, toplevel=True)
+    mod = ast.Module(mc.defs, [])
+    ast.fix_missing_locations(mod)
+    return Compiled(mc, mod)
+
+
+def run(src, name):
+    m = modules.Module(name, f"/tmp/{name}.tm", source=src)
+    return m, m.eval_source(src, f"/tmp/{name}.tm")
+
+
+def parents(tree):
+    p = {}
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            p[child] = node
+    return p
+
+
+def calls_to(tree, fname):
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == fname]
+
+
+def handles_unwind(try_node):
+    return any(isinstance(h.type, ast.Name) and h.type.id == "#Unwind" for h in try_node.handlers)
+
+
+def unwind_try(node, par):
+    """The innermost `try` with an `#Unwind` handler whose body contains `node`, or None."""
+    child, cur = node, par.get(node)
+    while cur is not None and not isinstance(cur, ast.FunctionDef):
+        if isinstance(cur, ast.Try) and any(child is s for s in cur.body) and handles_unwind(cur):
+            return cur
+        child, cur = cur, par.get(cur)
+    return None
+
+
+def unwind_handler(try_node):
+    return next(h for h in try_node.handlers if isinstance(h.type, ast.Name) and h.type.id == "#Unwind")
+
+
+def called_names(node):
+    return [n.func.id for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
+
+
+def only_call(tree, fname):
+    found = calls_to(tree, fname)
+    assert len(found) == 1, (fname, ast.unparse(tree))
+    return found[0]
+
+
+# --- capture sites: host builtins versus Turmeric calls ------------------------------------------
+
+SITES_SRC = """(defn f [x]
+  (let [a (str "a" x)
+        b (g a)]
+    (h b)))"""
+
+
+def test_host_builtin_call_is_not_wrapped_but_user_call_is():
+    c = compile_form(SITES_SRC, "cp_sites")
+    f = c.normal("cp_sites.f")
+    par = parents(f)
+    str_call = only_call(f, "#b:str")
+    assert unwind_try(str_call, par) is None
+    g_call = only_call(f, "g")
+    t = unwind_try(g_call, par)
+    assert t is not None
+    handler = unwind_handler(t)
+    assert handler.name == "#c"
+    (cap,) = calls_to(handler, "#cap")
+    assert isinstance(handler.body[-1], ast.Raise)
+    c_arg, callee, info, site, vals = cap.args
+    assert c_arg.id == "#c"
+    assert callee.id == "g"  # the barrier check needs the callee
+    assert info.id == "#I:cp_sites.f"
+    assert site.value == 1
+    saved = [n.id for n in vals.elts]
+    assert [s.split("~")[0] for s in saved] == ["x", "a"]
+    assert c.infos["cp_sites.f"].sites == {1: ("x", "a")}
+
+
+def test_sites_are_numbered_in_order():
+    c = compile_form("(defn f [x] (let [a (g x) b (h a)] (str a b)))", "cp_order")
+    f = c.normal("cp_order.f")
+    par = parents(f)
+    nums = []
+    for fname in ("g", "h"):
+        (cap,) = calls_to(unwind_try(only_call(f, fname), par), "#cap")
+        nums.append(cap.args[3].value)
+    assert nums == [1, 2]
+    assert sorted(c.infos["cp_order.f"].sites) == [1, 2]
+    # the final host call in tail position is a plain return, without a handler
+    str_call = only_call(f, "#b:str")
+    assert unwind_try(str_call, par) is None
+    assert isinstance(par[str_call], ast.Return)
+
+
+def test_a_module_definition_shadowing_a_builtin_makes_the_call_a_site():
+    c = compile_form("(defn f [x] (let [y (str x)] y))", "cp_shadow", setup="(defn str [x] x)")
+    f = c.normal("cp_shadow.f")
+    assert calls_to(f, "#b:str") == []
+    assert unwind_try(only_call(f, "str"), parents(f)) is not None
+
+
+def test_non_host_builtin_sort_is_a_site():
+    c = compile_form("(defn f [xs] (let [ys (sort xs)] ys))", "cp_sort")
+    f = c.normal("cp_sort.f")
+    assert unwind_try(only_call(f, "sort"), parents(f)) is not None
+
+
+def test_inline_primitives_are_python_operators():
+    c = compile_form("(defn f [a b] (if (< a b) (+ a (inc b)) (not a)))", "cp_prims")
+    f = c.normal("cp_prims.f")
+    assert called_names(f) == []  # no calls at all: <, +, inc, not are inline
+    assert any(isinstance(n, ast.Compare) and isinstance(n.ops[0], ast.Lt) for n in ast.walk(f))
+    assert not any(isinstance(n, ast.Try) for n in ast.walk(f))
+
+
+# --- tail calls ------------------------------------------------------------------------------
+
+
+def test_tail_call_records_no_frame_but_checks_the_barrier():
+    c = compile_form("(defn f [x] (g x))", "cp_tail")
+    f = c.normal("cp_tail.f")
+    par = parents(f)
+    g_call = only_call(f, "g")
+    assert isinstance(par[g_call], ast.Return)
+    t = unwind_try(g_call, par)
+    assert t is not None
+    handler = unwind_handler(t)
+    assert called_names(handler) == ["#check_tail"]
+    (check,) = calls_to(handler, "#check_tail")
+    assert check.args[0].id == "g"
+    assert isinstance(handler.body[-1], ast.Raise)
+    assert calls_to(f, "#cap") == []
+    assert c.infos["cp_tail.f"].sites == {}
+    # with no site, the resume variant only raises NoSite
+    assert called_names(c.resume("cp_tail.f")) == ["#NoSite"]
+
+
+def test_tail_call_after_a_site():
+    c = compile_form("(defn f [x] (g (h x)))", "cp_tail2")
+    f = c.normal("cp_tail2.f")
+    par = parents(f)
+    h_handler = unwind_handler(unwind_try(only_call(f, "h"), par))
+    (cap,) = calls_to(h_handler, "#cap")
+    # g was read before the site (evaluation order), so it is held in a saved temporary
+    (ret,) = [n for n in ast.walk(f) if isinstance(n, ast.Return)]
+    callee = ret.value.func.id
+    assert callee.startswith("~t")
+    assert callee in [n.id for n in cap.args[4].elts]
+    g_handler = unwind_handler(unwind_try(ret.value, par))
+    assert called_names(g_handler) == ["#check_tail"]
+    assert calls_to(g_handler, "#check_tail")[0].args[0].id == callee
+    assert list(c.infos["cp_tail2.f"].sites) == [1]
+
+
+def test_tail_call_to_host_builtin_has_no_handler():
+    c = compile_form("(defn f [x] (str x))", "cp_tail3")
+    f = c.normal("cp_tail3.f")
+    assert not any(isinstance(n, ast.Try) for n in ast.walk(f))
+
+
+def test_tail_calls_record_no_frames_at_run_time():
+    src = """(defn inner [] (+ 1 (cloneable-shift [k] k)))
+(defn via-tail [] (inner))
+(defn via-let [] (let [r (inner)] r))
+(def k1 (cloneable-reset via-tail))
+(def k2 (cloneable-reset via-let))
+[(map (fn [f] f.fn-symbol) (continuation-frames k1))
+ (map (fn [f] f.fn-symbol) (continuation-frames k2))
+ (k1 1) (k2 1)]"""
+    _, v = run(src, "cp_tailrt")
+    assert readable(v) == '[("cp_tailrt.inner") ("cp_tailrt.inner" "cp_tailrt.via-let") 2 2]'
+
+
+def test_tail_call_through_a_host_function_is_a_barrier():
+    # sort calls the comparator back; the capture must not pass through sort, even though
+    # the call to sort is a tail call that records no frame
+    src = """(defn sorter [] (sort (fn [a b] (cloneable-shift [k] 0)) [2 1]))
+(try (cloneable-reset sorter) (catch [e] e))"""
+    _, v = run(src, "cp_barrier")
+    assert readable(v) == '(continuation-barrier "sort")'
+
+
+# --- tail continue in shift bodies -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body", ["(continue k 7)", "(resume k 7)", "(k 7)"])
+def test_continue_in_tail_position_of_shift_body_is_a_tail_continue(body):
+    c = compile_form(f"(defn f [] (cloneable-shift [k] {body}))", "cp_tc")
+    shift_body = c.normal("cp_tc.f/shift#1")
+    par = parents(shift_body)
+    (tc,) = calls_to(shift_body, "#TailContinue")
+    assert isinstance(par[tc], ast.Return)
+    assert tc.args[1].value == 7
+
+
+def test_continue_not_in_tail_position_is_an_ordinary_call():
+    c = compile_form("(defn f [] (cloneable-shift [k] (let [r (continue k 1)] (+ r 1))))", "cp_tc2")
+    shift_body = c.normal("cp_tc2.f/shift#1")
+    assert calls_to(shift_body, "#TailContinue") == []
+    assert len(calls_to(shift_body, "#b:continue")) == 1
+
+
+# --- source positions -----------------------------------------------------------------------------
+
+
+def test_generated_nodes_carry_turmeric_positions():
+    c = compile_form(SITES_SRC, "cp_pos")
+    f = c.normal("cp_pos.f")
+    par = parents(f)
+    assert c.defs["#mk:cp_pos.f"].lineno == 1
+    str_call = only_call(f, "#b:str")
+    assert (str_call.lineno, str_call.col_offset) == (2, 10)
+    g_call = only_call(f, "g")
+    assert (g_call.lineno, g_call.col_offset) == (3, 10)
+    assert unwind_try(g_call, par).lineno == 3
+    h_call = only_call(f, "h")
+    assert (h_call.lineno, h_call.col_offset) == (4, 4)
+    assert par[h_call].lineno == 4  # the return statement
+    # every node of the function points into the four lines of the source
+    for node in ast.walk(f):
+        if hasattr(node, "lineno"):
+            assert 1 <= node.lineno <= 4, ast.dump(node)
+
+
+def test_throw_site_records_file_line_col():
+    c = compile_form("(defn f [x]\n  (throw x))", "cp_throwpos")
+    (th,) = calls_to(c.normal("cp_throwpos.f"), "#throw")
+    assert th.args[1].value == "/tmp/cp_throwpos.tm:2:3"
+    assert th.lineno == 2
+
+
+def test_python_tracebacks_point_into_turmeric_source():
+    src = "(defn boom [x]\n  (let [y 1]\n    (/ x 0)))"
+    m, _ = run(src, "cp_tb")
+    with pytest.raises(Thrown) as info:
+        m.ns["boom"](5)
+    frames = [fr for fr in traceback.extract_tb(info.value.__traceback__) if fr.filename == "/tmp/cp_tb.tm"]
+    assert frames, "no frame of the Turmeric file in the traceback"
+    assert frames[-1].lineno == 3
+    assert control.CODES[m.ns["boom"].__code__].symbol == "cp_tb.boom"
+
+
+# --- fingerprints ---------------------------------------------------------------------------------
+
+FP_BASE = "(defn f [a : int64, b] (let [c (+ a b)] (g c)))"
+
+
+def fingerprint(src, setup=None):
+    c = compile_form(src, "cp_fp", setup=setup)
+    return c.infos["cp_fp.f"].fingerprint
+
+
+def test_fingerprint_ignores_comments_and_whitespace():
+    reformatted = """(defn f   ; a comment
+  [a : int64
+   b]        ; another
+  #_ (discarded form)
+  (let [c (+ a
+             b)]
+    (g c)))"""
+    base = fingerprint(FP_BASE)
+    assert fingerprint(reformatted) == base
+    # compiling again (different gensym/var numbering) gives the same fingerprint
+    assert fingerprint(FP_BASE) == base
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        "(defn f [a : int64, b] (let [c (+ a b)] (g (inc c))))",  # body
+        "(defn f [a : int64, b] (let [c (- a b)] (g c)))",  # operator
+        "(defn f [a : string, b] (let [c (+ a b)] (g c)))",  # parameter type
+        "(defn f [a, b] (let [c (+ a b)] (g c)))",  # parameter type removed
+        "(defn f [a : int64, b : int64] (let [c (+ a b)] (g c)))",  # parameter type added
+        "(defn f [x : int64, b] (let [c (+ x b)] (g c)))",  # parameter renamed
+    ],
+)
+def test_fingerprint_changes_with_code_and_types(changed):
+    assert fingerprint(changed) != fingerprint(FP_BASE)
+
+
+def test_fingerprint_changes_when_a_macro_expansion_changes():
+    src = "(defn f [a] (twice a))"
+    one = fingerprint(src, setup="(defmacro twice [x] `(* 2 ~x))")
+    two = fingerprint(src, setup="(defmacro twice [x] `(+ ~x ~x))")
+    assert one != two
+    assert fingerprint(src, setup="(defmacro twice [x] `(* 2 ~x))") == one
+
+
+# --- closures and boxes ---------------------------------------------------------------------------
+
+
+def test_closure_in_loop_gets_the_current_value():
+    c = compile_form("(defn f [] (loop [i 0 acc []] (if (< i 3) (recur (inc i) (conj acc (fn [] i))) acc)))", "cp_loopc")
+    f = c.normal("cp_loopc.f")
+    (mk,) = calls_to(f, "#mk:cp_loopc.f/fn#1")
+    assert [a.id.split("~")[0] for a in mk.args] == ["i"]  # the factory receives i's value now
+    assert "#Box" not in c.text
+
+
+@pytest.mark.parametrize(
+    ("n", "src"),
+    enumerate(
+        [
+            "(def fs (loop [i 0 acc []] (if (< i 3) (recur (inc i) (conj acc (fn [] i))) acc)))",
+            "(def fs (map (fn [i] (fn [] i)) (range 3)))",
+            "(def fs (loop [i 0 acc []] (if (< i 3) (let [j (* i 1)] (recur (inc i) (conj acc (fn [] j)))) acc)))",
+            "(defn build [] (let [acc (ref [])] (for-each (range 3) (fn [i] (swap! acc conj (fn [] i)))) (deref acc))) (def fs (build))",
+        ]
+    ),
+)
+def test_closures_capturing_a_loop_variable_see_their_own_iteration(n, src):
+    _, v = run(src + "\n(map (fn [f] (f)) fs)", f"cp_loopv{n}")
+    assert list(v) == [0, 1, 2]
+
+
+def test_boxed_loop_variable_is_a_new_box_per_iteration():
+    src = """(def fs (loop [i 0 acc []]
+  (if (< i 3) (recur (inc i) (conj acc (fn [] (set! i (* 10 i)) i))) acc)))
+(map (fn [f] (f)) fs)"""
+    _, v = run(src, "cp_loopbox")
+    assert list(v) == [0, 10, 20]
+
+
+def test_set_on_a_captured_local_makes_a_box():
+    src = "(defn f [] (let [n 0 bump (fn [] (set! n (inc n)))] (bump) (bump) n))"
+    c = compile_form(src, "cp_box")
+    f = c.normal("cp_box.f")
+    boxes = calls_to(f, "#Box")
+    assert len(boxes) == 1
+    assert boxes[0].args[0].value == 0
+    assert isinstance(f.body[0], ast.Assign) and f.body[0].targets[0].id.startswith("n~")
+    # reads and writes go through .v, in f and in the closure
+    assert any(isinstance(n, ast.Attribute) and n.attr == "v" for n in ast.walk(f))
+    bump = c.normal("cp_box.f/fn#1")
+    assert any(isinstance(n, ast.Attribute) and n.attr == "v" and isinstance(n.ctx, ast.Store) for n in ast.walk(bump))
+    m, v = run(src + "\n(f)", "cp_box_rt")
+    assert v == 2
+
+
+def test_box_is_shared_by_all_closures():
+    src = """(defn f [] (let [n 0 bump (fn [] (set! n (+ n 5))) peek (fn [] n)]
+  (bump) (bump) [(peek) n]))
+(f)"""
+    _, v = run(src, "cp_box_share")
+    assert list(v) == [10, 10]
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "(defn f [] (let [n 0] (set! n (inc n)) n))",  # mutated, not captured
+        "(defn f [] (let [n 0 g (fn [] n)] (g)))",  # captured, not mutated
+    ],
+)
+def test_no_box_unless_mutated_and_captured(src):
+    c = compile_form(src, "cp_nobox")
+    assert "#Box" not in c.text
+    assert not any(isinstance(n, ast.Attribute) and n.attr == "v" for n in ast.walk(c.mod))
+
+
+def test_mutated_captured_parameter_is_boxed_on_entry():
+    c = compile_form("(defn f [x] (let [g (fn [] (set! x 5))] (g) x))", "cp_parambox")
+    f = c.normal("cp_parambox.f")
+    first = f.body[0]
+    assert isinstance(first, ast.Assign)
+    assert first.targets[0].id == f.args.args[0].arg
+    assert calls_to(first, "#Box")
+    _, v = run("(defn f [x] (let [g (fn [] (set! x 5))] (g) x)) (f 1)", "cp_parambox_rt")
+    assert v == 5
+
+
+def test_generated_module_compiles_and_names_functions():
+    c = compile_form(SITES_SRC, "cp_compiles")
+    code = compile(c.mod, "/tmp/cp_compiles.tm", "exec")
+    assert code.co_filename == "/tmp/cp_compiles.tm"
+    assert set(c.infos) == {"cp_compiles.f", "cp_compiles.top#1"}
+    assert {"#mk:cp_compiles.f", "#r:cp_compiles.f", "#f:cp_compiles.top#1", "#r:cp_compiles.top#1"} <= set(c.defs)
