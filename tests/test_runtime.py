@@ -530,3 +530,29 @@ def test_empty_list_values():
     v = value("(list)", "rt_empty")
     assert v is EMPTY or (isinstance(v, PList) and v.count == 0)
     assert value("[(empty? (list)) (count (range 0)) (first (list))]", "rt_empty2") == value("[#t 0 nil]", "rt_empty3")
+
+
+@pytest.mark.parametrize(
+    "expr",
+    ["(= [1] [#t])", "(= (list 0) (list #f))", "(= {:a 1} {:a #t})", "(= (Some 1) (Some #t))", "(= (Pair 1 2) (Pair #t 2))"],
+)
+def test_equality_bools_are_not_numbers_at_any_depth(expr):
+    _, v = run(expr, "eqdeep" + str(abs(hash(expr)) % 10**8))
+    assert v is False
+
+
+def test_nested_equality_across_list_and_vector():
+    _, v = run("(= {:a [1 [2]]} {:a '(1 (2))})", "eqnested")
+    assert v is True
+
+
+def test_later_definition_does_not_capture_through_an_earlier_primitive_call():
+    # f was compiled while `count` was the builtin: its call is not a capture site, so a
+    # later user `count` must not be reached from it (else f's frame would be lost).
+    src = """
+    (defn f [v] (let [n (count v)] (+ n 100)))
+    (defn count [a] (cloneable-shift [k] k))
+    (cloneable-reset (fn [] (f [1 2])))
+    """
+    _, v = run(src, "primlater")
+    assert v == 102
