@@ -16,7 +16,6 @@ import hashlib
 
 from ..expander import core as C
 from ..runtime.control import FnInfo
-from ..runtime.values import Keyword, PList, Symbol
 
 RS, VALS, FRAMES, J, V = "#rs", "#vals", "#frames", "#j", "#v"
 
@@ -350,8 +349,6 @@ class ModuleCompiler:
             rest=fn.rest.name if fn.rest else None,
         )
         info.free_py = tuple(v.py for v in fn.free)
-        info.self_py = fn.self_var.py if fn.self_var is not None else None
-        info.site_py = dict(ctx.sites)
         self.infos.append((info, normal_name, resume_name, not toplevel))
         return info
 
@@ -806,7 +803,3 @@ def display_name(py):
     if py.startswith("~"):
         return py
     return py.rsplit("~", 1)[0]
-
-
-def canonical_const(v):
-    return isinstance(v, (Symbol, Keyword, PList))

@@ -138,7 +138,6 @@ class Expander:
     def __init__(self, env):
         self.env = env
         self.counter = itertools.count(1)
-        self.top_anon = 0
 
     # --- errors ----------------------------------------------------------
     def error(self, msg, form, pos=None):
@@ -434,7 +433,6 @@ class Expander:
         inner = Scope(scope, fs)
         if self_name is not None:
             sv = self.new_var(self_name, fs)
-            sv.is_self = True
             inner.vars[self_name] = sv
             fn.self_var = sv
             inner = Scope(inner, fs)

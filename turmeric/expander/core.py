@@ -11,7 +11,7 @@ from __future__ import annotations
 class Var:
     """A local variable. `py` is its unique Python name inside the generated function."""
 
-    __slots__ = ("name", "py", "owner", "mutated", "captured", "is_self")
+    __slots__ = ("name", "py", "owner", "mutated", "captured")
 
     def __init__(self, name, py, owner):
         self.name = name  # the Turmeric name
@@ -19,7 +19,6 @@ class Var:
         self.owner = owner  # the FnNode that binds it
         self.mutated = False
         self.captured = False
-        self.is_self = False
 
     @property
     def boxed(self):

@@ -29,11 +29,6 @@ class TurmericSyntaxError(Exception):
         return f"{self.pos.file}:{self.pos.line}:{self.pos.col}: {self.kind}: {self.message}\n  {self.source_line}\n  {caret}"
 
 
-QUOTE = Symbol("quote")
-QUASIQUOTE = Symbol("quasiquote")
-UNQUOTE = Symbol("unquote")
-UNQUOTE_SPLICING = Symbol("unquote-splicing")
-
 ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "0": "\0"}
 CLOSERS = {"(": ")", "[": "]", "{": "}"}
 
@@ -236,6 +231,7 @@ class MapLiteral:
         self.pos = pos
 
     def to_map(self):
+        """The map this literal denotes when quoted (keys and values as data)."""
         return pmap({self.items[i]: self.items[i + 1] for i in range(0, len(self.items), 2)})
 
 
@@ -251,4 +247,4 @@ def read_one(text, filename="<input>"):
     return forms[0]
 
 
-__all__ = ["read_all", "read_one", "Reader", "TurmericSyntaxError", "MapLiteral", "PList", "QUOTE"]
+__all__ = ["read_all", "read_one", "Reader", "TurmericSyntaxError", "MapLiteral", "PList"]

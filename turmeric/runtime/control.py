@@ -59,10 +59,8 @@ class FnInfo:
         "factory",
         "free",
         "free_py",
-        "self_py",
         "code",
         "rest",
-        "site_py",
         "transient",
     )
 
@@ -77,8 +75,6 @@ class FnInfo:
         self.free = free  # Turmeric names of the closure's free variables, in factory order
         self.rest = rest
         self.free_py = ()  # Python names of the free variables: the factory's parameters
-        self.self_py = None  # Python name a named fn uses for itself (not a captured value)
-        self.site_py = {}  # {site: tuple of Python local names}, parallel to `sites`
         self.transient = False  # may hold a Transient accumulator (the prelude's loops)
         self.resume = None
         self.factory = None

@@ -68,8 +68,6 @@ def type_err(msg):
 
 # --- numbers ---------------------------------------------------------------------
 
-NUM = (int, float)
-
 
 def _num(x, op):
     t = type(x)

@@ -22,7 +22,7 @@ from . import control, typeclasses
 from .control import register
 from .errors import _bad_field, make_error
 from .library import BUILTINS, HOST
-from .values import Struct, Thrown
+from .values import Thrown
 
 MODULES: dict = {}  # module name -> Module
 SEARCH_PATH: list = []  # folders from -I and TURMERIC_PATH
@@ -233,11 +233,7 @@ def tl_struct(mod, form, pos):
     cls = st.cls
     mod.ns[sname + "?"] = lambda x: type(x) is cls
     mod.declared.update({sname, sname + "?"})
-    HOST_LOCAL.add(sname)
     return None
-
-
-HOST_LOCAL: set = set()
 
 
 def tl_defclass(mod, form, pos):
@@ -388,10 +384,6 @@ def bind_host_aliases():
     for k in HOST:
         if k in BUILTINS:
             BUILTINS["#b:" + k] = BUILTINS[k]
-
-
-def struct_instance(v):
-    return isinstance(v, Struct)
 
 
 ARGV: list = []
