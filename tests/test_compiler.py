@@ -367,13 +367,15 @@ def test_closure_in_loop_gets_the_current_value():
 
 @pytest.mark.parametrize(
     ("n", "src"),
-    enumerate(
-        [
-            "(def fs (loop [i 0 acc []] (if (< i 3) (recur (inc i) (conj acc (fn [] i))) acc)))",
-            "(def fs (map (fn [i] (fn [] i)) (range 3)))",
-            "(def fs (loop [i 0 acc []] (if (< i 3) (let [j (* i 1)] (recur (inc i) (conj acc (fn [] j)))) acc)))",
-            "(defn build [] (let [acc (ref [])] (for-each (range 3) (fn [i] (swap! acc conj (fn [] i)))) (deref acc))) (def fs (build))",
-        ]
+    list(
+        enumerate(
+            [
+                "(def fs (loop [i 0 acc []] (if (< i 3) (recur (inc i) (conj acc (fn [] i))) acc)))",
+                "(def fs (map (fn [i] (fn [] i)) (range 3)))",
+                "(def fs (loop [i 0 acc []] (if (< i 3) (let [j (* i 1)] (recur (inc i) (conj acc (fn [] j)))) acc)))",
+                "(defn build [] (let [acc (ref [])] (for-each (range 3) (fn [i] (swap! acc conj (fn [] i)))) (deref acc))) (def fs (build))",
+            ]
+        )
     ),
 )
 def test_closures_capturing_a_loop_variable_see_their_own_iteration(n, src):
