@@ -139,6 +139,15 @@ def rs_in(sites):
     return ast.Compare(name(RS), [ast.In()], [ast.Constant(frozenset(sites))])
 
 
+def is_plain_eq_literal(e):
+    """A literal for which Python's `==` already is Turmeric's `=`: a string, or a number
+    that no boolean equals (Python has `True == 1` and `False == 0`)."""
+    if type(e) is not ast.Constant:
+        return False
+    v = e.value
+    return type(v) is str or (type(v) in (int, float) and v != 0 and v != 1)
+
+
 def fingerprint(text):
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
@@ -544,6 +553,8 @@ class ModuleCompiler:
         if op in COMPARE_PRIMS and len(a) == 2:
             return ast.Compare(a[0], [COMPARE_PRIMS[op]()], [a[1]])
         if op == "=" and len(a) == 2:
+            if any(is_plain_eq_literal(x) for x in a):
+                return ast.Compare(a[0], [ast.Eq()], [a[1]])
             return call("#eq", a[0], a[1])
         if op == "not=" and len(a) == 2:
             return ast.UnaryOp(ast.Not(), call("#eq", a[0], a[1]))

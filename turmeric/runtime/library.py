@@ -156,6 +156,9 @@ def tmax(x, *xs):
     return max((x, *xs))
 
 
+_SCALARS = frozenset({int, float, str, bytes, type(None), Keyword, Symbol})
+
+
 def eq(a, b):
     """Turmeric equality: structural, a list equals a vector with equal elements, and a
     boolean never equals a number (Python's `True == 1` does not leak through, at any depth)."""
@@ -164,6 +167,8 @@ def eq(a, b):
     ta, tb = type(a), type(b)
     if ta is bool or tb is bool:
         return False
+    if ta in _SCALARS and tb in _SCALARS:  # the common case, before any isinstance
+        return a == b
     if isinstance(a, (PList, PVector)) and isinstance(b, (PList, PVector)):
         return len(a) == len(b) and all(eq(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, PMap) and isinstance(b, PMap):
