@@ -201,6 +201,7 @@ class FnCtx:
         self.live = []
         self.ntmp = 0
         self.has_head_recur = False
+        self.tail_sites = 0
         self.shift_body = fn.is_shift_body
 
     def tmp(self):
@@ -358,6 +359,7 @@ class ModuleCompiler:
             rest=fn.rest.name if fn.rest else None,
         )
         info.free_py = tuple(v.py for v in fn.free)
+        info.leaf = not ctx.sites and not ctx.tail_sites
         self.infos.append((info, normal_name, resume_name, not toplevel))
         return info
 
@@ -541,6 +543,7 @@ class ModuleCompiler:
             return callexpr
         callee = fexpr if type(fexpr) is ast.Name else None
         if tail:
+            ctx.tail_sites += 1
             out.append(SiteS(None, None, callexpr, callee, "tail", (), pos))
             return None
         tgt = ctx.tmp()

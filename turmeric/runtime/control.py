@@ -62,6 +62,7 @@ class FnInfo:
         "code",
         "rest",
         "transient",
+        "leaf",
     )
 
     def __init__(self, symbol, fingerprint, module, file, line, params, sites, free=(), rest=None):
@@ -76,6 +77,7 @@ class FnInfo:
         self.rest = rest
         self.free_py = ()  # Python names of the free variables: the factory's parameters
         self.transient = False  # may hold a Transient accumulator (the prelude's loops)
+        self.leaf = False  # no capture site at all: nothing can be captured inside a call to it
         self.resume = None
         self.factory = None
         self.code = None

@@ -15,6 +15,7 @@ import os
 import sys
 import tempfile
 import time
+import types
 
 from . import control
 from .errors import STRUCTS, as_thrown, make_error, thrown_value
@@ -635,17 +636,24 @@ def seal(acc):
     return array_seq(tuple(acc))
 
 
-# Fast paths for the prelude's higher-order functions. A host builtin never calls back
-# into Turmeric, so nothing can be captured inside it, and the whole loop may run in C.
+# Fast paths for the prelude's higher-order functions. Nothing can be captured inside a
+# host builtin (it never calls back into Turmeric) nor inside a Turmeric function with no
+# capture site at all (a "leaf", e.g. (fn [x] (* x x))), so with either the whole loop may
+# run in C.
 _HOST_VALUES: set = set()
 
 
 @builtin("%host?")
 def is_host_value(f):
     try:
-        return f in _HOST_VALUES
-    except TypeError:  # unhashable: not a builtin
+        if f in _HOST_VALUES:
+            return True
+    except TypeError:  # unhashable: not a function
         return False
+    if type(f) is types.FunctionType:
+        info = control.CODES.get(f.__code__)
+        return info is not None and info.leaf
+    return False
 
 
 @builtin("%host-map")
