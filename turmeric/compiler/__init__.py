@@ -16,11 +16,12 @@ import hashlib
 
 from ..expander import core as C
 from ..runtime.control import FnInfo
+from .numeric import NumericFacts
 
 RS, VALS, FRAMES, J, V = "#rs", "#vals", "#frames", "#j", "#v"
 
 # part of every fingerprint: bump it when code generation changes how sites are numbered
-COMPILER_VERSION = "turmeric-compiler-1"
+COMPILER_VERSION = "turmeric-compiler-2"
 
 
 # --- statement IR ----------------------------------------------------------
@@ -225,6 +226,8 @@ class ModuleCompiler:
         self.infos = []  # (FnInfo, normal-name, resume-name, is_factory)
         self.memo = {}
         self.memo_sites = {}
+        self.numeric = NumericFacts()
+        self.numeric_done = False
 
     # --- has_site analysis --------------------------------------------------
     def has_site(self, node):
@@ -280,6 +283,9 @@ class ModuleCompiler:
     def compile_unit(self, fn, toplevel=False):
         """Compile an Fn node; returns the FnInfo. Top-level units are plain defs, others factories."""
         info_name = f"#I:{fn.symbol}"
+        if not self.numeric_done:  # once per compiled unit, nested functions included
+            self.numeric.analyze(fn)
+            self.numeric_done = True
         ctx = FnCtx(fn, info_name)
         params = [v.py for v in fn.params]
         ctx.live = list(params)
@@ -422,6 +428,8 @@ class ModuleCompiler:
         if t is C.Prim:
             args, n_live = self.compile_args(node.args, ctx, out)
             del ctx.live[n_live:]
+            if node.op in SIMPLE_PRIMS and len(args) == 2 and self.numeric.needs_check(node.op, node.args):
+                return at(self.checked_arith(node.op, args, ctx, out), pos)
             return at(self.prim(node.op, args), pos)
         if t is C.Fn:
             self.compile_unit(node)
@@ -549,6 +557,26 @@ class ModuleCompiler:
         tgt = ctx.tmp()
         self.new_site(ctx, tgt, callexpr, callee, "call", out, pos)
         return name(tgt)
+
+    def checked_arith(self, op, args, ctx, out):
+        """`a + b`, then a class test on the result: an int or a float goes straight on;
+        anything else goes to `#arith-check`, which throws type-error (Python would have
+        concatenated strings or vectors, or repeated a string)."""
+        names = []
+        for a in args:
+            if type(a) not in (ast.Name, ast.Constant):
+                t = ctx.tmp()
+                out.append(assign(t, a))
+                a = name(t)
+            names.append(a)
+        r, rt = ctx.tmp(), ctx.tmp()
+        computed = ast.NamedExpr(store(r), ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1]))
+        result_type = ast.NamedExpr(store(rt), call("#type", computed))
+        test = ast.BoolOp(
+            ast.Or(),
+            [ast.Compare(result_type, [ast.Is()], [name("#int")]), ast.Compare(name(rt), [ast.Is()], [name("#float")])],
+        )
+        return ast.IfExp(test, name(r), call("#arith-check", const(op), names[0], names[1], name(r)))
 
     def prim(self, op, a):
         if op in SIMPLE_PRIMS and len(a) == 2:

@@ -88,6 +88,13 @@ def add(a=0, b=0, *more):
     return r
 
 
+def arith_check(op, a, b, r):
+    """The slow path of a compiled two-argument `+ - *` whose result is not a number."""
+    _num(a, op)
+    _num(b, op)
+    return r
+
+
 @builtin("-")
 def sub(x, *xs):
     _num(x, "-")
@@ -1070,6 +1077,10 @@ BUILTINS.update(
         "#NoSite": NoSite,
         "BaseException": BaseException,
         "#len": len,
+        "#type": type,
+        "#int": int,
+        "#float": float,
+        "#arith-check": arith_check,
     }
 )
 
