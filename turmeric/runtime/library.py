@@ -579,7 +579,7 @@ def trange(a, b=None, step=1):
         a, b = 0, a
     if step == 0:
         raise err("error", "range: step must not be 0")
-    return array_seq(tuple(range(a, b, step)))
+    return array_seq(range(a, b, step))  # a range object: indexable, sized, no copy
 
 
 @builtin("take")
@@ -670,11 +670,18 @@ def host_map(f, xs):
 
 @builtin("%host-filter")
 def host_filter(f, xs):
+    if f in BOOL_PREDICATES:  # only #t/#f come back, so Python's own filter decides the same
+        return array_seq(tuple(filter(f, xs)))
     return array_seq(tuple([x for x in xs if (r := f(x)) is not None and r is not False]))
+
+
+_INT_ONLY = frozenset({int})
 
 
 @builtin("%host-reduce")
 def host_reduce(f, init, xs):
+    if f is add and type(init) is int and set(map(type, xs)) <= _INT_ONLY:
+        return sum(xs, init)  # (reduce + 0 ints): the same exact sum, added up in C
     return functools.reduce(f, xs, init)
 
 
@@ -814,8 +821,12 @@ def p_seq_shape(x, n, has_rest):
 # --- predicates -----------------------------------------------------------------------------
 
 
+BOOL_PREDICATES: set = set()  # builtins that always return #t or #f (Python truthiness agrees)
+
+
 def _pred(name, f):
     builtin(name)(f)
+    BOOL_PREDICATES.add(f)
 
 
 _pred("nil?", lambda x: x is None)
@@ -837,8 +848,8 @@ _pred("ref?", lambda x: type(x) is Ref)
 _pred("zero?", lambda x: x == 0)
 _pred("pos?", lambda x: x > 0)
 _pred("neg?", lambda x: x < 0)
-_pred("even?", lambda x: x % 2 == 0 if type(x) is int else _num(x, "even?") % 2 == 0)
-_pred("odd?", lambda x: x % 2 == 1 if type(x) is int else _num(x, "odd?") % 2 == 1)
+_pred("even?", lambda x: not x & 1 if type(x) is int else _num(x, "even?") % 2 == 0)
+_pred("odd?", lambda x: x & 1 == 1 if type(x) is int else _num(x, "odd?") % 2 == 1)
 
 
 @builtin("type-of")

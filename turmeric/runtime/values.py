@@ -316,7 +316,8 @@ class Thrown(Exception):
 
 
 class ArraySeq(PList):
-    """An immutable list backed by a tuple: what `range`, `map` and `filter` return.
+    """An immutable list backed by a tuple (or a `range`): what `range`, `map` and
+    `filter` return.
 
     It is a `PList` to every reader (same type name, printing, equality); `first`
     and `rest` are computed, so building one from a Python sequence costs no node per

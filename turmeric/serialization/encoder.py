@@ -981,6 +981,7 @@ _ENC = {
     PList: _e_list,
     ArraySeq: _e_arrayseq,
     tuple: _e_tuple,
+    range: _e_tuple,  # the items of a `range` list: stored as the tuple it stands for
     FrozenTransient: _e_frozen,
     type(pvector()): _e_vector,
     type(pmap()): _e_map,
