@@ -101,3 +101,22 @@ def test_repl_multiline_and_readable_values(tmp_path):
     assert r.returncode == 0
     assert r.stdout == '6\n["a" :k]\n10\n'
     assert "division-by-zero" in r.stderr
+
+
+def test_check_reports_globals_defined_nowhere(tmp_path):
+    write(
+        tmp_path,
+        "prog.tm",
+        """\
+        (defn f [x] (g x))
+        (defn g [x] (helper x))
+        (def table [1 2 three])
+        (println (f 1))
+    """,
+    )
+    r = turmeric("check", "prog.tm", cwd=tmp_path)
+    assert r.returncode == 1
+    assert "prog.tm:2:14: error: helper is not defined" in r.stderr
+    assert "prog.tm:3:17: error: three is not defined" in r.stderr
+    assert "g is not defined" not in r.stderr  # defined further down: fine
+    assert "Traceback" not in r.stderr

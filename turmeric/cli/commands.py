@@ -30,6 +30,16 @@ def cmd_check(args):
     m = modules.Module(modules.module_name_of(forms, path), path, definitions_only=True, source=text)
     modules.MODULES[m.name] = m
     m.eval_source(text, path)
+    # a global read somewhere but defined nowhere in the file is an error waiting to happen
+    missing = {}
+    for name, pos in m.unresolved:
+        if not m.defined(name) and not m.is_builtin(name) and name not in missing:
+            missing[name] = pos
+    for name, pos in missing.items():
+        where = f"{pos.file}:{pos.line}:{pos.col}" if pos else path
+        print(f"{where}: error: {name} is not defined in this module (define it, or import the module that has it)", file=sys.stderr)
+    if missing:
+        return 1
     print(f"{path}: ok")
     return 0
 

@@ -232,6 +232,8 @@ class Expander:
             self.error(f"'{name}' is a special form and can't be used as a value", s, pos)
         if self.env.is_builtin(name) and not self.env.defined(name):
             return C.GRef(name, None, pos, builtin=True)
+        if not self.env.defined(name):
+            self.env.unresolved.append((name, pos))  # may be defined later: `check` looks again at the end
         return C.GRef(name, None, pos)
 
     def ref_var(self, v, scope, pos):
@@ -377,9 +379,7 @@ class Expander:
         items = list(form)
         if len(items) != 3 or not sym(items[1]):
             self.error("(def name expr) needs a name and one expression", form)
-        if scope.fnscope.parent is not None or scope.parent is not None:
-            # a def that is not directly in a body (e.g. inside an argument): define a global
-            pass
+        self.env.declared.add(items[1].name)  # a def not directly in a body defines a global
         return C.DefG(items[1].name, self.analyze(items[2], scope), pos)
 
     def sf_defn(self, form, scope, tail, pos):

@@ -47,6 +47,7 @@ class Module:
         self.nconsts_bound = 0
         self.form_index = 0
         self.declared = set()
+        self.unresolved = []  # (name, pos) of globals not defined when a form was compiled
         self.expander = Expander(self)
 
     # --- what the expander asks ------------------------------------------------------
@@ -160,6 +161,8 @@ def is_head(form, name):
 
 
 def is_definition(form):
+    """Does this top-level form run in definitions mode? Definitions, and `def`s of a
+    literal or a `fn` (spec section 5); a `def` whose value would compute something doesn't."""
     if type(form) is not PList or not form.count or type(form.first) is not Symbol:
         return False
     head = form.first.name
@@ -167,13 +170,19 @@ def is_definition(form):
         return True
     if head == "def" and form.count == 3:
         v = form.rest.rest.first
-        if type(v) not in (PList, Symbol, MapLiteral) and not isinstance(v, PVector):
-            return True
-        if is_head(v, "fn") or is_head(v, "quote"):
-            return True
-        if isinstance(v, PVector) or type(v) is MapLiteral:
-            return True
+        return is_head(v, "fn") or is_head(v, "quote") or is_literal(v)
     return False
+
+
+def is_literal(v):
+    """A constant form: numbers, strings, keywords, nil, booleans, and vectors and maps of them."""
+    if isinstance(v, PVector):
+        return all(is_literal(x) for x in v)
+    if type(v) is MapLiteral:
+        return all(is_literal(x) for x in v.items)
+    if is_head(v, "quote"):
+        return True
+    return type(v) not in (PList, Symbol)
 
 
 # --- top-level-only forms ---------------------------------------------------------------------
