@@ -50,6 +50,16 @@ sys.setrecursionlimit(100000)
 modules.load_prelude()
 
 REPO = Path(__file__).resolve().parent.parent
+
+# the `deep` program of the Racket peer (shared/peers/racket/README.md)
+DEEP_SRC = """
+(defn deep [n acc]
+  (if (= n 0)
+    (cloneable-shift [k] k)
+    (let [x (* n 2) s (str "frame-" n)]
+      (+ x (count s) (deep (- n 1) (cons n acc))))))
+(defn job [n] (cloneable-reset (fn [] (deep n '()))))
+"""
 _names = itertools.count()
 
 
@@ -301,14 +311,7 @@ def test_host_builtins_and_struct_constructors_serialize_by_name(tmp_path):
 
 def test_continuation_round_trip_and_multi_shot(tmp_path):
     m = load(
-        """
-(defn deep [n acc]
-  (if (= n 0)
-    (cloneable-shift [k] k)
-    (let [x (* n 2) s (str "frame-" n)]
-      (+ x (count s) (deep (- n 1) (cons n acc))))))
-(defn job [n] (cloneable-reset (fn [] (deep n '()))))
-""",
+        DEEP_SRC,
         tmp_path,
     )
     for depth, expected in ((1, 9), (10, 181), (100, 10892), (1000, 1009893)):
@@ -698,14 +701,7 @@ def test_cli_resume_and_inspect(tmp_path):
 
 def test_deep_continuation_is_compact_and_linear(tmp_path):
     m = load(
-        """
-(defn deep [n acc]
-  (if (= n 0)
-    (cloneable-shift [k] k)
-    (let [x (* n 2) s (str "frame-" n)]
-      (+ x (count s) (deep (- n 1) (cons n acc))))))
-(defn job [n] (cloneable-reset (fn [] (deep n '()))))
-""",
+        DEEP_SRC,
         tmp_path,
     )
     sizes = {d: len(api.serialize(m.ns["job"](d))) for d in (10, 100, 1000)}

@@ -114,16 +114,16 @@ class BarrierError(Exception):
 
 def cap(c, callee, info, site, vals):
     """Called from a site's handler while `c` unwinds: record this frame (or refuse, at a barrier)."""
-    if callee is not None and not is_capturable(callee):
-        name = getattr(callee, "__name__", None) or type(callee).__name__
-        raise BarrierError(name)
+    if callee is not None:
+        check_tail(callee)
     if info.transient:
         vals = tuple(FrozenTransient(tuple(v)) if type(v) is Transient else v for v in vals)
     c.frames.append((info, site, vals))
 
 
 def check_tail(callee):
-    """A tail call's handler: nothing to record, but a host function is still a barrier."""
+    """A capture passed through a call to `callee`: a host function there is a barrier.
+    (A tail call's handler calls this alone: a tail call records no frame.)"""
     if not is_capturable(callee):
         raise BarrierError(getattr(callee, "__name__", None) or type(callee).__name__)
 

@@ -1097,7 +1097,7 @@ BUILTINS.update(
 
 for _name, _st in STRUCTS.items():
     BUILTINS[_name] = _st.cls
-    BUILTINS[_name + "?"] = (lambda c: lambda x: type(x) is c)(_st.cls)
+    BUILTINS[_name + "?"] = _st.predicate
     HOST.update({_name, _name + "?"})
 BUILTINS["#None"] = NONE
 

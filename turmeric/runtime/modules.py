@@ -239,8 +239,7 @@ def tl_struct(mod, form, pos):
     sname = items[1].name
     st = make_struct_type(sname, names, types, module=mod.name, checker=_bad_field)
     mod.ns[sname] = st.cls
-    cls = st.cls
-    mod.ns[sname + "?"] = lambda x: type(x) is cls
+    mod.ns[sname + "?"] = st.predicate
     mod.declared.update({sname, sname + "?"})
     return None
 

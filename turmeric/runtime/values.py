@@ -260,6 +260,7 @@ class StructType:
         self.index = {f: i for i, f in enumerate(self.fields)}
         self.module = module
         self.cls = None
+        self.predicate = None
 
     def layout(self):
         """A stable text describing the layout (fields and types) for schema checks."""
@@ -294,6 +295,7 @@ def make_struct_type(name, fields, types=None, module=None, checker=None):
 
     cls = type(name, (Struct,), {"__slots__": (), "__init__": __init__, "stype": stype})
     stype.cls = cls
+    stype.predicate = lambda x: type(x) is cls  # the `name?` function
     STRUCT_TYPES[name] = stype
     return stype
 
