@@ -45,9 +45,9 @@ def main(argv=None):
         parser.print_help()
         return 2
     debug = args.debug or getattr(args, "debug_sub", False)
-    from .. import loader as modules
+    from .. import loader
 
-    modules.SEARCH_PATH[:] = [os.path.abspath(d) for d in args.include + getattr(args, "include_sub", [])]
+    loader.current_session().search_path[:] = [os.path.abspath(d) for d in args.include + getattr(args, "include_sub", [])]
     from . import commands
 
     handler = getattr(commands, "cmd_" + args.command)

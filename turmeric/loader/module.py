@@ -1,4 +1,4 @@
-"""Modules: loading files, evaluating top-level forms, `import`, definitions mode.
+"""Modules: evaluating a file's top-level forms, `import`, definitions mode.
 
 A module is one file. Its forms are read, expanded, compiled and run one at a
 time (so a macro defined by one form expands the next). Each top-level form runs
@@ -15,23 +15,26 @@ import warnings
 from pathlib import Path
 
 from ..compiler import ModuleCompiler
-from ..core.errors import _bad_field, make_error
-from ..core.registry import register
-from ..core.values import Keyword, PList, Pos, PVector, Symbol, Thrown, make_struct_type, plist
+from ..core.errors import _bad_field
+from ..core.registry import activate, current_state
+from ..core.values import Keyword, PList, Pos, PVector, Symbol, make_struct_type, plist
 from ..expander import CompileError, Expander, canonical, parse_params
 from ..reader import MapLiteral, TurmericSyntaxError, read_all
 from ..runtime import control, typeclasses
 from ..runtime.library import BUILTINS, HOST
-from .install import ARGV, MAIN, current_version, install_builtins
-
-MODULES: dict = {}  # module name -> Module
-SEARCH_PATH: list = []  # folders from -I and TURMERIC_PATH
 
 DEFINITION_HEADS = {"defn", "defmacro", "struct", "defclass", "instance", "import", "module", "version"}
 
 
 class Module:
-    def __init__(self, name, file, definitions_only=False, source=""):
+    """One loaded file: its globals (`ns`), macros, aliases, and the session it belongs to."""
+
+    def __init__(self, name, file, definitions_only=False, source="", session=None):
+        if session is None:
+            from .session import current_session
+
+            session = current_session()
+        self.session = session
         self.name = name
         self.file = file
         self.definitions_only = definitions_only
@@ -73,6 +76,9 @@ class Module:
 
     # --- evaluation ---------------------------------------------------------------------
     def eval_source(self, text, filename=None):
+        if current_state() is not self.session.state:
+            with activate(self.session.state):
+                return self.eval_source(text, filename)
         forms = read_all(text, filename or self.file)
         self.lines = text.split("\n")
         self.code_hash = hashlib.blake2b("\n".join(canonical(f) for f in forms).encode(), digest_size=4).hexdigest()
@@ -92,6 +98,9 @@ class Module:
         return self.version if self.version is not None else (self.code_hash or "0")
 
     def eval_toplevel(self, form, run=True):
+        if current_state() is not self.session.state:
+            with activate(self.session.state):
+                return self.eval_toplevel(form, run)
         ex = self.expander
         form, _ = ex.expand_head(form)
         pos = getattr(form, "pos", None) or Pos(self.file, 1, 1)
@@ -146,7 +155,7 @@ class Module:
                 info.code = next(c for c in f.__code__.co_consts if hasattr(c, "co_code"))
             else:
                 info.code = f.__code__
-            register(info, info.code, info.resume.__code__)
+            self.session.state.register(info, info.code, info.resume.__code__)
         first = mc.infos[-1] if toplevel else next(i for i in mc.infos if i[0].symbol == fn.symbol)
         return self.ns[first[1]]
 
@@ -215,7 +224,7 @@ def tl_import(mod, form, pos):
         alias = items[3].name
     elif len(items) != 2:
         mod.expander.error("(import name) or (import name :as alias)", form)
-    other = import_module(target, os.path.dirname(os.path.abspath(mod.file)), pos, mod)
+    other = mod.session.import_module(target, os.path.dirname(os.path.abspath(mod.file)), pos, mod)
     mod.aliases[alias] = other.name
     mod.ns[f"#mod:{other.name}"] = other.ns
     return None
@@ -236,7 +245,7 @@ def tl_struct(mod, form, pos):
         mod.expander.error("(struct name [field : type ...]) needs a name and a field vector", form)
     names, rest, types = parse_params(items[2], mod.expander)
     sname = items[1].name
-    st = make_struct_type(sname, names, types, module=mod.name, checker=_bad_field)
+    st = make_struct_type(sname, names, types, module=mod.name, checker=_bad_field, state=mod.session.state)
     mod.ns[sname] = st.cls
     mod.ns[sname + "?"] = st.predicate
     mod.declared.update({sname, sname + "?"})
@@ -312,74 +321,3 @@ def module_name_of(forms, path):
     if forms and is_head(forms[0], "module") and forms[0].count == 2 and type(forms[0].rest.first) is Symbol:
         return forms[0].rest.first.name
     return Path(path).stem
-
-
-def find_module_file(name, first_dir=None):
-    dirs = ([first_dir] if first_dir else []) + SEARCH_PATH + [p for p in os.environ.get("TURMERIC_PATH", "").split(os.pathsep) if p]
-    main = MAIN["module"]
-    if main is not None:
-        dirs.append(os.path.dirname(os.path.abspath(main.file)))
-    for d in dirs:
-        p = os.path.join(d, name.replace(".", os.sep) + ".tm")
-        if os.path.exists(p):
-            return p
-    return None
-
-
-def import_module(name, from_dir, pos=None, importer=None, definitions_only=False):
-    m = MODULES.get(name)
-    if m is not None:
-        return m
-    path = find_module_file(name, from_dir)
-    if path is None:
-        msg = f"module {name} not found (looked for {name}.tm next to the importing file and on the search path; add a folder with -I DIR or TURMERIC_PATH)"
-        if importer is not None and pos is not None:
-            raise CompileError(msg, pos, importer.source_line(pos.line))
-        raise Thrown(make_error("error", msg))
-    return load_file(path, definitions_only=definitions_only, expected_name=name)
-
-
-def load_file(path, definitions_only=False, expected_name=None, main=False):
-    install_builtins()
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    forms = read_all(text, path)
-    name = module_name_of(forms, path)
-    m = Module(expected_name or name, path, definitions_only, text)
-    MODULES[m.name] = m
-    if main:
-        MAIN["module"] = m
-    m.eval_source(text, path)
-    return m
-
-
-_PRELUDE_LOADED = False
-PRELUDE_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "runtime", "prelude.tm")
-
-
-def load_prelude():
-    """Load the Turmeric half of the library once and copy its globals into BUILTINS."""
-    global _PRELUDE_LOADED
-    if _PRELUDE_LOADED:
-        return
-    _PRELUDE_LOADED = True
-    install_builtins()
-    bind_host_aliases()
-    m = load_file(PRELUDE_PATH)
-    for k, v in list(m.ns.items()):
-        if not k.startswith("#") and not k.startswith("__"):
-            BUILTINS[k] = v
-    bind_host_aliases()
-
-
-def bind_host_aliases():
-    """`#b:name` for every host builtin: what compiled calls to host builtins refer to."""
-    from ..runtime.library import register_host_values
-
-    register_host_values()
-    for k in HOST:
-        if k in BUILTINS:
-            BUILTINS["#b:" + k] = BUILTINS[k]
-
-
-__all__ = ["ARGV", "MAIN", "current_version", "install_builtins", "Module", "MODULES", "SEARCH_PATH"]
