@@ -46,12 +46,16 @@ def main(argv=None):
         return 2
     debug = args.debug or getattr(args, "debug_sub", False)
     from .. import loader
-
-    loader.current_session().search_path[:] = [os.path.abspath(d) for d in args.include + getattr(args, "include_sub", [])]
     from . import commands
 
     handler = getattr(commands, "cmd_" + args.command)
-    return run_with_big_stack(lambda: report.guarded(lambda: handler(args), debug))
+    include = [os.path.abspath(d) for d in args.include + getattr(args, "include_sub", [])]
+
+    def command():
+        loader.current_session().search_path[:] = include  # (creating the session loads the prelude)
+        return handler(args)
+
+    return run_with_big_stack(lambda: report.guarded(command, debug))
 
 
 def run_with_big_stack(thunk):

@@ -233,7 +233,6 @@ class Some:
 # --- structs ---------------------------------------------------------------
 
 
-
 class Struct:
     """Base of every struct instance. Values live in `vals`, a tuple in field order."""
 

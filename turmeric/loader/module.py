@@ -15,13 +15,16 @@ import warnings
 from pathlib import Path
 
 from ..compiler import ModuleCompiler
-from ..core.errors import _bad_field
+from ..core.errors import InternalError, _bad_field
 from ..core.registry import activate, current_state
-from ..core.values import Keyword, PList, Pos, PVector, Symbol, make_struct_type, plist
+from ..core.values import Keyword, PList, Pos, PVector, Symbol, Thrown, make_struct_type, plist
 from ..expander import CompileError, Expander, canonical, parse_params
 from ..reader import MapLiteral, TurmericSyntaxError, read_all
 from ..runtime import control, typeclasses
 from ..runtime.library import BUILTINS, HOST
+
+# failures of the expander or compiler that are about the program (or the machine), not bugs
+_NOT_INTERNAL = (CompileError, TurmericSyntaxError, InternalError, Thrown, RecursionError, MemoryError)
 
 DEFINITION_HEADS = {"defn", "defmacro", "struct", "defclass", "instance", "import", "module", "version"}
 
@@ -120,7 +123,12 @@ class Module:
         symbol = f"{self.name}.top:{name}" if name else f"{self.name}.top#{self.form_index}"
         plain_def = is_head(form, "def") and form.count == 3 and name is not None
         # the implicit prompt of `(def x e)` surrounds e only
-        fn = ex.expand_top(form.rest.rest.first if plain_def else form, symbol)
+        try:
+            fn = ex.expand_top(form.rest.rest.first if plain_def else form, symbol)
+        except _NOT_INTERNAL:
+            raise
+        except Exception as e:
+            raise InternalError(f"expander: {type(e).__name__}: {e}", pos) from e
         thunk = self.compile_units(fn, toplevel=True)
         if self.definitions_only and not is_definition(form):
             return None
@@ -133,12 +141,21 @@ class Module:
     def compile_units(self, fn, toplevel):
         """Compile an Fn (and the functions inside it); return the Python function or factory."""
         mc = ModuleCompiler(self.name, self.file, HOST.__contains__, self.consts)
-        mc.compile_unit(fn, toplevel=toplevel)
-        mod = ast.Module(mc.defs, [])
-        ast.fix_missing_locations(mod)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", SyntaxWarning)  # e.g. `0 is None` from constant tests
-            code = compile(mod, self.file, "exec")
+        try:
+            mc.compile_unit(fn, toplevel=toplevel)
+            mod = ast.Module(mc.defs, [])
+            ast.fix_missing_locations(mod)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SyntaxWarning)  # e.g. `0 is None` from constant tests
+                code = compile(mod, self.file, "exec")
+        except InternalError as e:
+            if e.pos is None:
+                e.pos = fn.pos
+            raise
+        except _NOT_INTERNAL:
+            raise
+        except Exception as e:  # a broken invariant of the compiler, not the program's mistake
+            raise InternalError(f"compiler: {type(e).__name__}: {e}", fn.pos) from e
         for i in range(self.nconsts_bound, len(self.consts)):
             self.ns[f"#K{i}"] = self.consts[i]
         self.nconsts_bound = len(self.consts)

@@ -99,8 +99,6 @@ _SITE_BYTES: dict = {}  # a resume point's names (a tuple of strings) -> their e
 _I64 = 0x8000000000000000
 
 
-
-
 class Encoder:
     __slots__ = (
         "buf",

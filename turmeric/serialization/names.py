@@ -51,6 +51,7 @@ def session_cache(name):
 
 # --- host callables ----------------------------------------------------------------------------
 
+
 def _rebuild_host_cache():
     from ..runtime.library import BUILTINS
 
@@ -126,8 +127,6 @@ def program():
     if m is None:
         return "", str(mods.current_version())
     return m.name, str(m.current_version())
-
-
 
 
 def module_entry(name, file=""):
