@@ -131,7 +131,7 @@ def test_eval_string_and_import_module(tmp_path):
     assert s.eval_string("(defn g [] 7)") is None
     assert s.eval_string("(g)") == 7  # the user module keeps its definitions
     other = loader.Session()
-    with pytest.raises(Exception):
+    with pytest.raises(NameError):
         other.eval_string("(g)")
     with pytest.raises(Thrown):
         other.import_module("util")  # not on this session's search path
