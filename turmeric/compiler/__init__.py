@@ -15,13 +15,14 @@ import ast
 import hashlib
 
 from ..expander import core as C
+from ..expander import is_gensym_name, stable_text
 from ..runtime.control import FnInfo
 from .numeric import NumericFacts
 
 RS, VALS, FRAMES, J, V = "#rs", "#vals", "#frames", "#j", "#v"
 
 # part of every fingerprint: bump it when code generation changes how sites are numbered
-COMPILER_VERSION = "turmeric-compiler-2"
+COMPILER_VERSION = "turmeric-compiler-3"
 
 
 # --- statement IR ----------------------------------------------------------
@@ -154,18 +155,36 @@ def fingerprint(text):
 
 
 class _Normalise(ast.NodeVisitor):
-    """Writes a compact text of generated code with local names numbered by first use,
-    so the fingerprint ignores positions, comments and gensym/counter numbering."""
+    """Writes a compact text of generated code that depends on the code alone.
 
-    def __init__(self):
+    Left out: positions (node attributes, and the "file:line:col" argument of `#throw`,
+    which names the file the way this process was given it), fields that are None or
+    empty (so a Python release that adds an AST field doesn't change the text), and the
+    numbering of generated names: locals (`x~12`), constants (`#K3`) and gensyms
+    (`G__40`) are numbered by first use. A constant is written by its value
+    (`expander.stable_text`), so a macro that expands to a different quoted value counts.
+    """
+
+    def __init__(self, consts=()):
         self.names = {}
         self.out = []
+        self.consts = consts
+
+    def visit_Call(self, node):
+        f = node.func
+        if type(f) is ast.Name and f.id == "#throw":
+            self.out.append("Call#throw")
+            self.visit(node.args[0])
+            return
+        self.generic_visit(node)
 
     def generic_visit(self, node):
         self.out.append(type(node).__name__)
         for field, value in ast.iter_fields(node):
+            if value is None or (type(value) is list and not value):
+                continue
             if isinstance(value, list):
-                self.out.append("[")
+                self.out.append(field + "[")
                 for v in value:
                     if isinstance(v, ast.AST):
                         self.visit(v)
@@ -174,16 +193,26 @@ class _Normalise(ast.NodeVisitor):
                 self.out.append("]")
             elif isinstance(value, ast.AST):
                 self.visit(value)
-            elif field in ("id", "arg", "name") and isinstance(value, str) and ("~" in value or value.startswith("#K")):
-                self.out.append(self.names.setdefault(value, f"v{len(self.names)}"))
+            elif field in ("id", "arg", "name") and isinstance(value, str):
+                self.out.append(self.name_text(value))
             else:
                 self.out.append(repr(value))
 
+    def name_text(self, n):
+        if n.startswith("#K"):
+            i = int(n[2:])
+            v = self.consts[i] if i < len(self.consts) else None
+            return "K(" + stable_text(v) + ")"
+        if "~" in n or is_gensym_name(n):
+            return self.names.setdefault(n, f"v{len(self.names)}")
+        return n
 
-def code_fingerprint(fdef, fn):
+
+def code_fingerprint(fdef, fn, consts=()):
     """Hash of the function's normalised source, its generated code (so a changed macro
-    expansion counts) and its parameter types. Comments, whitespace and positions don't count."""
-    norm = _Normalise()
+    expansion counts) and its parameter types. Comments, whitespace, positions, the path
+    the file was named by and gensym numbering don't count."""
+    norm = _Normalise(consts)
     norm.visit(fdef)
     text = COMPILER_VERSION + "|" + fn.form_text + "|" + " ".join(norm.out) + "|" + " ".join(t or "" for t in fn.ptypes)
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
@@ -355,7 +384,7 @@ class ModuleCompiler:
             pretty[n] = tuple(display_name(x) for x in names)
         info = FnInfo(
             fn.symbol,
-            code_fingerprint(fdef, fn),
+            code_fingerprint(fdef, fn, self.consts),
             self.module_name,
             self.file,
             fn.pos.line if fn.pos else 0,
@@ -623,6 +652,13 @@ class ModuleCompiler:
 
     def bind_let(self, node, ctx, out):
         for var, val in node.bindings:
+            if var.boxed and type(val) is C.Fn and var in val.free:
+                # a local defn whose name is set!: the closure holds the box it is stored in
+                out.append(at(assign(var.py, call("#Box", const(None))), val.pos or node.pos))
+                e = self.compile_expr(val, ctx, out)
+                out.append(at(ast.Assign([ast.Attribute(name(var.py), "v", ast.Store())], e), val.pos or node.pos))
+                ctx.live.append(var.py)
+                continue
             e = self.compile_expr(val, ctx, out)
             if var.boxed:
                 e = call("#Box", e)
