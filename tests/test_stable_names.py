@@ -322,3 +322,29 @@ def test_function_gone_from_a_found_module_still_says_no_longer_defines(tmp_path
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
     assert "missing-function" in r.stderr and "x.guarded" in r.stderr
     assert "not found" not in r.stderr, r.stderr
+
+
+# --- the seed guide's workflow (process-order throws from `unless`), the way a user runs it ------
+
+
+def test_order_workflow_checkpoint_resumes_however_the_program_is_named(tmp_path):
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    shutil.copy(REPO / "examples" / "order_workflow.tm", proj / "order_workflow.tm")
+    ok(turmeric("run", "order_workflow.tm", cwd=proj))
+    assert (proj / "checkpoint-payment-charged.bin").exists()
+
+    # `turmeric resume` from another folder, the blob named relative to it
+    other = tmp_path / "other"
+    other.mkdir()
+    out = ok(turmeric("resume", "../proj/checkpoint-payment-charged.bin", cwd=other))
+    assert out == 'fulfilled order 1\n"shipped order 1 (green tea), receipt-card-4241"\n'
+    assert (other / "fulfilled.log").read_text() == "order 1 receipt-card-4241\n"
+
+    # the program itself, named from another folder, resuming a checkpoint it finds there
+    third = tmp_path / "third"
+    third.mkdir()
+    shutil.copy(proj / "checkpoint-payment-charged.bin", third / "checkpoint-payment-charged.bin")
+    out = ok(turmeric("run", "../proj/order_workflow.tm", "resume", "payment-charged", cwd=third))
+    assert out == "fulfilled order 1\nresumed: shipped order 1 (green tea), receipt-card-4241\n"
+    assert "charged card" not in out
