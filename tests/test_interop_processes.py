@@ -29,7 +29,9 @@ def env():
 
 
 def turmeric(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "turmeric", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT, env=env())
+    return subprocess.run(
+        [sys.executable, "-m", "turmeric", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT, env=env()
+    )
 
 
 def python(script, cwd):
