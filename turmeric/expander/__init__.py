@@ -68,6 +68,7 @@ SPECIAL = {
     "and",
     "or",
     "suspend",
+    "with",
 }
 
 # inline primitives: name -> (min args, max args or None)
@@ -132,7 +133,8 @@ class Expander:
     """Expands and resolves the forms of one module.
 
     `env` is the module being compiled: it supplies `name`, `file`, `macros`,
-    `aliases` (import alias -> module name), `defined(name)` and `is_builtin(name)`,
+    `aliases` (import alias -> module name), `py_names` (names bound by `import-python`;
+    optional), `defined(name)` and `is_builtin(name)`,
     and `call_macro(fn, args)`.
     """
 
@@ -225,6 +227,11 @@ class Expander:
             v = scope.lookup(head)
             if v is not None:
                 return C.Dot(self.ref_var(v, scope, pos), parts[1:], pos)
+            if head in getattr(self.env, "py_names", ()):  # a name bound by import-python: Python attributes
+                node = C.GRef(head, None, pos)
+                for p in parts[1:]:
+                    node = C.Attr(node, py_identifier(p), pos)
+                return node
             mod = self.env.aliases.get(head)
             if mod is not None:
                 node = C.GRef(parts[1], mod, pos)
@@ -306,6 +313,15 @@ class Expander:
             if scope.lookup(hname) is None:
                 if hname in SPECIAL:
                     return getattr(self, "sf_" + hname.replace("-", "_").replace("!", "_bang").replace("?", "_q"))(form, scope, tail, pos)
+                if hname[0] == "." and hname[1:2] != ".":
+                    return self.method_call(form, scope, pos)
+                if self.python_callee(hname, scope):
+                    fnode = self.analyze(head, scope)
+                    a = fnode
+                    while type(a) is C.Attr:  # a missing attribute is reported at the call
+                        a.pos, a = pos, a.obj
+                    args, kwargs = self.split_kwargs(list(form.rest), scope, form)
+                    return C.Call(fnode, args, pos, kwargs=kwargs, pyname=hname)
                 m = self.env.macros.get(hname)
                 if m is not None:
                     return self.analyze(self.expand_macro(m, form), scope, tail)
@@ -317,6 +333,47 @@ class Expander:
         fnode = self.analyze(head, scope)
         args = [self.analyze(a, scope) for a in form.rest]
         return C.Call(fnode, args, pos)
+
+    # --- Python calls ---------------------------------------------------------
+    def python_callee(self, name, scope):
+        """Is `name` (not a local) a name bound by import-python, or a dotted path rooted in one?"""
+        py = getattr(self.env, "py_names", ())
+        head = name.split(".", 1)[0]
+        return head in py and scope.lookup(head) is None
+
+    def method_call(self, form, scope, pos):
+        """`(.name obj args...)` and `(. obj name args...)`: `obj.name(args...)`."""
+        items = list(form)
+        hname = items[0].name
+        if hname == ".":
+            if len(items) < 3 or not sym(items[2]):
+                self.error("(. obj method args...) needs an object and a method name", form)
+            obj, mname, rest = items[1], items[2].name, items[3:]
+        else:
+            if len(items) < 2:
+                self.error(f"({hname} obj args...) needs an object", form)
+            obj, mname, rest = items[1], hname[1:], items[2:]
+        target = C.Attr(self.analyze(obj, scope), py_identifier(mname), pos)
+        args, kwargs = self.split_kwargs(rest, scope, form)
+        return C.Call(target, args, pos, kwargs=kwargs, pyname="." + mname)
+
+    def split_kwargs(self, forms, scope, form):
+        """Positional arguments, then `:name value` keyword arguments (`-` in a name becomes `_`)."""
+        args, kwargs = [], []
+        i = 0
+        while i < len(forms):
+            f = forms[i]
+            if type(f) is Keyword:
+                if i + 1 >= len(forms):
+                    self.error(f"keyword argument :{f.name} needs a value (to pass the keyword itself, quote it: ':{f.name})", form)
+                kwargs.append((py_identifier(f.name), self.analyze(forms[i + 1], scope)))
+                i += 2
+                continue
+            if kwargs:
+                self.error("a positional argument can't follow keyword arguments in a Python call", form)
+            args.append(self.analyze(f, scope))
+            i += 1
+        return args, kwargs
 
     # --- special forms ------------------------------------------------------
     def sf_quote(self, form, scope, tail, pos):
@@ -586,6 +643,31 @@ class Expander:
 
     sf_shift = sf_cloneable_shift
 
+    def sf_with(self, form, scope, tail, pos):
+        """`(with [x mgr] body...)`: Python's `with`; `[x a y b]` nests."""
+        items = list(form)
+        if len(items) < 2 or not isinstance(items[1], PVector) or not items[1] or len(items[1]) % 2:
+            self.error("(with [name expr ...] body...) needs a binding vector with pairs", form)
+        bvec = list(items[1])
+        if not sym(bvec[0]):
+            self.error("with can only bind symbols", form)
+        body_forms = items[2:]
+        if len(bvec) > 2:
+            body_forms = [plist([Symbol("with", pos), pvector(bvec[2:]), *body_forms], pos)]
+        mvar = self.new_var("with", scope.fnscope)
+        mexpr = self.analyze(bvec[1], scope)
+        xvar = self.new_var(bvec[0].name, scope.fnscope)
+        enter = C.Call(C.GRef("#with-enter", None, pos), [C.LRef(mvar, pos)], pos)
+        inner = Scope(scope)
+        inner.vars[bvec[0].name] = xvar
+        saved = self.loop_stack
+        self.loop_stack = saved + [None]  # no recur across with (its body is a try)
+        try:
+            body = self.analyze_body(body_forms, Scope(inner), False, pos)
+        finally:
+            self.loop_stack = saved
+        return C.Let([(mvar, mexpr), (xvar, enter)], C.Try(body, None, None, None, pos, exit_var=mvar), pos)
+
     def sf_suspend(self, form, scope, tail, pos):
         k = gensym("k")
         return self.sf_cloneable_shift(plist([Symbol("cloneable-shift"), pvector([k]), k], pos), scope, tail, pos)
@@ -600,6 +682,11 @@ class Expander:
         self.error(f"({form.first.name} ...) is only allowed at the top level of a module", form)
 
     sf_defmacro = sf_struct = sf_defclass = sf_instance = sf_version = sf_module = sf_import = _toplevel_only
+
+
+def py_identifier(name):
+    """A Turmeric name as a Python identifier: `-` becomes `_` (`is-dir` is `is_dir`)."""
+    return name.replace("-", "_")
 
 
 def parse_params(vec, ex):

@@ -27,7 +27,7 @@ from .install import ARGV, MAIN, current_version, install_builtins
 MODULES: dict = {}  # module name -> Module
 SEARCH_PATH: list = []  # folders from -I and TURMERIC_PATH
 
-DEFINITION_HEADS = {"defn", "defmacro", "struct", "defclass", "instance", "import", "module", "version"}
+DEFINITION_HEADS = {"defn", "defmacro", "struct", "defclass", "instance", "import", "import-python", "module", "version"}
 
 
 class Module:
@@ -39,6 +39,7 @@ class Module:
         self.ns["#G"] = self.ns
         self.macros = {}
         self.aliases = {}
+        self.py_names = {}  # names bound by import-python (turmeric.interop): their dotted symbols are Python attributes
         self.lines = source.split("\n")
         self.version = None
         self.code_hash = None
