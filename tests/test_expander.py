@@ -86,6 +86,7 @@ EXPECTED_FORMS = {
     "and",
     "or",
     "suspend",
+    "with",
 }
 
 
@@ -139,6 +140,8 @@ def test_vector_shapes():
         ("(loop x)", "(loop [name init ...] body...) needs a binding vector with pairs"),
         ("(set! x)", "(set! name expr) needs a name and one expression"),
         ("(throw)", "(throw value) takes one value"),
+        ("(with [] 1)", "(with [name expr ...] body...) needs a binding vector with pairs"),
+        ("(with [x] 1)", "(with [name expr ...] body...) needs a binding vector with pairs"),
         ("(cloneable-shift k k)", "(cloneable-shift [k] body...) needs one name in a vector"),
         ("(shift [1] 1)", "(cloneable-shift [k] body...) needs one name in a vector"),
         ("(fn [] (defmacro m [] 1))", "(defmacro ...) is only allowed at the top level of a module"),

@@ -51,11 +51,15 @@ def main(argv=None):
     handler = getattr(commands, "cmd_" + args.command)
     include = [os.path.abspath(d) for d in args.include + getattr(args, "include_sub", [])]
 
-    def command():
+    def run():
+        if args.command != "inspect":  # programs may use import-python, ->py, ->tm
+            from ..interop import install
+
+            install()
         loader.current_session().search_path[:] = include  # (creating the session loads the prelude)
         return handler(args)
 
-    return run_with_big_stack(lambda: report.guarded(command, debug))
+    return run_with_big_stack(lambda: report.guarded(run, debug))
 
 
 def run_with_big_stack(thunk):

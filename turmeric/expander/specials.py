@@ -9,8 +9,8 @@ Input: the declarations. Output: `SPECIAL_FORMS`, name -> `Special`, which the
 expander consults before macros and globals (a macro or global can't shadow them).
 
 A shape is a sequence of element kinds, matched against the form's arguments:
-FORM (any form), SYM (a symbol), PAIRS (a vector of even length), ONE_SYM_VEC (a
-vector holding one symbol), OPT (an optional last form), BODY (any number of
+FORM (any form), SYM (a symbol), PAIRS (a vector of even length), BINDINGS (a
+non-empty vector of even length), ONE_SYM_VEC (a vector holding one symbol), OPT (an optional last form), BODY (any number of
 remaining forms) and EVEN_BODY (an even number of remaining forms). A shape of None
 means the handler takes any arguments and checks them itself.
 """
@@ -19,7 +19,16 @@ from __future__ import annotations
 
 from ..core.values import PVector, Symbol
 
-FORM, SYM, PAIRS, ONE_SYM_VEC, OPT, BODY, EVEN_BODY = "form", "symbol", "pairs", "one-symbol-vector", "optional", "body", "even-body"
+FORM, SYM, PAIRS, BINDINGS, ONE_SYM_VEC, OPT, BODY, EVEN_BODY = (
+    "form",
+    "symbol",
+    "pairs",
+    "bindings",
+    "one-symbol-vector",
+    "optional",
+    "body",
+    "even-body",
+)
 
 
 class Special:
@@ -58,6 +67,8 @@ def _element_ok(kind, x):
         return type(x) is Symbol
     if kind is PAIRS:
         return isinstance(x, PVector) and len(x) % 2 == 0
+    if kind is BINDINGS:
+        return isinstance(x, PVector) and len(x) > 0 and len(x) % 2 == 0
     if kind is ONE_SYM_VEC:
         return isinstance(x, PVector) and len(x) == 1 and type(x[0]) is Symbol
     raise ValueError(f"unknown shape element {kind!r}")

@@ -30,7 +30,7 @@ The module-level functions (`load_file`, `import_module`, `find_module_file`) ac
 
 from __future__ import annotations
 
-from .install import current_version, install_builtins
+from .install import current_version, in_root, install_builtins
 from .module import TOPLEVEL, Module, is_definition, is_head, module_name_of
 from .session import PRELUDE_PATH, Session, bind_host_aliases, current_session, default_session, load_prelude
 
@@ -70,6 +70,7 @@ __all__ = [
     "default_session",
     "find_module_file",
     "import_module",
+    "in_root",
     "install_builtins",
     "is_definition",
     "is_head",

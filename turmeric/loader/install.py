@@ -11,6 +11,7 @@ importing a package registers nothing in another package.
 from __future__ import annotations
 
 from ..core.errors import make_error
+from ..core.registry import ROOT, activate
 from ..core.values import Thrown, plist
 from ..runtime.library import BUILTINS, HOST
 from ..serialization import api as serialization_api
@@ -37,6 +38,12 @@ def _unbound(name):
     raise Thrown(make_error("unbound-global", name))
 
 
+def in_root():
+    """A `with` block whose definitions (type classes, instances, struct types) go to the
+    registry every session shares (`registry.ROOT`): for installing process-wide extensions."""
+    return activate(ROOT)
+
+
 def install_builtins():
     """Add the builtins of serialization and the loader to BUILTINS (once per process)."""
     if _INSTALLED:
@@ -44,7 +51,8 @@ def install_builtins():
     _INSTALLED.append(True)
     from .session import current_session
 
-    serialization_api.install(BUILTINS, HOST)
+    with in_root():
+        serialization_api.install(BUILTINS, HOST)
     serialization_names.set_loader(current_session)
     BUILTINS["current-version"] = current_version
     HOST.add("current-version")

@@ -26,7 +26,7 @@ from ..runtime.library import BUILTINS, HOST
 # failures of the expander or compiler that are about the program (or the machine), not bugs
 _NOT_INTERNAL = (CompileError, TurmericSyntaxError, InternalError, Thrown, RecursionError, MemoryError)
 
-DEFINITION_HEADS = {"defn", "defmacro", "struct", "defclass", "instance", "import", "module", "version"}
+DEFINITION_HEADS = {"defn", "defmacro", "struct", "defclass", "instance", "import", "import-python", "module", "version"}
 
 
 class Module:
@@ -45,12 +45,13 @@ class Module:
         self.ns["#G"] = self.ns
         self.macros = {}
         self.aliases = {}
+        self.py_names = {}  # names bound by import-python (turmeric.interop): their dotted symbols are Python attributes
         self.lines = source.split("\n")
         self.version = None
         self.code_hash = None
         self.consts = []
         self.nconsts_bound = 0
-        self.form_index = 0
+        self.anonymous_count = {}  # hash of an anonymous top-level form -> copies seen
         self.declared = set()
         self.unresolved = []  # (name, pos) of globals not defined when a form was compiled
         self.expander = Expander(self)
@@ -100,11 +101,22 @@ class Module:
     def current_version(self):
         return self.version if self.version is not None else (self.code_hash or "0")
 
+    def anonymous_symbol(self, form):
+        """`module.top@HASH` for a top-level form that defines no name: HASH is a short hash
+        of the form's normalised text (as read: no comments, whitespace or positions), and
+        the second and later copies of an identical form get `#2`, `#3`... So inserting or
+        editing other forms never renames it, in a file or at the REPL."""
+        h = hashlib.blake2b(canonical(form).encode(), digest_size=4).hexdigest()
+        n = self.anonymous_count.get(h, 0) + 1
+        self.anonymous_count[h] = n
+        return f"{self.name}.top@{h}" if n == 1 else f"{self.name}.top@{h}#{n}"
+
     def eval_toplevel(self, form, run=True):
         if current_state() is not self.session.state:
             with activate(self.session.state):
                 return self.eval_toplevel(form, run)
         ex = self.expander
+        source_form = form
         form, _ = ex.expand_head(form)
         pos = getattr(form, "pos", None) or Pos(self.file, 1, 1)
         ex.cur_pos = pos
@@ -113,14 +125,13 @@ class Module:
             handler = TOPLEVEL.get(head)
             if handler is not None:
                 return handler(self, form, pos)
-        self.form_index += 1
         name = None
         if is_head(form, "def") or is_head(form, "defn"):
             items = list(form)
             if len(items) >= 2 and type(items[1]) is Symbol:
                 name = items[1].name
                 self.declared.add(name)
-        symbol = f"{self.name}.top:{name}" if name else f"{self.name}.top#{self.form_index}"
+        symbol = f"{self.name}.top:{name}" if name else self.anonymous_symbol(source_form)
         plain_def = is_head(form, "def") and form.count == 3 and name is not None
         # the implicit prompt of `(def x e)` surrounds e only
         try:

@@ -118,12 +118,23 @@ class Session:
         self.state.release()
 
     # --- what the loader and serialization ask ----------------------------------------
-    def find_module_file(self, name, first_dir=None):
+    def search_dirs(self, first_dir=None):
+        """The folders a module is looked for in, in order: `first_dir` (the importing file's
+        or the blob's folder), the search path, TURMERIC_PATH, the main file's folder."""
         env = [p for p in os.environ.get("TURMERIC_PATH", "").split(os.pathsep) if p]
         dirs = ([first_dir] if first_dir else []) + self.search_path + env
-        if self.main is not None:
-            dirs.append(os.path.dirname(os.path.abspath(self.main.file)))
+        main = self.main
+        if main is not None and main.file and not main.file.startswith("<"):
+            dirs.append(os.path.dirname(os.path.abspath(main.file)))
+        out = []
         for d in dirs:
+            d = os.path.abspath(d)
+            if d not in out:
+                out.append(d)
+        return out
+
+    def find_module_file(self, name, first_dir=None):
+        for d in self.search_dirs(first_dir):
             p = os.path.join(d, name.replace(".", os.sep) + ".tm")
             if os.path.exists(p):
                 return p

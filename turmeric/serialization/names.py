@@ -32,7 +32,7 @@ def set_loader(current_session):
 
 
 def runtime_modules():
-    """The current session: its `modules`, `main`, `caches`, `current_version()`,
+    """The current session: its `modules`, `main`, `caches`, `current_version()`, `search_dirs(dir)`,
     `find_module_file(name, dir)`, `load_file(path, definitions_only=, expected_name=)`."""
     f = _LOADER[0]
     if f is None:
@@ -145,6 +145,18 @@ def module_entry(name, file=""):
     return ent[0]
 
 
+def _base_dir(base_dir):
+    main = runtime_modules().main
+    if base_dir is None and main is not None and main.file and not main.file.startswith("<"):
+        base_dir = os.path.dirname(os.path.abspath(main.file))
+    return base_dir
+
+
+def module_search_dirs(base_dir):
+    """The folders `load_module` looks in for a module named by a blob."""
+    return runtime_modules().search_dirs(_base_dir(base_dir))
+
+
 def load_module(name, base_dir):
     """Load module `name` in definitions mode if it isn't loaded and can be found; True if it was
     loaded now. Module names come from the blob, so only plain names are looked up, and only in
@@ -154,9 +166,7 @@ def load_module(name, base_dir):
         return False
     if not name or name.startswith(".") or len(name) > 200 or any(c in _BAD_MODULE_CHARS for c in name):
         return False
-    if base_dir is None and mods.main is not None:
-        base_dir = os.path.dirname(os.path.abspath(mods.main.file))
-    path = mods.find_module_file(name, base_dir)
+    path = mods.find_module_file(name, _base_dir(base_dir))
     if path is None:
         return False
     try:
