@@ -33,9 +33,11 @@ def render_uncaught(e):
     lines = [f"uncaught error: {readable(value)}", f"  type: {type_name(value)}", f"  message: {message_of(value)}"]
     if where:
         lines.append(f"  thrown at {where}")
-    hint = HINTS.get(type_name(value))
+    hint = getattr(e, "hint", None)  # a hint for this failure (e.g. which module was not found)
+    if hint is None and type_name(value) in HINTS:
+        hint = HINTS[type_name(value)].format(msg=message_of(value))
     if hint:
-        lines.append(f"  hint: {hint.format(msg=message_of(value))}")
+        lines.append(f"  hint: {hint}")
     if stack:
         lines.append("Turmeric call stack (most recent call last):")
         shown = stack if len(stack) <= 40 else stack[:20] + [None] + stack[-20:]

@@ -327,6 +327,13 @@ class Lowering(SiteAnalysis):
 
     def bind_let(self, node, ctx, out):
         for var, val in node.bindings:
+            if var.boxed and type(val) is C.Fn and var in val.free:
+                # a local defn whose name is set!: the closure holds the box it is stored in
+                out.append(at(assign(var.py, call("#Box", const(None))), val.pos or node.pos))
+                e = self.compile_expr(val, ctx, out)
+                out.append(at(ast.Assign([ast.Attribute(name(var.py), "v", ast.Store())], e), val.pos or node.pos))
+                ctx.live.append(var.py)
+                continue
             e = self.compile_expr(val, ctx, out)
             if var.boxed:
                 e = call("#Box", e)

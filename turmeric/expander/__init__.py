@@ -9,9 +9,10 @@ access or module-qualified globals) and the stable symbol of every function.
 from __future__ import annotations
 
 import itertools
+import re
 
 from ..core import nodes as C
-from ..core.values import EMPTY, Keyword, PList, PMap, Pos, PVector, Symbol, plist, pmap, pvector
+from ..core.values import EMPTY, Keyword, PList, PMap, Pos, PSet, PVector, Symbol, plist, pmap, pvector
 from ..reader import MapLiteral, TurmericSyntaxError
 
 _gensym_counter = itertools.count(1)
@@ -206,8 +207,10 @@ class Expander:
         if t is MapLiteral:
             return C.MapLit([self.analyze(x, scope) for x in form.items], form.pos)
         if isinstance(form, PMap):
+            # a map a macro built: its iteration order follows hashes, which differ between
+            # processes, so the code is generated in the order of the keys' texts
             items = []
-            for k, v in form.items():
+            for k, v in sorted(form.items(), key=lambda kv: canonical(kv[0])):
                 items += [self.analyze(k, scope), self.analyze(v, scope)]
             return C.MapLit(items, self.cur_pos)
         return C.Const(form, self.cur_pos)
@@ -278,10 +281,20 @@ class Expander:
                         self.error("(def name expr) takes exactly one expression", f)
                     val = self.analyze(items[2], scope)
                     inner.vars[name] = var
+                    rest = self.analyze_body(forms[i + 1 :], inner, tail, pos) if not is_last else C.Const(None, fpos)
                 else:
-                    val = self.analyze_fn(items[1], plist(items[2:], fpos), scope, self_name=name, local_name=name)
+                    # letrec: the function, its closures and the rest of the body all see one
+                    # binding, so a set! of the name anywhere is seen everywhere
                     inner.vars[name] = var
-                rest = self.analyze_body(forms[i + 1 :], inner, tail, pos) if not is_last else C.Const(None, fpos)
+                    val = self.analyze_fn(items[1], plist(items[2:], fpos), inner, local_name=name)
+                    rest = self.analyze_body(forms[i + 1 :], inner, tail, pos) if not is_last else C.Const(None, fpos)
+                    if not var.mutated:
+                        # never assigned: inside the function the name is the function itself
+                        # (the compiled def's own name), not a value passed in
+                        if var in val.free:
+                            val.free.remove(var)
+                        val.self_var = var
+                    # else the compiler makes the box before the closure that holds it
                 out.append(C.Let([(var, val)], rest, fpos))
                 return C.Do(out, pos) if len(out) > 1 else out[0]
             out.append(self.analyze(f, scope, tail and is_last))
@@ -770,19 +783,37 @@ def attach_pos(form, pos):
     return form
 
 
-def canonical(x):
-    """A normalised text of a form, for fingerprints: no comments, single spaces, no positions."""
+_GENSYM_RE = re.compile(r".+__\d+\Z")
+
+
+def is_gensym_name(name):
+    """Is this a generated name (`prefix__N`, from auto-gensym `x#` or `(gensym)`)? N is a
+    process-wide counter, so it depends on what ran before: fingerprints renumber them."""
+    return "__" in name and _GENSYM_RE.match(name) is not None
+
+
+def canonical(x, gensyms=None):
+    """A normalised text of a form, for fingerprints and the names of top-level forms: no
+    comments, single spaces, no positions; generated names numbered by first appearance;
+    maps and sets built by macros written in a fixed order."""
+    if gensyms is None:
+        gensyms = {}
     t = type(x)
     if t is Symbol:
-        return x.name
+        n = x.name
+        if is_gensym_name(n):
+            return gensyms.setdefault(n, f"{n.rsplit('__', 1)[0]}__#{len(gensyms) + 1}")
+        return n
     if t is PList:
-        return "(" + " ".join(canonical(i) for i in x) + ")"
+        return "(" + " ".join(canonical(i, gensyms) for i in x) + ")"
     if isinstance(x, PVector):
-        return "[" + " ".join(canonical(i) for i in x) + "]"
+        return "[" + " ".join(canonical(i, gensyms) for i in x) + "]"
     if t is MapLiteral:
-        return "{" + " ".join(canonical(i) for i in x.items) + "}"
+        return "{" + " ".join(canonical(i, gensyms) for i in x.items) + "}"
     if isinstance(x, PMap):
-        return "{" + " ".join(canonical(k) + " " + canonical(v) for k, v in x.items()) + "}"
+        return "{" + " ".join(sorted(canonical(k, gensyms) + " " + canonical(v, gensyms) for k, v in x.items())) + "}"
+    if isinstance(x, PSet):
+        return "#{" + " ".join(sorted(canonical(i, gensyms) for i in x)) + "}"
     if t is Keyword:
         return ":" + x.name
     if t is str:
@@ -793,4 +824,11 @@ def canonical(x):
         return "#t"
     if x is False:
         return "#f"
-    return repr(x)
+    if t in (int, float, bytes):
+        return repr(x)
+    return "#<" + type(x).__name__ + ">"  # never an address: the text must be the same in every process
+
+
+def stable_text(v):
+    """The text of a constant for a fingerprint: `canonical` (data only, never an address)."""
+    return canonical(v)
