@@ -569,3 +569,24 @@ def test_load_by_module_name_on_search_path(tmp_path):
     m = turmeric.load("pricing_embed", search_path=[str(lib)])
     assert m.price(2) == 14
     assert turmeric.load(str(lib / "pricing_embed.tm")) is m
+
+
+def test_with_over_a_resource_survives_serialization(tmp_path):
+    m = load(
+        tmp_path,
+        "ip_with_ser",
+        """
+(defn writer [path]
+  (cloneable-reset
+    (fn []
+      (with [fh (open-file path "w")]
+        (write-line fh "before")
+        (write-line fh (suspend))
+        :written))))
+""",
+    )
+    path = tmp_path / "out.txt"
+    k = m.writer(str(path))
+    k2 = turmeric.deserialize(turmeric.serialize(k))
+    assert k2("after") == turmeric.eval(":written")
+    assert path.read_text() == "before\nafter\n"
