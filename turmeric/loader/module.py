@@ -140,7 +140,11 @@ class Module:
             raise
         except Exception as e:
             raise InternalError(f"expander: {type(e).__name__}: {e}", pos) from e
-        thunk = self.compile_units(fn, toplevel=True)
+        self._origin = (self.name, symbol, canonical(source_form))  # what the code store keeps
+        try:
+            thunk = self.compile_units(fn, toplevel=True)
+        finally:
+            self._origin = None
         if self.definitions_only and not is_definition(form):
             return None
         value = control.reset(thunk)
@@ -170,8 +174,10 @@ class Module:
         for i in range(self.nconsts_bound, len(self.consts)):
             self.ns[f"#K{i}"] = self.consts[i]
         self.nconsts_bound = len(self.consts)
+        origin = getattr(self, "_origin", None) if self.name != "prelude" else None
         for info, _, _, _ in mc.infos:
             info.module = self.name
+            info.origin = origin
             info.transient = self.name == "prelude"
             self.ns[f"#I:{info.symbol}"] = info
         exec(code, self.ns)
