@@ -1,4 +1,4 @@
-"""Command line: `turmeric run | check | repl | resume | inspect`.
+"""Command line: `turmeric run | check | repl | resume | inspect | worker`.
 
 Owns argument parsing, the search path options, and how errors reach the user:
 file:line:col and the Turmeric call stack, never a Python traceback unless
@@ -31,7 +31,14 @@ def build_parser():
     i = sub.add_parser("inspect", help="describe a blob without running it")
     i.add_argument("blob")
     i.add_argument("--json", action="store_true", help="machine-readable output")
-    for sp in (r, c, rs, i):
+    w = sub.add_parser("worker", help="join a cluster as node NAME and run its tasks (docs/cluster.md)")
+    w.add_argument("file", help="the program whose definitions the tasks use")
+    w.add_argument("--name", required=True, help="this node's name, e.g. node-b")
+    w.add_argument("--db", default=None, help="database URL shared by the cluster (default: $TURMERIC_DB)")
+    w.add_argument("--lease", type=float, default=None, help="seconds without a heartbeat after which this node counts as down (default 5)")
+    w.add_argument("--forbid", default="", help="comma-separated globals that code arriving from the code store may not use")
+    w.add_argument("--quiet", action="store_true", help="no progress lines")
+    for sp in (r, c, rs, i, w):
         sp.add_argument("-I", dest="include_sub", action="append", default=[], metavar="DIR", help="add DIR to the module search path")
         sp.add_argument("--debug", dest="debug_sub", action="store_true", help="show Python tracebacks")
     return p
@@ -56,6 +63,9 @@ def main(argv=None):
             from ..interop import install
 
             install()
+            from ..cluster import node as cluster_node
+
+            cluster_node.install()
         loader.current_session().search_path[:] = include  # (creating the session loads the prelude)
         return handler(args)
 

@@ -94,3 +94,20 @@ def eval_expression(text):
     """Evaluate one Turmeric expression in a scratch module (for --value)."""
     m = modules.Module("cli-value", "<--value>", source=text, session=modules.current_session())
     return m.eval_source(text, "<--value>")
+
+
+def cmd_worker(args):
+    """`turmeric worker --name NODE --db URL FILE`: a cluster node (turmeric/cluster/node.py)."""
+    from ..cluster.node import Node
+
+    session = modules.current_session()
+    session.load_file(args.file, main=True, definitions_only=True)
+    session.forbidden_globals = frozenset(n.strip() for n in args.forbid.split(",") if n.strip())
+    say = None if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
+    node = Node(args.name, db=args.db, session=session, lease=args.lease, log=say)
+    node.join()
+    try:
+        node.serve()
+    finally:
+        node.leave()
+    return 0
