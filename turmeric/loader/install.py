@@ -1,8 +1,8 @@
 """Installing the builtins: the one place that decides what every module sees.
 
 `install_builtins()` completes `runtime.library.BUILTINS` with what the layers above
-the runtime provide (serialization's `serialize`/`deserialize`/`sign`/`verify` and the
-`Serializable` classes; the loader's `current-version`, `command-line-args` and the
+the runtime provide (serialization's `serialize`/`deserialize`/`sign`/`verify`, the
+`Serializable` classes and the debugger's `snapshot`/`breakpoint`; the loader's `current-version`, `command-line-args` and the
 `#modget` helper) and tells serialization how to reach loaded modules. It runs once,
 explicitly (the loader calls it before loading anything); importing a package
 registers nothing in another package.
@@ -15,6 +15,7 @@ from ..core.values import Thrown, plist
 from ..runtime.library import BUILTINS, HOST
 from ..serialization import api as serialization_api
 from ..serialization import names as serialization_names
+from ..serialization import snapshot as serialization_snapshot
 
 ARGV: list = []  # arguments after the program file (`command-line-args`)
 MAIN = {"module": None}  # the module run as the program
@@ -40,6 +41,7 @@ def install_builtins():
     from . import module as loader_module
 
     serialization_api.install(BUILTINS, HOST)
+    serialization_snapshot.install(BUILTINS)
     serialization_names.set_loader(loader_module)
     BUILTINS["current-version"] = current_version
     HOST.add("current-version")
