@@ -208,9 +208,13 @@ def error_snapshot(exc, config=None):
     """For an uncaught exception: write its snapshot and return the path, or return None with
     the reason when there is nothing resumable (`(None, why)` / `(path, None)`)."""
     if not isinstance(exc, control.SnapThrow):
-        if isinstance(exc, Thrown):
-            return None, "the error was raised by the runtime or a library function, not by a throw"
-        return None, "this is not a thrown value"
+        from ..runtime.errors import thrown_value
+
+        try:
+            what = type_name(thrown_value(exc))
+        except BaseException:
+            what = type(exc).__name__
+        return None, f"this error ({what}) was raised by the runtime or a library function, not by a throw, so there is no point to resume from (throw your own error where you want to be able to resume)"
     if exc.lost is not None:
         return None, f"the stack passes through a Python function that called back into Turmeric ({exc.lost})"
     frames = list(exc.frames)
