@@ -79,7 +79,8 @@ def _run_case(name, tmp_path, extra_env):
 
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "turmeric", "run", str(src)],
+            # relative to the current folder, the way a user runs a program
+            [sys.executable, "-m", "turmeric", "run", src.name],
             cwd=work,
             env=env,
             capture_output=True,
