@@ -117,7 +117,7 @@ def test_semantics_of_catch_and_finally_are_unchanged(tmp_path):
         (defn f [x] (try (throw x) (finally (println "inner finally"))))
         (defn g [x] (try (f x) (catch [e] (str "caught " e))))
         (println (g 1))
-        (println (try-with (+ 1 (f 2)) (fn [e k] (k 40))))
+        (println (try-with (fn [] (+ 1 (f 2))) (fn [e k] (k 40))))
         (println (cloneable-reset (fn [] (try (f 3) (catch [e] e)))))
         (println (try (sort (fn [a b] (throw "in comparator")) [3 1 2]) (catch [e] e)))
     """,
@@ -171,8 +171,8 @@ def test_a_throw_handled_by_try_with_writes_nothing_and_a_rethrow_is_saved(tmp_p
         "tw.tm",
         """\
         (defn f [x] (+ 1 (throw x)))
-        (println "handled" (try-with (f 1) (fn [e k] (k 10))))
-        (defn main [] (println "main" (try-with (f 2) (fn [e k] (throw (str "rethrown " e))))))
+        (println "handled" (try-with (fn [] (f 1)) (fn [e k] (k 10))))
+        (defn main [] (println "main" (try-with (fn [] (f 2)) (fn [e k] (throw (str "rethrown " e))))))
     """,
     )
     r = turmeric("run", "--snapshot-on-error", "tw.tm", cwd=tmp_path)

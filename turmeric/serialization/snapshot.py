@@ -214,9 +214,15 @@ def error_snapshot(exc, config=None):
             what = type_name(thrown_value(exc))
         except BaseException:
             what = type(exc).__name__
-        return None, f"this error ({what}) was raised by the runtime or a library function, not by a throw, so there is no point to resume from (throw your own error where you want to be able to resume)"
+        return (
+            None,
+            f"this error ({what}) was raised by the runtime or a library function, not by a throw, so there is no point to resume from (throw your own error where you want to be able to resume)",
+        )
     if exc.lost is not None:
         return None, f"the stack passes through a Python function that called back into Turmeric ({exc.lost})"
+    foreign = foreign_frame(exc.__traceback__)
+    if foreign is not None:
+        return None, f"the stack passes through a Python function that called back into Turmeric ({foreign})"
     frames = list(exc.frames)
     if frames and frames[-1] is control.RESET_FRAME:
         frames.pop()  # the top-level prompt itself: resuming runs under a new one anyway
@@ -229,6 +235,34 @@ def error_snapshot(exc, config=None):
         return write(snap, default_name("error"), config), None
     except Thrown as e:
         return None, f"it could not be saved: {readable(e.value)}"
+
+
+def _runtime_files():
+    from ..runtime import typeclasses
+    from ..runtime.lib import control as lib_control
+
+    return {os.path.abspath(m.__file__) for m in (control, lib_control, typeclasses)}
+
+
+def foreign_frame(tb):
+    """The first Python frame between the outermost prompt and the throw that is neither
+    generated code nor a runtime function captures pass through (reset, try-with,
+    continue, dispatchers...), as "name (file)"; None when there is none. Such a frame
+    (a host function that called back into Turmeric without a capture site, say a user
+    `deserialize` method run by `deserialize`) can't be rebuilt, so the recorded frames
+    would skip it."""
+    transparent = {f.__code__ for f in control.TRANSPARENT if hasattr(f, "__code__")}
+    runtime = _runtime_files()
+    reset_code = control.reset.__code__
+    started = False
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code is reset_code or code in control.CODES:
+            started = True
+        elif started and code not in transparent and os.path.abspath(code.co_filename) not in runtime:
+            return f"{code.co_name} in {os.path.basename(code.co_filename)}"
+        tb = tb.tb_next
+    return None
 
 
 # --- signing --------------------------------------------------------------------------------------
