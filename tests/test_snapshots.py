@@ -303,3 +303,22 @@ def test_resume_with_snapshots_on_saves_a_new_failure(tmp_path):
     assert second != first
     r = turmeric("resume", second, "--value", "3", cwd=tmp_path)
     assert r.returncode == 0 and r.stdout == "result 3\n", r.stderr
+
+
+def test_the_resume_value_may_use_the_programs_structs_and_functions(tmp_path):
+    write(
+        tmp_path,
+        "q.tm",
+        """\
+        (struct quote-line [item : string price : int64])
+        (def prices {"tea" (quote-line "tea" 6)})
+        (defn discounted [p] (- p 5))
+        (defn quote-for [item] (or (get prices item) (throw (str "no price for " item))))
+        (defn main [] (let [q (quote-for "teapot")] (println q.item q.price)))
+    """,
+    )
+    r = turmeric("run", "--snapshot-on-error", "q.tm", cwd=tmp_path)
+    assert r.returncode == 1 and "no price for teapot" in r.stderr
+    r2 = turmeric("resume", snapshot_path(r.stderr), "--value", '(quote-line "teapot" (discounted 30))', cwd=tmp_path)
+    assert r2.returncode == 0, r2.stderr
+    assert r2.stdout == "teapot 25\n"

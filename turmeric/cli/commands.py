@@ -129,7 +129,7 @@ def cmd_resume(args):
         return 1
     value = None
     if value_forms is not None:
-        value = eval_expression(args.value)
+        value = eval_expression(args.value, modules.MAIN["module"], value_forms[0])
     if snapshot.is_snapshot(k):
         snap = k
         k = snap.get(snapshot.K["k"])
@@ -185,21 +185,16 @@ def _decode_failure(path, data, err):
     from ..runtime.printer import type_name as tname
 
     kind = tname(err)
-    if kind not in ("schema-mismatch", "missing-function", "corrupt-data", "not-serializable"):
+    if kind not in ("schema-mismatch", "corrupt-data"):  # missing-function: the report says where it looked
         return None
     from ..cli.report import message_of
 
     what = message_of(err)
     if kind == "corrupt-data":
-        return f"turmeric: {path} is not an intact Turmeric blob ({what}): it may be truncated or changed; nothing was run"
+        return f"turmeric: {path} is not an intact Turmeric blob (corrupt-data: {what}): it may be truncated or changed; nothing was run"
     where = _frame_place(data, what)
-    if kind == "missing-function":
-        return (
-            f"turmeric: {path} can't be resumed: it names {what}{where}, which this program no longer defines; nothing was run\n"
-            "  hint: resume it with the program version that wrote it (turmeric inspect shows the frames and the version)"
-        )
     return (
-        f"turmeric: {path} can't be resumed: the code of {what}{where} changed since it was written; nothing was run\n"
+        f"turmeric: {path} can't be resumed (schema-mismatch): the code of {what}{where} changed since it was written; nothing was run\n"
         "  hint: resume it with the program version that wrote it (turmeric inspect shows the frames and the version), or fix the data instead of the code"
     )
 
@@ -217,7 +212,15 @@ def _frame_place(data, symbol):
     return ""
 
 
-def eval_expression(text):
-    """Evaluate one Turmeric expression in a scratch module (for --value)."""
+def eval_expression(text, module=None, form=None):
+    """Evaluate one Turmeric expression (for --value): in the blob's program when it was
+    loaded (so the value may use its structs and functions), else in a scratch module."""
+    if module is not None and form is not None:
+        saved = module.definitions_only  # a resumed blob's program is loaded in definitions mode
+        module.definitions_only = False
+        try:
+            return module.eval_toplevel(form)
+        finally:
+            module.definitions_only = saved
     m = modules.Module("cli-value", "<--value>", source=text)
     return m.eval_source(text, "<--value>")
