@@ -13,11 +13,11 @@ from ..runtime.printer import readable
 
 def cmd_run(args):
     config = snapshot_config(args)
-    modules.load_prelude()
-    modules.ARGV[:] = list(args.args)
+    session = modules.current_session()
+    session.argv[:] = list(args.args)
 
     def run():
-        m = modules.load_file(args.file, main=True)
+        m = session.load_file(args.file, main=True)
         main = m.ns.get("main")
         if main is not None and callable(main):
             control.reset(main)
@@ -77,15 +77,14 @@ def with_error_snapshots(thunk, config):
 
 
 def cmd_check(args):
-    modules.load_prelude()
+    session = modules.current_session()
     path = args.file
     with open(path, encoding="utf-8") as f:
         text = f.read()
     from ..reader import read_all
 
     forms = read_all(text, path)
-    m = modules.Module(modules.module_name_of(forms, path), path, definitions_only=True, source=text)
-    modules.MODULES[m.name] = m
+    m = session.new_module(modules.module_name_of(forms, path), path, definitions_only=True, source=text)
     m.eval_source(text, path)
     # a global read somewhere but defined nowhere in the file is an error waiting to happen
     missing = {}
@@ -111,7 +110,7 @@ def cmd_resume(args):
     from ..serialization import api, snapshot
 
     config = snapshot_config(args)
-    modules.load_prelude()
+    session = modules.current_session()
     value_forms = parse_value(args.value) if args.value is not None else None
     data = _read_blob(args.blob)
     try:
@@ -129,7 +128,7 @@ def cmd_resume(args):
         return 1
     value = None
     if value_forms is not None:
-        value = eval_expression(args.value, modules.MAIN["module"], value_forms[0])
+        value = eval_expression(args.value, session.main, value_forms[0])
     if snapshot.is_snapshot(k):
         snap = k
         k = snap.get(snapshot.K["k"])
@@ -222,5 +221,5 @@ def eval_expression(text, module=None, form=None):
             return module.eval_toplevel(form)
         finally:
             module.definitions_only = saved
-    m = modules.Module("cli-value", "<--value>", source=text)
+    m = modules.Module("cli-value", "<--value>", source=text, session=modules.current_session())
     return m.eval_source(text, "<--value>")

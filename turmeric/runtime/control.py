@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextvars
 import types
 
-from ..core.registry import CODES, SYMBOLS, FnInfo
+from ..core.registry import CODES, ROOT, FnInfo
 from ..core.values import FrozenTransient, Thrown, Transient
 
 
@@ -209,11 +209,8 @@ class Continuation:
         return f"#<continuation {len(self.frames)} frames>"
 
 
-class _State:
-    try_with_depth = 0
-
-
-STATE = _State()
+# how many try-with handlers are active: per thread and per asyncio task
+TRY_WITH_DEPTH: contextvars.ContextVar = contextvars.ContextVar("turmeric_try_with_depth", default=0)
 
 
 class NotResumable:
@@ -235,13 +232,13 @@ def _try_with_resume(vals, site, frames, j, v):
 
 TRY_WITH_INFO = FnInfo("turmeric.try-with", "runtime", "turmeric", "<runtime>", 0, ("handler",), {0: ("handler",)})
 TRY_WITH_INFO.resume = _try_with_resume
-SYMBOLS[TRY_WITH_INFO.symbol] = TRY_WITH_INFO
+ROOT.register(TRY_WITH_INFO)
 
 
 def try_with(thunk, handler):
     from .errors import thrown_value
 
-    STATE.try_with_depth += 1
+    token = TRY_WITH_DEPTH.set(TRY_WITH_DEPTH.get() + 1)
     try:
         return thunk()
     except ThrowCapture as tc:
@@ -252,12 +249,12 @@ def try_with(thunk, handler):
     except Exception as e:
         value, k = thrown_value(e), NotResumable()
     finally:
-        STATE.try_with_depth -= 1
+        TRY_WITH_DEPTH.reset(token)
     return handler(value, k)
 
 
 def throw(value, pos=None):
-    if STATE.try_with_depth:
+    if TRY_WITH_DEPTH.get():
         raise ThrowCapture(value, pos)
     if SNAPSHOT_ON_ERROR.get():
         raise SnapThrow(value, pos)
@@ -271,7 +268,7 @@ def _reset_resume(vals, site, frames, j, v):
 # A prompt that a SnapThrow crossed: a frame of the runtime, like try-with's
 RESET_INFO = FnInfo("turmeric.reset", "runtime", "turmeric", "<runtime>", 0, (), {0: ()})
 RESET_INFO.resume = _reset_resume
-SYMBOLS[RESET_INFO.symbol] = RESET_INFO
+ROOT.register(RESET_INFO)
 RESET_FRAME = (RESET_INFO, 0, ())
 
 

@@ -28,6 +28,7 @@ import re
 import secrets
 
 from ..core.errors import make_error
+from ..core.registry import ROOT
 from ..core.values import Keyword, PMap, Thrown, pmap, pvector
 from ..runtime import control
 from ..runtime.lib.files import ExitRequest
@@ -94,7 +95,7 @@ def _source_line(file, line):
     try:
         from . import names
 
-        for m in names.runtime_modules().MODULES.values():
+        for m in names.runtime_modules().modules.values():
             if m.file == file and getattr(m, "lines", None):
                 return m.lines[line - 1].strip() if 0 < line <= len(m.lines) else ""
     except Exception:  # the loader isn't there (a bare runtime): read the file
@@ -139,7 +140,7 @@ def _program():
     try:
         from . import names
 
-        m = names.runtime_modules().MAIN["module"]
+        m = names.runtime_modules().main
         return m.file if m is not None else ""
     except Exception:
         return ""
@@ -358,7 +359,7 @@ SNAPSHOT_INFO.resume = _return_resume
 BREAKPOINT_INFO = control.FnInfo("turmeric.breakpoint", "runtime", "turmeric", "<runtime>", 0, ("name",), {0: ("name",)})
 BREAKPOINT_INFO.resume = _return_resume
 for _info in (SNAPSHOT_INFO, BREAKPOINT_INFO):
-    control.SYMBOLS[_info.symbol] = _info
+    ROOT.register(_info)
 
 
 def _capture(info, name, body):
