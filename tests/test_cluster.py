@@ -57,6 +57,7 @@ PROG = r"""
 
 (defn versioned [] (let [v "v1"] (migrate-to "b") (str v " " (label) " " (current-node))))
 (defn label [] "label-1")
+(defn parked-job [] (let [v "v1" m (receive-bytes)] (str v " got " (bytes->string m) " on " (current-node))))
 
 (defn try-migrate [node] (try (migrate-to node) "moved" (catch [e] (str "refused: " e.message))))
 """
@@ -74,8 +75,7 @@ def _start(name, folder, db, prog="prog.tm"):
         cwd=folder,
         env=_env(db),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        stderr=open(os.path.join(folder, f"worker-{name}.log"), "a"),
     )
 
 
@@ -131,9 +131,9 @@ def cluster(tmp_path_factory, pg_database):
             p.wait()
 
 
-def client(cluster, expr, timeout=60):
+def client(cluster, expr, timeout=60, folder=None):
     """Run `expr` in a fresh client process (turmeric run) against the cluster; its printed value."""
-    folder = cluster["folder"]
+    folder = folder or cluster["folder"]
     (folder / "client.tm").write_text(f"(import prog)\n(defn main [] (println {expr}))\n")
     r = subprocess.run(
         [sys.executable, "-m", "turmeric", "run", "client.tm"],
@@ -218,6 +218,7 @@ def test_sigkill_mid_task_is_taken_over_from_the_last_checkpoint(cluster):
     assert nodes[:killed_after] == ["c"] * killed_after
     assert set(nodes[killed_after:]) <= {"a", "b"} and nodes[-1] != "c"
     # node c comes back for the other tests
+    _wait_dead(db, "c")
     cluster["procs"]["c"] = _start("c", cluster["folder"], db)
     _wait_live(db, ["c"])
 
@@ -232,3 +233,34 @@ def test_migrating_to_a_down_node_is_refused_and_the_task_stays(cluster):
     assert out.startswith("[refused: migrate-to: node 'c' is down (no heartbeat") and out.endswith(" a]")
     cluster["procs"]["c"] = _start("c", cluster["folder"], db)
     _wait_live(db, ["c"])
+
+
+def test_parked_task_survives_a_deploy_and_finishes_on_its_version(cluster):
+    """A task parked in (receive-bytes) is a checkpoint; its node is replaced by one
+    running the next version; the bytes arrive; the task finishes on the old code."""
+    db = cluster["db"]
+    wid = ok(client(cluster, '(spawn-on "a" prog.parked-job)'))
+    st = open_store(db)
+    try:
+        deadline = time.monotonic() + 30
+        while st.get_workflow(wid)["status"] != "waiting" and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert st.get_workflow(wid)["status"] == "waiting"
+    finally:
+        st.close()
+    p = cluster["procs"].pop("a")
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    _wait_dead(db, "a")
+    cluster["procs"]["a"] = _start("a", cluster["folder"] / "v2", db)  # the deploy
+    _wait_live(db, ["a"])
+    ok(client(cluster, '(send-to-node "a" (string->bytes "go"))'))
+    assert ok(client(cluster, f'(await-task "{wid}")')) == "v1 got go on a"
+    # the thunk is a function value of the client's program version: a client still on
+    # v1 starts v1's job (its code comes from the store), a client on v2 starts v2's
+    wid1 = ok(client(cluster, '(spawn-on "a" prog.parked-job)'))
+    ok(client(cluster, '(send-to-node "a" (string->bytes "old"))'))
+    assert ok(client(cluster, f'(await-task "{wid1}")')) == "v1 got old on a"
+    wid2 = ok(client(cluster, '(spawn-on "a" prog.parked-job)', folder=cluster["folder"] / "v2"))
+    ok(client(cluster, '(send-to-node "a" (string->bytes "again"))'))
+    assert ok(client(cluster, f'(await-task "{wid2}")')) == "v2 got again on a"

@@ -59,6 +59,7 @@ TASK = "cluster-task"
 NODE_NS = "tm-node"  # liveness rows: name -> "host/pid", expiring after a lease
 KNOWN_NS = "tm-node-known"  # every node that ever joined: name -> first seen
 TAG = 16
+PARKED = "node-bytes"  # wait_kind of a task parked in (receive-bytes) until bytes arrive for its node
 
 _NODE = contextvars.ContextVar("turmeric_node", default=None)  # the Node running this code
 _TASK = contextvars.ContextVar("turmeric_task", default=None)  # the task being run
@@ -282,7 +283,33 @@ class Node(Client):
         live = set(self.live_nodes())
         return [n for n in self.known_nodes() if n not in live and n != self.name]
 
+    def wake_parked(self):
+        """Make runnable as many of this node's parked tasks as there are bytes waiting for it."""
+        me = "node:" + self.name
+
+        def q(tx):
+            n = tx.one("SELECT COUNT(*) FROM tm_messages WHERE dest = ? AND topic = 'bytes'", (me,))[0]
+            if not n:
+                return 0
+            busy = tx.one("SELECT COUNT(*) FROM tm_workflows WHERE module = ? AND status = 'running' AND wait_kind = ?", (me, PARKED))[0]
+            want = n - busy
+            if want <= 0:
+                return 0
+            ids = [
+                r[0]
+                for r in tx.all(
+                    "SELECT id FROM tm_workflows WHERE module = ? AND status = 'waiting' AND wait_kind = ? ORDER BY updated LIMIT ?",
+                    (me, PARKED, want),
+                )
+            ]
+            for i in ids:
+                tx.execute("UPDATE tm_workflows SET status = 'running' WHERE id = ? AND status = 'waiting'", (i,))
+            return len(ids)
+
+        return self.store.run(q)
+
     def claim(self):
+        self.wake_parked()
         mods = {"node:" + self.name} | {"node:" + n for n in self.down_nodes()}
         rows = self.store.claim(self.worker, modules=mods, lease=self.lease, limit=4)
         for r in rows:
@@ -339,6 +366,15 @@ class Node(Client):
                         if not (isinstance(kv, PVector) and len(kv) == 2 and isinstance(kv[0], control.Continuation)):
                             raise _err(f"task {wf_id}: checkpoint {n} is not [k v]", "corrupt-data")
                         k, v = kv[0], kv[1]
+                        if last[1] == "w":  # parked in receive-bytes: take the bytes now
+                            got = self._take()
+                            nbox = [n]
+                            if got is None:
+                                self.store.commit(wf_id, self.worker, status="waiting", wait=(PARKED, None, None), release=True)
+                                return
+                            self._checkpoint(wf_id, nbox, k, got[1], consume=got[0])
+                            n = nbox[0]
+                            v = got[1]
                         f = k.entry(v)
                     result = self._prompt(f, wf_id, [n])
                 except Thrown as e:
@@ -371,7 +407,7 @@ class Node(Client):
         r = self.store.commit(wf_id, self.worker, status=status, output=out, error=err, release=True)
         self.say(f"task {wf_id[:8]} {status if r == 'ok' else 'lost: ' + r}")
 
-    def _checkpoint(self, wf_id, nbox, k, v, move_to=None, consume=None):
+    def _checkpoint(self, wf_id, nbox, k, v, move_to=None, consume=None, park=False):
         n = nbox[0] + 1
         blob = fmt.encode(pvector([k, v]))
         data = seal(self.key, f"step:{wf_id}:{n}", blob)
@@ -381,9 +417,12 @@ class Node(Client):
         if move_to is None:
             if recs:
                 st.code_put("wf:" + wf_id, [(h, d, m, fns) for h, (d, m, fns) in recs.items()])
-            r = st.commit(
-                wf_id, worker, step=(n, "c", None, int(time.time() * 1000), None, data), status="running", consume=consume, lease=self.lease
-            )
+            if park:
+                kw = {"status": "waiting", "wait": (PARKED, None, None), "release": True}
+            else:
+                kw = {"status": "running", "consume": consume}
+            step = (n, "w" if park else "c", None, int(time.time() * 1000), None, data)
+            r = st.commit(wf_id, worker, step=step, lease=self.lease, **kw)
             if r != "ok":
                 raise _Stop(f"checkpoint {n} refused ({r}): another node holds the task")
             nbox[0] = n
@@ -438,7 +477,13 @@ class Node(Client):
                     f = k.entry(None)
                     continue
                 if body.kind == "receive-bytes":
-                    got = self._receive(body.arg)
+                    if body.arg is None:
+                        got = self._take()
+                        if got is None:  # nothing yet: park the task (a checkpoint) and run others
+                            self._checkpoint(wf_id, nbox, k, None, park=True)
+                            return _MOVED
+                    else:
+                        got = self._receive(body.arg)
                     mid, data = got
                     self._checkpoint(wf_id, nbox, k, data, consume=mid)
                     f = k.entry(data)
@@ -450,6 +495,13 @@ class Node(Client):
                 f = r.k.entry(r.v)
                 continue
             return r
+
+    def _take(self):
+        got = self.store.peek_message("node:" + self.name, "bytes")
+        if got is None:
+            return None
+        mid, blob = got
+        return mid, unseal(self.key, f"msg:node:{self.name}:bytes", blob)
 
     def _receive(self, timeout):
         deadline = None if timeout is None else time.monotonic() + timeout
