@@ -369,8 +369,13 @@ def test_serializable_instance_for_a_python_type_by_value(tmp_path):
   (deserialize [s] (date.fromisoformat s)))
 (defn due [d] (let [days (suspend)] (.isoformat (operator.add d (timedelta :days days)))))
 (defn start [] (cloneable-reset (fn [] (due (date 2024 2 27)))))
+(import-python datetime)
+(defclass Describe [a] (describe [x : a] : string))
+(instance Describe datetime.date (describe [d] (str "day " d.day)))
+(defn described [] (list (describe (date 2024 2 27)) (try (describe (datetime.datetime 2024 1 1)) (catch [e] e))))
 """,
     )
+    assert turmeric.readable(m.described()) == '("day 27" (no-instance "Describe" "datetime.datetime"))'
     k = m.start()
     k2 = turmeric.deserialize(turmeric.serialize(k))
     assert k2(3) == "2024-03-01"
