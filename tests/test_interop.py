@@ -595,3 +595,26 @@ def test_with_over_a_resource_survives_serialization(tmp_path):
     k2 = turmeric.deserialize(turmeric.serialize(k))
     assert k2("after") == turmeric.eval(":written")
     assert path.read_text() == "before\nafter\n"
+
+
+def test_wrappers_remember_their_session(tmp_path):
+    from turmeric.loader import Session
+
+    for n in (1, 2):
+        d = tmp_path / f"v{n}"
+        d.mkdir()
+        (d / "shared_name.tm").write_text(
+            f"(struct box [v])\n(defclass Ver [a] (ver [x : a]))\n(instance Ver box (ver [b] (+ b.v {n})))\n"
+            f"(defn version [] (ver (box 0)))\n(defn start [] (cloneable-reset (fn [] (+ {n}0 (ver (box (suspend)))))))\n"
+        )
+    s1, s2 = Session(), Session()
+    with s1.activate():
+        a = turmeric.load(str(tmp_path / "v1" / "shared_name.tm"))
+    with s2.activate():
+        b = turmeric.load(str(tmp_path / "v2" / "shared_name.tm"))
+    assert (a.version(), b.version()) == (1, 2)  # called outside the with blocks
+    ka, kb = a.start(), b.start()
+    assert (ka(1), kb(1)) == (12, 23)
+    blob = turmeric.serialize(kb)
+    with s2.activate():
+        assert turmeric.deserialize(blob)(5) == 27
