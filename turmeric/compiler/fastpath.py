@@ -1,0 +1,187 @@
+"""Fast paths: inline Python for the primitives ordinary code spends its time in.
+
+Input: a `Prim` node, its already compiled argument expressions, the function's
+`FnCtx` and the statement list being built. Output: one Python expression that
+computes exactly what the library function would, or None (then the caller emits
+the call to the builtin).
+
+Each fast path keeps the spec's rules; where Python's operator would differ, a
+type test sends the value to the library function instead:
+
+- `=`/`not=`: Python's `==` would say `True == 1`; a boolean never equals a number.
+  Against `#t`, `#f`, `nil` or a keyword (interned), `=` is identity. Against a
+  string, or a number no boolean equals, or between two known numbers, it is `==`.
+  Against one known number it is `==` plus a test that the other side isn't a
+  boolean. Otherwise it is the call to structural equality (`#eq`).
+- `mod`, `quot`, `inc`, `dec`, `zero?`, `pos?`, `neg?`, `even?`, `odd?`: the
+  operator when the operands are known numbers (`numeric.py`), else the operator
+  behind a `type(x) is int` test (Python's `%` would format a string, `+ 1` would
+  accept a boolean), with the library function, which throws `type-error`, on
+  the other branch. A zero divisor raises ZeroDivisionError, which `catch` and the
+  error report see as `division-by-zero`, as the library function's own.
+- `<`, `>`, `<=`, `>=` with more than two arguments: one chained comparison.
+- `str`: an f-string; strings and integers are formatted by Python directly (the
+  display form of an int is its decimal text), everything else through `#display`.
+
+None of these calls back into Turmeric, so none is a capture site.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from ..core import nodes as C
+from ..core.values import Keyword
+from .pyast import assign, call, const, name
+
+_CMP = {"<": ast.Lt, ">": ast.Gt, "<=": ast.LtE, ">=": ast.GtE}
+
+# prims whose value is always #t or #f (an `if` on them needs no truthiness test)
+BOOLEAN_PRIMS = frozenset({"<", ">", "<=", ">=", "=", "not=", "not", "nil?", "zero?", "pos?", "neg?", "even?", "odd?"})
+
+
+def _is_identity_literal(node):
+    """`=` against these is `is`: #t, #f, nil and (interned) keywords."""
+    if type(node) is not C.Const:
+        return False
+    v = node.value
+    return v is None or v is True or v is False or type(v) is Keyword
+
+
+def _plain_eq_literal(node):
+    """A literal for which Python's `==` is Turmeric's `=`: a string, or a number no boolean equals."""
+    if type(node) is not C.Const:
+        return False
+    v = node.value
+    return type(v) is str or (type(v) in (int, float) and v != 0 and v != 1)
+
+
+def _type_is(e, tname):
+    return ast.Compare(call("#type", e), [ast.Is()], [name(tname)])
+
+
+def _type_is_not(e, tname):
+    return ast.Compare(call("#type", e), [ast.IsNot()], [name(tname)])
+
+
+def _pos_int_const(node):
+    return type(node) is C.Const and type(node.value) is int and node.value > 0
+
+
+class FastPaths:
+    """Mixed into `Lowering`: needs `self.numeric` (NumericFacts)."""
+
+    def simple(self, e, ctx, out):
+        """A name or constant for e, so it can be read more than once (evaluated once, in order)."""
+        if type(e) in (ast.Name, ast.Constant):
+            return e
+        t = ctx.tmp()
+        out.append(assign(t, e))
+        return name(t)
+
+    def fast_prim(self, node, args, ctx, out):
+        op = node.op
+        n = len(args)
+        if op in ("=", "not=") and n == 2:
+            return self.fast_eq(node.args, args, op == "not=", ctx, out)
+        if op in _CMP and n > 2:
+            xs = [self.simple(a, ctx, out) for a in args]
+            return ast.Compare(xs[0], [_CMP[op]() for _ in xs[1:]], xs[1:])
+        if op == "mod" and n == 2:
+            return self.fast_mod(node.args, args, ctx, out)
+        if op == "quot" and n == 2:
+            return self.fast_quot(node.args, args, ctx, out)
+        if op in ("inc", "dec") and n == 1:
+            binop = ast.Add() if op == "inc" else ast.Sub()
+            if self.numeric.is_num(node.args[0]):
+                return ast.BinOp(args[0], binop, const(1))
+            x = self.simple(args[0], ctx, out)
+            return ast.IfExp(_type_is(x, "#int"), ast.BinOp(x, binop, const(1)), call("#b:" + op, x))
+        if op in ("zero?", "pos?", "neg?") and n == 1:
+            cmp = {"zero?": ast.Eq, "pos?": ast.Gt, "neg?": ast.Lt}[op]
+            if self.numeric.is_num(node.args[0]):
+                return ast.Compare(args[0], [cmp()], [const(0)])
+            x = self.simple(args[0], ctx, out)
+            return ast.IfExp(_type_is(x, "#int"), ast.Compare(x, [cmp()], [const(0)]), call("#b:" + op, x))
+        if op in ("even?", "odd?") and n == 1:
+            want = 0 if op == "even?" else 1
+            if self.numeric.is_num(node.args[0]):  # an int or a float: % agrees with the library
+                return ast.Compare(ast.BinOp(args[0], ast.Mod(), const(2)), [ast.Eq()], [const(want)])
+            x = self.simple(args[0], ctx, out)
+            bit = ast.Compare(ast.BinOp(x, ast.BitAnd(), const(1)), [ast.Eq()], [const(want)])
+            return ast.IfExp(_type_is(x, "#int"), bit, call("#b:" + op, x))
+        if op == "str":
+            return self.fast_str(node.args, args, ctx, out)
+        return None
+
+    # --- equality ------------------------------------------------------------------------------
+    def fast_eq(self, nodes, args, negate, ctx, out):
+        an, bn = nodes
+        a, b = args
+        if _is_identity_literal(an) or _is_identity_literal(bn):
+            return ast.Compare(a, [ast.IsNot() if negate else ast.Is()], [b])
+        num_a, num_b = self.numeric.is_num(an), self.numeric.is_num(bn)
+        if _plain_eq_literal(an) or _plain_eq_literal(bn) or (num_a and num_b):
+            return ast.Compare(a, [ast.NotEq() if negate else ast.Eq()], [b])
+        if num_a or num_b:
+            # one side is an int or a float: Python's == is right unless the other is a boolean
+            a = self.simple(a, ctx, out)
+            b = self.simple(b, ctx, out)
+            other = b if num_a else a
+            if negate:
+                return ast.BoolOp(ast.Or(), [ast.Compare(a, [ast.NotEq()], [b]), _type_is(other, "#bool")])
+            return ast.BoolOp(ast.And(), [ast.Compare(a, [ast.Eq()], [b]), _type_is_not(other, "#bool")])
+        e = call("#eq", a, b)
+        return ast.UnaryOp(ast.Not(), e) if negate else e
+
+    # --- division ------------------------------------------------------------------------------
+    def fast_mod(self, nodes, args, ctx, out):
+        an, bn = nodes
+        num_a, num_b = self.numeric.is_num(an), self.numeric.is_num(bn)
+        a = self.simple(args[0], ctx, out)
+        b = self.simple(args[1], ctx, out)
+        direct = ast.BinOp(a, ast.Mod(), b)
+        if num_a and num_b:
+            return direct
+        tests = []
+        if not num_a:
+            tests.append(_type_is(a, "#int"))
+        if not num_b:
+            tests.append(_type_is(b, "#int"))
+        test = tests[0] if len(tests) == 1 else ast.BoolOp(ast.And(), tests)
+        return ast.IfExp(test, direct, call("#b:mod", a, b))
+
+    def fast_quot(self, nodes, args, ctx, out):
+        an, bn = nodes
+        if not _pos_int_const(bn):
+            return None
+        a = self.simple(args[0], ctx, out)
+        b = args[1]
+        nonneg = ast.Compare(a, [ast.GtE()], [const(0)])
+        test = nonneg if self.numeric.is_num(an) else ast.BoolOp(ast.And(), [_type_is(a, "#int"), nonneg])
+        # truncation and floor division agree for a non-negative dividend and a positive divisor
+        return ast.IfExp(test, ast.BinOp(a, ast.FloorDiv(), b), call("#b:quot", a, b))
+
+    # --- strings -------------------------------------------------------------------------------
+    def fast_str(self, nodes, args, ctx, out):
+        if not args:
+            return const("")
+        parts = []
+        for node, e in zip(nodes, args, strict=True):
+            if type(node) is C.Const and type(node.value) is str:
+                if node.value:
+                    parts.append(const(node.value))
+                continue
+            x = self.simple(e, ctx, out)
+            t = ctx.tmp()
+            is_plain = ast.BoolOp(
+                ast.Or(),
+                [
+                    ast.Compare(ast.NamedExpr(ast.Name(t, ast.Store()), call("#type", x)), [ast.Is()], [name("#str")]),
+                    ast.Compare(name(t), [ast.Is()], [name("#int")]),
+                ],
+            )
+            parts.append(ast.FormattedValue(ast.IfExp(is_plain, x, call("#display", x)), -1, None))
+        if not parts:
+            return const("")
+        return ast.JoinedStr(parts)
