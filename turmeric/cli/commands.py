@@ -23,14 +23,8 @@ def cmd_run(args):
 def cmd_check(args):
     modules.load_prelude()
     path = args.file
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    from ..reader import read_all
-
-    forms = read_all(text, path)
-    m = modules.Module(modules.module_name_of(forms, path), path, definitions_only=True, source=text)
-    modules.MODULES[m.name] = m
-    m.eval_source(text, path)
+    # definitions mode: compiled whole, only definitions run (through the compile cache too)
+    m = modules.load_file(path, definitions_only=True)
     # a global read somewhere but defined nowhere in the file is an error waiting to happen
     missing = {}
     for name, pos in m.unresolved:

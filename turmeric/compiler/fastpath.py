@@ -22,6 +22,10 @@ type test sends the value to the library function instead:
 - `<`, `>`, `<=`, `>=` with more than two arguments: one chained comparison.
 - `str`: an f-string; strings and integers are formatted by Python directly (the
   display form of an int is its decimal text), everything else through `#display`.
+- `x.field`: an inline cache per module and field name (`#ic:field`, a `DotCache` the
+  loader creates): when `type(x)` is the struct class seen last, the value is
+  `x.vals[index]`; anything else goes to `#dot_ic`, which does the full `#dot` lookup
+  and, for a struct, remembers its class and the field's index.
 
 None of these calls back into Turmeric, so none is a capture site.
 """
@@ -162,6 +166,14 @@ class FastPaths:
         # truncation and floor division agree for a non-negative dividend and a positive divisor
         return ast.IfExp(test, ast.BinOp(a, ast.FloorDiv(), b), call("#b:quot", a, b))
 
+    # --- struct fields ---------------------------------------------------------------------------
+    def fast_dot(self, obj, field, ctx, out):
+        o = self.simple(obj, ctx, out)
+        ic = name("#ic:" + field)
+        hit = ast.Compare(call("#type", o), [ast.Is()], [ast.Attribute(ic, "t", ast.Load())])
+        value = ast.Subscript(ast.Attribute(o, "vals", ast.Load()), ast.Attribute(name("#ic:" + field), "i", ast.Load()), ast.Load())
+        return ast.IfExp(hit, value, call("#dot_ic", name("#ic:" + field), o, const(field)))
+
     # --- strings -------------------------------------------------------------------------------
     def fast_str(self, nodes, args, ctx, out):
         if not args:
@@ -185,3 +197,128 @@ class FastPaths:
         if not parts:
             return const("")
         return ast.JoinedStr(parts)
+
+
+# --- higher-order functions with a literal leaf lambda -------------------------------------------
+#
+# `(map (fn [x] body) coll)`, `(filter ...)`, `(reduce (fn [acc x] body) init coll)` and
+# `(for-each coll (fn [x] body))`, where the builtin is the library's and the `fn` is a
+# literal whose body has no capture site (so nothing can be captured inside it), compile
+# to a Python loop or comprehension over the same `%items` tuple the library walks, with
+# the body inline: no Python call per element at all. The lambda must bind plain locals:
+# no rest parameter, no self name, no `recur` to its head, no closure inside it (a closure
+# would capture the loop variable, which Python rebinds in place), no type annotations.
+
+_HOF_SHAPES = {
+    # name: (number of arguments, index of the fn, number of fn parameters)
+    "map": (2, 0, 1),
+    "filter": (2, 0, 1),
+    "reduce": (3, 0, 2),
+    "for-each": (2, 1, 1),
+}
+
+
+def _walk(node):
+    from .numeric import children
+
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        if type(n) is not C.Fn:
+            stack.extend(x for x in children(n) if x is not None)
+
+
+class InlineHOF:
+    """Mixed into `Lowering`: needs `has_site`, `compile_expr`, `compile_test`, `compile_args`."""
+
+    def inline_hof_fn(self, n):
+        """The literal lambda of an inlinable higher-order call, or None."""
+        f = n.fn
+        if type(f) is not C.GRef or not f.builtin or f.module is not None:
+            return None
+        shape = _HOF_SHAPES.get(f.name)
+        if shape is None or len(n.args) != shape[0]:
+            return None
+        fn = n.args[shape[1]]
+        if type(fn) is not C.Fn or fn.rest is not None or fn.self_var is not None or len(fn.params) != shape[2]:
+            return None
+        if fn.is_shift_body or any(fn.ptypes) or any(v.boxed for v in fn.params):
+            return None
+        memo = getattr(self, "_hof_memo", None)
+        if memo is None:
+            memo = self._hof_memo = {}
+        hit = memo.get(id(fn))
+        if hit is not None:
+            return fn if hit[1] else None
+        ok = not self.has_site(fn.body)
+        if ok:
+            for x in _walk(fn.body):
+                if type(x) is C.Fn or (type(x) is C.Recur and x.target is fn):
+                    ok = False
+                    break
+        memo[id(fn)] = (fn, ok)
+        return fn if ok else None
+
+    def compile_inline_hof(self, node, fn, ctx, out):
+        from .emit_normal import emit_normal
+
+        op = node.fn.name
+        pos = node.pos
+        others = [a for a in node.args if a is not fn]
+        vals, n_live = self.compile_args(others, ctx, out)
+        del ctx.live[n_live:]
+        coll = vals[-1]
+        items = call("#b:%items", coll)
+        body = []
+        if op == "filter":
+            x = fn.params[0].py
+            test = self.compile_test(fn.body, ctx, body)
+            if not body and not _has_walrus(test):
+                comp = ast.ListComp(name(x), [ast.comprehension(ast.Name(x, ast.Store()), items, [test], 0)])
+                return at_(call("#b:%seal", comp), pos)
+            acc = ctx.tmp()
+            out.append(assign(acc, ast.List([], ast.Load())))
+            keep = ast.If(test, [ast.Expr(call(ast.Attribute(name(acc), "append", ast.Load()), name(x)))], [])
+            loop = ast.For(ast.Name(x, ast.Store()), items, emit_normal(body, ctx) + [keep], [])
+            out.append(at_(loop, pos))
+            return at_(call("#b:%seal", name(acc)), pos)
+        if op == "map":
+            x = fn.params[0].py
+            e = self.compile_expr(fn.body, ctx, body)
+            if not body and not _has_walrus(e):
+                comp = ast.ListComp(e, [ast.comprehension(ast.Name(x, ast.Store()), items, [], 0)])
+                return at_(call("#b:%seal", comp), pos)
+            acc = ctx.tmp()
+            out.append(assign(acc, ast.List([], ast.Load())))
+            push = ast.Expr(call(ast.Attribute(name(acc), "append", ast.Load()), e))
+            out.append(at_(ast.For(ast.Name(x, ast.Store()), items, emit_normal(body, ctx) + [push], []), pos))
+            return at_(call("#b:%seal", name(acc)), pos)
+        if op == "for-each":
+            x = fn.params[0].py
+            e = self.compile_expr(fn.body, ctx, body)
+            stmts = emit_normal(body, ctx)
+            if type(e) not in (ast.Constant, ast.Name):
+                stmts.append(ast.Expr(e))
+            out.append(at_(ast.For(ast.Name(x, ast.Store()), items, stmts or [ast.Pass()], []), pos))
+            return const(None)
+        # reduce
+        a, x = fn.params[0].py, fn.params[1].py
+        out.append(assign(a, vals[0]))
+        e = self.compile_expr(fn.body, ctx, body)
+        step = assign(a, e)
+        out.append(at_(ast.For(ast.Name(x, ast.Store()), items, emit_normal(body, ctx) + [step], []), pos))
+        r = ctx.tmp()
+        out.append(assign(r, name(a)))
+        return name(r)
+
+
+def _has_walrus(e):
+    """Python forbids `:=` in parts of a comprehension: use a plain loop then."""
+    return any(type(x) is ast.NamedExpr for x in ast.walk(e))
+
+
+def at_(node, pos):
+    from .pyast import at
+
+    return at(node, pos)

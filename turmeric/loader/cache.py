@@ -16,7 +16,7 @@ went into it is unchanged:
 
 - the source text (BLAKE2b), its absolute path and the loading mode;
 - the compiler: a hash over the Turmeric implementation's own source files (name,
-  size, modification time) and the prelude, plus `COMPILER_VERSION`;
+  size, modification time), the prelude among them, and the cache format;
 - the Python version (`sys.implementation.cache_tag`, `sys.version`);
 - every module this one imported, directly or not: found at the same path from the
   same folder, with the same source hash.
@@ -38,7 +38,6 @@ import hashlib
 import marshal
 import os
 import sys
-import tempfile
 
 MAGIC = b"TMC\x01"
 FORMAT = 1
@@ -65,11 +64,9 @@ def compiler_tag():
     mtime) and the Python that runs them. Computed once per process."""
     global _TAG
     if _TAG is None:
-        from ..compiler.version import COMPILER_VERSION
-
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         h = hashlib.blake2b(digest_size=16)
-        h.update(f"{FORMAT}|{COMPILER_VERSION}|{sys.implementation.cache_tag}|{sys.version}|{root}".encode())
+        h.update(f"{FORMAT}|{sys.implementation.cache_tag}|{sys.version}|{root}".encode())
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "__")))
             for f in sorted(filenames):
@@ -168,15 +165,18 @@ def write(path, text_hash, mode, rec):
     data = MAGIC + hashlib.blake2b(payload, digest_size=32).digest() + payload
     for p in candidates(path, mode):
         d = os.path.dirname(p)
+        tmp = os.path.join(d, f".{os.path.basename(p)}.{os.getpid()}.{id(data):x}.tmp")
         try:
             os.makedirs(d, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmc-", dir=d)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except OSError:
             continue
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
-            os.replace(tmp, p)
+            os.replace(tmp, p)  # atomic: a reader sees the old file or the new one, never a part
+            if d == user_cache_dir() and os.urandom(1)[0] < 8:  # now and then (1 write in 32)
+                prune(d)
             return p
         except OSError:
             try:
@@ -184,6 +184,42 @@ def write(path, text_hash, mode, rec):
             except OSError:
                 pass
     return None
+
+
+MAX_ENTRIES = 2000  # in the shared user cache folder, which sees every temporary folder's files
+MAX_AGE = 30 * 24 * 3600
+
+
+def prune(d, max_entries=MAX_ENTRIES, max_age=MAX_AGE, now=None):
+    """Delete records from a shared cache folder that haven't been written for max_age
+    seconds, then the oldest beyond max_entries (their sources are often long gone)."""
+    import time
+
+    now = time.time() if now is None else now
+    try:
+        entries = []
+        with os.scandir(d) as it:
+            for e in it:
+                if e.name.endswith(".tmc") and e.is_file():
+                    entries.append((e.stat().st_mtime, e.path))
+    except OSError:
+        return
+    entries.sort()
+    keep = []
+    for mtime, path in entries:
+        if now - mtime > max_age:
+            _unlink(path)
+        else:
+            keep.append(path)
+    for path in keep[: max(0, len(keep) - max_entries)]:
+        _unlink(path)
+
+
+def _unlink(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 # --- constants -----------------------------------------------------------------------------------

@@ -4,27 +4,33 @@ A module is one file. Its forms are read, expanded, compiled and run one at a
 time (so a macro defined by one form expands the next). Each top-level form runs
 under an implicit prompt. In definitions mode (used when a blob names a module
 that is not loaded) every form is compiled but only definitions run.
+
+Loading a file records what it compiled and did (`Module.record`); the compile
+cache (`cache.py`) keeps the record, and the next load of the unchanged file
+replays it (`Module.replay`) without reading, expanding or compiling anything.
+Every effect of a top-level form goes through one `Module` method (`install_unit`,
+`run_form`, `define_struct`, `define_class`, `define_instance`, `do_import`, ...)
+that both paths call, so a replayed module is the module the compile made. The
+reader, expander and compiler are imported only when something is compiled.
 """
 
 from __future__ import annotations
 
-import ast
-import hashlib
 import os
+import sys
 import warnings
-from pathlib import Path
 
-from ..compiler import ModuleCompiler
 from ..core.errors import _bad_field, make_error
 from ..core.registry import register
 from ..core.values import Keyword, PList, Pos, PVector, Symbol, Thrown, make_struct_type, plist
-from ..expander import CompileError, Expander, canonical, parse_params
-from ..reader import MapLiteral, TurmericSyntaxError, read_all
 from ..runtime import control, typeclasses
+from ..runtime.abi import DotCache
 from ..runtime.library import BUILTINS, HOST
+from . import cache
 from .install import ARGV, MAIN, current_version, install_builtins
 
 MODULES: dict = {}  # module name -> Module
+_GENSYM_FLOOR = [1]  # the expander's next gensym after the replayed loads (applied when it is imported)
 SEARCH_PATH: list = []  # folders from -I and TURMERIC_PATH
 
 DEFINITION_HEADS = {"defn", "defmacro", "struct", "defclass", "instance", "import", "module", "version"}
@@ -47,7 +53,24 @@ class Module:
         self.form_index = 0
         self.declared = set()
         self.unresolved = []  # (name, pos) of globals not defined when a form was compiled
-        self.expander = Expander(self)
+        self._expander = None
+        self.source_hash = None  # of the file's text, when loaded from a file
+        self.record = None  # the steps of this load, for the compile cache (None: not recorded)
+        self.deps = []  # (name, from folder, path, source hash) of every module this one imported
+
+    @property
+    def expander(self):
+        if self._expander is None:
+            from ..expander import Expander, advance_gensym
+
+            advance_gensym(_GENSYM_FLOOR[0])  # past every gensym of the replayed modules' compiles
+            self._expander = Expander(self)
+        return self._expander
+
+    def note(self, step):
+        """Record one step of the load for the compile cache."""
+        if self.record is not None:
+            self.record.append(step)
 
     # --- what the expander asks ------------------------------------------------------
     def defined(self, name):
@@ -60,6 +83,9 @@ class Module:
         return self.lines[n - 1] if 0 < n <= len(self.lines) else ""
 
     def call_macro(self, macro, args, pos):
+        from ..expander import CompileError
+        from ..reader import TurmericSyntaxError
+
         try:
             return control.reset(lambda: macro(*args))
         except (CompileError, TurmericSyntaxError):
@@ -72,8 +98,14 @@ class Module:
             raise CompileError(f"macro expansion failed: {display(v)}", pos, self.source_line(pos.line)) from None
 
     # --- evaluation ---------------------------------------------------------------------
-    def eval_source(self, text, filename=None):
-        forms = read_all(text, filename or self.file)
+    def eval_source(self, text, filename=None, forms=None):
+        import hashlib
+
+        from ..expander import canonical
+        from ..reader import read_all
+
+        if forms is None:
+            forms = read_all(text, filename or self.file)
         self.lines = text.split("\n")
         self.code_hash = hashlib.blake2b("\n".join(canonical(f) for f in forms).encode(), digest_size=4).hexdigest()
         result = None
@@ -113,16 +145,27 @@ class Module:
         # the implicit prompt of `(def x e)` surrounds e only
         fn = ex.expand_top(form.rest.rest.first if plain_def else form, symbol)
         thunk = self.compile_units(fn, toplevel=True)
-        if self.definitions_only and not is_definition(form):
+        runs = not self.definitions_only or is_definition(form)
+        self.note(("run", name if plain_def else None, runs))
+        return self.run_form(thunk, name if plain_def else None, runs)
+
+    def run_form(self, thunk, def_name, runs):
+        """Run a top-level form's thunk under the implicit prompt; `(def x e)` stores the value."""
+        if not runs:
             return None
         value = control.reset(thunk)
-        if plain_def:
-            self.ns[name] = value
+        if def_name is not None:
+            self.ns[def_name] = value
             return None
         return value
 
     def compile_units(self, fn, toplevel):
         """Compile an Fn (and the functions inside it); return the Python function or factory."""
+        import ast
+
+        from ..compiler import ModuleCompiler
+
+        first_const = len(self.consts)
         mc = ModuleCompiler(self.name, self.file, HOST.__contains__, self.consts)
         mc.compile_unit(fn, toplevel=toplevel)
         mod = ast.Module(mc.defs, [])
@@ -130,15 +173,34 @@ class Module:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SyntaxWarning)  # e.g. `0 is None` from constant tests
             code = compile(mod, self.file, "exec")
-        for i in range(self.nconsts_bound, len(self.consts)):
-            self.ns[f"#K{i}"] = self.consts[i]
-        self.nconsts_bound = len(self.consts)
         for info, _, _, _ in mc.infos:
             info.module = self.name
             info.transient = self.name == "prelude"
+        first = mc.infos[-1] if toplevel else next(i for i in mc.infos if i[0].symbol == fn.symbol)
+        infos = [(info, normal, resume, is_factory) for info, normal, resume, is_factory in mc.infos]
+        if self.record is not None:
+            try:
+                consts = tuple(cache.encode_const(c) for c in self.consts[first_const:])
+                step = ("unit", code, consts, tuple((cache.encode_info(i), a, b, f) for i, a, b, f in infos), first[1])
+            except cache.Uncacheable:
+                self.record = None  # e.g. a macro put a function value into its expansion
+            else:
+                self.note(step)
+        return self.install_unit(code, infos, first[1])
+
+    def install_unit(self, code, infos, first_name):
+        """Bind a compiled unit's constants and FnInfos, execute its definitions, register them;
+        return the function named first_name (a top-level thunk or a factory)."""
+        for i in range(self.nconsts_bound, len(self.consts)):
+            self.ns[f"#K{i}"] = self.consts[i]
+        self.nconsts_bound = len(self.consts)
+        for info, _, _, _ in infos:
             self.ns[f"#I:{info.symbol}"] = info
+        for n in _inline_cache_names(code):
+            if n not in self.ns:
+                self.ns[n] = DotCache()
         exec(code, self.ns)
-        for info, normal_name, resume_name, is_factory in mc.infos:
+        for info, normal_name, resume_name, is_factory in infos:
             info.resume = self.ns[resume_name]
             f = self.ns[normal_name]
             if is_factory:
@@ -147,12 +209,123 @@ class Module:
             else:
                 info.code = f.__code__
             register(info, info.code, info.resume.__code__)
-        first = mc.infos[-1] if toplevel else next(i for i in mc.infos if i[0].symbol == fn.symbol)
-        return self.ns[first[1]]
+        return self.ns[first_name]
 
     def fn_value(self, fn):
         factory = self.compile_units(fn, toplevel=False)
         return factory()
+
+    # --- the effects of top-level forms (the compile and the replay both call these) ------------
+    def define_macro(self, name, value):
+        self.note(("macro", name))
+        self.macros[name] = value
+
+    def define_struct(self, sname, names, types):
+        self.note(("struct", sname, tuple(names), tuple(types)))
+        st = make_struct_type(sname, names, types, module=self.name, checker=_bad_field)
+        self.ns[sname] = st.cls
+        self.ns[sname + "?"] = st.predicate
+        self.declared.update({sname, sname + "?"})
+
+    def define_class(self, cname, var, methods):
+        self.note(("class", cname, var, tuple(methods)))
+        for mname, d in typeclasses.defclass(cname, var, methods).items():
+            self.ns[mname] = d
+            self.declared.add(mname)
+
+    def define_instance(self, cname, tname, params, constraints, methods):
+        self.note(("instance", cname, tname, tuple(params), tuple(constraints)))
+        typeclasses.definstance(cname, tname, params, constraints, methods)
+
+    def set_version(self, v):
+        self.note(("version", v))
+        self.version = v
+
+    def do_import(self, target, from_dir, alias, pos=None):
+        self.note(("import", target, from_dir, alias))
+        other = import_module(target, from_dir, pos, self)
+        self.aliases[alias] = other.name
+        self.ns[f"#mod:{other.name}"] = other.ns
+        if other.source_hash is None:  # not loaded from a file: nothing to check a record against
+            self.record = None
+        else:
+            self.deps.append((target, from_dir, other.file, other.source_hash))
+            self.deps.extend(other.deps)
+        return other
+
+    # --- the compile cache ---------------------------------------------------------------------
+    def cache_record(self, form_name):
+        from ..expander import gensym_state
+        from ..runtime.lib import strings
+
+        return {
+            "file": self.file,
+            "name": self.name,
+            "form_name": form_name,
+            "code_hash": self.code_hash,
+            "steps": tuple(self.record),
+            "deps": tuple(self.deps),
+            "declared": tuple(sorted(self.declared)),
+            "form_index": self.form_index,
+            "gensym": (gensym_state(), strings.gensym_state()),
+            "unresolved": tuple((n, None if p is None else (p.file, p.line, p.col)) for n, p in self.unresolved),
+        }
+
+    def replay(self, rec):
+        """Redo a recorded load: the same code objects executed and the same effects, in order."""
+        self.code_hash = rec["code_hash"]
+        self.deps = list(rec["deps"])
+        last = None
+        methods = {}
+        for step in rec["steps"]:
+            kind = step[0]
+            if kind == "unit":
+                _, code, consts, infos, first_name = step
+                self.consts.extend(cache.decode_const(c) for c in consts)
+                infos = [(cache.decode_info(i), a, b, f) for i, a, b, f in infos]
+                last = self.install_unit(code, infos, first_name)
+            elif kind == "run":
+                self.run_form(last, step[1], step[2])
+            elif kind == "macro":
+                self.define_macro(step[1], last())
+            elif kind == "method":
+                methods[step[1]] = last()
+            elif kind == "instance":
+                self.define_instance(step[1], step[2], list(step[3]), [tuple(c) for c in step[4]], methods)
+                methods = {}
+            elif kind == "struct":
+                self.define_struct(step[1], list(step[2]), list(step[3]))
+            elif kind == "class":
+                self.define_class(step[1], step[2], [tuple(m) for m in step[3]])
+            elif kind == "import":
+                self.do_import(step[1], step[2], step[3])
+            elif kind == "version":
+                self.set_version(step[1])
+            else:
+                raise ValueError(f"compile cache: unknown step {kind!r}")
+        self.declared = set(rec["declared"])
+        self.form_index = rec["form_index"]
+        self.unresolved = [(n, None if p is None else Pos(*p)) for n, p in rec["unresolved"]]
+        from ..runtime.lib import strings
+
+        expander_next, runtime_next = rec["gensym"]
+        strings.advance_gensym(runtime_next)
+        _GENSYM_FLOOR[0] = max(_GENSYM_FLOOR[0], expander_next)
+        if self._expander is not None or "turmeric.expander" in sys.modules:
+            from ..expander import advance_gensym
+
+            advance_gensym(expander_next)
+
+
+def _inline_cache_names(code):
+    """The `#ic:field` globals a compiled unit reads (inline caches of `x.field`)."""
+    out = []
+    stack = [code]
+    while stack:
+        c = stack.pop()
+        out += [n for n in c.co_names if n.startswith("#ic:")]
+        stack += [k for k in c.co_consts if type(k) is type(code)]
+    return out
 
 
 def is_head(form, name):
@@ -177,6 +350,8 @@ def is_literal(v):
     """A constant form: numbers, strings, keywords, nil, booleans, and vectors and maps of them."""
     if isinstance(v, PVector):
         return all(is_literal(x) for x in v)
+    from ..reader import MapLiteral
+
     if type(v) is MapLiteral:
         return all(is_literal(x) for x in v.items)
     if is_head(v, "quote"):
@@ -201,7 +376,7 @@ def tl_module(mod, form, pos):
 def tl_version(mod, form, pos):
     if form.count != 2 or type(form.rest.first) is not str:
         mod.expander.error('(version "N") takes one string', form)
-    mod.version = form.rest.first
+    mod.set_version(form.rest.first)
     return None
 
 
@@ -215,9 +390,7 @@ def tl_import(mod, form, pos):
         alias = items[3].name
     elif len(items) != 2:
         mod.expander.error("(import name) or (import name :as alias)", form)
-    other = import_module(target, os.path.dirname(os.path.abspath(mod.file)), pos, mod)
-    mod.aliases[alias] = other.name
-    mod.ns[f"#mod:{other.name}"] = other.ns
+    mod.do_import(target, os.path.dirname(os.path.abspath(mod.file)), alias, pos)
     return None
 
 
@@ -226,7 +399,7 @@ def tl_defmacro(mod, form, pos):
     if len(items) < 3 or type(items[1]) is not Symbol:
         mod.expander.error("(defmacro name [params] body...) needs a name and parameters", form)
     fn = mod.expander.expand_fn_form(plist(items[2:], pos), f"{mod.name}.{items[1].name}")
-    mod.macros[items[1].name] = mod.fn_value(fn)
+    mod.define_macro(items[1].name, mod.fn_value(fn))
     return None
 
 
@@ -234,12 +407,10 @@ def tl_struct(mod, form, pos):
     items = list(form)
     if len(items) != 3 or type(items[1]) is not Symbol or not isinstance(items[2], PVector):
         mod.expander.error("(struct name [field : type ...]) needs a name and a field vector", form)
+    from ..expander import parse_params
+
     names, rest, types = parse_params(items[2], mod.expander)
-    sname = items[1].name
-    st = make_struct_type(sname, names, types, module=mod.name, checker=_bad_field)
-    mod.ns[sname] = st.cls
-    mod.ns[sname + "?"] = st.predicate
-    mod.declared.update({sname, sname + "?"})
+    mod.define_struct(items[1].name, names, types)
     return None
 
 
@@ -247,6 +418,8 @@ def tl_defclass(mod, form, pos):
     items = list(form)
     if len(items) < 3 or type(items[1]) is not Symbol or not isinstance(items[2], PVector) or len(items[2]) != 1:
         mod.expander.error("(defclass Name [a] (method [params]) ...) needs a name and one type variable", form)
+    from ..expander import parse_params
+
     var = items[2][0].name
     methods = []
     for m in items[3:]:
@@ -255,9 +428,7 @@ def tl_defclass(mod, form, pos):
         names, rest, types = parse_params(m.rest.first, mod.expander)
         idx = next((i for i, t in enumerate(types) if t == var), 0)
         methods.append((m.first.name, idx))
-    for mname, d in typeclasses.defclass(items[1].name, var, methods).items():
-        mod.ns[mname] = d
-        mod.declared.add(mname)
+    mod.define_class(items[1].name, var, methods)
     return None
 
 
@@ -289,7 +460,8 @@ def tl_instance(mod, form, pos):
             mod.expander.error("an instance method is (name [params] body...)", m if hasattr(m, "pos") else form)
         fn = mod.expander.expand_fn_form(plist(list(m.rest), m.pos or pos), f"{mod.name}.{cname}:{tname}/{m.first.name}")
         methods[m.first.name] = mod.fn_value(fn)
-    typeclasses.definstance(cname, tname, params, constraints, methods)
+        mod.note(("method", m.first.name))
+    mod.define_instance(cname, tname, params, constraints, methods)
     return None
 
 
@@ -311,7 +483,7 @@ TOPLEVEL = {
 def module_name_of(forms, path):
     if forms and is_head(forms[0], "module") and forms[0].count == 2 and type(forms[0].rest.first) is Symbol:
         return forms[0].rest.first.name
-    return Path(path).stem
+    return os.path.splitext(os.path.basename(path))[0]
 
 
 def find_module_file(name, first_dir=None):
@@ -334,23 +506,64 @@ def import_module(name, from_dir, pos=None, importer=None, definitions_only=Fals
     if path is None:
         msg = f"module {name} not found (looked for {name}.tm next to the importing file and on the search path; add a folder with -I DIR or TURMERIC_PATH)"
         if importer is not None and pos is not None:
+            from ..expander import CompileError
+
             raise CompileError(msg, pos, importer.source_line(pos.line))
         raise Thrown(make_error("error", msg))
     return load_file(path, definitions_only=definitions_only, expected_name=name)
 
 
 def load_file(path, definitions_only=False, expected_name=None, main=False):
+    """Load a module from a file: replay its compile-cache record if it is current, else
+    read, expand, compile and run it (and record that for the next time)."""
     install_builtins()
     with open(path, encoding="utf-8") as f:
         text = f.read()
+    mode = "defs" if definitions_only else "full"
+    text_hash = cache.source_hash(text)
+    rec = cache.read(path, text_hash, mode)
+    if rec is not None and rec.get("file") == path and (expected_name or rec["form_name"]) == rec["name"] and deps_current(rec["deps"]):
+        m = Module(rec["name"], path, definitions_only, text)
+        m.source_hash = text_hash
+        MODULES[m.name] = m
+        if main:
+            MAIN["module"] = m
+        m.replay(rec)
+        return m
+    from ..reader import read_all
+
     forms = read_all(text, path)
-    name = module_name_of(forms, path)
-    m = Module(expected_name or name, path, definitions_only, text)
+    form_name = module_name_of(forms, path)
+    m = Module(expected_name or form_name, path, definitions_only, text)
+    m.source_hash = text_hash
+    m.record = [] if cache.enabled() else None
     MODULES[m.name] = m
     if main:
         MAIN["module"] = m
-    m.eval_source(text, path)
+    m.eval_source(text, path, forms)
+    if m.record is not None:
+        cache.write(path, text_hash, mode, m.cache_record(form_name))
+    m.record = None
     return m
+
+
+def deps_current(deps):
+    """Would each module a record imported still be the same one (same file, same text)?"""
+    for name, from_dir, path, text_hash in deps:
+        m = MODULES.get(name)
+        if m is not None:
+            if m.file != path or m.source_hash != text_hash:
+                return False
+            continue
+        if find_module_file(name, from_dir) != path:
+            return False
+        try:
+            with open(path, encoding="utf-8") as f:
+                if cache.source_hash(f.read()) != text_hash:
+                    return False
+        except (OSError, UnicodeDecodeError):
+            return False
+    return True
 
 
 _PRELUDE_LOADED = False

@@ -4,6 +4,7 @@ No Turmeric symbol can spell a name starting with `#`, so these never collide wi
 user code. The compiler's (see docs/design.md, "Names"): `#cap`, `#check_tail`,
 `#Unwind`, `#Capture` (site handlers), `#shift`, `#throw`, `#resume_frames`,
 `#TailContinue`, `#Box`, `#caught`, `#NoSite`, `#len`, `#type`, `#int`, `#float`,
+`#bool`, `#str`, `#display` (the fast paths of `compiler/fastpath.py`),
 `#arith-check`, `#None`, `#plist`, `#vec`, `#dot`, and `#eq` (`lib/numbers.py`),
 `#hmap` (`lib/collections.py`), `#b:<name>` (a host builtin bound at compile time) and
 `#modget` (the loader's). The expander's: `#qq-list`, `#qq-vec` (quasiquote) and the
@@ -20,6 +21,7 @@ from .builtins import BUILTINS, builtin, err
 from .errors import as_thrown, thrown_value
 from .lib.collections import _seq_items
 from .lib.numbers import arith_check
+from .printer import display
 
 
 @builtin("#qq-list")
@@ -65,6 +67,29 @@ def dot(obj, field):
         return getattr(obj, field.replace("-", "_"))
     except AttributeError:
         raise err("error", f"{type_name(obj)} has no field {field}") from None
+
+
+class DotCache:
+    """The inline cache of `x.field` in one module (`#ic:field`): the struct class seen last
+    and the field's index in it. Generated code tests `type(x) is cache.t` itself."""
+
+    __slots__ = ("t", "i")
+
+    def __init__(self):
+        self.t = None
+        self.i = 0
+
+
+@builtin("#dot_ic")
+def dot_ic(cache, obj, field):
+    """The slow path of an inline-cached `x.field`: the full lookup; a struct's class is remembered."""
+    if isinstance(obj, Struct):
+        idx = obj.stype.index.get(field)
+        if idx is not None:
+            cache.t = type(obj)
+            cache.i = idx
+            return obj.vals[idx]
+    return dot(obj, field)
 
 
 @builtin("#none?")
@@ -137,6 +162,9 @@ BUILTINS.update(
         "#type": type,
         "#int": int,
         "#float": float,
+        "#bool": bool,
+        "#str": str,
+        "#display": display,
         "#arith-check": arith_check,
     }
 )

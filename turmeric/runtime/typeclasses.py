@@ -67,14 +67,35 @@ def lookup(cls, value):
     return inst
 
 
+GENERATION = [0]  # bumped by every defclass/instance: dispatch caches older than it are dropped
+
+
 def make_dispatcher(cls, mname, idx):
+    # the method for each Python type seen, valid while no class or instance changes: the
+    # type name of a value depends only on its Python type (a struct's class carries its
+    # stype), so lookup's answer does too, unless the instance has constraints to check
+    cache = {}
+    seen = [GENERATION[0]]
+
     def dispatch(*args):
+        if seen[0] == GENERATION[0] and len(args) > idx:
+            f = cache.get(type(args[idx]))
+            if f is not None:
+                return f(*args)
+        return slow(args)
+
+    def slow(args):
         if len(args) <= idx:
             raise Thrown(make_error("arity-error", f"{mname}: needs at least {idx + 1} argument(s)"))
         inst = lookup(cls, args[idx])
         f = inst.methods.get(mname)
         if f is None:
             raise Thrown(make_error("no-instance", cls.name, f"{inst.type_name} (no method {mname})"))
+        if not inst.constraints:
+            if seen[0] != GENERATION[0]:
+                cache.clear()
+                seen[0] = GENERATION[0]
+            cache[type(args[idx])] = f
         return f(*args)
 
     dispatch.__name__ = mname
@@ -83,6 +104,7 @@ def make_dispatcher(cls, mname, idx):
 
 def defclass(name, var, methods):
     """`methods`: list of (method name, dispatch index). Returns {method name: dispatcher}."""
+    GENERATION[0] += 1
     cls = CLASSES.get(name)
     if cls is None:
         cls = CLASSES[name] = TypeClass(name, var, dict(methods))
@@ -105,3 +127,4 @@ def definstance(cls_name, tname, params, constraints, methods):
         raise Thrown(make_error("error", f"instance of unknown class {cls_name}: define it with defclass first"))
     tname = ALIASES.get(tname, tname)
     cls.instances[tname] = Instance(cls, tname, params, constraints, methods)
+    GENERATION[0] += 1
