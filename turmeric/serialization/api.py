@@ -23,7 +23,7 @@ from ..runtime import control, typeclasses
 from ..runtime.library import FileHandle
 from ..runtime.printer import type_name
 
-__all__ = ["serialize", "deserialize", "sign", "verify", "DEFAULT_LIMITS", "Limits"]
+__all__ = ["serialize", "deserialize", "sign", "verify"]  # and Limits, DEFAULT_LIMITS (module __getattr__)
 
 
 class _LazyFormat:
