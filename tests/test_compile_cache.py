@@ -122,6 +122,7 @@ MAIN = """(module main)
 (defn walk [xs] (map (fn [x] (+ x (if (= x 1) (cloneable-shift [k] k) 0))) xs))
 (def k (cloneable-reset (fn [] (walk [1 2]))))
 (write-file "k.dat" (serialize k))
+(println :resumed (k 5) (k 7))
 (defn main [] (println "main ran"))
 """
 
@@ -167,6 +168,7 @@ def test_warm_run_replays_the_record_and_prints_the_same(project, tmp_path):
     assert warm.stdout == cold.stdout
     assert warm.stderr == cold.stderr == ""
     assert "lib loaded" in warm.stdout and "main ran" in warm.stdout
+    assert ":resumed (6 2) (8 2)" in warm.stdout  # resume variants of a replayed unit load on first use
     assert {n: (c / n).stat().st_mtime_ns for n in records(c)} == stamps  # read, not rewritten
     # the same continuation bytes: same symbols, fingerprints, sites and values
     assert (project / "k.dat").read_bytes() == blob_cold

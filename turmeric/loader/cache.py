@@ -40,7 +40,7 @@ import os
 import sys
 
 MAGIC = b"TMC\x01"
-FORMAT = 1
+FORMAT = 2
 
 # FnInfo slots that are rebuilt from the executed code rather than stored
 _INFO_RUNTIME = frozenset({"resume", "factory", "code"})
@@ -313,24 +313,34 @@ def decode_const(e):
 # --- FnInfo records ------------------------------------------------------------------------------
 
 
-def encode_info(info):
-    """The stored part of an FnInfo: every slot except the runtime objects."""
+def info_slots():
     from ..core.registry import FnInfo
 
-    out = []
-    for slot in FnInfo.__slots__:
-        if slot in _INFO_RUNTIME:
-            continue
-        out.append((slot, getattr(info, slot, None)))
-    return tuple(out)
+    return tuple(slot for slot in FnInfo.__slots__ if slot not in _INFO_RUNTIME)
+
+
+def encode_info(info):
+    """The stored part of an FnInfo: every slot except the runtime objects, in slot order."""
+    return tuple(getattr(info, slot, None) for slot in info_slots())
+
+
+_DECODER = []
+
+
+def info_decoder():
+    """A function from an encoded FnInfo back to an FnInfo (one assignment of all slots)."""
+    if not _DECODER:
+        from ..core.registry import FnInfo
+
+        slots = info_slots()
+        targets = ", ".join(f"i.{s}" for s in slots)
+        runtime = " = ".join(f"i.{s}" for s in sorted(_INFO_RUNTIME))
+        src = f"def decode(v, new=object.__new__, cls=FnInfo):\n    i = new(cls)\n    {targets}, = v\n    {runtime} = None\n    return i\n"
+        ns = {"FnInfo": FnInfo}
+        exec(src, ns)
+        _DECODER.append(ns["decode"])
+    return _DECODER[0]
 
 
 def decode_info(fields):
-    from ..core.registry import FnInfo
-
-    info = FnInfo.__new__(FnInfo)
-    for slot in _INFO_RUNTIME:
-        setattr(info, slot, None)
-    for slot, value in fields:
-        setattr(info, slot, value)
-    return info
+    return info_decoder()(fields)

@@ -162,54 +162,69 @@ class Module:
     def compile_units(self, fn, toplevel):
         """Compile an Fn (and the functions inside it); return the Python function or factory."""
         import ast
+        import marshal
 
         from ..compiler import ModuleCompiler
 
         first_const = len(self.consts)
         mc = ModuleCompiler(self.name, self.file, HOST.__contains__, self.consts)
         mc.compile_unit(fn, toplevel=toplevel)
-        mod = ast.Module(mc.defs, [])
-        ast.fix_missing_locations(mod)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", SyntaxWarning)  # e.g. `0 is None` from constant tests
-            code = compile(mod, self.file, "exec")
+        # the normal functions and the resume variants as two code objects: a replayed load
+        # executes the resume variants only when something resumes (most runs never do)
+        normal = [d for d in mc.defs if not (type(d) is ast.FunctionDef and d.name.startswith("#r:"))]
+        resume = [d for d in mc.defs if type(d) is ast.FunctionDef and d.name.startswith("#r:")]
+        codes = []
+        for defs in (normal, resume):
+            mod = ast.Module(defs, [])
+            ast.fix_missing_locations(mod)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SyntaxWarning)  # e.g. `0 is None` from constant tests
+                codes.append(compile(mod, self.file, "exec"))
+        code, rcode = codes
         for info, _, _, _ in mc.infos:
             info.module = self.name
             info.transient = self.name == "prelude"
         first = mc.infos[-1] if toplevel else next(i for i in mc.infos if i[0].symbol == fn.symbol)
         infos = [(info, normal, resume, is_factory) for info, normal, resume, is_factory in mc.infos]
+        ic_names = tuple(sorted(set(_inline_cache_names(code))))
         if self.record is not None:
             try:
                 consts = tuple(cache.encode_const(c) for c in self.consts[first_const:])
-                step = ("unit", code, consts, tuple((cache.encode_info(i), a, b, f) for i, a, b, f in infos), first[1])
-            except cache.Uncacheable:
+                infos_rec = tuple((cache.encode_info(i), a, b, f) for i, a, b, f in infos)
+                step = ("unit", code, marshal.dumps(rcode), consts, infos_rec, first[1], ic_names)
+            except (cache.Uncacheable, ValueError):
                 self.record = None  # e.g. a macro put a function value into its expansion
             else:
                 self.note(step)
-        return self.install_unit(code, infos, first[1])
+        return self.install_unit(code, rcode, infos, first[1], ic_names)
 
-    def install_unit(self, code, infos, first_name):
+    def install_unit(self, code, resume, infos, first_name, ic_names):
         """Bind a compiled unit's constants and FnInfos, execute its definitions, register them;
-        return the function named first_name (a top-level thunk or a factory)."""
+        return the function named first_name (a top-level thunk or a factory). `resume` is the
+        code of the resume variants, or its marshal bytes (from the cache: loaded on first use)."""
+        ns = self.ns
         for i in range(self.nconsts_bound, len(self.consts)):
-            self.ns[f"#K{i}"] = self.consts[i]
+            ns[f"#K{i}"] = self.consts[i]
         self.nconsts_bound = len(self.consts)
         for info, _, _, _ in infos:
-            self.ns[f"#I:{info.symbol}"] = info
-        for n in _inline_cache_names(code):
-            if n not in self.ns:
-                self.ns[n] = DotCache()
-        exec(code, self.ns)
-        for info, normal_name, resume_name, is_factory in infos:
-            info.resume = self.ns[resume_name]
-            f = self.ns[normal_name]
+            ns[f"#I:{info.symbol}"] = info
+        for n in ic_names:
+            if n not in ns:
+                ns[n] = DotCache()
+        exec(code, ns)
+        for info, normal_name, _, is_factory in infos:
+            f = ns[normal_name]
             if is_factory:
                 info.factory = f
                 info.code = next(c for c in f.__code__.co_consts if hasattr(c, "co_code"))
             else:
                 info.code = f.__code__
-            register(info, info.code, info.resume.__code__)
-        return self.ns[first_name]
+            register(info, info.code)
+        if type(resume) is bytes:
+            _LazyResume(ns, resume, [(info, rn) for info, _, rn, _ in infos])
+        else:
+            _install_resume(ns, resume, [(info, rn) for info, _, rn, _ in infos])
+        return ns[first_name]
 
     def fn_value(self, fn):
         factory = self.compile_units(fn, toplevel=False)
@@ -277,13 +292,15 @@ class Module:
         self.deps = list(rec["deps"])
         last = None
         methods = {}
+        decode_info = cache.info_decoder()
         for step in rec["steps"]:
             kind = step[0]
             if kind == "unit":
-                _, code, consts, infos, first_name = step
-                self.consts.extend(cache.decode_const(c) for c in consts)
-                infos = [(cache.decode_info(i), a, b, f) for i, a, b, f in infos]
-                last = self.install_unit(code, infos, first_name)
+                _, code, rcode, consts, infos, first_name, ic_names = step
+                if consts:
+                    self.consts.extend(cache.decode_const(c) for c in consts)
+                infos = [(decode_info(i), a, b, f) for i, a, b, f in infos]
+                last = self.install_unit(code, rcode, infos, first_name, ic_names)
             elif kind == "run":
                 self.run_form(last, step[1], step[2])
             elif kind == "macro":
@@ -315,6 +332,35 @@ class Module:
             from ..expander import advance_gensym
 
             advance_gensym(expander_next)
+
+
+def _install_resume(ns, code, pairs):
+    exec(code, ns)
+    for info, resume_name in pairs:
+        info.resume = ns[resume_name]
+        register(info, info.resume.__code__)
+
+
+class _LazyResume:
+    """Resume variants of a replayed unit, executed the first time one of them is called."""
+
+    __slots__ = ("ns", "data", "pairs", "done")
+
+    def __init__(self, ns, data, pairs):
+        self.ns, self.data, self.pairs, self.done = ns, data, pairs, False
+        for info, _ in pairs:
+            info.resume = self.entry(info)
+
+    def entry(self, info):
+        def first_call(*args):
+            if not self.done:
+                import marshal
+
+                self.done = True
+                _install_resume(self.ns, marshal.loads(self.data), self.pairs)
+            return info.resume(*args)
+
+        return first_call
 
 
 def _inline_cache_names(code):
