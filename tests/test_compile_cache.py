@@ -328,3 +328,17 @@ def test_check_reports_the_same_cold_and_warm(tmp_path):
     assert "undefined-thing is not defined" in cold.stderr
     assert warm.stderr == cold.stderr
     assert cold.stdout == warm.stdout == ""  # check runs no top-level form
+
+
+def test_import_python_forms_are_replayed(tmp_path):
+    # import-python is handled by turmeric.interop: a record keeps the form and the replay
+    # calls the handler again, which imports the Python module and binds its names
+    c = tmp_path / "cache"
+    (tmp_path / "p.tm").write_text(
+        '(import-python math)\n(import-python os.path :as osp)\n(import-python json [dumps])\n'
+        '(defn root [x] (math.sqrt x))\n(println (root 16.0) (osp.basename "/a/b.txt") (dumps "x"))\n'
+    )
+    cold = turmeric(["run", "p.tm"], tmp_path, c)
+    assert cold.stdout == '4.0 b.txt "x"\n'
+    warm = turmeric(["run", "p.tm"], tmp_path, c)
+    assert warm.stdout == cold.stdout and warm.stderr == ""

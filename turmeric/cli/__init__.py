@@ -51,7 +51,15 @@ def main(argv=None):
     from . import commands
 
     handler = getattr(commands, "cmd_" + args.command)
-    return run_with_big_stack(lambda: report.guarded(lambda: handler(args), debug))
+
+    def run():
+        if args.command != "inspect":  # programs may use import-python, ->py, ->tm
+            from ..interop import install
+
+            install()
+        return handler(args)
+
+    return run_with_big_stack(lambda: report.guarded(run, debug))
 
 
 def run_with_big_stack(thunk):

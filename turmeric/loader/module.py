@@ -33,7 +33,7 @@ MODULES: dict = {}  # module name -> Module
 _GENSYM_FLOOR = [1]  # the expander's next gensym after the replayed loads (applied when it is imported)
 SEARCH_PATH: list = []  # folders from -I and TURMERIC_PATH
 
-DEFINITION_HEADS = {"defn", "defmacro", "struct", "defclass", "instance", "import", "module", "version"}
+DEFINITION_HEADS = {"defn", "defmacro", "struct", "defclass", "instance", "import", "import-python", "module", "version"}
 
 
 class Module:
@@ -45,12 +45,13 @@ class Module:
         self.ns["#G"] = self.ns
         self.macros = {}
         self.aliases = {}
+        self.py_names = {}  # names bound by import-python (turmeric.interop): their dotted symbols are Python attributes
         self.lines = source.split("\n")
         self.version = None
         self.code_hash = None
         self.consts = []
         self.nconsts_bound = 0
-        self.form_index = 0
+        self.anonymous_count = {}  # hash of an anonymous top-level form -> copies seen
         self.declared = set()
         self.unresolved = []  # (name, pos) of globals not defined when a form was compiled
         self._expander = None
@@ -123,8 +124,23 @@ class Module:
     def current_version(self):
         return self.version if self.version is not None else (self.code_hash or "0")
 
+    def anonymous_symbol(self, form):
+        """`module.top@HASH` for a top-level form that defines no name: HASH is a short hash
+        of the form's normalised text (as read: no comments, whitespace or positions), and
+        the second and later copies of an identical form get `#2`, `#3`... So inserting or
+        editing other forms never renames it, in a file or at the REPL."""
+        import hashlib
+
+        from ..expander import canonical
+
+        h = hashlib.blake2b(canonical(form).encode(), digest_size=4).hexdigest()
+        n = self.anonymous_count.get(h, 0) + 1
+        self.anonymous_count[h] = n
+        return f"{self.name}.top@{h}" if n == 1 else f"{self.name}.top@{h}#{n}"
+
     def eval_toplevel(self, form, run=True):
         ex = self.expander
+        source_form = form
         form, _ = ex.expand_head(form)
         pos = getattr(form, "pos", None) or Pos(self.file, 1, 1)
         ex.cur_pos = pos
@@ -132,15 +148,16 @@ class Module:
             head = form.first.name
             handler = TOPLEVEL.get(head)
             if handler is not None:
-                return handler(self, form, pos)
-        self.form_index += 1
+                if getattr(handler, "records_effects", False) or self.record is None:
+                    return handler(self, form, pos)
+                return self.run_handler(head, handler, form, pos)
         name = None
         if is_head(form, "def") or is_head(form, "defn"):
             items = list(form)
             if len(items) >= 2 and type(items[1]) is Symbol:
                 name = items[1].name
                 self.declared.add(name)
-        symbol = f"{self.name}.top:{name}" if name else f"{self.name}.top#{self.form_index}"
+        symbol = f"{self.name}.top:{name}" if name else self.anonymous_symbol(source_form)
         plain_def = is_head(form, "def") and form.count == 3 and name is not None
         # the implicit prompt of `(def x e)` surrounds e only
         fn = ex.expand_top(form.rest.rest.first if plain_def else form, symbol)
@@ -148,6 +165,23 @@ class Module:
         runs = not self.definitions_only or is_definition(form)
         self.note(("run", name if plain_def else None, runs))
         return self.run_form(thunk, name if plain_def else None, runs)
+
+    def run_handler(self, head, handler, form, pos):
+        """A top-level form handled by a handler that doesn't record its effects (one that
+        another package added, such as `import-python`): the record keeps the form itself,
+        and a replay calls the handler on it again."""
+        try:
+            step = ("toplevel", head, cache.encode_const(form), (pos.file, pos.line, pos.col))
+        except cache.Uncacheable:
+            self.record = None
+            return handler(self, form, pos)
+        saved, self.record = self.record, None  # what the handler does is redone by calling it
+        try:
+            result = handler(self, form, pos)
+        finally:
+            self.record = saved
+        self.note(step)
+        return result
 
     def run_form(self, thunk, def_name, runs):
         """Run a top-level form's thunk under the implicit prompt; `(def x e)` stores the value."""
@@ -281,7 +315,7 @@ class Module:
             "steps": tuple(self.record),
             "deps": tuple(self.deps),
             "declared": tuple(sorted(self.declared)),
-            "form_index": self.form_index,
+            "anonymous_count": tuple(sorted(self.anonymous_count.items())),
             "gensym": (gensym_state(), strings.gensym_state()),
             "unresolved": tuple((n, None if p is None else (p.file, p.line, p.col)) for n, p in self.unresolved),
         }
@@ -318,10 +352,12 @@ class Module:
                 self.do_import(step[1], step[2], step[3])
             elif kind == "version":
                 self.set_version(step[1])
+            elif kind == "toplevel":
+                TOPLEVEL[step[1]](self, cache.decode_const(step[2]), Pos(*step[3]))
             else:
                 raise ValueError(f"compile cache: unknown step {kind!r}")
         self.declared = set(rec["declared"])
-        self.form_index = rec["form_index"]
+        self.anonymous_count = dict(rec["anonymous_count"])
         self.unresolved = [(n, None if p is None else Pos(*p)) for n, p in rec["unresolved"]]
         from ..runtime.lib import strings
 
@@ -511,6 +547,10 @@ def tl_instance(mod, form, pos):
     return None
 
 
+# handlers whose every effect goes through a recording Module method (the compile cache)
+for _h in (tl_do, tl_module, tl_version, tl_import, tl_defmacro, tl_struct, tl_defclass, tl_instance):
+    _h.records_effects = True
+
 TOPLEVEL = {
     "do": tl_do,
     "module": tl_module,
@@ -532,12 +572,23 @@ def module_name_of(forms, path):
     return os.path.splitext(os.path.basename(path))[0]
 
 
-def find_module_file(name, first_dir=None):
+def search_dirs(first_dir=None):
+    """The folders a module is looked for in, in order: `first_dir` (the importing file's
+    or the blob's folder), -I folders, TURMERIC_PATH, the main file's folder."""
     dirs = ([first_dir] if first_dir else []) + SEARCH_PATH + [p for p in os.environ.get("TURMERIC_PATH", "").split(os.pathsep) if p]
     main = MAIN["module"]
-    if main is not None:
+    if main is not None and main.file and not main.file.startswith("<"):
         dirs.append(os.path.dirname(os.path.abspath(main.file)))
+    out = []
     for d in dirs:
+        d = os.path.abspath(d)
+        if d not in out:
+            out.append(d)
+    return out
+
+
+def find_module_file(name, first_dir=None):
+    for d in search_dirs(first_dir):
         p = os.path.join(d, name.replace(".", os.sep) + ".tm")
         if os.path.exists(p):
             return p
