@@ -335,7 +335,7 @@ def test_import_python_forms_are_replayed(tmp_path):
     # calls the handler again, which imports the Python module and binds its names
     c = tmp_path / "cache"
     (tmp_path / "p.tm").write_text(
-        '(import-python math)\n(import-python os.path :as osp)\n(import-python json [dumps])\n'
+        "(import-python math)\n(import-python os.path :as osp)\n(import-python json [dumps])\n"
         '(defn root [x] (math.sqrt x))\n(println (root 16.0) (osp.basename "/a/b.txt") (dumps "x"))\n'
     )
     cold = turmeric(["run", "p.tm"], tmp_path, c)

@@ -53,3 +53,8 @@
 
 ;; if on the new boolean primitives
 (println (if (zero? 0) :yes :no) (if (even? 3) :yes :no) (if (= 1 #t) :yes :no))
+
+;; and/or of boolean primitives: the value of the last operand evaluated, as always
+(defn ao [a b] (list (and (< a b) nil) (and (> a b) 5) (or (< a b) 5) (or (> a b) nil) (or (> a b) 7) (and (= a a) (< a b) 3)))
+(println (ao 1 2) (ao 2 1))
+(println (if (and (<= 1 2) (not= 1 0)) :in :out) (if (or (> 1 2) (zero? 0)) :in :out) (if (and (< 1 2) nil) :in :out))

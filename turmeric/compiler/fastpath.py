@@ -40,6 +40,11 @@ from .pyast import assign, call, const, name
 
 _CMP = {"<": ast.Lt, ">": ast.Gt, "<=": ast.LtE, ">=": ast.GtE}
 
+# match's helpers (expander/patterns.py) that return #t or #f
+BOOLEAN_HELPERS = frozenset({"#struct-is?", "#seq-shape?", "#some?", "#none?"})
+
+FAST_HELPERS = frozenset({"#struct-is?", "#field-at", "#some?", "#none?"})
+
 # prims whose value is always #t or #f (an `if` on them needs no truthiness test)
 BOOLEAN_PRIMS = frozenset({"<", ">", "<=", ">=", "=", "not=", "not", "nil?", "zero?", "pos?", "neg?", "even?", "odd?"})
 
@@ -118,6 +123,42 @@ class FastPaths:
             return self.fast_str(node.args, args, ctx, out)
         return None
 
+    # --- and / or of booleans -----------------------------------------------------------------------
+    def bool_andor(self, node):
+        """`(and b x)` / `(or b x)` as the expander writes them (a Let of a fresh var and an If
+        on it) where `b` is a boolean primitive: ("and" | "or", b, x), else None. Then Python's
+        `b and x` / `b or x` has the same value: b is #t or #f, never nil."""
+        if type(node) is not C.Let or len(node.bindings) != 1:
+            return None
+        v, b = node.bindings[0]
+        body = node.body
+        if type(body) is not C.If or v.boxed or v.mutated or v.captured:
+            return None
+        if type(body.test) is not C.LRef or body.test.var is not v:
+            return None
+        if type(b) is not C.Prim or b.op not in BOOLEAN_PRIMS:
+            return None
+        if v.name == "and" and type(body.else_) is C.LRef and body.else_.var is v:
+            return ("and", b, body.then)
+        if v.name == "or" and type(body.then) is C.LRef and body.then.var is v:
+            return ("or", b, body.else_)
+        return None
+
+    def fast_andor(self, node, ctx, out, test):
+        """The and/or above as one Python BoolOp (as an `if` test when `test`), or None when the
+        second operand needs statements of its own (they would run unconditionally)."""
+        ao = self.bool_andor(node)
+        if ao is None or self.has_site(ao[2]):
+            return None
+        kind, b, x = ao
+        b_out, x_out = [], []
+        be = self.compile_expr(b, ctx, b_out)
+        xe = self.compile_test(x, ctx, x_out) if test else self.compile_expr(x, ctx, x_out)
+        if x_out:
+            return None
+        out += b_out
+        return ast.BoolOp(ast.And() if kind == "and" else ast.Or(), [be, xe])
+
     # --- equality ------------------------------------------------------------------------------
     def fast_eq(self, nodes, args, negate, ctx, out):
         an, bn = nodes
@@ -165,6 +206,31 @@ class FastPaths:
         test = nonneg if self.numeric.is_num(an) else ast.BoolOp(ast.And(), [_type_is(a, "#int"), nonneg])
         # truncation and floor division agree for a non-negative dividend and a positive divisor
         return ast.IfExp(test, ast.BinOp(a, ast.FloorDiv(), b), call("#b:quot", a, b))
+
+    # --- match's tests -----------------------------------------------------------------------------
+    def fast_helper(self, node, ctx, out):
+        """`#struct-is?`, `#field-at`, `#some?`, `#none?` (the tests and accessors `match` compiles
+        to) inline, or None."""
+        fname = node.fn.name
+        a = node.args
+        if fname == "#struct-is?" and len(a) == 3 and type(a[1]) is C.Const and type(a[2]) is C.Const:
+            sname, n = a[1].value, a[2].value
+            if type(sname) is not str or type(n) is not int or sname in ("Some", "None"):
+                return None
+            x = self.simple(self.compile_expr(a[0], ctx, out), ctx, out)
+            ic = name(f"#sc:{sname}/{n}")
+            hit = ast.Compare(call("#type", x), [ast.Is()], [ast.Attribute(ic, "t", ast.Load())])
+            return ast.BoolOp(ast.Or(), [hit, call("#struct_is_ic", name(f"#sc:{sname}/{n}"), x, const(sname), const(n))])
+        if fname == "#field-at" and len(a) == 2 and type(a[1]) is C.Const and type(a[1].value) is int:
+            x = self.simple(self.compile_expr(a[0], ctx, out), ctx, out)
+            some = ast.Compare(call("#type", x), [ast.Is()], [name("#Some")])
+            field = ast.Subscript(ast.Attribute(x, "vals", ast.Load()), const(a[1].value), ast.Load())
+            return ast.IfExp(some, ast.Attribute(x, "value", ast.Load()), field)
+        if fname == "#some?" and len(a) == 1:
+            return ast.Compare(call("#type", self.compile_expr(a[0], ctx, out)), [ast.Is()], [name("#Some")])
+        if fname == "#none?" and len(a) == 1:
+            return ast.Compare(self.compile_expr(a[0], ctx, out), [ast.Is()], [name("#None")])
+        return None
 
     # --- struct fields ---------------------------------------------------------------------------
     def fast_dot(self, obj, field, ctx, out):

@@ -13,7 +13,7 @@ import ast
 from ..core import nodes as C
 from ..core.errors import InternalError
 from .analysis import SiteAnalysis
-from .fastpath import BOOLEAN_PRIMS, FastPaths, InlineHOF
+from .fastpath import BOOLEAN_HELPERS, BOOLEAN_PRIMS, FAST_HELPERS, FastPaths, InlineHOF
 from .ir import CatchS, FinallyS, IfS, LoopS, SiteS
 from .pyast import assign, at, call, const, name, store
 
@@ -118,6 +118,10 @@ class Lowering(FastPaths, InlineHOF, SiteAnalysis):
         if t is C.GRef:
             return at(self.gref(node), pos)
         if t is C.Call:
+            if self.is_host_call(node) and node.fn.name in FAST_HELPERS:
+                fast = self.fast_helper(node, ctx, out)
+                if fast is not None:
+                    return at(fast, pos)
             fn = self.inline_hof_fn(node)
             if fn is not None:
                 return self.compile_inline_hof(node, fn, ctx, out)
@@ -163,6 +167,9 @@ class Lowering(FastPaths, InlineHOF, SiteAnalysis):
                 self.compile_to(x, ctx, out, ("none",))
             return self.compile_expr(node.body[-1], ctx, out)
         if t is C.Let:
+            r = self.fast_andor(node, ctx, out, test=False)
+            if r is not None:
+                return at(r, pos)
             n_live = len(ctx.live)
             self.bind_let(node, ctx, out)
             r = self.compile_expr(node.body, ctx, out)
@@ -219,9 +226,15 @@ class Lowering(FastPaths, InlineHOF, SiteAnalysis):
         return type(node) in (C.Const, C.LRef, C.GRef) or (type(node) is C.Prim and all(self.is_pure(a) for a in node.args))
 
     def compile_test(self, node, ctx, out):
+        if type(node) is C.Let:
+            r = self.fast_andor(node, ctx, out, test=True)
+            if r is not None:
+                return r
         e = self.compile_expr(node, ctx, out)
         # only #f and nil are false; known boolean primitives need no check
         if type(node) is C.Prim and node.op in BOOLEAN_PRIMS:
+            return e
+        if type(node) is C.Call and self.is_host_call(node) and node.fn.name in BOOLEAN_HELPERS:
             return e
         if type(e) is ast.Constant:
             return const(e.value is not None and e.value is not False)

@@ -400,12 +400,13 @@ class _LazyResume:
 
 
 def _inline_cache_names(code):
-    """The `#ic:field` globals a compiled unit reads (inline caches of `x.field`)."""
+    """The `#ic:field` and `#sc:name/n` globals a compiled unit reads (inline caches of
+    `x.field` and of match's struct tests)."""
     out = []
     stack = [code]
     while stack:
         c = stack.pop()
-        out += [n for n in c.co_names if n.startswith("#ic:")]
+        out += [n for n in c.co_names if n.startswith(("#ic:", "#sc:"))]
         stack += [k for k in c.co_consts if type(k) is type(code)]
     return out
 

@@ -4,7 +4,7 @@ No Turmeric symbol can spell a name starting with `#`, so these never collide wi
 user code. The compiler's (see docs/design.md, "Names"): `#cap`, `#check_tail`,
 `#Unwind`, `#Capture` (site handlers), `#shift`, `#throw`, `#resume_frames`,
 `#TailContinue`, `#Box`, `#caught`, `#NoSite`, `#len`, `#type`, `#int`, `#float`,
-`#bool`, `#str`, `#display`, `#dot_ic` (the fast paths of `compiler/fastpath.py`),
+`#bool`, `#str`, `#display`, `#Some`, `#dot_ic`, `#struct_is_ic` (the fast paths of `compiler/fastpath.py`),
 `#arith-check`, `#pyerr` (a Python call's exception), `#with-enter`, `#with-exit`, `#None`, `#plist`, `#vec`, `#dot`, and `#eq` (`lib/numbers.py`),
 `#hmap` (`lib/collections.py`), `#b:<name>` (a host builtin bound at compile time) and
 `#modget` (the loader's). The expander's: `#qq-list`, `#qq-vec` (quasiquote) and the
@@ -118,6 +118,16 @@ def p_struct_is(x, name, nfields):
     return False
 
 
+@builtin("#struct_is_ic")
+def struct_is_ic(cache, x, name, nfields):
+    """The slow path of an inline-cached `#struct-is?` (`#sc:name/n`): a struct class that
+    passes is remembered, so the next test of one of its values is `type(x) is cache.t`."""
+    r = p_struct_is(x, name, nfields)
+    if r and isinstance(x, Struct):
+        cache.t = type(x)
+    return r
+
+
 @builtin("#field-at")
 def p_field_at(x, i):
     if type(x) is Some:
@@ -195,3 +205,4 @@ BUILTINS.update(
     }
 )
 BUILTINS["#None"] = NONE
+BUILTINS["#Some"] = Some
