@@ -11,9 +11,9 @@ from ..runtime.printer import readable
 
 
 def cmd_run(args):
-    modules.load_prelude()
-    modules.ARGV[:] = list(args.args)
-    m = modules.load_file(args.file, main=True)
+    session = modules.current_session()
+    session.argv[:] = list(args.args)
+    m = session.load_file(args.file, main=True)
     main = m.ns.get("main")
     if main is not None and callable(main):
         control.reset(main)
@@ -21,10 +21,10 @@ def cmd_run(args):
 
 
 def cmd_check(args):
-    modules.load_prelude()
+    session = modules.current_session()
     path = args.file
     # definitions mode: compiled whole, only definitions run (through the compile cache too)
-    m = modules.load_file(path, definitions_only=True)
+    m = session.load_file(path, definitions_only=True)
     # a global read somewhere but defined nowhere in the file is an error waiting to happen
     missing = {}
     for name, pos in m.unresolved:
@@ -48,7 +48,7 @@ def cmd_repl(args):
 def cmd_resume(args):
     from ..serialization import api
 
-    modules.load_prelude()
+    modules.current_session()
     data = _read_blob(args.blob)
     value = None
     if args.value is not None:
@@ -87,5 +87,5 @@ def _read_blob(path):
 
 def eval_expression(text):
     """Evaluate one Turmeric expression in a scratch module (for --value)."""
-    m = modules.Module("cli-value", "<--value>", source=text)
+    m = modules.Module("cli-value", "<--value>", source=text, session=modules.current_session())
     return m.eval_source(text, "<--value>")

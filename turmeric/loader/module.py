@@ -1,4 +1,4 @@
-"""Modules: loading files, evaluating top-level forms, `import`, definitions mode.
+"""Modules: evaluating a file's top-level forms, `import`, definitions mode.
 
 A module is one file. Its forms are read, expanded, compiled and run one at a
 time (so a macro defined by one form expands the next). Each top-level form runs
@@ -7,37 +7,43 @@ that is not loaded) every form is compiled but only definitions run.
 
 Loading a file records what it compiled and did (`Module.record`); the compile
 cache (`cache.py`) keeps the record, and the next load of the unchanged file
-replays it (`Module.replay`) without reading, expanding or compiling anything.
-Every effect of a top-level form goes through one `Module` method (`install_unit`,
-`run_form`, `define_struct`, `define_class`, `define_instance`, `do_import`, ...)
-that both paths call, so a replayed module is the module the compile made. The
-reader, expander and compiler are imported only when something is compiled.
+replays it (`Module.replay`) without expanding or compiling anything. Every effect
+of a top-level form goes through one `Module` method (`install_unit`, `run_form`,
+`define_struct`, `define_class`, `define_instance`, `do_import`, ...) that both
+paths call, so a replayed module is the module the compile made.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
-import sys
 import warnings
 
-from ..core.errors import _bad_field, make_error
-from ..core.registry import register
+from ..core.errors import InternalError, _bad_field
+from ..core.registry import activate, current_state
 from ..core.values import Keyword, PList, Pos, PVector, Symbol, Thrown, make_struct_type, plist
+from ..expander import CompileError, Expander, canonical, parse_params
+from ..reader import MapLiteral, TurmericSyntaxError, read_all
 from ..runtime import control, typeclasses
 from ..runtime.abi import DotCache
 from ..runtime.library import BUILTINS, HOST
 from . import cache
-from .install import ARGV, MAIN, current_version, install_builtins
 
-MODULES: dict = {}  # module name -> Module
-_GENSYM_FLOOR = [1]  # the expander's next gensym after the replayed loads (applied when it is imported)
-SEARCH_PATH: list = []  # folders from -I and TURMERIC_PATH
+# failures of the expander or compiler that are about the program (or the machine), not bugs
+_NOT_INTERNAL = (CompileError, TurmericSyntaxError, InternalError, Thrown, RecursionError, MemoryError)
 
 DEFINITION_HEADS = {"defn", "defmacro", "struct", "defclass", "instance", "import", "import-python", "module", "version"}
 
 
 class Module:
-    def __init__(self, name, file, definitions_only=False, source=""):
+    """One loaded file: its globals (`ns`), macros, aliases, and the session it belongs to."""
+
+    def __init__(self, name, file, definitions_only=False, source="", session=None):
+        if session is None:
+            from .session import current_session
+
+            session = current_session()
+        self.session = session
         self.name = name
         self.file = file
         self.definitions_only = definitions_only
@@ -54,19 +60,10 @@ class Module:
         self.anonymous_count = {}  # hash of an anonymous top-level form -> copies seen
         self.declared = set()
         self.unresolved = []  # (name, pos) of globals not defined when a form was compiled
-        self._expander = None
+        self.expander = Expander(self)
         self.source_hash = None  # of the file's text, when loaded from a file
         self.record = None  # the steps of this load, for the compile cache (None: not recorded)
         self.deps = []  # (name, from folder, path, source hash) of every module this one imported
-
-    @property
-    def expander(self):
-        if self._expander is None:
-            from ..expander import Expander, advance_gensym
-
-            advance_gensym(_GENSYM_FLOOR[0])  # past every gensym of the replayed modules' compiles
-            self._expander = Expander(self)
-        return self._expander
 
     def note(self, step):
         """Record one step of the load for the compile cache."""
@@ -84,9 +81,6 @@ class Module:
         return self.lines[n - 1] if 0 < n <= len(self.lines) else ""
 
     def call_macro(self, macro, args, pos):
-        from ..expander import CompileError
-        from ..reader import TurmericSyntaxError
-
         try:
             return control.reset(lambda: macro(*args))
         except (CompileError, TurmericSyntaxError):
@@ -100,11 +94,9 @@ class Module:
 
     # --- evaluation ---------------------------------------------------------------------
     def eval_source(self, text, filename=None, forms=None):
-        import hashlib
-
-        from ..expander import canonical
-        from ..reader import read_all
-
+        if current_state() is not self.session.state:
+            with activate(self.session.state):
+                return self.eval_source(text, filename, forms)
         if forms is None:
             forms = read_all(text, filename or self.file)
         self.lines = text.split("\n")
@@ -129,16 +121,15 @@ class Module:
         of the form's normalised text (as read: no comments, whitespace or positions), and
         the second and later copies of an identical form get `#2`, `#3`... So inserting or
         editing other forms never renames it, in a file or at the REPL."""
-        import hashlib
-
-        from ..expander import canonical
-
         h = hashlib.blake2b(canonical(form).encode(), digest_size=4).hexdigest()
         n = self.anonymous_count.get(h, 0) + 1
         self.anonymous_count[h] = n
         return f"{self.name}.top@{h}" if n == 1 else f"{self.name}.top@{h}#{n}"
 
     def eval_toplevel(self, form, run=True):
+        if current_state() is not self.session.state:
+            with activate(self.session.state):
+                return self.eval_toplevel(form, run)
         ex = self.expander
         source_form = form
         form, _ = ex.expand_head(form)
@@ -160,7 +151,12 @@ class Module:
         symbol = f"{self.name}.top:{name}" if name else self.anonymous_symbol(source_form)
         plain_def = is_head(form, "def") and form.count == 3 and name is not None
         # the implicit prompt of `(def x e)` surrounds e only
-        fn = ex.expand_top(form.rest.rest.first if plain_def else form, symbol)
+        try:
+            fn = ex.expand_top(form.rest.rest.first if plain_def else form, symbol)
+        except _NOT_INTERNAL:
+            raise
+        except Exception as e:
+            raise InternalError(f"expander: {type(e).__name__}: {e}", pos) from e
         thunk = self.compile_units(fn, toplevel=True)
         runs = not self.definitions_only or is_definition(form)
         self.note(("run", name if plain_def else None, runs))
@@ -202,24 +198,33 @@ class Module:
 
         first_const = len(self.consts)
         mc = ModuleCompiler(self.name, self.file, HOST.__contains__, self.consts)
-        mc.compile_unit(fn, toplevel=toplevel)
-        # the normal functions and the resume variants as two code objects: a replayed load
-        # executes the resume variants only when something resumes (most runs never do)
-        normal = [d for d in mc.defs if not (type(d) is ast.FunctionDef and d.name.startswith("#r:"))]
-        resume = [d for d in mc.defs if type(d) is ast.FunctionDef and d.name.startswith("#r:")]
-        codes = []
-        for defs in (normal, resume):
-            mod = ast.Module(defs, [])
-            ast.fix_missing_locations(mod)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", SyntaxWarning)  # e.g. `0 is None` from constant tests
-                codes.append(compile(mod, self.file, "exec"))
+        try:
+            mc.compile_unit(fn, toplevel=toplevel)
+            # the normal functions and the resume variants as two code objects: a replayed
+            # load executes the resume variants only when something resumes
+            normal = [d for d in mc.defs if not (type(d) is ast.FunctionDef and d.name.startswith("#r:"))]
+            resume = [d for d in mc.defs if type(d) is ast.FunctionDef and d.name.startswith("#r:")]
+            codes = []
+            for defs in (normal, resume):
+                mod = ast.Module(defs, [])
+                ast.fix_missing_locations(mod)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", SyntaxWarning)  # e.g. `0 is None` from constant tests
+                    codes.append(compile(mod, self.file, "exec"))
+        except InternalError as e:
+            if e.pos is None:
+                e.pos = fn.pos
+            raise
+        except _NOT_INTERNAL:
+            raise
+        except Exception as e:  # a broken invariant of the compiler, not the program's mistake
+            raise InternalError(f"compiler: {type(e).__name__}: {e}", fn.pos) from e
         code, rcode = codes
         for info, _, _, _ in mc.infos:
             info.module = self.name
             info.transient = self.name == "prelude"
         first = mc.infos[-1] if toplevel else next(i for i in mc.infos if i[0].symbol == fn.symbol)
-        infos = [(info, normal, resume, is_factory) for info, normal, resume, is_factory in mc.infos]
+        infos = list(mc.infos)
         ic_names = tuple(sorted(set(_inline_cache_names(code))))
         if self.record is not None:
             try:
@@ -246,6 +251,7 @@ class Module:
             if n not in ns:
                 ns[n] = DotCache()
         exec(code, ns)
+        state = self.session.state
         for info, normal_name, _, is_factory in infos:
             f = ns[normal_name]
             if is_factory:
@@ -253,11 +259,12 @@ class Module:
                 info.code = next(c for c in f.__code__.co_consts if hasattr(c, "co_code"))
             else:
                 info.code = f.__code__
-            register(info, info.code)
+            state.register(info, info.code)
+        pairs = [(info, rn) for info, _, rn, _ in infos]
         if type(resume) is bytes:
-            _LazyResume(ns, resume, [(info, rn) for info, _, rn, _ in infos])
+            _LazyResume(state, ns, resume, pairs)
         else:
-            _install_resume(ns, resume, [(info, rn) for info, _, rn, _ in infos])
+            _install_resume(state, ns, resume, pairs)
         return ns[first_name]
 
     def fn_value(self, fn):
@@ -271,7 +278,7 @@ class Module:
 
     def define_struct(self, sname, names, types):
         self.note(("struct", sname, tuple(names), tuple(types)))
-        st = make_struct_type(sname, names, types, module=self.name, checker=_bad_field)
+        st = make_struct_type(sname, names, types, module=self.name, checker=_bad_field, state=self.session.state)
         self.ns[sname] = st.cls
         self.ns[sname + "?"] = st.predicate
         self.declared.update({sname, sname + "?"})
@@ -292,7 +299,7 @@ class Module:
 
     def do_import(self, target, from_dir, alias, pos=None):
         self.note(("import", target, from_dir, alias))
-        other = import_module(target, from_dir, pos, self)
+        other = self.session.import_module(target, from_dir, pos, self)
         self.aliases[alias] = other.name
         self.ns[f"#mod:{other.name}"] = other.ns
         if other.source_hash is None:  # not loaded from a file: nothing to check a record against
@@ -322,6 +329,9 @@ class Module:
 
     def replay(self, rec):
         """Redo a recorded load: the same code objects executed and the same effects, in order."""
+        if current_state() is not self.session.state:
+            with activate(self.session.state):
+                return self.replay(rec)
         self.code_hash = rec["code_hash"]
         self.deps = list(rec["deps"])
         last = None
@@ -355,35 +365,32 @@ class Module:
             elif kind == "toplevel":
                 TOPLEVEL[step[1]](self, cache.decode_const(step[2]), Pos(*step[3]))
             else:
-                raise ValueError(f"compile cache: unknown step {kind!r}")
+                raise InternalError(f"compile cache: unknown step {kind!r}", None)
         self.declared = set(rec["declared"])
         self.anonymous_count = dict(rec["anonymous_count"])
         self.unresolved = [(n, None if p is None else Pos(*p)) for n, p in rec["unresolved"]]
+        from ..expander import advance_gensym
         from ..runtime.lib import strings
 
         expander_next, runtime_next = rec["gensym"]
+        advance_gensym(expander_next)
         strings.advance_gensym(runtime_next)
-        _GENSYM_FLOOR[0] = max(_GENSYM_FLOOR[0], expander_next)
-        if self._expander is not None or "turmeric.expander" in sys.modules:
-            from ..expander import advance_gensym
-
-            advance_gensym(expander_next)
 
 
-def _install_resume(ns, code, pairs):
+def _install_resume(state, ns, code, pairs):
     exec(code, ns)
     for info, resume_name in pairs:
         info.resume = ns[resume_name]
-        register(info, info.resume.__code__)
+        state.register(info, info.resume.__code__)
 
 
 class _LazyResume:
     """Resume variants of a replayed unit, executed the first time one of them is called."""
 
-    __slots__ = ("ns", "data", "pairs", "done")
+    __slots__ = ("state", "ns", "data", "pairs", "done")
 
-    def __init__(self, ns, data, pairs):
-        self.ns, self.data, self.pairs, self.done = ns, data, pairs, False
+    def __init__(self, state, ns, data, pairs):
+        self.state, self.ns, self.data, self.pairs, self.done = state, ns, data, pairs, False
         for info, _ in pairs:
             info.resume = self.entry(info)
 
@@ -393,7 +400,7 @@ class _LazyResume:
                 import marshal
 
                 self.done = True
-                _install_resume(self.ns, marshal.loads(self.data), self.pairs)
+                _install_resume(self.state, self.ns, marshal.loads(self.data), self.pairs)
             return info.resume(*args)
 
         return first_call
@@ -433,8 +440,6 @@ def is_literal(v):
     """A constant form: numbers, strings, keywords, nil, booleans, and vectors and maps of them."""
     if isinstance(v, PVector):
         return all(is_literal(x) for x in v)
-    from ..reader import MapLiteral
-
     if type(v) is MapLiteral:
         return all(is_literal(x) for x in v.items)
     if is_head(v, "quote"):
@@ -490,8 +495,6 @@ def tl_struct(mod, form, pos):
     items = list(form)
     if len(items) != 3 or type(items[1]) is not Symbol or not isinstance(items[2], PVector):
         mod.expander.error("(struct name [field : type ...]) needs a name and a field vector", form)
-    from ..expander import parse_params
-
     names, rest, types = parse_params(items[2], mod.expander)
     mod.define_struct(items[1].name, names, types)
     return None
@@ -501,8 +504,6 @@ def tl_defclass(mod, form, pos):
     items = list(form)
     if len(items) < 3 or type(items[1]) is not Symbol or not isinstance(items[2], PVector) or len(items[2]) != 1:
         mod.expander.error("(defclass Name [a] (method [params]) ...) needs a name and one type variable", form)
-    from ..expander import parse_params
-
     var = items[2][0].name
     methods = []
     for m in items[3:]:
@@ -571,126 +572,3 @@ def module_name_of(forms, path):
     if forms and is_head(forms[0], "module") and forms[0].count == 2 and type(forms[0].rest.first) is Symbol:
         return forms[0].rest.first.name
     return os.path.splitext(os.path.basename(path))[0]
-
-
-def search_dirs(first_dir=None):
-    """The folders a module is looked for in, in order: `first_dir` (the importing file's
-    or the blob's folder), -I folders, TURMERIC_PATH, the main file's folder."""
-    dirs = ([first_dir] if first_dir else []) + SEARCH_PATH + [p for p in os.environ.get("TURMERIC_PATH", "").split(os.pathsep) if p]
-    main = MAIN["module"]
-    if main is not None and main.file and not main.file.startswith("<"):
-        dirs.append(os.path.dirname(os.path.abspath(main.file)))
-    out = []
-    for d in dirs:
-        d = os.path.abspath(d)
-        if d not in out:
-            out.append(d)
-    return out
-
-
-def find_module_file(name, first_dir=None):
-    for d in search_dirs(first_dir):
-        p = os.path.join(d, name.replace(".", os.sep) + ".tm")
-        if os.path.exists(p):
-            return p
-    return None
-
-
-def import_module(name, from_dir, pos=None, importer=None, definitions_only=False):
-    m = MODULES.get(name)
-    if m is not None:
-        return m
-    path = find_module_file(name, from_dir)
-    if path is None:
-        msg = f"module {name} not found (looked for {name}.tm next to the importing file and on the search path; add a folder with -I DIR or TURMERIC_PATH)"
-        if importer is not None and pos is not None:
-            from ..expander import CompileError
-
-            raise CompileError(msg, pos, importer.source_line(pos.line))
-        raise Thrown(make_error("error", msg))
-    return load_file(path, definitions_only=definitions_only, expected_name=name)
-
-
-def load_file(path, definitions_only=False, expected_name=None, main=False):
-    """Load a module from a file: replay its compile-cache record if it is current, else
-    read, expand, compile and run it (and record that for the next time)."""
-    install_builtins()
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    mode = "defs" if definitions_only else "full"
-    text_hash = cache.source_hash(text)
-    rec = cache.read(path, text_hash, mode)
-    if rec is not None and rec.get("file") == path and (expected_name or rec["form_name"]) == rec["name"] and deps_current(rec["deps"]):
-        m = Module(rec["name"], path, definitions_only, text)
-        m.source_hash = text_hash
-        MODULES[m.name] = m
-        if main:
-            MAIN["module"] = m
-        m.replay(rec)
-        return m
-    from ..reader import read_all
-
-    forms = read_all(text, path)
-    form_name = module_name_of(forms, path)
-    m = Module(expected_name or form_name, path, definitions_only, text)
-    m.source_hash = text_hash
-    m.record = [] if cache.enabled() else None
-    MODULES[m.name] = m
-    if main:
-        MAIN["module"] = m
-    m.eval_source(text, path, forms)
-    if m.record is not None:
-        cache.write(path, text_hash, mode, m.cache_record(form_name))
-    m.record = None
-    return m
-
-
-def deps_current(deps):
-    """Would each module a record imported still be the same one (same file, same text)?"""
-    for name, from_dir, path, text_hash in deps:
-        m = MODULES.get(name)
-        if m is not None:
-            if m.file != path or m.source_hash != text_hash:
-                return False
-            continue
-        if find_module_file(name, from_dir) != path:
-            return False
-        try:
-            with open(path, encoding="utf-8") as f:
-                if cache.source_hash(f.read()) != text_hash:
-                    return False
-        except (OSError, UnicodeDecodeError):
-            return False
-    return True
-
-
-_PRELUDE_LOADED = False
-PRELUDE_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "runtime", "prelude.tm")
-
-
-def load_prelude():
-    """Load the Turmeric half of the library once and copy its globals into BUILTINS."""
-    global _PRELUDE_LOADED
-    if _PRELUDE_LOADED:
-        return
-    _PRELUDE_LOADED = True
-    install_builtins()
-    bind_host_aliases()
-    m = load_file(PRELUDE_PATH)
-    for k, v in list(m.ns.items()):
-        if not k.startswith("#") and not k.startswith("__"):
-            BUILTINS[k] = v
-    bind_host_aliases()
-
-
-def bind_host_aliases():
-    """`#b:name` for every host builtin: what compiled calls to host builtins refer to."""
-    from ..runtime.library import register_host_values
-
-    register_host_values()
-    for k in HOST:
-        if k in BUILTINS:
-            BUILTINS["#b:" + k] = BUILTINS[k]
-
-
-__all__ = ["ARGV", "MAIN", "current_version", "install_builtins", "Module", "MODULES", "SEARCH_PATH"]

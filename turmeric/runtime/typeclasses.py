@@ -2,16 +2,17 @@
 
 A method call dispatches on the runtime type (as `type-of` names it) of the first
 parameter annotated with the class variable, else the first parameter. Instance
-constraints are checked on the components of the value at call time.
+constraints are checked on the components of the value at call time. Classes and
+instances belong to the current session's state (`core.registry`).
 """
 
 from __future__ import annotations
 
 from ..core.errors import make_error
+from ..core.registry import _CURRENT, _DEFAULT, current_state
 from ..core.values import PList, PSet, PVector, Some, Struct, Thrown
 from .printer import type_name
 
-CLASSES: dict = {}
 ALIASES = {"int": "int64", "float": "float64", "Some": "Option", "None": "Option"}
 
 
@@ -20,7 +21,6 @@ class TypeClass:
         self.name = name
         self.var = var
         self.methods = methods  # method name -> dispatch parameter index
-        self.instances = {}  # type name -> Instance
 
 
 class Instance:
@@ -43,17 +43,22 @@ def components(value, nparams):
     return [[] for _ in range(nparams)]
 
 
+def find_instance(cls_name, tname):
+    """The instance of class `cls_name` for the type `tname` in the current session, or None."""
+    return current_state().instance(cls_name, ALIASES.get(tname, tname))
+
+
 def has_instance(cls_name, v):
-    cls = CLASSES.get(cls_name)
-    if cls is None:
+    st = current_state()
+    if st.type_class(cls_name) is None:
         return False
     t = type_name(v)
-    return ALIASES.get(t, t) in cls.instances
+    return st.instance(cls_name, ALIASES.get(t, t)) is not None
 
 
 def lookup(cls, value):
     t = type_name(value)
-    inst = cls.instances.get(ALIASES.get(t, t))
+    inst = current_state().instance(cls.name, ALIASES.get(t, t))
     if inst is None:
         raise Thrown(make_error("no-instance", cls.name, t))
     if inst.constraints:
@@ -71,14 +76,15 @@ GENERATION = [0]  # bumped by every defclass/instance: dispatch caches older tha
 
 
 def make_dispatcher(cls, mname, idx):
-    # the method for each Python type seen, valid while no class or instance changes: the
-    # type name of a value depends only on its Python type (a struct's class carries its
-    # stype), so lookup's answer does too, unless the instance has constraints to check
+    # The method for each Python type seen, valid for one state (session) while no class or
+    # instance changes: the type name of a value depends only on its Python type (a struct's
+    # class carries its stype), so lookup's answer does too, unless the instance has
+    # constraints to check (those are looked up every time).
     cache = {}
-    seen = [GENERATION[0]]
+    seen = [GENERATION[0], None]  # generation, state
 
     def dispatch(*args):
-        if seen[0] == GENERATION[0] and len(args) > idx:
+        if seen[0] == GENERATION[0] and len(args) > idx and seen[1] is _CURRENT.get(_DEFAULT[0]):
             f = cache.get(type(args[idx]))
             if f is not None:
                 return f(*args)
@@ -92,9 +98,10 @@ def make_dispatcher(cls, mname, idx):
         if f is None:
             raise Thrown(make_error("no-instance", cls.name, f"{inst.type_name} (no method {mname})"))
         if not inst.constraints:
-            if seen[0] != GENERATION[0]:
+            st = current_state()
+            if seen[0] != GENERATION[0] or seen[1] is not st:
                 cache.clear()
-                seen[0] = GENERATION[0]
+                seen[0], seen[1] = GENERATION[0], st
             cache[type(args[idx])] = f
         return f(*args)
 
@@ -105,9 +112,10 @@ def make_dispatcher(cls, mname, idx):
 def defclass(name, var, methods):
     """`methods`: list of (method name, dispatch index). Returns {method name: dispatcher}."""
     GENERATION[0] += 1
-    cls = CLASSES.get(name)
+    classes = current_state().classes
+    cls = classes.get(name)
     if cls is None:
-        cls = CLASSES[name] = TypeClass(name, var, dict(methods))
+        cls = classes[name] = TypeClass(name, var, dict(methods))
     else:
         cls.var = var
         cls.methods = dict(methods)
@@ -122,9 +130,10 @@ def defclass(name, var, methods):
 
 
 def definstance(cls_name, tname, params, constraints, methods):
-    cls = CLASSES.get(cls_name)
+    st = current_state()
+    cls = st.type_class(cls_name)
     if cls is None:
         raise Thrown(make_error("error", f"instance of unknown class {cls_name}: define it with defclass first"))
     tname = ALIASES.get(tname, tname)
-    cls.instances[tname] = Instance(cls, tname, params, constraints, methods)
+    st.instances[(cls_name, tname)] = Instance(cls, tname, params, constraints, methods)
     GENERATION[0] += 1
