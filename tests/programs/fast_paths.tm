@@ -58,3 +58,7 @@
 (defn ao [a b] (list (and (< a b) nil) (and (> a b) 5) (or (< a b) 5) (or (> a b) nil) (or (> a b) 7) (and (= a a) (< a b) 3)))
 (println (ao 1 2) (ao 2 1))
 (println (if (and (<= 1 2) (not= 1 0)) :in :out) (if (or (> 1 2) (zero? 0)) :in :out) (if (and (< 1 2) nil) :in :out))
+
+;; deref inline: a ref's value, anything else a type-error
+(defn dr [r] (deref r))
+(println (dr (ref 5)) (deref (ref [1])) (kind (fn [] (dr 5))) (kind (fn [] (deref nil))))

@@ -20,6 +20,7 @@ type test sends the value to the library function instead:
   the other branch. A zero divisor raises ZeroDivisionError, which `catch` and the
   error report see as `division-by-zero`, as the library function's own.
 - `<`, `>`, `<=`, `>=` with more than two arguments: one chained comparison.
+- `deref`: the ref's `value` behind a `type(r) is Ref` test.
 - `str`: an f-string; strings and integers are formatted by Python directly (the
   display form of an int is its decimal text), everything else through `#display`.
 - `x.field`: an inline cache per module and field name (`#ic:field`, a `DotCache` the
@@ -121,6 +122,9 @@ class FastPaths:
             return ast.IfExp(_type_is(x, "#int"), bit, call("#b:" + op, x))
         if op == "str":
             return self.fast_str(node.args, args, ctx, out)
+        if op == "deref" and n == 1:
+            r = self.simple(args[0], ctx, out)
+            return ast.IfExp(_type_is(r, "#Ref"), ast.Attribute(r, "value", ast.Load()), call("#b:deref", r))
         return None
 
     # --- and / or of booleans -----------------------------------------------------------------------

@@ -4,7 +4,7 @@ No Turmeric symbol can spell a name starting with `#`, so these never collide wi
 user code. The compiler's (see docs/design.md, "Names"): `#cap`, `#check_tail`,
 `#Unwind`, `#Capture` (site handlers), `#shift`, `#throw`, `#resume_frames`,
 `#TailContinue`, `#Box`, `#caught`, `#NoSite`, `#len`, `#type`, `#int`, `#float`,
-`#bool`, `#str`, `#display`, `#Some`, `#dot_ic`, `#struct_is_ic` (the fast paths of `compiler/fastpath.py`),
+`#bool`, `#str`, `#display`, `#Some`, `#Ref`, `#dot_ic`, `#struct_is_ic` (the fast paths of `compiler/fastpath.py`),
 `#arith-check`, `#pyerr` (a Python call's exception), `#with-enter`, `#with-exit`, `#None`, `#plist`, `#vec`, `#dot`, and `#eq` (`lib/numbers.py`),
 `#hmap` (`lib/collections.py`), `#b:<name>` (a host builtin bound at compile time) and
 `#modget` (the loader's). The expander's: `#qq-list`, `#qq-vec` (quasiquote) and the
@@ -206,3 +206,4 @@ BUILTINS.update(
 )
 BUILTINS["#None"] = NONE
 BUILTINS["#Some"] = Some
+BUILTINS["#Ref"] = Ref
