@@ -27,6 +27,7 @@ from .values import Thrown
 MODULES: dict = {}  # module name -> Module
 SEARCH_PATH: list = []  # folders from -I and TURMERIC_PATH
 MAIN = {"module": None}
+SHARED_MACROS: dict = {}  # macros every module sees (a library's, e.g. the web vocabulary's defpage)
 
 DEFINITION_HEADS = {"defn", "defmacro", "struct", "defclass", "instance", "import", "module", "version"}
 
@@ -38,7 +39,7 @@ class Module:
         self.definitions_only = definitions_only
         self.ns = {"__builtins__": BUILTINS, "__name__": f"turmeric:{name}"}
         self.ns["#G"] = self.ns
-        self.macros = {}
+        self.macros = dict(SHARED_MACROS)
         self.aliases = {}
         self.lines = source.split("\n")
         self.version = None
