@@ -15,8 +15,7 @@ from collections import Counter
 from itertools import accumulate, chain, islice, repeat
 from operator import is_
 
-from ..runtime.values import EMPTY, NONE, ArraySeq, Box, FrozenTransient, Keyword, PList, Ref, Some, Symbol, pmap, pset, pvector
-from .encoder import StackRoom
+from ..core.values import EMPTY, NONE, ArraySeq, Box, FrozenTransient, Keyword, PList, Ref, Some, Symbol, pmap, pset, pvector
 from .layout import (
     C_GENERAL,
     C_INT,
@@ -76,6 +75,7 @@ from .layout import (
     UFMT,
     WIDTH,
     Corrupt,
+    StackRoom,
     corrupt,
     unzigzag,
 )

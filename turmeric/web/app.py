@@ -17,10 +17,10 @@ from __future__ import annotations
 import logging
 import time
 
+from ..core.errors import make_error
+from ..core.values import Keyword, PVector, Struct, Thrown, pvector
 from ..runtime import control
 from ..runtime.printer import display, readable, type_name
-from ..runtime.errors import make_error
-from ..runtime.values import Keyword, PVector, Struct, Thrown, pvector
 from ..serialization import api
 from . import html, pages, response, tokens, vocab
 
@@ -106,7 +106,7 @@ class WebApp:
 
     def load(self, path):
         """Load the app file as the main module; its defpages and web-options land here."""
-        from ..runtime import modules
+        from .. import loader as modules
 
         vocab.install()
         token = vocab.LOADING.set(self)
@@ -184,7 +184,7 @@ class WebApp:
         return f"turmeric.web/once:{self.name}:{key}"
 
     def once_lookup(self, key):
-        from ..runtime.values import NONE, Some
+        from ..core.values import NONE, Some
 
         if self.store is None:
             raise Thrown(make_error("error", "once needs a store (turmeric serve --db URL)"))

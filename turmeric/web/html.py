@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from html import escape
 
+from ..core.values import Keyword, PList, PMap, PVector, Struct
 from ..runtime.printer import display
-from ..runtime.values import Keyword, PList, PMap, PVector, Struct
 
 VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9\-_:.]*$")

@@ -8,8 +8,8 @@ breaks, so data can't add a header.
 
 from __future__ import annotations
 
+from ..core.values import Keyword, PMap
 from ..runtime.printer import display
-from ..runtime.values import Keyword, PMap
 from . import html
 
 KW_STATUS, KW_BODY, KW_HEADERS, KW_SET_COOKIES = (Keyword(n) for n in ("status", "body", "headers", "set-cookies"))

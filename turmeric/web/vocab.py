@@ -20,10 +20,10 @@ import json
 import os
 from http.cookies import SimpleCookie
 
-from ..runtime.errors import make_error
-from ..runtime.library import BUILTINS, HOST
+from ..core.errors import make_error
+from ..core.values import Keyword, PList, PMap, PSet, PVector, Thrown, pmap, pvector
+from ..runtime.builtins import BUILTINS, HOST
 from ..runtime.printer import display, type_name
-from ..runtime.values import Keyword, PList, PMap, PSet, PVector, Thrown, pmap, pvector
 
 K = Keyword
 KW_METHOD, KW_PATH, KW_QUERY, KW_FORM, KW_HEADERS, KW_COOKIES = (K(n) for n in ("method", "path", "query", "form", "headers", "cookies"))
@@ -316,7 +316,7 @@ def install():
     """Make the web vocabulary visible to modules loaded from now on (idempotent)."""
     if _INSTALLED:
         return _INSTALLED["module"]
-    from ..runtime import modules
+    from .. import loader as modules
 
     modules.load_prelude()
     for name, f in HOST_FUNCTIONS.items():
