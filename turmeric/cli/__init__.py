@@ -31,7 +31,10 @@ def build_parser():
     i = sub.add_parser("inspect", help="describe a blob without running it")
     i.add_argument("blob")
     i.add_argument("--json", action="store_true", help="machine-readable output")
-    for sp in (r, c, rs, i):
+    from .serve import add_parser as add_serve_parser
+
+    sv = add_serve_parser(sub)
+    for sp in (r, c, rs, i, sv):
         sp.add_argument("-I", dest="include_sub", action="append", default=[], metavar="DIR", help="add DIR to the module search path")
         sp.add_argument("--debug", dest="debug_sub", action="store_true", help="show Python tracebacks")
     return p
@@ -51,6 +54,8 @@ def main(argv=None):
     from . import commands
 
     handler = getattr(commands, "cmd_" + args.command)
+    if args.command == "serve":  # the server keeps the main thread (signals); Turmeric code runs on its own thread
+        return report.guarded(lambda: handler(args), debug)
     return run_with_big_stack(lambda: report.guarded(lambda: handler(args), debug))
 
 

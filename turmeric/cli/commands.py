@@ -8,6 +8,7 @@ import sys
 from .. import loader as modules
 from ..runtime import control
 from ..runtime.printer import readable
+from .serve import cmd_serve as cmd_serve  # noqa: E402
 
 
 def cmd_run(args):

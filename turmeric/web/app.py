@@ -179,6 +179,10 @@ class WebApp:
             raise tokens.Forged("not a continuation record")
         return value, ident.hex()
 
+    def gc(self):
+        """Remove expired continuations from the store; how many went."""
+        return 0 if self.store is None else self.store.gc(time.time())
+
     # --- once ----------------------------------------------------------------------------------------
     def _once_purpose(self, key):
         return f"turmeric.web/once:{self.name}:{key}"

@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from html import escape
 
-from ..core.values import Keyword, PList, PMap, PVector, Struct
+from ..core.values import Keyword, PList, PMap, PVector, Struct, pmap, pvector
 from ..runtime.printer import display
 
+PV = type(pvector())  # the concrete classes: type checks are much cheaper than ABC isinstance
+PM = type(pmap())
 VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9\-_:.]*$")
 
@@ -26,7 +28,7 @@ def is_raw(x):
 
 
 def is_element(x):
-    return isinstance(x, PVector) and len(x) > 0 and type(x[0]) is Keyword
+    return (type(x) is PV or isinstance(x, PVector)) and len(x) > 0 and type(x[0]) is Keyword
 
 
 def render(node):
@@ -36,10 +38,15 @@ def render(node):
     return "".join(out)
 
 
+_NAMES: dict = {}  # checked names (keywords are interned and few)
+
+
 def _name_of(k, what):
     name = k.name if type(k) is Keyword else k if type(k) is str else None
     if name is None or not _NAME.match(name):
         raise HtmlError(f"{what} name must be a keyword like :div, got {display(k)}")
+    if type(k) is Keyword and len(_NAMES) < 10000:
+        _NAMES[k] = name
     return name
 
 
@@ -49,9 +56,9 @@ def _render(node, out):
         out.append(escape(node, quote=False))
     elif node is None:
         return
-    elif is_element(node):
+    elif t is PV and len(node) and type(node[0]) is Keyword:
         _element(node, out)
-    elif isinstance(node, (PVector, PList)) or t in (list, tuple):
+    elif t is PV or isinstance(node, (PVector, PList)) or t in (list, tuple):
         for child in node:
             _render(child, out)
     elif is_raw(node):
@@ -63,32 +70,34 @@ def _render(node, out):
 
 
 def _element(node, out):
-    tag = _name_of(node[0], "tag")
-    rest = list(node)[1:]
-    attrs = None
-    if rest and isinstance(rest[0], PMap):
-        attrs, rest = rest[0], rest[1:]
+    tag = _NAMES.get(node[0]) or _name_of(node[0], "tag")
+    n = len(node)
+    i = 1
     out.append("<" + tag)
-    if attrs:
-        for k, v in attrs.items():
+    if n > 1 and (type(node[1]) is PM or isinstance(node[1], PMap)):
+        i = 2
+        for k, v in node[1].items():
             if v is None or v is False:
                 continue
-            name = _name_of(k, "attribute")
+            name = _NAMES.get(k) or _name_of(k, "attribute")
             if v is True:
                 out.append(" " + name)
                 continue
-            if isinstance(v, (PVector, PList)):  # :class ["a" "b"]
+            if type(v) is str:
+                pass
+            elif isinstance(v, (PVector, PList)):  # :class ["a" "b"]
                 v = " ".join(display(x) for x in v)
             elif is_raw(v):
                 v = v.vals[0]
-            elif type(v) is not str:
+            else:
                 v = display(v)
             out.append(f' {name}="{escape(v, quote=True)}"')
     out.append(">")
     if tag.lower() in VOID:
         return
-    for child in rest:
-        _render(child, out)
+    while i < n:
+        _render(node[i], out)
+        i += 1
     out.append(f"</{tag}>")
 
 

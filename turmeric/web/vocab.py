@@ -98,7 +98,12 @@ def request_path(req):
     return _req(req, "request-path").get(KW_PATH)
 
 
+EMPTY_MAP = pmap()
+
+
 def _multi(pairs):
+    if not pairs:
+        return EMPTY_MAP
     out = {}
     for k, v in pairs:
         if k in out:
@@ -119,6 +124,7 @@ def make_request(method="GET", path="/", query=(), form=(), headers=(), cookies=
     for k, v in pairs(headers):
         k = k.lower()
         hdrs[k] = hdrs[k] + ", " + v if k in hdrs else v
+    hdrs.pop("content-length", None)  # the body is already read: its length says nothing more
     if cookies is None:
         cookies = {}
         raw = hdrs.get("cookie")
@@ -134,7 +140,7 @@ def make_request(method="GET", path="/", query=(), form=(), headers=(), cookies=
             KW_QUERY: _multi(pairs(query)),
             KW_FORM: _multi(pairs(form)),
             KW_HEADERS: pmap(hdrs),
-            KW_COOKIES: pmap(cookies),
+            KW_COOKIES: pmap(cookies) if cookies else EMPTY_MAP,
         }
     )
 

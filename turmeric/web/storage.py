@@ -1,0 +1,51 @@
+"""Web continuations in the store (`turmeric.store`): rows of the key/value table.
+
+Namespaces: `web.k` holds sealed continuation blobs under the hex of their 128-bit
+id, with an expiry and an optional use limit; `web.uses` counts the uses of in-page
+tokens that have a use limit; `web.once` keeps the values of `(once key thunk)`.
+Every value is sealed by the app before it gets here, and checked after it is read,
+so a row another machine wrote is verified before it is decoded.
+The store object is not shared between threads: the server uses it from its one
+Turmeric thread.
+"""
+
+from __future__ import annotations
+
+NS_K = "web.k"
+NS_USES = "web.uses"
+NS_ONCE = "web.once"
+
+
+class ContinuationStore:
+    def __init__(self, store):
+        self.store = store
+
+    def describe(self):
+        return self.store.describe()
+
+    def put(self, ident: bytes, sealed: bytes, expires: float | None, max_uses: int | None):
+        self.store.kv_put(NS_K, ident.hex(), sealed, expires_at=expires, uses=max_uses)
+
+    def take(self, ident: bytes, now: float):
+        """The sealed blob, counting one use; None if gone, expired or used up."""
+        return self.store.kv_take(NS_K, ident.hex())
+
+    def count_use(self, ident: bytes, max_uses: int, expires: float) -> bool:
+        """Count one use of an in-page token; False once it has had `max_uses`."""
+        return self.store.kv_count(NS_USES, ident.hex(), max_uses, expires_at=expires)
+
+    def once_get(self, app: str, key: str):
+        return self.store.kv_get(NS_ONCE, app + "\0" + key)
+
+    def once_put(self, app: str, key: str, sealed: bytes):
+        self.store.kv_put(NS_ONCE, app + "\0" + key, sealed)
+
+    def gc(self, now: float) -> int:
+        return self.store.kv_gc(NS_K) + self.store.kv_gc(NS_USES)
+
+
+def open_store(url=None):
+    """The app's ContinuationStore on `url` (default $TURMERIC_DB or turmeric.db)."""
+    from .. import store
+
+    return ContinuationStore(store.open_store(url))
