@@ -60,6 +60,9 @@ def _check_options(opts):
     return out
 
 
+SAVED = "(save-continuation)"  # the purpose of tokens made by save-continuation, instead of a route
+
+
 class Outdated(tokens.TokenError):
     """The token is intact but names code this version of the app no longer has."""
 
@@ -83,6 +86,18 @@ class RequestContext:
 
     def once_lookup(self, key):
         return self.app.once_lookup(key)
+
+    def save_continuation(self, k):
+        if not isinstance(k, control.Continuation):
+            raise Thrown(make_error("type-error", f"save-continuation: expected a continuation, got {type_name(k)}"))
+        return self.app.make_token(SAVED, k, None)
+
+    def load_continuation(self, tok):
+        if type(tok) is not str:
+            raise tokens.Unknown("no token")
+        (k, _), ident = self.app.open_token(SAVED, tok)
+        self.resumed_id = ident
+        return k
 
     def once_store(self, key, value):
         return self.app.once_store(key, value)
@@ -130,6 +145,9 @@ class WebApp:
         return "" if route == "/" else route
 
     def continuation_url(self, route, k, handler):
+        return f"{self._prefix(route)}/_k/{self.make_token(route, k, handler)}"
+
+    def make_token(self, route, k, handler):
         blob = api.serialize(pvector([k, handler]))
         o = self.options
         purpose = self.purpose(route)
@@ -146,7 +164,7 @@ class WebApp:
             expires = None if o["ttl"] is None else time.time() + o["ttl"]
             self.store.put(ident, sealed, expires, o["max-uses"])
             tok = tokens.store_token(ident, self.key, purpose)
-        return f"{self._prefix(route)}/_k/{tok}"
+        return tok
 
     def open_token(self, route, tok):
         """(value, id) of a continuation token; raises a TokenError. Nothing is decoded before it checks."""
@@ -240,6 +258,10 @@ class WebApp:
         try:
             value = control.reset(thunk)
             return response.convert(value, self.options["title"])
+        except tokens.TokenError as e:  # from load-continuation
+            log.info("%s %s: a saved continuation was refused (%s: %s)", method, route, type(e).__name__, e)
+            detail = "This page was made by an older version of the site." if isinstance(e, Outdated) else None
+            return pages.status_page(e.status, start, detail)
         except (response.ResponseError, html.HtmlError) as e:
             log.error("%s %s: the handler's value is not a response: %s", method, route, e)
         except Exception as e:  # a Turmeric error: log it with its place, answer a plain 500
@@ -272,5 +294,5 @@ def describe_failure(e):
     if where:
         msg += f" at {where}"
     if frames:
-        msg += "; Turmeric stack (most recent last): " + " <- ".join(reversed(frames))
+        msg += "; Turmeric stack (outermost first): " + " -> ".join(frames)
     return msg

@@ -278,6 +278,16 @@ def continuation_url(k, handler=None):
     return _handling("continuation-url").continuation_url(k, handler)
 
 
+def save_continuation(k):
+    """`(save-continuation k)`: a token for k (sealed, in the store or the token itself, as the app says)."""
+    return _handling("save-continuation").save_continuation(k)
+
+
+def load_continuation(token):
+    """`(load-continuation token)`: the continuation saved under token; a forged token is refused (403)."""
+    return _handling("load-continuation").load_continuation(token)
+
+
 def resume_token():
     """The id of the continuation this request resumed (nil for a fresh start): a key for `once`."""
     ctx = _handling("resume-token")
@@ -310,6 +320,8 @@ HOST_FUNCTIONS = {
     "web-options": web_options,
     "continuation-url": continuation_url,
     "resume-token": resume_token,
+    "save-continuation": save_continuation,
+    "load-continuation": load_continuation,
     "once-lookup": once_lookup,
     "once-store!": once_store,
 }
