@@ -6,6 +6,7 @@ vocabulary is installed once per process; each app is a module of its own name).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -234,7 +235,7 @@ def test_responses_redirect_json_status_headers_cookies(tmp_path):
     st, h, b = c.go("/r")
     assert st == 303 and h["location"] == "/elsewhere"
     st, h, b = c.go("/j")
-    assert st == 200 and h["content-type"] == "application/json" and b == '{"a":[1,2,null],"b":true,"c":"é"}'
+    assert st == 200 and h["content-type"] == "application/json" and json.loads(b) == {"a": [1, 2, None], "b": True, "c": "é"}
     assert c.go("/s")[0] == 410
     st, h, b = c.go("/h")
     assert (st, b, h["x-a"]) == (201, "made", "1") and h["set-cookie"].startswith("sid=abc") and "HttpOnly" in h["set-cookie"]
@@ -294,3 +295,104 @@ def test_key_file_is_made_once_with_0600_and_the_environment_wins(tmp_path):
     os.chmod(path, 0o644)
     with pytest.raises(keys.KeyError_, match="chmod 600"):
         keys.load_key(path, environ={})
+
+
+# --- continuations in the store ------------------------------------------------------------------
+
+
+def open_store(tmp_path):
+    from turmeric.web import storage
+
+    return storage.open_store(str(tmp_path / "web.db"))
+
+
+STORE_SUM = SUM.replace("(web-options {:storage :page})", "(web-options {:storage :store :max-uses 2})")
+
+
+def test_store_mode_tokens_are_128_bit_ids_with_a_use_limit(tmp_path):
+    store = open_store(tmp_path)
+    c = Client(make_app(tmp_path, STORE_SUM, store=store))
+    k1 = action(c.go("/sum")[2])
+    tok = k1.split("/_k/")[1]
+    assert tok[0] == "s" and len(tokens.b64d(tok[1:])) == 32  # 16 random bytes + 16 bytes of HMAC
+    k2 = action(c.go(k1, {"n": "1"})[2])
+    assert '<span id="sum">3</span>' in c.go(k2, {"n": "2"})[2]
+    assert '<span id="sum">4</span>' in c.go(k2, {"n": "3"})[2]  # the second use
+    st, _, b = c.go(k2, {"n": "4"})  # the third: used up
+    assert st == 410 and 'href="/sum"' in b
+    assert c.go(k1, {"n": "1"})[0] == 200  # k1 had one use left
+    assert c.go(k1, {"n": "1"})[0] == 410
+    assert store.gc() >= 2
+
+
+def test_store_rows_are_sealed_so_a_changed_row_is_refused(tmp_path):
+    store = open_store(tmp_path)
+    app = make_app(tmp_path, STORE_SUM, store=store)
+    c = Client(app)
+    k1 = action(c.go("/sum")[2])
+    ident = tokens.open_store_token(k1.split("/_k/")[1], KEY, app.purpose("/sum"))
+    from turmeric.web.storage import NS_K
+
+    row = store.store.kv_get(NS_K, ident.hex())
+    store.store.kv_put(NS_K, ident.hex(), row[:-1] + bytes([row[-1] ^ 1]), ttl=60)
+    st, _, b = c.go(k1, {"n": "1"})
+    assert st == 403
+    # a row copied under another id doesn't open either
+    k_other = action(c.go("/sum")[2])
+    other = tokens.open_store_token(k_other.split("/_k/")[1], KEY, app.purpose("/sum"))
+    store.store.kv_put(NS_K, other.hex(), row, ttl=60)
+    assert c.go(k_other, {"n": "1"})[0] == 403
+
+
+def test_store_mode_ttl_and_gc(tmp_path):
+    store = open_store(tmp_path)
+    app = make_app(tmp_path, SUM.replace("{:storage :page}", "{:storage :store :ttl 0.5}"), store=store)
+    c = Client(app)
+    k1 = action(c.go("/sum")[2])
+    import time
+
+    time.sleep(0.6)
+    assert c.go(k1, {"n": "1"})[0] == 410
+    assert app.gc() == 1
+
+
+def test_big_in_page_continuations_fall_back_to_the_store(tmp_path):
+    store = open_store(tmp_path)
+    app = make_app(
+        tmp_path,
+        """
+        (web-options {:storage :page :page-limit 800})
+        (defpage "/big" [req]
+          (def data (vec (map (fn [i] (str (* i 7919) "-" (mod (* i i) 104729))) (range (parse-int (query-value req "n"))))))
+          (def r (send/suspend (fn [k] [:form {:action k}])))
+          (str (count data)))
+        """,
+        store=store,
+    )
+    c = Client(app)
+    small = action(c.go("/big?n=1")[2])
+    big = action(c.go("/big?n=5000")[2])
+    assert small.split("/_k/")[1][0] == "p" and big.split("/_k/")[1][0] == "s"
+    assert c.go(big, {})[2] == "5000" and c.go(small, {})[2] == "1"
+
+
+def test_once_runs_a_side_effect_once_per_page_however_often_it_is_submitted(tmp_path):
+    store = open_store(tmp_path)
+    app = make_app(
+        tmp_path,
+        """
+        (web-options {:storage :page})
+        (def charged (ref 0))
+        (defpage "/pay" [req]
+          (def r (send/suspend (fn [k] [:form {:action k}])))
+          (def receipt (once (str "pay:" (resume-token)) (fn [] (swap! charged inc) (str "receipt-" (deref charged)))))
+          (str receipt " charged " (deref charged)))
+        """,
+        store=store,
+    )
+    c = Client(app)
+    k1 = action(c.go("/pay")[2])
+    k2 = action(c.go("/pay")[2])  # another visit: another page, another payment
+    assert c.go(k1, {})[2] == "receipt-1 charged 1"
+    assert c.go(k1, {})[2] == "receipt-1 charged 1"  # resubmitted: the same receipt, no new charge
+    assert c.go(k2, {})[2] == "receipt-2 charged 2"

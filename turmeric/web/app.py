@@ -15,10 +15,9 @@ store when the token would be longer than `:page-limit` characters.
 from __future__ import annotations
 
 import logging
-import time
 
 from ..core.errors import make_error
-from ..core.values import Keyword, PVector, Struct, Thrown, pvector
+from ..core.values import NONE, Keyword, PVector, Some, Struct, Thrown, pvector
 from ..runtime import control
 from ..runtime.printer import display, readable, type_name
 from ..serialization import api
@@ -161,8 +160,7 @@ class WebApp:
                 raise Thrown(make_error("error", "continuation too large for the page and no store is configured"))
             ident = tokens.new_id()
             sealed = tokens.seal(blob, self.key, tokens.row_purpose(purpose, ident), o["ttl"])
-            expires = None if o["ttl"] is None else time.time() + o["ttl"]
-            self.store.put(ident, sealed, expires, o["max-uses"])
+            self.store.put(ident, sealed, o["ttl"], o["max-uses"])
             tok = tokens.store_token(ident, self.key, purpose)
         return tok
 
@@ -176,13 +174,13 @@ class WebApp:
             if self.options["max-uses"] is not None:
                 if self.store is None:
                     raise tokens.Expired("use limit needs a store")
-                if not self.store.count_use(ident, self.options["max-uses"], time.time() + (self.options["ttl"] or 86400 * 365)):
+                if not self.store.count_use(ident, self.options["max-uses"], self.options["ttl"]):
                     raise tokens.Expired("used up")
         else:
             ident = tokens.open_store_token(tok, self.key, purpose)
             if self.store is None:
                 raise tokens.Unknown("no store")
-            sealed = self.store.take(ident, time.time())
+            sealed = self.store.take(ident)
             if sealed is None:
                 raise tokens.Expired("gone, expired or used up")
             blob = tokens.open_sealed(sealed, self.key, tokens.row_purpose(purpose, ident))
@@ -199,15 +197,13 @@ class WebApp:
 
     def gc(self):
         """Remove expired continuations from the store; how many went."""
-        return 0 if self.store is None else self.store.gc(time.time())
+        return 0 if self.store is None else self.store.gc()
 
     # --- once ----------------------------------------------------------------------------------------
     def _once_purpose(self, key):
         return f"turmeric.web/once:{self.name}:{key}"
 
     def once_lookup(self, key):
-        from ..core.values import NONE, Some
-
         if self.store is None:
             raise Thrown(make_error("error", "once needs a store (turmeric serve --db URL)"))
         k = readable(key)
@@ -217,9 +213,12 @@ class WebApp:
         return Some(api.deserialize(tokens.open_sealed(sealed, self.key, self._once_purpose(k))))
 
     def once_store(self, key, value):
+        if self.store is None:
+            raise Thrown(make_error("error", "once needs a store (turmeric serve --db URL)"))
         k = readable(key)
         self.store.once_put(self.name, k, tokens.seal(api.serialize(value), self.key, self._once_purpose(k), None))
-        return None
+        kept = self.once_lookup(key)  # the first value stored, if another request got there first
+        return kept.value if type(kept) is Some else value
 
     # --- one request -------------------------------------------------------------------------------
     def route_of(self, path):

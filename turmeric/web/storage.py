@@ -23,24 +23,27 @@ class ContinuationStore:
     def describe(self):
         return self.store.describe()
 
-    def put(self, ident: bytes, sealed: bytes, expires: float | None, max_uses: int | None):
-        self.store.kv_put(NS_K, ident.hex(), sealed, expires_at=expires, uses=max_uses)
+    def put(self, ident: bytes, sealed: bytes, ttl: float | None, max_uses: int | None):
+        self.store.kv_put(NS_K, ident.hex(), sealed, ttl=ttl, uses=max_uses)
 
-    def take(self, ident: bytes, now: float):
+    def take(self, ident: bytes):
         """The sealed blob, counting one use; None if gone, expired or used up."""
         return self.store.kv_take(NS_K, ident.hex())
 
-    def count_use(self, ident: bytes, max_uses: int, expires: float) -> bool:
+    def count_use(self, ident: bytes, max_uses: int, ttl: float | None) -> bool:
         """Count one use of an in-page token; False once it has had `max_uses`."""
-        return self.store.kv_count(NS_USES, ident.hex(), max_uses, expires_at=expires)
+        key = ident.hex()
+        self.store.kv_add(NS_USES, key, b"", ttl=ttl, uses=max_uses)
+        return self.store.kv_take(NS_USES, key) is not None
 
     def once_get(self, app: str, key: str):
         return self.store.kv_get(NS_ONCE, app + "\0" + key)
 
     def once_put(self, app: str, key: str, sealed: bytes):
-        self.store.kv_put(NS_ONCE, app + "\0" + key, sealed)
+        """Keep the first value stored under key (two racing first runs agree on one)."""
+        self.store.kv_add(NS_ONCE, app + "\0" + key, sealed)
 
-    def gc(self, now: float) -> int:
+    def gc(self) -> int:
         return self.store.kv_gc(NS_K) + self.store.kv_gc(NS_USES)
 
 

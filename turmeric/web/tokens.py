@@ -2,8 +2,9 @@
 
 Two kinds, told apart by the first character:
 
-- `p...`: in the page. The serialized continuation, compressed, sealed with the app
-  key for one purpose (the app and the route) with an expiry time, base64url.
+- `p...`: in the page. A random nonce and the serialized continuation, compressed,
+  sealed with the app key for one purpose (the app and the route) with an expiry
+  time, base64url. Signed, not encrypted: the client can read what it holds.
 - `s...`: in the store. 16 random bytes (128 bits) naming a store row, and a 16-byte
   HMAC of them under the app key and purpose, base64url. A token nobody issued is
   refused without a store lookup.
@@ -106,16 +107,19 @@ ZDICT = (
 )
 
 
+NONCE_BYTES = 12  # makes every in-page token unique (two identical visits are two pages)
+
+
 def page_token(blob: bytes, key: bytes, purpose: str, ttl: float | None) -> str:
     c = zlib.compressobj(6, zlib.DEFLATED, -12, 4, zlib.Z_DEFAULT_STRATEGY, ZDICT)
-    return "p" + b64e(seal(c.compress(blob) + c.flush(), key, purpose, ttl))
+    return "p" + b64e(seal(os.urandom(NONCE_BYTES) + c.compress(blob) + c.flush(), key, purpose, ttl))
 
 
 MAX_INFLATE = 8 * 1024 * 1024
 
 
 def open_page_token(token: str, key: bytes, purpose: str) -> bytes:
-    body = open_sealed(b64d(token[1:]), key, purpose)
+    body = open_sealed(b64d(token[1:]), key, purpose)[NONCE_BYTES:]
     d = zlib.decompressobj(-12, ZDICT)
     try:
         out = d.decompress(body, MAX_INFLATE)

@@ -41,6 +41,4 @@
   (def found (once-lookup key))
   (if (some? found)
     (unwrap found)
-    (let [v (thunk)]
-      (once-store! key v)
-      v)))
+    (once-store! key (thunk))))     ; the value kept: the first one, if two ran at once
