@@ -12,6 +12,10 @@
 ;;        /order       choose, count, confirm, pay: a payment runs once per order page,
 ;;                     however often that page is submitted again
 
+;; Continuations live in the store (the default; {:storage :page} puts them in the page),
+;; and a refused or expired link offers to start again at the index.
+(web-options {:storage :store :start "/"})
+
 ;; --- the seed guide's web example, on top of the web vocabulary ---------------------------
 
 (defn save-continuation-to-db [k] (save-continuation k))      ; sealed, in the store
@@ -24,9 +28,7 @@
    [:p [:label "City " [:input {:name "city"}]]]
    [:button {:type "submit"} "Buy"]])
 
-(defn render-page [body]
-  [:html [:head [:meta {:charset "utf-8"}] [:title "Checkout"]]
-   [:body [:h1 "Checkout"] body]])
+(defn render-page [body] (layout "Checkout" body))
 
 (defn parse-form-data [req]
   {:name (form-value req "name") :city (form-value req "city")})

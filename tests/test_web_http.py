@@ -153,3 +153,47 @@ def test_example_shop_checkout_runs_the_seed_guides_handlers(tmp_path):
         st, h, body = srv.request("GET", "/prices.json")
         assert h["content-type"] == "application/json" and '"tea":12' in body
     assert (Path(tmp_path) / "turmeric.db").exists()
+
+
+SUM_STORE = REPO / "benchmarks" / "programs" / "web_sum.tm"
+
+
+def test_store_continuations_survive_a_restart_and_another_process_resumes_them(tmp_path):
+    shutil.copy(SUM_STORE, tmp_path)
+    a = Server("web_sum.tm", tmp_path).start()
+    b = Server("web_sum.tm", tmp_path).start()  # a second process on the same SQLite file and key
+    try:
+        assert "continuations: store" in a.banner
+        st, _, page = a.request("GET", "/sum")
+        k1 = action(page)
+        assert k1.split("/_k/")[1][0] == "s"
+        st, _, page = b.request("POST", k1, "n=5")  # the other process resumes it
+        assert st == 200
+        k2 = action(page)
+    finally:
+        a.stop()
+        b.stop()
+    with Server("web_sum.tm", tmp_path) as c:  # a restarted server: the store still has them
+        st, _, page = c.request("POST", k2, "n=6")
+        assert st == 200 and '<span id="sum">11</span>' in page
+        st, _, page = c.request("POST", k1, "n=1")
+        assert st == 200 and "Second number" in page
+
+
+def test_two_servers_behind_one_postgresql_resume_each_others_continuations(tmp_path, pg_database):
+    shutil.copy(SUM_STORE, tmp_path)
+    key = {"TURMERIC_WEB_KEY": "shared-key-for-both-processes-0123456789"}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    shutil.copy(SUM_STORE, tmp_path / "a")
+    shutil.copy(SUM_STORE, tmp_path / "b")
+    with (
+        Server("web_sum.tm", tmp_path / "a", "--db", pg_database, extra_env=key) as a,
+        Server("web_sum.tm", tmp_path / "b", "--db", pg_database, extra_env=key) as b,
+    ):
+        assert "postgresql" in a.banner and "$TURMERIC_WEB_KEY" in a.banner
+        st, _, page = a.request("GET", "/sum")
+        st, _, page = b.request("POST", action(page), "n=40")
+        st, _, page = a.request("POST", action(page), "n=2")
+        assert st == 200 and '<span id="sum">42</span>' in page
+    assert not (tmp_path / "a" / "turmeric-web.key").exists()

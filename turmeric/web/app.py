@@ -33,6 +33,7 @@ DEFAULTS = {
     "max-body": 1024 * 1024,  # bytes of request body
     "max-fields": 1000,
     "title": "Turmeric",
+    "start": None,  # the page "Start again" links go to when the flow's own page is unknown
 }
 
 
@@ -53,6 +54,8 @@ def _check_options(opts):
     for k in ("ttl", "max-uses"):
         if out[k] is not None and (type(out[k]) not in (int, float) or out[k] <= 0):
             raise OptionError(f"web-options: :{k} is a positive number or nil")
+    if out["start"] is not None and (type(out["start"]) is not str or not out["start"].startswith("/")):
+        raise OptionError('web-options: :start is a path like "/"')
     for k in ("page-limit", "max-body", "max-fields"):
         if type(out[k]) is not int or out[k] <= 0:
             raise OptionError(f"web-options: :{k} is a positive integer")
@@ -109,6 +112,7 @@ class WebApp:
         self.name = name
         self.pages = {}
         self.options = dict(DEFAULTS)
+        self._given = {}
         self.module = None
 
     # --- loading ---------------------------------------------------------------------------------
@@ -116,7 +120,10 @@ class WebApp:
         self.pages[path] = handler
 
     def set_options(self, opts):
-        self.options = _check_options(opts)
+        """`(web-options {...})`: merged into what earlier calls said."""
+        given = {**self._given, **opts}
+        self.options = _check_options(given)
+        self._given = given
 
     def load(self, path):
         """Load the app file as the main module; its defpages and web-options land here."""
@@ -134,7 +141,8 @@ class WebApp:
         return self
 
     def start_path(self):
-        return next(iter(self.pages), "/")
+        """Where "Start again" links go when the flow's own page is not known: :start, else the first page."""
+        return self.options["start"] or next(iter(self.pages), "/")
 
     # --- tokens ------------------------------------------------------------------------------------
     def purpose(self, route):
@@ -257,10 +265,10 @@ class WebApp:
         try:
             value = control.reset(thunk)
             return response.convert(value, self.options["title"])
-        except tokens.TokenError as e:  # from load-continuation
+        except tokens.TokenError as e:  # from load-continuation: the flow started on some other page
             log.info("%s %s: a saved continuation was refused (%s: %s)", method, route, type(e).__name__, e)
             detail = "This page was made by an older version of the site." if isinstance(e, Outdated) else None
-            return pages.status_page(e.status, start, detail)
+            return pages.status_page(e.status, self.start_path(), detail)
         except (response.ResponseError, html.HtmlError) as e:
             log.error("%s %s: the handler's value is not a response: %s", method, route, e)
         except Exception as e:  # a Turmeric error: log it with its place, answer a plain 500

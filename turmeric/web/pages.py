@@ -18,13 +18,16 @@ TEXTS = {
 }
 
 
+STYLE = "body{font-family:sans-serif;max-width:40em;margin:2em auto;color:#222} h1{color:#8a4b00}"
+
+
 def status_page(status, start="/", detail=None):
     title, text = TEXTS.get(status, ("Error", "The request could not be completed."))
     if detail:
         text = detail
     body = (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>'
-        f"{escape(title)}</title></head><body><h1>{escape(title)}</h1><p>{escape(text)}</p>"
+        f"{escape(title)}</title><style>{STYLE}</style></head><body><h1>{escape(title)}</h1><p>{escape(text)}</p>"
         f'<p><a id="start" href="{escape(start, quote=True)}">Start again</a></p></body></html>'
     )
     return status, [("content-type", "text/html; charset=utf-8"), ("cache-control", "no-store")], body.encode()
