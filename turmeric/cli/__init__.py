@@ -54,9 +54,17 @@ def main(argv=None):
     from . import commands
 
     handler = getattr(commands, "cmd_" + args.command)
+
+    def run():
+        if args.command != "inspect":  # programs may use import-python, ->py, ->tm
+            from ..interop import install
+
+            install()
+        return handler(args)
+
     if args.command == "serve":  # the server keeps the main thread (signals); Turmeric code runs on its own thread
-        return report.guarded(lambda: handler(args), debug)
-    return run_with_big_stack(lambda: report.guarded(lambda: handler(args), debug))
+        return report.guarded(run, debug)
+    return run_with_big_stack(lambda: report.guarded(run, debug))
 
 
 def run_with_big_stack(thunk):

@@ -26,6 +26,7 @@ BUILTIN_STRUCTS = {
     "division-by-zero": [],
     "Pair": ["first", "second"],
     "continuation-frame": ["fn-symbol", "args", "captures"],
+    "python-error": ["type", "message", "exception"],
 }
 
 

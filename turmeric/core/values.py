@@ -8,6 +8,7 @@ The reader produces these values and macros manipulate them, so code is data.
 
 from __future__ import annotations
 
+import functools
 import types
 
 from pyrsistent import PMap, PSet, PVector, pmap, pset, pvector
@@ -421,6 +422,22 @@ def type_name(v):
     custom = getattr(t, "turmeric_type", None)
     if custom:
         return custom
-    if callable(v):
+    if isinstance(v, _FUNCTION_LIKE) or (callable(v) and (t.__module__ or "").startswith("turmeric")):
         return "fn"
-    return t.__name__
+    return python_type_name(t)
+
+
+_FUNCTION_LIKE = (
+    types.BuiltinFunctionType,
+    types.MethodType,
+    types.MethodWrapperType,
+    types.WrapperDescriptorType,
+    types.MethodDescriptorType,
+    type,
+    functools.partial,
+)
+
+
+def python_type_name(t):
+    """A Python class as Turmeric names it: `module.qualname` (`datetime.date`, `builtins.dict`)."""
+    return f"{t.__module__}.{t.__qualname__}" if t.__module__ else t.__qualname__

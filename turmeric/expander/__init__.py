@@ -9,9 +9,10 @@ access or module-qualified globals) and the stable symbol of every function.
 from __future__ import annotations
 
 import itertools
+import re
 
 from ..core import nodes as C
-from ..core.values import EMPTY, Keyword, PList, PMap, Pos, PVector, Symbol, plist, pmap, pvector
+from ..core.values import EMPTY, Keyword, PList, PMap, Pos, PSet, PVector, Symbol, plist, pmap, pvector
 from ..reader import MapLiteral, TurmericSyntaxError
 
 _gensym_counter = itertools.count(1)
@@ -67,6 +68,7 @@ SPECIAL = {
     "and",
     "or",
     "suspend",
+    "with",
 }
 
 # inline primitives: name -> (min args, max args or None)
@@ -131,7 +133,8 @@ class Expander:
     """Expands and resolves the forms of one module.
 
     `env` is the module being compiled: it supplies `name`, `file`, `macros`,
-    `aliases` (import alias -> module name), `defined(name)` and `is_builtin(name)`,
+    `aliases` (import alias -> module name), `py_names` (names bound by `import-python`;
+    optional), `defined(name)` and `is_builtin(name)`,
     and `call_macro(fn, args)`.
     """
 
@@ -204,8 +207,10 @@ class Expander:
         if t is MapLiteral:
             return C.MapLit([self.analyze(x, scope) for x in form.items], form.pos)
         if isinstance(form, PMap):
+            # a map a macro built: its iteration order follows hashes, which differ between
+            # processes, so the code is generated in the order of the keys' texts
             items = []
-            for k, v in form.items():
+            for k, v in sorted(form.items(), key=lambda kv: canonical(kv[0])):
                 items += [self.analyze(k, scope), self.analyze(v, scope)]
             return C.MapLit(items, self.cur_pos)
         return C.Const(form, self.cur_pos)
@@ -222,6 +227,11 @@ class Expander:
             v = scope.lookup(head)
             if v is not None:
                 return C.Dot(self.ref_var(v, scope, pos), parts[1:], pos)
+            if head in getattr(self.env, "py_names", ()):  # a name bound by import-python: Python attributes
+                node = C.GRef(head, None, pos)
+                for p in parts[1:]:
+                    node = C.Attr(node, py_identifier(p), pos)
+                return node
             mod = self.env.aliases.get(head)
             if mod is not None:
                 node = C.GRef(parts[1], mod, pos)
@@ -271,10 +281,20 @@ class Expander:
                         self.error("(def name expr) takes exactly one expression", f)
                     val = self.analyze(items[2], scope)
                     inner.vars[name] = var
+                    rest = self.analyze_body(forms[i + 1 :], inner, tail, pos) if not is_last else C.Const(None, fpos)
                 else:
-                    val = self.analyze_fn(items[1], plist(items[2:], fpos), scope, self_name=name, local_name=name)
+                    # letrec: the function, its closures and the rest of the body all see one
+                    # binding, so a set! of the name anywhere is seen everywhere
                     inner.vars[name] = var
-                rest = self.analyze_body(forms[i + 1 :], inner, tail, pos) if not is_last else C.Const(None, fpos)
+                    val = self.analyze_fn(items[1], plist(items[2:], fpos), inner, local_name=name)
+                    rest = self.analyze_body(forms[i + 1 :], inner, tail, pos) if not is_last else C.Const(None, fpos)
+                    if not var.mutated:
+                        # never assigned: inside the function the name is the function itself
+                        # (the compiled def's own name), not a value passed in
+                        if var in val.free:
+                            val.free.remove(var)
+                        val.self_var = var
+                    # else the compiler makes the box before the closure that holds it
                 out.append(C.Let([(var, val)], rest, fpos))
                 return C.Do(out, pos) if len(out) > 1 else out[0]
             out.append(self.analyze(f, scope, tail and is_last))
@@ -293,6 +313,15 @@ class Expander:
             if scope.lookup(hname) is None:
                 if hname in SPECIAL:
                     return getattr(self, "sf_" + hname.replace("-", "_").replace("!", "_bang").replace("?", "_q"))(form, scope, tail, pos)
+                if hname[0] == "." and hname[1:2] != ".":
+                    return self.method_call(form, scope, pos)
+                if self.python_callee(hname, scope):
+                    fnode = self.analyze(head, scope)
+                    a = fnode
+                    while type(a) is C.Attr:  # a missing attribute is reported at the call
+                        a.pos, a = pos, a.obj
+                    args, kwargs = self.split_kwargs(list(form.rest), scope, form)
+                    return C.Call(fnode, args, pos, kwargs=kwargs, pyname=hname)
                 m = self.env.macros.get(hname)
                 if m is not None:
                     return self.analyze(self.expand_macro(m, form), scope, tail)
@@ -304,6 +333,47 @@ class Expander:
         fnode = self.analyze(head, scope)
         args = [self.analyze(a, scope) for a in form.rest]
         return C.Call(fnode, args, pos)
+
+    # --- Python calls ---------------------------------------------------------
+    def python_callee(self, name, scope):
+        """Is `name` (not a local) a name bound by import-python, or a dotted path rooted in one?"""
+        py = getattr(self.env, "py_names", ())
+        head = name.split(".", 1)[0]
+        return head in py and scope.lookup(head) is None
+
+    def method_call(self, form, scope, pos):
+        """`(.name obj args...)` and `(. obj name args...)`: `obj.name(args...)`."""
+        items = list(form)
+        hname = items[0].name
+        if hname == ".":
+            if len(items) < 3 or not sym(items[2]):
+                self.error("(. obj method args...) needs an object and a method name", form)
+            obj, mname, rest = items[1], items[2].name, items[3:]
+        else:
+            if len(items) < 2:
+                self.error(f"({hname} obj args...) needs an object", form)
+            obj, mname, rest = items[1], hname[1:], items[2:]
+        target = C.Attr(self.analyze(obj, scope), py_identifier(mname), pos)
+        args, kwargs = self.split_kwargs(rest, scope, form)
+        return C.Call(target, args, pos, kwargs=kwargs, pyname="." + mname)
+
+    def split_kwargs(self, forms, scope, form):
+        """Positional arguments, then `:name value` keyword arguments (`-` in a name becomes `_`)."""
+        args, kwargs = [], []
+        i = 0
+        while i < len(forms):
+            f = forms[i]
+            if type(f) is Keyword:
+                if i + 1 >= len(forms):
+                    self.error(f"keyword argument :{f.name} needs a value (to pass the keyword itself, quote it: ':{f.name})", form)
+                kwargs.append((py_identifier(f.name), self.analyze(forms[i + 1], scope)))
+                i += 2
+                continue
+            if kwargs:
+                self.error("a positional argument can't follow keyword arguments in a Python call", form)
+            args.append(self.analyze(f, scope))
+            i += 1
+        return args, kwargs
 
     # --- special forms ------------------------------------------------------
     def sf_quote(self, form, scope, tail, pos):
@@ -573,6 +643,31 @@ class Expander:
 
     sf_shift = sf_cloneable_shift
 
+    def sf_with(self, form, scope, tail, pos):
+        """`(with [x mgr] body...)`: Python's `with`; `[x a y b]` nests."""
+        items = list(form)
+        if len(items) < 2 or not isinstance(items[1], PVector) or not items[1] or len(items[1]) % 2:
+            self.error("(with [name expr ...] body...) needs a binding vector with pairs", form)
+        bvec = list(items[1])
+        if not sym(bvec[0]):
+            self.error("with can only bind symbols", form)
+        body_forms = items[2:]
+        if len(bvec) > 2:
+            body_forms = [plist([Symbol("with", pos), pvector(bvec[2:]), *body_forms], pos)]
+        mvar = self.new_var("with", scope.fnscope)
+        mexpr = self.analyze(bvec[1], scope)
+        xvar = self.new_var(bvec[0].name, scope.fnscope)
+        enter = C.Call(C.GRef("#with-enter", None, pos), [C.LRef(mvar, pos)], pos)
+        inner = Scope(scope)
+        inner.vars[bvec[0].name] = xvar
+        saved = self.loop_stack
+        self.loop_stack = saved + [None]  # no recur across with (its body is a try)
+        try:
+            body = self.analyze_body(body_forms, Scope(inner), False, pos)
+        finally:
+            self.loop_stack = saved
+        return C.Let([(mvar, mexpr), (xvar, enter)], C.Try(body, None, None, None, pos, exit_var=mvar), pos)
+
     def sf_suspend(self, form, scope, tail, pos):
         k = gensym("k")
         return self.sf_cloneable_shift(plist([Symbol("cloneable-shift"), pvector([k]), k], pos), scope, tail, pos)
@@ -587,6 +682,11 @@ class Expander:
         self.error(f"({form.first.name} ...) is only allowed at the top level of a module", form)
 
     sf_defmacro = sf_struct = sf_defclass = sf_instance = sf_version = sf_module = sf_import = _toplevel_only
+
+
+def py_identifier(name):
+    """A Turmeric name as a Python identifier: `-` becomes `_` (`is-dir` is `is_dir`)."""
+    return name.replace("-", "_")
 
 
 def parse_params(vec, ex):
@@ -683,19 +783,37 @@ def attach_pos(form, pos):
     return form
 
 
-def canonical(x):
-    """A normalised text of a form, for fingerprints: no comments, single spaces, no positions."""
+_GENSYM_RE = re.compile(r".+__\d+\Z")
+
+
+def is_gensym_name(name):
+    """Is this a generated name (`prefix__N`, from auto-gensym `x#` or `(gensym)`)? N is a
+    process-wide counter, so it depends on what ran before: fingerprints renumber them."""
+    return "__" in name and _GENSYM_RE.match(name) is not None
+
+
+def canonical(x, gensyms=None):
+    """A normalised text of a form, for fingerprints and the names of top-level forms: no
+    comments, single spaces, no positions; generated names numbered by first appearance;
+    maps and sets built by macros written in a fixed order."""
+    if gensyms is None:
+        gensyms = {}
     t = type(x)
     if t is Symbol:
-        return x.name
+        n = x.name
+        if is_gensym_name(n):
+            return gensyms.setdefault(n, f"{n.rsplit('__', 1)[0]}__#{len(gensyms) + 1}")
+        return n
     if t is PList:
-        return "(" + " ".join(canonical(i) for i in x) + ")"
+        return "(" + " ".join(canonical(i, gensyms) for i in x) + ")"
     if isinstance(x, PVector):
-        return "[" + " ".join(canonical(i) for i in x) + "]"
+        return "[" + " ".join(canonical(i, gensyms) for i in x) + "]"
     if t is MapLiteral:
-        return "{" + " ".join(canonical(i) for i in x.items) + "}"
+        return "{" + " ".join(canonical(i, gensyms) for i in x.items) + "}"
     if isinstance(x, PMap):
-        return "{" + " ".join(canonical(k) + " " + canonical(v) for k, v in x.items()) + "}"
+        return "{" + " ".join(sorted(canonical(k, gensyms) + " " + canonical(v, gensyms) for k, v in x.items())) + "}"
+    if isinstance(x, PSet):
+        return "#{" + " ".join(sorted(canonical(i, gensyms) for i in x)) + "}"
     if t is Keyword:
         return ":" + x.name
     if t is str:
@@ -706,4 +824,11 @@ def canonical(x):
         return "#t"
     if x is False:
         return "#f"
-    return repr(x)
+    if t in (int, float, bytes):
+        return repr(x)
+    return "#<" + type(x).__name__ + ">"  # never an address: the text must be the same in every process
+
+
+def stable_text(v):
+    """The text of a constant for a fingerprint: `canonical` (data only, never an address)."""
+    return canonical(v)

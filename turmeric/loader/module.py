@@ -28,7 +28,7 @@ MODULES: dict = {}  # module name -> Module
 SEARCH_PATH: list = []  # folders from -I and TURMERIC_PATH
 SHARED_MACROS: dict = {}  # macros every module sees (a library's, e.g. the web vocabulary's defpage)
 
-DEFINITION_HEADS = {"defn", "defmacro", "struct", "defclass", "instance", "import", "module", "version"}
+DEFINITION_HEADS = {"defn", "defmacro", "struct", "defclass", "instance", "import", "import-python", "module", "version"}
 
 
 class Module:
@@ -40,12 +40,13 @@ class Module:
         self.ns["#G"] = self.ns
         self.macros = dict(SHARED_MACROS)
         self.aliases = {}
+        self.py_names = {}  # names bound by import-python (turmeric.interop): their dotted symbols are Python attributes
         self.lines = source.split("\n")
         self.version = None
         self.code_hash = None
         self.consts = []
         self.nconsts_bound = 0
-        self.form_index = 0
+        self.anonymous_count = {}  # hash of an anonymous top-level form -> copies seen
         self.declared = set()
         self.unresolved = []  # (name, pos) of globals not defined when a form was compiled
         self.expander = Expander(self)
@@ -92,8 +93,19 @@ class Module:
     def current_version(self):
         return self.version if self.version is not None else (self.code_hash or "0")
 
+    def anonymous_symbol(self, form):
+        """`module.top@HASH` for a top-level form that defines no name: HASH is a short hash
+        of the form's normalised text (as read: no comments, whitespace or positions), and
+        the second and later copies of an identical form get `#2`, `#3`... So inserting or
+        editing other forms never renames it, in a file or at the REPL."""
+        h = hashlib.blake2b(canonical(form).encode(), digest_size=4).hexdigest()
+        n = self.anonymous_count.get(h, 0) + 1
+        self.anonymous_count[h] = n
+        return f"{self.name}.top@{h}" if n == 1 else f"{self.name}.top@{h}#{n}"
+
     def eval_toplevel(self, form, run=True):
         ex = self.expander
+        source_form = form
         form, _ = ex.expand_head(form)
         pos = getattr(form, "pos", None) or Pos(self.file, 1, 1)
         ex.cur_pos = pos
@@ -102,14 +114,13 @@ class Module:
             handler = TOPLEVEL.get(head)
             if handler is not None:
                 return handler(self, form, pos)
-        self.form_index += 1
         name = None
         if is_head(form, "def") or is_head(form, "defn"):
             items = list(form)
             if len(items) >= 2 and type(items[1]) is Symbol:
                 name = items[1].name
                 self.declared.add(name)
-        symbol = f"{self.name}.top:{name}" if name else f"{self.name}.top#{self.form_index}"
+        symbol = f"{self.name}.top:{name}" if name else self.anonymous_symbol(source_form)
         plain_def = is_head(form, "def") and form.count == 3 and name is not None
         # the implicit prompt of `(def x e)` surrounds e only
         fn = ex.expand_top(form.rest.rest.first if plain_def else form, symbol)
@@ -315,12 +326,23 @@ def module_name_of(forms, path):
     return Path(path).stem
 
 
-def find_module_file(name, first_dir=None):
+def search_dirs(first_dir=None):
+    """The folders a module is looked for in, in order: `first_dir` (the importing file's
+    or the blob's folder), -I folders, TURMERIC_PATH, the main file's folder."""
     dirs = ([first_dir] if first_dir else []) + SEARCH_PATH + [p for p in os.environ.get("TURMERIC_PATH", "").split(os.pathsep) if p]
     main = MAIN["module"]
-    if main is not None:
+    if main is not None and main.file and not main.file.startswith("<"):
         dirs.append(os.path.dirname(os.path.abspath(main.file)))
+    out = []
     for d in dirs:
+        d = os.path.abspath(d)
+        if d not in out:
+            out.append(d)
+    return out
+
+
+def find_module_file(name, first_dir=None):
+    for d in search_dirs(first_dir):
         p = os.path.join(d, name.replace(".", os.sep) + ".tm")
         if os.path.exists(p):
             return p

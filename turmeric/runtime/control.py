@@ -58,20 +58,31 @@ class BarrierError(Exception):
         self.fname = fname
 
 
-def cap(c, callee, info, site, vals):
-    """Called from a site's handler while `c` unwinds: record this frame (or refuse, at a barrier)."""
+def cap(c, callee, info, site, vals, label=None):
+    """Called from a site's handler while `c` unwinds: record this frame (or refuse, at a barrier).
+    `label` is how the program wrote a Python callee (`functools.reduce`), for the barrier's name."""
     if callee is not None:
-        check_tail(callee)
+        check_tail(callee, label)
     if info.transient:
         vals = tuple(FrozenTransient(tuple(v)) if type(v) is Transient else v for v in vals)
     c.frames.append((info, site, vals))
 
 
-def check_tail(callee):
+def check_tail(callee, label=None):
     """A capture passed through a call to `callee`: a host function there is a barrier.
     (A tail call's handler calls this alone: a tail call records no frame.)"""
     if not is_capturable(callee):
-        raise BarrierError(getattr(callee, "__name__", None) or type(callee).__name__)
+        raise BarrierError(label or callable_name(callee))
+
+
+def callable_name(f):
+    """A host callable's name for a barrier: a builtin's Turmeric name (`sort`); a Python
+    function or method as `module.qualname` or `Class.method` (`list.sort`)."""
+    mod = getattr(f, "__module__", None)
+    qual = getattr(f, "__qualname__", None)
+    if qual and not (mod or "").startswith("turmeric"):
+        return f"{mod}.{qual}" if mod and mod != "builtins" else qual
+    return getattr(f, "__name__", None) or type(f).__name__
 
 
 def shift(body):

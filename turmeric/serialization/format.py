@@ -107,6 +107,20 @@ class LiveHooks(Hooks):
         if N.load_module(name, self.base_dir):
             self.loaded.add(name)
 
+    def missing(self, sym, module):
+        """(missing-function sym); when the module itself was not found, the error says so
+        and names the folders it was looked for in."""
+        t = _missing(sym)
+        mods = N.runtime_modules()
+        if module and module != "turmeric" and module not in mods.MODULES:
+            dirs = N.module_search_dirs(self.base_dir)
+            where = ", ".join(dirs) if dirs else "no folder"
+            t.hint = (
+                f"module {module} was not found: looked for {module.replace('.', '/')}.tm in {where}; "
+                "put the module's file next to the blob, or add its folder with -I DIR or TURMERIC_PATH"
+            )
+        return t
+
     def mismatch(self, what):
         return Thrown(make_error("schema-mismatch", what, self.version))
 
@@ -124,7 +138,7 @@ class LiveHooks(Hooks):
                     self.load(e.symbol.split(".", 1)[0])
                     info = symbols.get(e.symbol)
                 if info is None:
-                    raise _missing(e.symbol)
+                    raise self.missing(e.symbol, e.symbol.split(".", 1)[0])
                 if info.fingerprint != e.fingerprint or len(info.free) != len(e.free):
                     raise self.mismatch(e.symbol)
                 for site, nm in e.sites.items():
@@ -140,7 +154,7 @@ class LiveHooks(Hooks):
                     self.load(e.module)
                     st = STRUCT_TYPES.get(e.name)
                 if st is None:
-                    raise _missing(f"{e.module}.{e.name}")
+                    raise self.missing(f"{e.module}.{e.name}", e.module)
                 if st.layout() != e.layout or len(st.fields) != len(e.fields):
                     raise self.mismatch(e.name)
                 out.append(st)
@@ -159,7 +173,7 @@ class LiveHooks(Hooks):
                     self.load(e.module)
                     m = mods.MODULES.get(e.module)
                     if m is None or e.name not in m.ns:
-                        raise _missing(f"{e.module}.{e.name}")
+                        raise self.missing(f"{e.module}.{e.name}", e.module)
                     out.append(m.ns[e.name])
         if mods.MAIN["module"] is None and h.program in self.loaded:
             # a fresh process resuming the blob: the blob's program is the one running now
@@ -189,7 +203,7 @@ class LiveHooks(Hooks):
             self.load(entry.module)
             inst = N.instance(cls, entry.name)
         if inst is None or meth not in inst.methods:
-            raise _missing(f"{entry.module}.{cls}:{entry.name}/{meth}")
+            raise self.missing(f"{entry.module}.{cls}:{entry.name}/{meth}", entry.module)
         return N.call_user(inst.methods[meth], rep, meth)
 
     def host(self, entry, obj):

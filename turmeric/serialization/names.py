@@ -31,7 +31,7 @@ def set_loader(loader):
 
 
 def runtime_modules():
-    """The loader (its MODULES, MAIN, find_module_file, load_file, load_prelude)."""
+    """The loader (its MODULES, MAIN, search_dirs, find_module_file, load_file, load_prelude)."""
     m = _LOADER[0]
     if m is None:
         raise InternalError("serialization used before the loader installed the builtins (call loader.install_builtins())")
@@ -139,6 +139,19 @@ def module_entry(name, file=""):
     return ent[0]
 
 
+def _base_dir(base_dir):
+    mods = runtime_modules()
+    main = mods.MAIN["module"]
+    if base_dir is None and main is not None and main.file and not main.file.startswith("<"):
+        base_dir = os.path.dirname(os.path.abspath(main.file))
+    return base_dir
+
+
+def module_search_dirs(base_dir):
+    """The folders `load_module` looks in for a module named by a blob."""
+    return runtime_modules().search_dirs(_base_dir(base_dir))
+
+
 def load_module(name, base_dir):
     """Load module `name` in definitions mode if it isn't loaded and can be found; True if it was
     loaded now. Module names come from the blob, so only plain names are looked up, and only in
@@ -148,9 +161,7 @@ def load_module(name, base_dir):
         return False
     if not name or name.startswith(".") or len(name) > 200 or any(c in _BAD_MODULE_CHARS for c in name):
         return False
-    if base_dir is None and mods.MAIN["module"] is not None:
-        base_dir = os.path.dirname(os.path.abspath(mods.MAIN["module"].file))
-    path = mods.find_module_file(name, base_dir)
+    path = mods.find_module_file(name, _base_dir(base_dir))
     if path is None:
         return False
     try:
