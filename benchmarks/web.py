@@ -185,13 +185,7 @@ def racket_servers(tmp):
 def turmeric_servers(tmp):
     out = []
     env = dict(os.environ, PYTHONPATH=H.REPO + os.pathsep + os.environ.get("PYTHONPATH", ""), TURMERIC_WEB_KEY="benchmark-key-" + "x" * 32)
-    progs = [("web_sum_page.tm", "Turmeric, in-page (signed)")]
-    try:
-        import turmeric.store  # noqa: F401
-
-        progs.append(("web_sum.tm", "Turmeric, store (SQLite)"))
-    except ImportError:
-        print("note: no turmeric.store: the store row is skipped", file=sys.stderr)
+    progs = [("web_sum_page.tm", "Turmeric, in-page (signed)"), ("web_sum.tm", "Turmeric, store (SQLite)")]
     for prog, label in progs:
         port = free_port()
         d = os.path.join(tmp, prog.replace(".tm", ""))

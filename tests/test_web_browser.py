@@ -229,3 +229,25 @@ def test_checkout_escapes_what_the_user_typed_and_refuses_a_forged_link(tmp_path
         page.goto(srv.base + "/no-such-page")
         assert "Page not found" in page.content()
         shot(page, "not-found")
+
+
+def test_an_expired_form_gets_a_friendly_page_that_starts_again(tmp_path, context):
+    import time
+
+    shot = Shots("expired")
+    text = (REPO / "examples" / "web_shop.tm").read_text().replace("(web-options {:storage :store", "(web-options {:storage :page :ttl 1")
+    (tmp_path / "web_shop.tm").write_text(text)
+    with Server("web_shop.tm", tmp_path) as srv:
+        page = context.new_page()
+        page.goto(srv.base + "/sum")
+        page.fill("input[name=n]", "1")
+        shot(page, "form")
+        time.sleep(2.1)  # the form's continuation lives one second
+        with page.expect_navigation() as nav:
+            page.click("button[type=submit]")
+        assert nav.value.status == 410 and "This page has expired" in page.content()
+        shot(page, "expired-410")
+        with page.expect_navigation():
+            page.click("#start")
+        assert page.url == srv.base + "/sum" and page.locator("input[name=n]").count() == 1
+        shot(page, "started-again")

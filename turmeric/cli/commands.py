@@ -23,6 +23,9 @@ def cmd_run(args):
 
 def cmd_check(args):
     modules.load_prelude()
+    from ..web import vocab
+
+    vocab.install()  # a web app's defpage, send/suspend, form-value... (turmeric serve's vocabulary)
     path = args.file
     with open(path, encoding="utf-8") as f:
         text = f.read()

@@ -35,7 +35,10 @@ def cmd_serve(args):
     from ..web import keys, storage
     from ..web.app import OptionError, WebApp
 
+    debug = args.debug or getattr(args, "debug_sub", False)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if debug:  # handler failures also show the Python traceback
+        logging.getLogger("turmeric.web").setLevel(logging.DEBUG)
     if not os.path.exists(args.file):
         print(f"turmeric serve: {args.file}: no such file", file=sys.stderr)
         return 1
@@ -44,7 +47,6 @@ def cmd_serve(args):
     except keys.KeyError_ as e:
         print(f"turmeric serve: {e}", file=sys.stderr)
         return 1
-    debug = args.debug or getattr(args, "debug_sub", False)
     info = {}
 
     def load():
