@@ -211,6 +211,8 @@ def test_python_exceptions_are_caught_as_python_error(tmp_path):
 (defn missing-attr [] (try (json.dumpz 1) (catch [e] (list e.type e.message))))
 (defn wrong-args [] (try (json.dumps) (catch [e] (list e.type e.message))))
 (defn bad-kwarg [] (try (json.dumps 1 :no-such-option 2) (catch [e] (list e.type e.message))))
+(defn unconverted [] (try (json.dumps [1 2]) (catch [e] (list e.type e.message))))
+(defn dynamic [f] (try (f "{") (catch [e] e.type)))
 """,
     )
     assert list(m.bad_json()) == [True, "json.decoder.JSONDecodeError", True, True]
@@ -221,6 +223,9 @@ def test_python_exceptions_are_caught_as_python_error(tmp_path):
     assert t == "TypeError" and msg.startswith("json.dumps: ") and "obj" in msg
     t, msg = m.bad_kwarg()
     assert t == "TypeError" and "no_such_option" in msg  # raised inside json, not by the call itself
+    t, msg = m.unconverted()
+    assert t == "TypeError" and "PVector" in msg and "(->py v)" in msg
+    assert m.dynamic(json.loads) == "json.decoder.JSONDecodeError"  # raised inside Python code, called through a local
 
 
 def test_turmeric_throw_through_python_callback_is_itself(tmp_path):
@@ -436,7 +441,8 @@ def http_server():
 
 
 def test_requests_against_a_local_server_with_a_resource_session(tmp_path, http_server):
-    requests = pytest.importorskip("requests")
+    import requests  # in the test extra: a missing client is a failure, not a skip
+
     m = load(
         tmp_path,
         "ip_http",
@@ -563,3 +569,24 @@ def test_load_by_module_name_on_search_path(tmp_path):
     m = turmeric.load("pricing_embed", search_path=[str(lib)])
     assert m.price(2) == 14
     assert turmeric.load(str(lib / "pricing_embed.tm")) is m
+
+
+def test_with_over_a_resource_survives_serialization(tmp_path):
+    m = load(
+        tmp_path,
+        "ip_with_ser",
+        """
+(defn writer [path]
+  (cloneable-reset
+    (fn []
+      (with [fh (open-file path "w")]
+        (write-line fh "before")
+        (write-line fh (suspend))
+        :written))))
+""",
+    )
+    path = tmp_path / "out.txt"
+    k = m.writer(str(path))
+    k2 = turmeric.deserialize(turmeric.serialize(k))
+    assert k2("after") == turmeric.eval(":written")
+    assert path.read_text() == "before\nafter\n"

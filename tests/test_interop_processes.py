@@ -214,3 +214,40 @@ def test_import_turmeric_is_cheap(tmp_path):
     code = "import sys, turmeric; print(sorted(m for m in sys.modules if m.startswith('turmeric')))"
     r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT, env=env())
     assert ok(r) == "['turmeric']\n"
+
+
+def test_python_function_bound_by_import_python_is_serialized_by_name(tmp_path):
+    write(
+        tmp_path,
+        "named.tm",
+        """
+        (import-python json [dumps])
+        (import-python os.path)
+        (defn job [] (let [f dumps] (list (f (->py (suspend))) (os.path.basename "/a/b.txt"))))
+        (def k (cloneable-reset job))
+        (write-file "k.dat" (serialize k))
+        (println (k [5]))
+        """,
+    )
+    assert ok(turmeric("run", "named.tm", cwd=tmp_path)) == "([5] b.txt)\n"
+    assert ok(turmeric("resume", "k.dat", "--value", "[1 2]", cwd=tmp_path)) == '("[1, 2]" "b.txt")\n'
+    # a value json can't encode: the TypeError raised inside json (called through a local) is a python-error
+    r = turmeric("resume", "k.dat", "--value", "(ref 1)", cwd=tmp_path)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert 'python-error "TypeError"' in r.stderr and "Ref is not JSON serializable" in r.stderr
+
+
+def test_check_and_repl_know_import_python(tmp_path):
+    write(tmp_path, "chk.tm", "(import-python json)\n(defn f [] (json.dumps [1] :indent 2))\n")
+    r = turmeric("check", "chk.tm", cwd=tmp_path)
+    assert r.returncode == 0 and "chk.tm: ok" in r.stdout, r.stderr
+    p = subprocess.run(
+        [sys.executable, "-m", "turmeric", "repl"],
+        cwd=tmp_path,
+        input='(import-python json)\n(json.dumps (->py [1 "a"]))\n(.upper "x")\n',
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        env=env(),
+    )
+    assert p.returncode == 0 and p.stdout == '"[1, \\"a\\"]"\n"X"\n', p.stdout + p.stderr

@@ -235,7 +235,8 @@ def test_inserting_a_definition_at_the_top_keeps_blobs_of_later_anonymous_forms(
     src.write_text(edited.replace('(println "got"', '(println "received"'))
     r = turmeric("resume", "top.bin", "--value", "41", cwd=tmp_path)
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
-    assert "missing-function" in r.stderr or "schema-mismatch" in r.stderr, r.stderr
+    assert "missing-function" in r.stderr and "wf.top@" in r.stderr, r.stderr
+    assert "was edited or removed" in r.stderr, r.stderr
     # ... and only its own: the other form's blob still resumes
     assert ok(turmeric("resume", "inner.bin", "--value", "20", cwd=tmp_path)) == "42\n"
 
@@ -348,3 +349,26 @@ def test_order_workflow_checkpoint_resumes_however_the_program_is_named(tmp_path
     out = ok(turmeric("run", "../proj/order_workflow.tm", "resume", "payment-charged", cwd=third))
     assert out == "fulfilled order 1\nresumed: shipped order 1 (green tea), receipt-card-4241\n"
     assert "charged card" not in out
+
+
+def test_repl_blob_of_an_imported_module_resumes_from_the_file(tmp_path):
+    write(
+        tmp_path,
+        "lib.tm",
+        """
+        (defn work [] (let [v (suspend)] (unless (int? v) (throw (validation-error "not a number"))) (* v 2)))
+        """,
+    )
+    typed = '(import lib)\n(write-file "k.bin" (serialize (cloneable-reset lib.work)))\n'
+    ok(turmeric("repl", cwd=tmp_path, stdin=typed))
+    other = tmp_path / "other"
+    other.mkdir()
+    assert ok(turmeric("resume", "../k.bin", "--value", "21", cwd=other)) == "42\n"
+    r = turmeric("resume", "../k.bin", "--value", ":x", cwd=other)
+    assert r.returncode == 1 and "not a number" in r.stderr and "lib.tm:1:" in r.stderr, r.stderr
+    # the library and the blob moved to another machine's folder
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    shutil.copy(tmp_path / "lib.tm", moved / "lib.tm")
+    shutil.copy(tmp_path / "k.bin", moved / "k.bin")
+    assert ok(turmeric("resume", "moved/k.bin", "--value", "5", cwd=tmp_path)) == "10\n"

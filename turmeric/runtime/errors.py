@@ -25,6 +25,8 @@ def thrown_value(e):
         return e.value
     if not isinstance(e, Exception):  # exit requests, interrupts: never a catchable value
         raise e
+    if not isinstance(e, (BarrierError, RecursionError, ArityMismatch)) and raised_in_python(e):
+        return python_error(e)
     if isinstance(e, ZeroDivisionError):
         return make_error("division-by-zero")
     if isinstance(e, BarrierError):
@@ -54,6 +56,9 @@ def thrown_value(e):
 # --- Python exceptions ---------------------------------------------------------------------------
 
 
+_TURMERIC_COLLECTIONS = ("PVector", "PMap", "PSet", "PList", "ArraySeq")
+
+
 def python_exception_name(t):
     """An exception class as Python's traceback names it: `KeyError`, `json.decoder.JSONDecodeError`."""
     mod = t.__module__
@@ -65,6 +70,8 @@ def python_error(e, label=None):
     callee of the call that raised it; a boundary error (a missing attribute, wrong arguments)
     raised by that call itself gets it as a prefix of the message."""
     msg = str(e)
+    if isinstance(e, TypeError) and any(t in msg for t in _TURMERIC_COLLECTIONS):
+        msg += " (Turmeric collections reach Python as themselves: convert them with (->py v))"
     if label and isinstance(e, (TypeError, AttributeError)) and e.__traceback__ is not None and e.__traceback__.tb_next is None:
         msg = f"{label}: {msg}"
     return make_error("python-error", python_exception_name(type(e)), msg, e)
@@ -79,6 +86,16 @@ def _innermost_frame(e):
         tb = tb.tb_next
         n += 1
     return tb.tb_frame, n
+
+
+def raised_in_python(e):
+    """Was `e` raised inside Python code that Turmeric called (not by Turmeric code or its runtime)?"""
+    frame, _ = _innermost_frame(e)
+    if frame is None:
+        return False
+    from ..core.registry import CODES
+
+    return frame.f_code not in CODES and not str(frame.f_globals.get("__name__", "")).startswith("turmeric.")
 
 
 def raised_in_runtime(e):

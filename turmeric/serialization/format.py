@@ -119,6 +119,12 @@ class LiveHooks(Hooks):
                 f"module {module} was not found: looked for {module.replace('.', '/')}.tm in {where}; "
                 "put the module's file next to the blob, or add its folder with -I DIR or TURMERIC_PATH"
             )
+        elif ".top@" in sym:
+            form = sym.split("/", 1)[0]
+            t.hint = (
+                f"{form} is a top-level form named by its content: the form the blob was captured in "
+                "was edited or removed; run the program version that wrote the blob"
+            )
         return t
 
     def mismatch(self, what):
