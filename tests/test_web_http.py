@@ -197,3 +197,23 @@ def test_two_servers_behind_one_postgresql_resume_each_others_continuations(tmp_
         st, _, page = a.request("POST", action(page), "n=2")
         assert st == 200 and '<span id="sum">42</span>' in page
     assert not (tmp_path / "a" / "turmeric-web.key").exists()
+
+
+def test_a_port_in_use_is_a_clear_error(tmp_path):
+    import subprocess
+    import sys
+
+    from webserver import env
+
+    shutil.copy(SUM_PAGE, tmp_path)
+    with Server("web_sum_page.tm", tmp_path) as srv:
+        r = subprocess.run(
+            [sys.executable, "-m", "turmeric", "serve", "web_sum_page.tm", "--port", str(srv.port)],
+            cwd=tmp_path,
+            env=env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert r.returncode == 1 and "could not listen" in r.stderr and "Turmeric serving" not in r.stdout
+        assert srv.request("GET", "/sum")[0] == 200

@@ -80,6 +80,9 @@ def cmd_serve(args):
     except OptionError as e:
         print(f"turmeric serve: {args.file}: {e}", file=sys.stderr)
         return 1
+    except server.ServeError as e:
+        print(f"turmeric serve: {e}", file=sys.stderr)
+        return 1
     except BaseException as e:
         failure = e
         return report.guarded(lambda: _raise(failure), debug)

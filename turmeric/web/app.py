@@ -224,7 +224,8 @@ class WebApp:
         if self.store is None:
             raise Thrown(make_error("error", "once needs a store (turmeric serve --db URL)"))
         k = readable(key)
-        self.store.once_put(self.name, k, tokens.seal(api.serialize(value), self.key, self._once_purpose(k), None))
+        ttl = self.options["ttl"]
+        self.store.once_put(self.name, k, tokens.seal(api.serialize(value), self.key, self._once_purpose(k), ttl), ttl)
         kept = self.once_lookup(key)  # the first value stored, if another request got there first
         return kept.value if type(kept) is Some else value
 

@@ -148,7 +148,7 @@ def gc_loop_task(app, every=60.0):
 def serve(load_app, host="127.0.0.1", port=8000, ready=None, access_log=False):
     """Load the app (`load_app()`) and serve it until SIGINT / SIGTERM, all on one big-stack thread.
 
-    `ready(app)` is called once the app is loaded; an exception from loading is re-raised here."""
+    `ready(app)` is called once the server listens; an exception from loading is re-raised here."""
     import uvicorn
 
     box = {}
@@ -156,11 +156,22 @@ def serve(load_app, host="127.0.0.1", port=8000, ready=None, access_log=False):
 
     @contextlib.asynccontextmanager
     async def lifespan(_asgi):
-        task = asyncio.get_running_loop().create_task(gc_loop_task(box["app"])())
+        loop = asyncio.get_running_loop()
+        tasks = [loop.create_task(gc_loop_task(box["app"])()), loop.create_task(announce())]
         try:
             yield
         finally:
-            task.cancel()
+            for t in tasks:
+                t.cancel()
+
+    async def announce():
+        srv = holder["server"]
+        while not srv.started:  # the socket is bound once uvicorn says it started
+            if srv.should_exit:
+                return
+            await asyncio.sleep(0.01)
+        if ready:
+            ready(box["app"])
 
     def target():
         try:
@@ -171,9 +182,12 @@ def serve(load_app, host="127.0.0.1", port=8000, ready=None, access_log=False):
                 asgi, host=host, port=port, access_log=False, log_level="warning", lifespan="on", server_header=False, loop=loop
             )
             holder["server"] = uvicorn.Server(config)
-            if ready:
-                ready(app)
-            holder["server"].run()
+            try:
+                holder["server"].run()
+            except SystemExit:  # uvicorn exits when it can't bind; its log line says why
+                pass
+            if not holder["server"].started:
+                box["error"] = ServeError(f"could not listen on {host}:{port} (is another server using the port?)")
         except BaseException as e:  # handed to the main thread
             box["error"] = e
 
@@ -198,6 +212,10 @@ def serve(load_app, host="127.0.0.1", port=8000, ready=None, access_log=False):
             signal.signal(sig, h)
     if "error" in box:
         raise box["error"]
+
+
+class ServeError(Exception):
+    """The server could not start; the message says why."""
 
 
 def _has(mod):

@@ -2,7 +2,8 @@
 
 Namespaces: `web.k` holds sealed continuation blobs under the hex of their 128-bit
 id, with an expiry and an optional use limit; `web.uses` counts the uses of in-page
-tokens that have a use limit; `web.once` keeps the values of `(once key thunk)`.
+tokens that have a use limit; `web.once` keeps the values of `(once key thunk)` for the
+app's `:ttl` (as long as a page that ran it can be submitted again).
 Every value is sealed by the app before it gets here, and checked after it is read,
 so a row another machine wrote is verified before it is decoded.
 The store object is not shared between threads: the server uses it from its one
@@ -39,12 +40,12 @@ class ContinuationStore:
     def once_get(self, app: str, key: str):
         return self.store.kv_get(NS_ONCE, app + "\0" + key)
 
-    def once_put(self, app: str, key: str, sealed: bytes):
+    def once_put(self, app: str, key: str, sealed: bytes, ttl: float | None):
         """Keep the first value stored under key (two racing first runs agree on one)."""
-        self.store.kv_add(NS_ONCE, app + "\0" + key, sealed)
+        self.store.kv_add(NS_ONCE, app + "\0" + key, sealed, ttl=ttl)
 
     def gc(self) -> int:
-        return self.store.kv_gc(NS_K) + self.store.kv_gc(NS_USES)
+        return self.store.kv_gc(NS_K) + self.store.kv_gc(NS_USES) + self.store.kv_gc(NS_ONCE)
 
 
 def open_store(url=None):
