@@ -12,7 +12,7 @@ import ast
 
 from turmeric import loader
 from turmeric.compiler.fingerprint import _Normalise, code_fingerprint
-from turmeric.core.registry import SYMBOLS
+from turmeric.core.registry import current_state
 from turmeric.expander import canonical, gensym
 from turmeric.reader import read_all
 
@@ -34,9 +34,10 @@ def fingerprints(file, src=SRC, before=None):
     m = loader.Module(name, file, source=src)
     if before:
         m.eval_source(before, file)
-    old = dict(SYMBOLS)
+    symbols = current_state().symbols  # the module's session is the current (default) one
+    old = dict(symbols)
     m.eval_source(src, file)
-    return {s: i.fingerprint for s, i in SYMBOLS.items() if s.startswith(name + ".") and old.get(s) is not i}
+    return {s: i.fingerprint for s, i in symbols.items() if s.startswith(name + ".") and old.get(s) is not i}
 
 
 def test_the_path_a_file_was_named_by_does_not_count():

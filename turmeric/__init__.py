@@ -1,7 +1,8 @@
 """Turmeric: a Lisp compiled to Python whose continuations serialize to bytes.
 
-Stages, each in its own package, data flowing one way:
-reader -> expander -> compiler -> runtime (-> serialization) -> loader -> interop, driven by cli.
+One package per stage or system, imports pointing one way (docs/design.md, "Layers"):
+core (shared vocabulary) <- reader -> expander -> compiler -> runtime <- serialization,
+composed by loader (sessions and modules), then interop, driven by cli.
 
 From Python (docs/python.md): `turmeric.load(path_or_name)`, `turmeric.eval(source)`,
 `turmeric.serialize(v)`, `turmeric.deserialize(b)`, `turmeric.to_py(v)`,

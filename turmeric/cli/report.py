@@ -5,11 +5,14 @@ from __future__ import annotations
 import sys
 import traceback
 
+from ..core.errors import InternalError
 from ..core.values import Thrown
 from ..reader import TurmericSyntaxError
 from ..runtime.errors import message_of, thrown_value, turmeric_stack
 from ..runtime.library import ExitRequest
 from ..runtime.printer import readable, type_name
+
+INTERNAL_ERROR_STATUS = 70  # EX_SOFTWARE: distinct from a program's uncaught error (1)
 
 HINTS = {
     "unbound-global": "define {msg} before it is used, or import the module that defines it (a module is found next to the importing file or with -I DIR)",
@@ -50,6 +53,21 @@ def render_uncaught(e):
     return "\n".join(lines)
 
 
+def render_internal(e):
+    """An internal error: Turmeric's bug, reported with the Turmeric position, never as the user's error."""
+    lines = [f"internal error (rerun with --debug): {e.message}"]
+    pos = e.pos
+    if pos is not None:
+        lines.append(f"  at {pos.file}:{pos.line}:{pos.col}")
+    else:
+        stack = turmeric_stack(e.__traceback__)
+        if stack:
+            sym, f, line, col = stack[-1]
+            lines.append(f"  at {f}:{line}:{col or 1} in {sym}")
+    lines.append("  this is a bug in Turmeric, not in the program; please report it with the program and the --debug output")
+    return "\n".join(lines)
+
+
 def guarded(thunk, debug=False):
     """Run a command; map every failure to an exit status and a message without a traceback."""
     try:
@@ -67,6 +85,12 @@ def guarded(thunk, debug=False):
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except InternalError as e:
+        sys.stdout.flush()
+        if debug:
+            traceback.print_exc()
+        print(render_internal(e), file=sys.stderr)
+        return INTERNAL_ERROR_STATUS
     except BaseException as e:  # every other failure is a thrown value or an internal error
         sys.stdout.flush()
         if isinstance(e, SystemExit):

@@ -14,6 +14,7 @@ import re
 from ..core import nodes as C
 from ..core.values import EMPTY, Keyword, PList, PMap, Pos, PSet, PVector, Symbol, plist, pmap, pvector
 from ..reader import MapLiteral, TurmericSyntaxError
+from .specials import BINDINGS, BODY, EVEN_BODY, FORM, ONE_SYM_VEC, OPT, PAIRS, SPECIAL_FORMS, SYM, matches, special
 
 _gensym_counter = itertools.count(1)
 
@@ -36,40 +37,6 @@ def form_pos(form, default=None):
     p = getattr(form, "pos", None)
     return p if p is not None else default
 
-
-# forms the expander handles itself (a macro or global can't shadow them)
-SPECIAL = {
-    "quote",
-    "quasiquote",
-    "if",
-    "do",
-    "def",
-    "defn",
-    "fn",
-    "let",
-    "loop",
-    "recur",
-    "set!",
-    "defmacro",
-    "struct",
-    "match",
-    "throw",
-    "try",
-    "defclass",
-    "instance",
-    "version",
-    "module",
-    "import",
-    "cloneable-shift",
-    "shift",
-    "when",
-    "unless",
-    "cond",
-    "and",
-    "or",
-    "suspend",
-    "with",
-}
 
 # inline primitives: name -> (min args, max args or None)
 PRIMS = {
@@ -173,7 +140,7 @@ class Expander:
     def macroexpand1(self, form):
         if type(form) is PList and form.count and sym(form.first):
             head = form.first.name
-            if head not in SPECIAL:
+            if head not in SPECIAL_FORMS:
                 m = self.env.macros.get(head)
                 if m is not None:
                     return self.expand_macro(m, form), True
@@ -238,7 +205,7 @@ class Expander:
                 return C.Dot(node, parts[2:], pos) if len(parts) > 2 else node
             if self.env.defined(head):
                 return C.Dot(C.GRef(head, None, pos), parts[1:], pos)
-        if name in SPECIAL:
+        if name in SPECIAL_FORMS:
             self.error(f"'{name}' is a special form and can't be used as a value", s, pos)
         if self.env.is_builtin(name) and not self.env.defined(name):
             return C.GRef(name, None, pos, builtin=True)
@@ -311,8 +278,11 @@ class Expander:
         if sym(head):
             hname = head.name
             if scope.lookup(hname) is None:
-                if hname in SPECIAL:
-                    return getattr(self, "sf_" + hname.replace("-", "_").replace("!", "_bang").replace("?", "_q"))(form, scope, tail, pos)
+                sf = SPECIAL_FORMS.get(hname)
+                if sf is not None:
+                    if sf.shape is not None and not matches(sf.shape, list(form.rest)):
+                        self.error(sf.usage, form)
+                    return sf.handler(self, form, scope, tail, pos)
                 if hname[0] == "." and hname[1:2] != ".":
                     return self.method_call(form, scope, pos)
                 if self.python_callee(hname, scope):
@@ -376,46 +346,41 @@ class Expander:
         return args, kwargs
 
     # --- special forms ------------------------------------------------------
+    @special("quote", shape=(FORM,), usage="(quote x) takes one form")
     def sf_quote(self, form, scope, tail, pos):
-        if form.count != 2:
-            self.error("(quote x) takes one form", form)
         return C.Const(to_data(form.rest.first), pos)
 
+    @special("quasiquote", shape=(FORM,), usage="(quasiquote x) takes one form")
     def sf_quasiquote(self, form, scope, tail, pos):
-        if form.count != 2:
-            self.error("(quasiquote x) takes one form", form)
         return self.analyze(quasi(form.rest.first, {}), scope, tail)
 
+    @special("if", shape=(FORM, FORM, OPT), usage="(if test then else?) takes two or three forms")
     def sf_if(self, form, scope, tail, pos):
         items = list(form)
-        if len(items) not in (3, 4):
-            self.error("(if test then else?) takes two or three forms", form)
         test = self.analyze(items[1], scope)
         then = self.analyze(items[2], scope, tail)
         else_ = self.analyze(items[3], scope, tail) if len(items) == 4 else C.Const(None, pos)
         return C.If(test, then, else_, pos)
 
+    @special("do", shape=(BODY,), usage="(do body...)")
     def sf_do(self, form, scope, tail, pos):
         return self.analyze_body(list(form.rest), Scope(scope), tail, pos)
 
+    @special("when", shape=(FORM, BODY), usage="(when test body...) needs a test")
     def sf_when(self, form, scope, tail, pos):
-        if form.count < 2:
-            self.error("(when test body...) needs a test", form)
         return C.If(
             self.analyze(form.rest.first, scope), self.analyze_body(list(form.rest.rest), Scope(scope), tail, pos), C.Const(None, pos), pos
         )
 
+    @special("unless", shape=(FORM, BODY), usage="(unless test body...) needs a test")
     def sf_unless(self, form, scope, tail, pos):
-        if form.count < 2:
-            self.error("(unless test body...) needs a test", form)
         return C.If(
             self.analyze(form.rest.first, scope), C.Const(None, pos), self.analyze_body(list(form.rest.rest), Scope(scope), tail, pos), pos
         )
 
+    @special("cond", shape=(EVEN_BODY,), usage="cond needs test/expression pairs")
     def sf_cond(self, form, scope, tail, pos):
         items = list(form.rest)
-        if len(items) % 2:
-            self.error("cond needs test/expression pairs", form)
         node = C.Const(None, pos)
         for i in range(len(items) - 2, -1, -2):
             t, e = items[i], items[i + 1]
@@ -425,6 +390,7 @@ class Expander:
                 node = C.If(self.analyze(t, scope), self.analyze(e, scope, tail), node, pos)
         return node
 
+    @special("and", shape=(BODY,), usage="(and x...)")
     def sf_and(self, form, scope, tail, pos):
         items = list(form.rest)
         if not items:
@@ -435,6 +401,7 @@ class Expander:
             node = C.Let([(v, self.analyze(f, scope))], C.If(C.LRef(v, pos), node, C.LRef(v, pos), pos), pos)
         return node
 
+    @special("or", shape=(BODY,), usage="(or x...)")
     def sf_or(self, form, scope, tail, pos):
         items = list(form.rest)
         if not items:
@@ -445,20 +412,19 @@ class Expander:
             node = C.Let([(v, self.analyze(f, scope))], C.If(C.LRef(v, pos), C.LRef(v, pos), node, pos), pos)
         return node
 
+    @special("def", shape=(SYM, FORM), usage="(def name expr) needs a name and one expression")
     def sf_def(self, form, scope, tail, pos):
         items = list(form)
-        if len(items) != 3 or not sym(items[1]):
-            self.error("(def name expr) needs a name and one expression", form)
         self.env.declared.add(items[1].name)  # a def not directly in a body defines a global
         return C.DefG(items[1].name, self.analyze(items[2], scope), pos)
 
+    @special("defn", shape=(SYM, FORM, BODY), usage="(defn name [params] body...) needs a name and a parameter vector")
     def sf_defn(self, form, scope, tail, pos):
         items = list(form)
-        if len(items) < 3 or not sym(items[1]):
-            self.error("(defn name [params] body...) needs a name and a parameter vector", form)
         fn = self.analyze_fn(items[1], plist(items[2:], pos), scope, local_name=items[1].name, global_name=items[1].name)
         return C.DefG(items[1].name, fn, pos)
 
+    @special("fn", shape=None)
     def sf_fn(self, form, scope, tail, pos):
         items = list(form.rest)
         name = None
@@ -523,10 +489,9 @@ class Expander:
             self.loop_stack.pop()
         return fn
 
+    @special("let", shape=(PAIRS, BODY), usage="(let [name value ...] body...) needs a binding vector with pairs")
     def sf_let(self, form, scope, tail, pos):
         items = list(form)
-        if len(items) < 2 or not isinstance(items[1], PVector) or len(items[1]) % 2:
-            self.error("(let [name value ...] body...) needs a binding vector with pairs", form)
         bvec = list(items[1])
         inner = scope
         bindings = []
@@ -543,10 +508,9 @@ class Expander:
         body = self.analyze_body(items[2:], Scope(inner), tail, pos)
         return C.Let(bindings, body, pos)
 
+    @special("loop", shape=(PAIRS, BODY), usage="(loop [name init ...] body...) needs a binding vector with pairs")
     def sf_loop(self, form, scope, tail, pos):
         items = list(form)
-        if len(items) < 2 or not isinstance(items[1], PVector) or len(items[1]) % 2:
-            self.error("(loop [name init ...] body...) needs a binding vector with pairs", form)
         bvec = list(items[1])
         inner = Scope(scope)
         vars_, inits = [], []
@@ -566,6 +530,7 @@ class Expander:
             self.loop_stack.pop()
         return node
 
+    @special("recur", shape=None)
     def sf_recur(self, form, scope, tail, pos):
         target = self.loop_stack[-1]
         if target is None:
@@ -578,10 +543,9 @@ class Expander:
             self.error(f"recur takes {n} argument(s) here, got {len(args)}", form)
         return C.Recur(args, target, pos)
 
+    @special("set!", shape=(SYM, FORM), usage="(set! name expr) needs a name and one expression")
     def sf_set_bang(self, form, scope, tail, pos):
         items = list(form)
-        if len(items) != 3 or not sym(items[1]):
-            self.error("(set! name expr) needs a name and one expression", form)
         name = items[1].name
         val = self.analyze(items[2], scope)
         v = scope.lookup(name)
@@ -596,11 +560,11 @@ class Expander:
                 return C.SetG(rest, val, pos, module=mod)
         return C.SetG(name, val, pos)
 
+    @special("throw", shape=(FORM,), usage="(throw value) takes one value")
     def sf_throw(self, form, scope, tail, pos):
-        if form.count != 2:
-            self.error("(throw value) takes one value", form)
         return C.Throw(self.analyze(form.rest.first, scope), pos)
 
+    @special("try", shape=None)
     def sf_try(self, form, scope, tail, pos):
         body_forms, catch, fin = [], None, None
         for f in form.rest:
@@ -630,10 +594,9 @@ class Expander:
         fnode = self.analyze_body(fin, Scope(scope), False, pos) if fin is not None else None
         return C.Try(body, cvar, handler, fnode, pos)
 
+    @special("cloneable-shift", "shift", shape=(ONE_SYM_VEC, BODY), usage="(cloneable-shift [k] body...) needs one name in a vector")
     def sf_cloneable_shift(self, form, scope, tail, pos):
         items = list(form)
-        if len(items) < 2 or not isinstance(items[1], PVector) or len(items[1]) != 1 or not sym(items[1][0]):
-            self.error("(cloneable-shift [k] body...) needs one name in a vector", form)
         fs = scope.fnscope
         fs.shifts += 1
         symbol = f"{fs.fn.symbol}/shift#{fs.shifts}"
@@ -641,13 +604,10 @@ class Expander:
         fn.is_shift_body = True
         return C.Shift(fn, pos)
 
-    sf_shift = sf_cloneable_shift
-
+    @special("with", shape=(BINDINGS, BODY), usage="(with [name expr ...] body...) needs a binding vector with pairs")
     def sf_with(self, form, scope, tail, pos):
         """`(with [x mgr] body...)`: Python's `with`; `[x a y b]` nests."""
         items = list(form)
-        if len(items) < 2 or not isinstance(items[1], PVector) or not items[1] or len(items[1]) % 2:
-            self.error("(with [name expr ...] body...) needs a binding vector with pairs", form)
         bvec = list(items[1])
         if not sym(bvec[0]):
             self.error("with can only bind symbols", form)
@@ -668,20 +628,21 @@ class Expander:
             self.loop_stack = saved
         return C.Let([(mvar, mexpr), (xvar, enter)], C.Try(body, None, None, None, pos, exit_var=mvar), pos)
 
+    @special("suspend", shape=None)
     def sf_suspend(self, form, scope, tail, pos):
         k = gensym("k")
         return self.sf_cloneable_shift(plist([Symbol("cloneable-shift"), pvector([k]), k], pos), scope, tail, pos)
 
+    @special("match", shape=None)
     def sf_match(self, form, scope, tail, pos):
         from .patterns import analyze_match
 
         return analyze_match(self, form, scope, tail, pos)
 
-    # top-level only forms: the module compiler handles them before analysis
+    # top-level only forms: the loader handles them before analysis
+    @special("defmacro", "struct", "defclass", "instance", "version", "module", "import")
     def _toplevel_only(self, form, scope, tail, pos):
         self.error(f"({form.first.name} ...) is only allowed at the top level of a module", form)
-
-    sf_defmacro = sf_struct = sf_defclass = sf_instance = sf_version = sf_module = sf_import = _toplevel_only
 
 
 def py_identifier(name):

@@ -24,7 +24,8 @@ def install():
     from . import convert, imports
 
     loader.install_builtins()
-    imports.install()
+    with loader.in_root():  # what every session sees: the instances for Python types
+        imports.install()
     BUILTINS["->py"] = convert.to_py
     BUILTINS["->tm"] = convert.to_tm
     BUILTINS["apply-kw"] = convert.apply_kw  # calls back into f: not a host builtin

@@ -238,20 +238,21 @@ def load(path_or_name, search_path=None):
     _ready()
     from .. import loader
 
+    session = loader.current_session()
     for d in search_path or ():
         d = os.path.abspath(d)
-        if d not in loader.SEARCH_PATH:
-            loader.SEARCH_PATH.append(d)
+        if d not in session.search_path:
+            session.search_path.append(d)
     target = os.fspath(path_or_name)
     if target.endswith(".tm") or os.sep in target or (os.altsep and os.altsep in target):
         path = os.path.abspath(target)
         if not os.path.exists(path):
             raise FileNotFoundError(f"turmeric.load: no such file: {target}")
-        for m in list(loader.MODULES.values()):
+        for m in list(session.modules.values()):
             if m.file and os.path.abspath(m.file) == path and not m.definitions_only:
                 return _proxy(m)
         return _proxy(_load_path(loader, target, None))
-    m = loader.MODULES.get(target)
+    m = session.modules.get(target)
     if m is not None and not m.definitions_only:
         return _proxy(m)
     path = loader.find_module_file(target, os.getcwd())
@@ -264,7 +265,7 @@ def load(path_or_name, search_path=None):
 
 
 def _load_path(loader, path, name):
-    main = loader.MAIN["module"] is None
+    main = loader.current_session().main is None
     box = []
     _run(lambda: box.append(loader.load_file(path, expected_name=name, main=main)))
     return box[0]
@@ -280,8 +281,9 @@ def eval(source):  # noqa: A001 - the API name the issue asks for
 
     m = _EVAL.get("module")
     if m is None:
-        m = _EVAL["module"] = loader.Module("embedded", "<eval>", source="")
-        loader.MODULES.setdefault("embedded", m)
+        session = loader.current_session()
+        m = _EVAL["module"] = loader.Module("embedded", "<eval>", source="", session=session)
+        session.modules.setdefault("embedded", m)
     return _run(lambda: m.eval_source(source, "<eval>"))
 
 
@@ -301,7 +303,7 @@ def deserialize(b, base_dir=None):
     from .. import loader
     from ..serialization import api
 
-    if base_dir is None and loader.MAIN["module"] is None:
+    if base_dir is None and loader.current_session().main is None:
         base_dir = os.getcwd()
 
     return _run(lambda: api.deserialize(b, base_dir=base_dir))

@@ -11,9 +11,10 @@ code that never captures pays nothing.
 
 from __future__ import annotations
 
+import contextvars
 import types
 
-from ..core.registry import CODES, SYMBOLS, FnInfo
+from ..core.registry import CODES, ROOT, FnInfo
 from ..core.values import FrozenTransient, Thrown, Transient
 
 
@@ -157,11 +158,8 @@ class Continuation:
         return f"#<continuation {len(self.frames)} frames>"
 
 
-class _State:
-    try_with_depth = 0
-
-
-STATE = _State()
+# how many try-with handlers are active: per thread and per asyncio task
+TRY_WITH_DEPTH: contextvars.ContextVar = contextvars.ContextVar("turmeric_try_with_depth", default=0)
 
 
 class NotResumable:
@@ -183,13 +181,13 @@ def _try_with_resume(vals, site, frames, j, v):
 
 TRY_WITH_INFO = FnInfo("turmeric.try-with", "runtime", "turmeric", "<runtime>", 0, ("handler",), {0: ("handler",)})
 TRY_WITH_INFO.resume = _try_with_resume
-SYMBOLS[TRY_WITH_INFO.symbol] = TRY_WITH_INFO
+ROOT.register(TRY_WITH_INFO)
 
 
 def try_with(thunk, handler):
     from .errors import thrown_value
 
-    STATE.try_with_depth += 1
+    token = TRY_WITH_DEPTH.set(TRY_WITH_DEPTH.get() + 1)
     try:
         return thunk()
     except ThrowCapture as tc:
@@ -200,12 +198,12 @@ def try_with(thunk, handler):
     except Exception as e:
         value, k = thrown_value(e), NotResumable()
     finally:
-        STATE.try_with_depth -= 1
+        TRY_WITH_DEPTH.reset(token)
     return handler(value, k)
 
 
 def throw(value, pos=None):
-    if STATE.try_with_depth:
+    if TRY_WITH_DEPTH.get():
         raise ThrowCapture(value, pos)
     raise Thrown(value, pos)
 

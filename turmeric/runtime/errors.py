@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ..core.errors import make_error
+from ..core.errors import InternalError, make_error
 from ..core.values import ArityMismatch, Thrown
 
 _ARITY_RE = re.compile(r"takes|positional argument|required positional|arguments? but")
@@ -23,8 +23,8 @@ def thrown_value(e):
         return e.value
     if t is ThrowCapture:
         return e.value
-    if not isinstance(e, Exception):  # exit requests, interrupts: never a catchable value
-        raise e
+    if not isinstance(e, Exception) or isinstance(e, InternalError):
+        raise e  # exit requests, interrupts, Turmeric's own bugs: never a catchable value
     if not isinstance(e, (BarrierError, RecursionError, ArityMismatch)) and raised_in_python(e):
         return python_error(e)
     if isinstance(e, ZeroDivisionError):

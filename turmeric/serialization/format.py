@@ -19,7 +19,8 @@ from __future__ import annotations
 import zlib
 
 from ..core.errors import make_error
-from ..core.values import STRUCT_TYPES, Thrown
+from ..core.registry import current_state
+from ..core.values import Thrown
 from ..runtime import control
 from . import names as N
 from .decoder import FnEntry, Header, Hooks, HostEntry, ShapeEntry, StructEntry, TypeEntry, parse, read_header
@@ -112,7 +113,7 @@ class LiveHooks(Hooks):
         and names the folders it was looked for in."""
         t = _missing(sym)
         mods = N.runtime_modules()
-        if module and module != "turmeric" and module not in mods.MODULES:
+        if module and module != "turmeric" and module not in mods.modules:
             dirs = N.module_search_dirs(self.base_dir)
             where = ", ".join(dirs) if dirs else "no folder"
             t.hint = (
@@ -135,14 +136,14 @@ class LiveHooks(Hooks):
         mods.load_prelude()
         self.version = h.version
         out = []
-        symbols = control.SYMBOLS
+        state = current_state()
         for e in h.names:
             t = type(e)
             if t is FnEntry:
-                info = symbols.get(e.symbol)
+                info = state.find(e.symbol, e.fingerprint)
                 if info is None:
                     self.load(e.symbol.split(".", 1)[0])
-                    info = symbols.get(e.symbol)
+                    info = state.find(e.symbol, e.fingerprint)
                 if info is None:
                     raise self.missing(e.symbol, e.symbol.split(".", 1)[0])
                 if info.fingerprint != e.fingerprint or len(info.free) != len(e.free):
@@ -155,10 +156,10 @@ class LiveHooks(Hooks):
             elif t is ShapeEntry:
                 out.append((out[e.fn_index], e.site))
             elif t is StructEntry:
-                st = STRUCT_TYPES.get(e.name)
+                st = state.struct_type(e.name)
                 if st is None:
                     self.load(e.module)
-                    st = STRUCT_TYPES.get(e.name)
+                    st = state.struct_type(e.name)
                 if st is None:
                     raise self.missing(f"{e.module}.{e.name}", e.module)
                 if st.layout() != e.layout or len(st.fields) != len(e.fields):
@@ -177,13 +178,13 @@ class LiveHooks(Hooks):
                     out.append(BUILTINS[e.name])
                 else:
                     self.load(e.module)
-                    m = mods.MODULES.get(e.module)
+                    m = mods.modules.get(e.module)
                     if m is None or e.name not in m.ns:
                         raise self.missing(f"{e.module}.{e.name}", e.module)
                     out.append(m.ns[e.name])
-        if mods.MAIN["module"] is None and h.program in self.loaded:
+        if mods.main is None and h.program in self.loaded:
             # a fresh process resuming the blob: the blob's program is the one running now
-            mods.MAIN["module"] = mods.MODULES[h.program]
+            mods.main = mods.modules[h.program]
         return out
 
     def closure(self, entry, info, vals):

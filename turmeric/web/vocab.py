@@ -16,6 +16,7 @@ A response is a page (`[:tag ...]`), a string (plain text), or a Ring-style map
 from __future__ import annotations
 
 import contextvars
+import threading
 import json
 import os
 from http.cookies import SimpleCookie
@@ -328,28 +329,37 @@ HOST_FUNCTIONS = {
 
 WEB_TM = os.path.join(os.path.dirname(__file__), "web.tm")
 _INSTALLED = {}
+_LOCK = threading.Lock()
 
 
 def install():
-    """Make the web vocabulary visible to modules loaded from now on (idempotent)."""
+    """Make the web vocabulary visible to every session's modules loaded from now on
+    (idempotent). `web.tm` is loaded once per process into the registry every session
+    shares, as the prelude is, so a blob naming `turmeric.web.send/suspend` resolves in
+    any session."""
     if _INSTALLED:
         return _INSTALLED["module"]
-    from .. import loader as modules
+    from .. import loader
 
-    modules.load_prelude()
-    for name, f in HOST_FUNCTIONS.items():
-        try:
-            f.__name__ = name
-        except (AttributeError, TypeError):
-            pass
-        BUILTINS[name] = f
-        HOST.add(name)
-    modules.bind_host_aliases()
-    m = modules.load_file(WEB_TM, expected_name="turmeric.web")
-    for k, v in list(m.ns.items()):
-        if not k.startswith("#") and not k.startswith("__"):
-            BUILTINS[k] = v
-    modules.SHARED_MACROS.update(m.macros)
-    modules.bind_host_aliases()
-    _INSTALLED["module"] = m
+    with _LOCK:
+        if _INSTALLED:
+            return _INSTALLED["module"]
+        loader.load_prelude()
+        for name, f in HOST_FUNCTIONS.items():
+            try:
+                f.__name__ = name
+            except (AttributeError, TypeError):
+                pass
+            BUILTINS[name] = f
+            HOST.add(name)
+        loader.bind_host_aliases()
+        with loader.in_root():
+            root = loader.current_session()
+            m = root.load_file(WEB_TM, main=False, expected_name="turmeric.web")
+        for k, v in list(m.ns.items()):
+            if not k.startswith("#") and not k.startswith("__"):
+                BUILTINS[k] = v
+        loader.SHARED_MACROS.update(m.macros)
+        loader.bind_host_aliases()
+        _INSTALLED["module"] = m
     return m
