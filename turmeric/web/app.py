@@ -114,6 +114,7 @@ class WebApp:
         self.options = dict(DEFAULTS)
         self._given = {}
         self.module = None
+        self.session = None
 
     # --- loading ---------------------------------------------------------------------------------
     def add_page(self, path, handler):
@@ -130,9 +131,10 @@ class WebApp:
         from .. import loader as modules
 
         vocab.install()
+        self.session = modules.Session()  # the app's own modules and registry
         token = vocab.LOADING.set(self)
         try:
-            self.module = modules.load_file(path, main=True)
+            self.module = self.session.load_file(path, main=True)
         finally:
             vocab.LOADING.reset(token)
         self.name = self.module.name
@@ -243,6 +245,10 @@ class WebApp:
 
     def handle(self, method, path, req):
         """Run the request; (status, headers, body). Never raises for a handler's failure."""
+        with self.session.activate():
+            return self._handle(method, path, req)
+
+    def _handle(self, method, path, req):
         found = self.route_of(path)
         if found is None:
             return pages.status_page(404, self.start_path())

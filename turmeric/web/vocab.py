@@ -16,9 +16,9 @@ A response is a page (`[:tag ...]`), a string (plain text), or a Ring-style map
 from __future__ import annotations
 
 import contextvars
-import threading
 import json
 import os
+import threading
 from http.cookies import SimpleCookie
 
 from ..core.errors import make_error
