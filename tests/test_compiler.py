@@ -265,7 +265,10 @@ def test_continue_not_in_tail_position_is_an_ordinary_call():
     c = compile_form("(defn f [] (cloneable-shift [k] (let [r (continue k 1)] (+ r 1))))", "cp_tc2")
     shift_body = c.normal("cp_tc2.f/shift#1")
     assert calls_to(shift_body, "#TailContinue") == []
-    assert len(calls_to(shift_body, "#b:continue")) == 1
+    # a call site like any other (prompts and continue are not host calls: a thrown value
+    # recorded for a snapshot passes through them, so the caller's frame records itself)
+    (call,) = calls_to(shift_body, "continue")
+    assert unwind_try(call, parents(shift_body)) is not None
 
 
 # --- source positions -----------------------------------------------------------------------------

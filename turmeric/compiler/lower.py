@@ -49,6 +49,7 @@ class FnCtx:
         self.info_name = info_name
         self.nsite = 0
         self.sites = {}  # n -> tuple of Python names
+        self.site_pos = {}  # n -> (line, col) of the site in the Turmeric source
         self.live = []
         self.ntmp = 0
         self.has_head_recur = False
@@ -68,6 +69,8 @@ class Lowering(SiteAnalysis):
         n = ctx.nsite
         live = tuple(ctx.live)
         ctx.sites[n] = live
+        if pos is not None:
+            ctx.site_pos[n] = (pos.line, pos.col)
         out.append(SiteS(n, target, callexpr, callee, kind, live, pos, label, py))
         return n
 

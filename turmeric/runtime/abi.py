@@ -2,7 +2,7 @@
 
 No Turmeric symbol can spell a name starting with `#`, so these never collide with
 user code. The compiler's (see docs/design.md, "Names"): `#cap`, `#check_tail`,
-`#Unwind`, `#Capture` (site handlers), `#shift`, `#throw`, `#resume_frames`,
+`#Unwind`, `#Capture` (site handlers), `#Suspension` (finally blocks), `#shift`, `#throw`, `#resume_frames`,
 `#TailContinue`, `#Box`, `#caught`, `#NoSite`, `#len`, `#type`, `#int`, `#float`,
 `#arith-check`, `#pyerr` (a Python call's exception), `#with-enter`, `#with-exit`, `#None`, `#plist`, `#vec`, `#dot`, and `#eq` (`lib/numbers.py`),
 `#hmap` (`lib/collections.py`), `#b:<name>` (a host builtin bound at compile time) and
@@ -142,7 +142,8 @@ def with_exit(mgr, exc):
 # runtime helpers used by generated code
 BUILTINS.update(
     {
-        "#Unwind": control.Unwind,
+        "#Unwind": control.RECORDED,  # what site handlers record: captures and a SnapThrow
+        "#Suspension": control.Unwind,  # what finally blocks let pass without running
         "#Capture": control.Capture,
         "#cap": control.cap,
         "#check_tail": control.check_tail,
