@@ -9,6 +9,7 @@ from .. import loader as modules
 from ..core.values import Thrown
 from ..runtime import control
 from ..runtime.printer import readable
+from .serve import cmd_serve as cmd_serve  # noqa: E402
 
 
 def cmd_run(args):
@@ -77,15 +78,13 @@ def with_error_snapshots(thunk, config):
 
 
 def cmd_check(args):
+    from ..web import vocab
+
+    vocab.install()  # a web app's defpage, send/suspend, form-value... (turmeric serve's vocabulary)
     session = modules.current_session()
     path = args.file
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    from ..reader import read_all
-
-    forms = read_all(text, path)
-    m = session.new_module(modules.module_name_of(forms, path), path, definitions_only=True, source=text)
-    m.eval_source(text, path)
+    # definitions mode: compiled whole, only definitions run (through the compile cache too)
+    m = session.load_file(path, definitions_only=True)
     # a global read somewhere but defined nowhere in the file is an error waiting to happen
     missing = {}
     for name, pos in m.unresolved:

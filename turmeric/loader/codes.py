@@ -60,13 +60,13 @@ def record_of(info, state):
     if origin is None:
         return None
     cache = state_cache(state)
-    hit = cache.get(id(origin))
-    if hit is not None and hit[0] is origin:
-        return hit[1]
-    fns = [(i.symbol, i.fingerprint) for i in state_infos(state) if i.origin is origin]
+    hit = cache.get(origin)
+    if hit is not None:
+        return hit
+    fns = {(i.symbol, i.fingerprint) for i in state_infos(state) if i.origin == origin}
     data = make_record(origin, fns)
     out = (record_hash(data), data)
-    cache[id(origin)] = (origin, out)
+    cache[origin] = out
     return out
 
 
@@ -195,8 +195,13 @@ def compile_record(session, obj, forbid=None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SyntaxWarning)
         code = compile(tree, f"<code {obj['symbol']}>", "exec")
+    from ..runtime.abi import DotCache
+    from .module import _inline_cache_names
+
     ns = ShadowNS(module.ns)
     ns["__builtins__"] = module.ns["__builtins__"]
+    for n in set(_inline_cache_names(code)):
+        ns[n] = DotCache()
     for i, c in enumerate(consts):
         ns[f"#K{i}"] = c
     origin = (obj["module"], obj["symbol"], obj["form"])

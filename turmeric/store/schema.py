@@ -17,7 +17,7 @@ Tables (all prefixed `tm_`, so they can share a database with an application):
 | `tm_chunk_refs` | which owner (a workflow `wf:ID`, or any other system) still needs a chunk |
 | `tm_messages` | messages waiting to be received, first in first out per (dest, topic) |
 | `tm_events` | the latest value of each (workflow, key) event |
-| `tm_kv` | namespaced key/value rows with an optional expiry (web continuations, ...) |
+| `tm_kv` | namespaced key/value rows with an optional expiry and use limit (web continuations, ...) |
 | `tm_code` | the code store's index: (function symbol, fingerprint) -> hash of the code record (a chunk) |
 """
 
@@ -97,6 +97,13 @@ MIGRATIONS = [
     ),
     (
         2,
+        [
+            # uses left for rows taken with kv_take (a web continuation's use limit); NULL: no limit
+            "ALTER TABLE tm_kv ADD COLUMN uses INTEGER",
+        ],
+    ),
+    (
+        3,
         [
             # the code store (turmeric.cluster.codestore): which code record (a chunk in
             # tm_chunks, kept alive by the owners that refer to it) defines each function version
