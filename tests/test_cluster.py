@@ -59,6 +59,19 @@ PROG = r"""
 (defn label [] "label-1")
 (defn parked-job [] (let [v "v1" m (receive-bytes)] (str v " got " (bytes->string m) " on " (current-node))))
 
+(struct local-db [name : string])
+(instance Resource-Serializable local-db
+  (marshal [r] (first (string/split r.name "@")))
+  (unmarshal [t] (local-db (str t "@" (current-node)))))
+(defn agent-tour [nodes]
+  (let [db (local-db "inventory")]
+    (loop [ns nodes acc []]
+      (if (empty? ns)
+        acc
+        (do (migrate-to (first ns))
+            (recur (rest ns) (conj acc db.name)))))))
+(defn evil [] (write-file "pwned.txt" "x") "wrote")
+
 (defn try-migrate [node] (try (migrate-to node) "moved" (catch [e] (str "refused: " e.message))))
 """
 
@@ -69,9 +82,27 @@ def _env(db):
     return env
 
 
+# a and b run agents signed by the test key (b forbids write-file); c trusts no key
+NODE_FLAGS = {"a": ["--trust", "{trust}"], "b": ["--trust", "{trust}", "--forbid", "write-file"], "c": []}
+TRUST = []  # the trusted-keys file, set by the fixture
+
+
 def _start(name, folder, db, prog="prog.tm"):
     return subprocess.Popen(
-        [sys.executable, "-m", "turmeric", "worker", "--name", name, "--db", db, "--lease", LEASE, prog],
+        [
+            sys.executable,
+            "-m",
+            "turmeric",
+            "worker",
+            "--name",
+            name,
+            "--db",
+            db,
+            "--lease",
+            LEASE,
+            *[f.replace("{trust}", TRUST[0]) for f in NODE_FLAGS[name]],
+            prog,
+        ],
         cwd=folder,
         env=_env(db),
         stdout=subprocess.DEVNULL,
@@ -110,7 +141,14 @@ def cluster(tmp_path_factory, pg_database):
     from tests.conftest import _truncate_pg
 
     _truncate_pg(pg_database)
-    folder = tmp_path_factory.mktemp("cluster")
+    root = tmp_path_factory.mktemp("cluster")
+    folder = root / "app"
+    folder.mkdir()
+    from turmeric.cluster.agents import keygen
+
+    (root / "trusted.txt").write_text(keygen(str(root / "agent.key")) + "\n")
+    keygen(str(root / "other.key"))
+    TRUST[:] = [str(root / "trusted.txt")]
     (folder / "prog.tm").write_text(PROG)
     v2 = folder / "v2"
     v2.mkdir()
@@ -118,7 +156,7 @@ def cluster(tmp_path_factory, pg_database):
     procs = {n: _start(n, folder, pg_database) for n in ("a", "c")}
     procs["b"] = _start("b", v2, pg_database)  # node b runs the next version of the program
     _wait_live(pg_database, ["a", "b", "c"])
-    state = {"db": pg_database, "folder": folder, "procs": procs}
+    state = {"db": pg_database, "folder": folder, "procs": procs, "root": root}
     yield state
     for p in state["procs"].values():
         if p.poll() is None:
@@ -131,14 +169,14 @@ def cluster(tmp_path_factory, pg_database):
             p.wait()
 
 
-def client(cluster, expr, timeout=60, folder=None):
+def client(cluster, expr, timeout=60, folder=None, key="agent.key"):
     """Run `expr` in a fresh client process (turmeric run) against the cluster; its printed value."""
     folder = folder or cluster["folder"]
     (folder / "client.tm").write_text(f"(import prog)\n(defn main [] (println {expr}))\n")
     r = subprocess.run(
         [sys.executable, "-m", "turmeric", "run", "client.tm"],
         cwd=folder,
-        env=_env(cluster["db"]),
+        env=dict(_env(cluster["db"]), TURMERIC_AGENT_KEY=str(cluster["root"] / key)),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -264,3 +302,33 @@ def test_parked_task_survives_a_deploy_and_finishes_on_its_version(cluster):
     wid2 = ok(client(cluster, '(spawn-on "a" prog.parked-job)', folder=cluster["folder"] / "v2"))
     ok(client(cluster, '(send-to-node "a" (string->bytes "again"))'))
     assert ok(client(cluster, f'(await-task "{wid2}")')) == "v2 got again on a"
+
+
+def test_signed_agent_tours_nodes_with_their_local_resources(cluster):
+    """An agent visits b then a; the resource it holds is re-acquired on each node it
+    arrives at (Resource-Serializable), and its results come home to the client."""
+    out = ok(client(cluster, '(await-task (spawn-agent "a" (fn [] (prog.agent-tour ["b" "a"]))))'))
+    assert out == "[inventory@b inventory@a]"
+
+
+def test_agents_refused_by_trust_and_capabilities(cluster):
+    catch = '(try (await-task (spawn-agent "{n}" {f})) (catch [e] (str "refused: " e.message)))'
+    out = ok(client(cluster, catch.format(n="b", f="prog.evil")))
+    assert out.startswith("refused: agent ") and out.endswith("prog.evil calls write-file, which node b forbids")
+    assert not (cluster["folder"] / "v2" / "pwned.txt").exists()
+    out = ok(client(cluster, catch.format(n="c", f="(fn [] 1)")))
+    assert out == "refused: node c trusts no agent keys (start it with --trust FILE)"
+    out = ok(client(cluster, catch.format(n="a", f="(fn [] 1)"), key="other.key"))
+    assert out.startswith("refused: agent ") and "which node a does not trust" in out
+    # an agent row without a manifest (unsigned): refused before anything is decoded
+    from turmeric.cluster.node import seal
+
+    st = open_store(cluster["db"])
+    try:
+        st.create_workflow("unsigned", "cluster-agent", "node:a", seal(b"cluster-test-secret", "input:unsigned", b"TMRC?"))
+        deadline = time.monotonic() + 30
+        while st.get_workflow("unsigned")["status"] != "failed" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "agent unsigned is not signed (no manifest)" in st.get_workflow("unsigned")["error"]
+    finally:
+        st.close()

@@ -48,6 +48,7 @@ def build_parser():
     w.add_argument("--db", default=None, help="database URL shared by the cluster (default: $TURMERIC_DB)")
     w.add_argument("--lease", type=float, default=None, help="seconds without a heartbeat after which this node counts as down (default 5)")
     w.add_argument("--forbid", default="", help="comma-separated globals that code arriving from the code store may not use")
+    w.add_argument("--trust", default=None, metavar="FILE", help="run agents signed by the Ed25519 public keys (hex, one a line) in FILE")
     w.add_argument("--quiet", action="store_true", help="no progress lines")
     for sp in (r, rs):
         sp.add_argument(

@@ -233,6 +233,10 @@ def cmd_worker(args):
     session.forbidden_globals = frozenset(n.strip() for n in args.forbid.split(",") if n.strip())
     say = None if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
     node = Node(args.name, db=args.db, session=session, lease=args.lease, log=say)
+    if args.trust:
+        from ..cluster.agents import load_trusted
+
+        node.trusted = load_trusted(args.trust)
     node.join()
     try:
         node.serve()

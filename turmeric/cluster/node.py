@@ -53,9 +53,10 @@ from ..runtime import control
 from ..runtime.printer import display, type_name
 from ..serialization import format as fmt
 from ..store import TERMINAL, StoreError, open_store
-from . import codestore
+from . import agents, codestore
 
 TASK = "cluster-task"
+TASK_SEAL_NS = ""  # prefix of the seal contexts of cluster rows
 NODE_NS = "tm-node"  # liveness rows: name -> "host/pid", expiring after a lease
 KNOWN_NS = "tm-node-known"  # every node that ever joined: name -> first seen
 TAG = 16
@@ -236,6 +237,7 @@ class Node(Client):
         self.worker = f"{name}/{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:6]}"
         self.poll = float(poll if poll is not None else os.environ.get("TURMERIC_POLL", 0.05))
         self.session = session
+        self.trusted = frozenset()  # hex Ed25519 public keys whose agents this node runs (agents.py)
         self.log = log
         self._stop = threading.Event()
         self._hb = None
@@ -356,13 +358,22 @@ class Node(Client):
             ctx = self.session.activate() if self.session is not None else _null()
             with ctx:
                 try:
+                    allowed = None
+                    if row["name"] == agents.AGENT:
+                        allowed = agents.allowed_code(self, wf_id)
                     if last is None:
                         n = 0
-                        thunk = fmt.decode(unseal(self.key, f"input:{wf_id}", row["input"]))
+                        blob = unseal(self.key, f"input:{wf_id}", row["input"])
+                        if allowed is not None:
+                            agents.check_blob(self, wf_id, blob, allowed)
+                        thunk = fmt.decode(blob)
                         f = thunk
                     else:
                         n = last[0]
-                        kv = fmt.decode(unseal(self.key, f"step:{wf_id}:{n}", last[2]))
+                        blob = unseal(self.key, f"step:{wf_id}:{n}", last[2])
+                        if allowed is not None:
+                            agents.check_blob(self, wf_id, blob, allowed)
+                        kv = fmt.decode(blob)
                         if not (isinstance(kv, PVector) and len(kv) == 2 and isinstance(kv[0], control.Continuation)):
                             raise _err(f"task {wf_id}: checkpoint {n} is not [k v]", "corrupt-data")
                         k, v = kv[0], kv[1]
@@ -379,6 +390,10 @@ class Node(Client):
                     result = self._prompt(f, wf_id, [n])
                 except Thrown as e:
                     self._finish(wf_id, "failed", e.value)
+                    return
+                except agents.AgentRefused as e:
+                    self.say(f"refused agent: {e}")
+                    self._finish(wf_id, "failed", make_error("error", str(e)))
                     return
                 except control.BarrierError as e:
                     self._finish(wf_id, "failed", make_error("continuation-barrier", e.fname))
@@ -591,6 +606,11 @@ def spawn_on(node, thunk):
     return client().spawn(node, thunk)
 
 
+def spawn_agent(node, thunk):
+    """`(spawn-agent "node-a" thunk)`: like spawn-on, the code signed with $TURMERIC_AGENT_KEY."""
+    return agents.spawn_agent(client(), node, thunk)
+
+
 def await_task(wf_id, timeout=None):
     """`(await-task id)`: the task's value (its error is thrown here)."""
     return client().result(wf_id, timeout)
@@ -626,6 +646,7 @@ def install():
     host = {
         "current-node": current_node,
         "spawn-on": spawn_on,
+        "spawn-agent": spawn_agent,
         "await-task": await_task,
         "send-to-node": send_to_node,
         "cluster-nodes": cluster_nodes,
