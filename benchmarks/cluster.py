@@ -195,7 +195,9 @@ def main():
     print(f"| migration latency, p99 | {pct(lat, 99):.1f} ms |")
     print(f"| tasks/s across 2 workers ({ntasks} tasks, spawn to last result) | {tps:.0f} |")
     print(f"| resume, code unchanged: first in a session | {same[0] * 1e3:.2f} ms |")
-    print(f"| resume, code changed (compiled from the store): first in a session | {changed[0] * 1e3:.2f} ms ({changed[0] / same[0]:.1f}x) |")
+    print(
+        f"| resume, code changed (compiled from the store): first in a session | {changed[0] * 1e3:.2f} ms ({changed[0] / same[0]:.1f}x) |"
+    )
     print(f"| resume, code unchanged: steady state | {same[1] * 1e6:.0f} us |")
     print(f"| resume, code changed: steady state (old version cached) | {changed[1] * 1e6:.0f} us ({changed[1] / same[1]:.2f}x) |")
 
