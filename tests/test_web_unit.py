@@ -12,6 +12,7 @@ import re
 import stat
 import sys
 import textwrap
+import time
 from html import unescape
 from urllib.parse import parse_qsl
 
@@ -169,8 +170,9 @@ def test_unknown_and_expired_tokens_get_a_friendly_page_linking_to_the_start(tmp
     st, h, b = c.go("/sum/_k/zzz")
     assert st == 404 and 'href="/sum"' in b and "Traceback" not in b
     k = action(c.go("/sum")[2])
-    # a token whose time ran out: sealed one second ago with a ttl of one second... make one that expired
-    tok = tokens.page_token(b"ignored", KEY, app.purpose("/sum"), -10)
+    # a token whose time ran out
+    tok = tokens.page_token(b"ignored", KEY, app.purpose("/sum"), 0.2)
+    time.sleep(1.1)
     st, _, b = c.go("/sum/_k/" + tok, {"n": "1"})
     assert st == 410 and "expired" in b and 'href="/sum"' in b
     assert c.go(k, {"n": "1"})[0] == 200
@@ -349,8 +351,6 @@ def test_store_mode_ttl_and_gc(tmp_path):
     app = make_app(tmp_path, SUM.replace("{:storage :page}", "{:storage :store :ttl 0.5}"), store=store)
     c = Client(app)
     k1 = action(c.go("/sum")[2])
-    import time
-
     time.sleep(0.6)
     assert c.go(k1, {"n": "1"})[0] == 410
     assert app.gc() == 1

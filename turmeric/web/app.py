@@ -14,6 +14,7 @@ store when the token would be longer than `:page-limit` characters.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from ..core.errors import make_error
@@ -148,7 +149,8 @@ class WebApp:
 
     # --- tokens ------------------------------------------------------------------------------------
     def purpose(self, route):
-        return f"turmeric.web/k:{self.name}:{route}"
+        """What a token of this app and page is sealed for (short: the envelope carries it)."""
+        return _short_purpose(f"web:{self.name}:{route}")
 
     def _prefix(self, route):
         return "" if route == "/" else route
@@ -211,7 +213,7 @@ class WebApp:
 
     # --- once ----------------------------------------------------------------------------------------
     def _once_purpose(self, key):
-        return f"turmeric.web/once:{self.name}:{key}"
+        return _short_purpose(f"web-once:{self.name}:{key}")
 
     def once_lookup(self, key):
         if self.store is None:
@@ -284,6 +286,10 @@ class WebApp:
         finally:
             vocab.HANDLING.reset(hv)
         return pages.status_page(500, start)
+
+
+def _short_purpose(p):
+    return p if len(p.encode()) <= 64 else p.split(":", 1)[0] + ":" + hashlib.sha256(p.encode()).hexdigest()[:32]
 
 
 def describe_failure(e):
