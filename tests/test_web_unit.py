@@ -165,7 +165,7 @@ def test_tampered_and_forged_tokens_are_refused_with_403_and_run_nothing(tmp_pat
 
 
 def test_unknown_and_expired_tokens_get_a_friendly_page_linking_to_the_start(tmp_path):
-    app = make_app(tmp_path, SUM.replace("{:storage :page}", "{:storage :page :ttl 1}"))
+    app = make_app(tmp_path, SUM.replace("{:storage :page}", "{:storage :page :ttl 60}"))
     c = Client(app)
     st, h, b = c.go("/sum/_k/zzz")
     assert st == 404 and 'href="/sum"' in b and "Traceback" not in b
