@@ -132,7 +132,8 @@ class WebApp:
         from .. import loader as modules
 
         vocab.install()
-        self.session = modules.Session()  # the app's own modules and registry
+        # the app's own modules and registry; the search path is the command line's (-I DIR)
+        self.session = modules.Session(search_path=list(modules.current_session().search_path))
         token = vocab.LOADING.set(self)
         try:
             self.module = self.session.load_file(path, main=True)
