@@ -271,6 +271,9 @@ class WebApp:
             log.info("%s %s: token %s refused (%s: %s)", method, route, tokens.short(tok or ""), type(e).__name__, e)
             detail = "This page was made by an older version of the site." if isinstance(e, Outdated) else None
             return pages.status_page(e.status, start, detail)
+        except Exception as e:  # the store failed (StoreUnavailable says what to check)
+            log.error("%s %s: can't load continuation %s: %s", method, route, tokens.short(tok or ""), e)
+            return pages.status_page(503 if type(e).__name__ == "StoreUnavailable" else 500, start)
         hv = vocab.HANDLING.set(ctx)
         try:
             value = control.reset(thunk)
