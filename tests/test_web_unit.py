@@ -396,3 +396,21 @@ def test_once_runs_a_side_effect_once_per_page_however_often_it_is_submitted(tmp
     assert c.go(k1, {})[2] == "receipt-1 charged 1"
     assert c.go(k1, {})[2] == "receipt-1 charged 1"  # resubmitted: the same receipt, no new charge
     assert c.go(k2, {})[2] == "receipt-2 charged 2"
+
+
+def test_a_store_that_fails_gives_a_plain_503_page(tmp_path, caplog):
+    from turmeric.store import StoreUnavailable
+
+    store = open_store(tmp_path)
+    app = make_app(tmp_path, STORE_SUM, store=store)
+    c = Client(app)
+    k1 = action(c.go("/sum")[2])
+
+    def down(ident):
+        raise StoreUnavailable("the database stayed locked: check it")
+
+    store.take = down
+    with caplog.at_level("ERROR", logger="turmeric.web"):
+        st, _, b = c.go(k1, {"n": "1"})
+    assert st == 503 and "Traceback" not in b and "stayed locked" in caplog.text
+    assert k1.split("/_k/")[1] not in caplog.text
