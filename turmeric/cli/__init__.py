@@ -28,6 +28,13 @@ def build_parser():
     rs = sub.add_parser("resume", help="deserialize a continuation from BLOB and resume it")
     rs.add_argument("blob")
     rs.add_argument("--value", default=None, metavar="EXPR", help="the value to resume with (a Turmeric expression)")
+    rs.add_argument(
+        "--key-file",
+        default=None,
+        metavar="FILE",
+        help="verify the signed BLOB with the key in FILE (or set TURMERIC_KEY); with a key, unsigned blobs are refused",
+    )
+    rs.add_argument("--purpose", default=None, metavar="LABEL", help='the purpose the blob was signed for (default "blob")')
     i = sub.add_parser("inspect", help="describe a blob without running it")
     i.add_argument("blob")
     i.add_argument("--json", action="store_true", help="machine-readable output")

@@ -50,20 +50,54 @@ def cmd_repl(args):
     return run_repl()
 
 
+def resume_key(args):
+    """The verification key for `turmeric resume`: --key-file FILE, else TURMERIC_KEY, else None.
+    A key file's trailing newline is not part of the key."""
+    if getattr(args, "key_file", None):
+        try:
+            with open(args.key_file, "rb") as f:
+                key = f.read()
+        except OSError as e:
+            print(f"turmeric: can't read the key file {args.key_file}: {e.strerror}", file=sys.stderr)
+            raise SystemExit(1) from None
+        return key.rstrip(b"\r\n")
+    env = os.environ.get("TURMERIC_KEY")
+    if env:
+        return env.encode("utf-8")
+    return None
+
+
 def cmd_resume(args):
-    from ..serialization import api
+    from ..serialization import api, trust
 
     modules.load_prelude()
     data = _read_blob(args.blob)
+    key = resume_key(args)
+    purpose = args.purpose or trust.DEFAULT_PURPOSE
+    if key is not None:
+        if not trust.is_sealed(data):
+            print(
+                f"turmeric: {args.blob} is not signed, and a key is configured (--key-file or TURMERIC_KEY), so it is refused; "
+                f'sign blobs with (sign blob key "{purpose}")',
+                file=sys.stderr,
+            )
+            return 1
+        blob = trust.open_sealed(data, key, purpose)
+    elif trust.is_sealed(data):
+        print(f"turmeric: {args.blob} is signed: give the key with --key-file FILE or TURMERIC_KEY to check it", file=sys.stderr)
+        return 1
+    else:
+        blob = data
     value = None
     if args.value is not None:
         value = eval_expression(args.value)
-    k = api.deserialize(data, base_dir=os.path.dirname(os.path.abspath(args.blob)))
-    if not isinstance(k, control.Continuation) and not callable(k):
+    k = api.deserialize(blob, base_dir=os.path.dirname(os.path.abspath(args.blob)))
+    if not isinstance(k, control.Continuation):
         from ..runtime.printer import type_name
 
         print(
-            f"turmeric: {args.blob} holds a value of type {type_name(k)}, not a continuation: nothing to resume (turmeric inspect shows it)",
+            f"turmeric: {args.blob} holds a value of type {type_name(k)}, not a continuation: turmeric resume runs only "
+            "continuations (turmeric inspect shows what it holds)",
             file=sys.stderr,
         )
         return 1

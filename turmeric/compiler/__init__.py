@@ -199,6 +199,7 @@ class FnCtx:
         self.info_name = info_name
         self.nsite = 0
         self.sites = {}  # n -> tuple of Python names
+        self.suspends = set()  # sites where the frame itself captures (shift, throw): innermost frames
         self.live = []
         self.ntmp = 0
         self.has_head_recur = False
@@ -365,6 +366,7 @@ class ModuleCompiler:
             rest=fn.rest.name if fn.rest else None,
         )
         info.free_py = tuple(v.py for v in fn.free)
+        info.suspends = frozenset(ctx.suspends)
         info.leaf = not ctx.sites and not ctx.tail_sites
         self.infos.append((info, normal_name, resume_name, not toplevel))
         return info
@@ -375,6 +377,8 @@ class ModuleCompiler:
         n = ctx.nsite
         live = tuple(ctx.live)
         ctx.sites[n] = live
+        if kind in ("shift", "throw"):
+            ctx.suspends.add(n)
         out.append(SiteS(n, target, callexpr, callee, kind, live, pos))
         return n
 

@@ -63,6 +63,7 @@ class FnInfo:
         "rest",
         "transient",
         "leaf",
+        "suspends",
     )
 
     def __init__(self, symbol, fingerprint, module, file, line, params, sites, free=(), rest=None):
@@ -78,6 +79,9 @@ class FnInfo:
         self.free_py = ()  # Python names of the free variables: the factory's parameters
         self.transient = False  # may hold a Transient accumulator (the prelude's loops)
         self.leaf = False  # no capture site at all: nothing can be captured inside a call to it
+        # the sites where this function's own frame captures (shift, throw): only the innermost
+        # frame of a continuation stops at one; every other frame stops at a call (None: unknown)
+        self.suspends = None
         self.resume = None
         self.factory = None
         self.code = None
@@ -225,6 +229,7 @@ def _try_with_resume(vals, site, frames, j, v):
 
 TRY_WITH_INFO = FnInfo("turmeric.try-with", "runtime", "turmeric", "<runtime>", 0, ("handler",), {0: ("handler",)})
 TRY_WITH_INFO.resume = _try_with_resume
+TRY_WITH_INFO.suspends = frozenset()
 SYMBOLS[TRY_WITH_INFO.symbol] = TRY_WITH_INFO
 
 

@@ -18,6 +18,15 @@ from ..runtime.errors import as_thrown, make_error
 from ..runtime.values import Thrown
 
 FORBIDDEN_HOST = frozenset({"BaseException"})
+INTERNAL_PREFIXES = ("#", "__", "%")
+
+
+def internal_name(name):
+    """The runtime's internals (`%host-map`, `#resume_frames`, `__import__`, ...): never written
+    to a blob and never resolved from one."""
+    return name.startswith(INTERNAL_PREFIXES) or name in FORBIDDEN_HOST
+
+
 _BAD_MODULE_CHARS = frozenset("/\\\0:")
 
 
@@ -40,14 +49,14 @@ def _rebuild_host_cache():
     cache = {}
     codes = control.CODES
     for name, x in list(BUILTINS.items()):
-        if name.startswith("#") or name.startswith("__") or name in FORBIDDEN_HOST or not callable(x):
+        if internal_name(name) or not callable(x):
             continue
         if type(x) is types.FunctionType and x.__code__ in codes:
             continue
         cache.setdefault(id(x), (x, "", name))
     for mname, m in list(runtime_modules().MODULES.items()):
         for name, x in list(m.ns.items()):
-            if name.startswith("#") or name.startswith("__") or not callable(x):
+            if internal_name(name) or not callable(x):
                 continue
             if type(x) is types.FunctionType and x.__code__ in codes:
                 continue
