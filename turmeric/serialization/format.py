@@ -23,8 +23,7 @@ from ..runtime import control
 from ..runtime.errors import make_error
 from ..runtime.values import STRUCT_TYPES, FrozenTransient, Thrown
 from . import names as N
-from .decoder import budget
-from .decoder import FnEntry, Header, Hooks, HostEntry, ShapeEntry, StructEntry, TypeEntry, parse, read_header
+from .decoder import FnEntry, Header, Hooks, HostEntry, ShapeEntry, StructEntry, TypeEntry, budget, parse, read_header
 from .encoder import Encoder, StackRoom, find_path
 from .layout import (
     COMPRESS_LEVEL,
@@ -237,7 +236,7 @@ def check_frames(frames):
             raise Corrupt(f"a frame of {info.symbol} that is not innermost stops at a capture (resume point {site})")
         transient = transient or info.transient or info is control.TRY_WITH_INFO
     if transient or frames[0][0].transient:
-        for j, (info, site, vals) in enumerate(frames):
+        for info, site, vals in frames:
             if info.transient:
                 _check_kinds(info, site, vals)
             elif info is control.TRY_WITH_INFO and not callable(vals[0]):
