@@ -48,7 +48,7 @@ def median(xs):
 def load_turmeric(path):
     """Load a .tm file in this process the way `turmeric run` does; return the Module."""
     sys.setrecursionlimit(400_000)
-    from turmeric.runtime import modules
+    from turmeric import loader as modules
 
     modules.load_prelude()
     return modules.load_file(path, main=True)

@@ -15,11 +15,12 @@ import traceback
 
 import pytest
 
+from turmeric import loader as modules
 from turmeric.compiler import ModuleCompiler
+from turmeric.core.values import Thrown
 from turmeric.reader import read_all
-from turmeric.runtime import control, library, modules
+from turmeric.runtime import control, library
 from turmeric.runtime.printer import readable
-from turmeric.runtime.values import Thrown
 
 sys.setrecursionlimit(100000)
 modules.load_prelude()

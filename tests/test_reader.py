@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from turmeric.core.values import EMPTY, Keyword, PList, PVector, Symbol
 from turmeric.reader import MapLiteral, TurmericSyntaxError, read_all, read_one
 from turmeric.runtime.printer import readable
-from turmeric.runtime.values import EMPTY, Keyword, PList, PVector, Symbol
 
 
 def names(form):

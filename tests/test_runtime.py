@@ -12,9 +12,10 @@ import tracemalloc
 
 import pytest
 
-from turmeric.runtime import control, modules
+from turmeric import loader as modules
+from turmeric.core.values import EMPTY, Box, Keyword, PList, Struct, Symbol, Thrown
+from turmeric.runtime import control
 from turmeric.runtime.printer import display, readable
-from turmeric.runtime.values import EMPTY, Box, Keyword, PList, Struct, Symbol, Thrown
 
 sys.setrecursionlimit(100000)
 modules.load_prelude()
@@ -467,7 +468,7 @@ def test_write_file_crash_during_write_keeps_the_old_file(tmp_path, monkeypatch)
     def crash(fd):
         raise OSError("disk on fire")
 
-    monkeypatch.setattr(library.os, "fsync", crash)
+    monkeypatch.setattr(library.files.os, "fsync", crash)
     src = f'(try (write-file "{target}" "new checkpoint that is longer") (catch [e] :failed))'
     assert value(src, "rt_wfcrash") is Keyword("failed")
     assert target.read_bytes() == b"old checkpoint"

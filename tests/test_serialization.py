@@ -19,11 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from turmeric.runtime import control, modules
-from turmeric.runtime.errors import make_error
-from turmeric.runtime.library import BUILTINS
-from turmeric.runtime.printer import readable
-from turmeric.runtime.values import (
+from turmeric import loader as modules
+from turmeric.core.errors import make_error
+from turmeric.core.values import (
     EMPTY,
     NONE,
     ArraySeq,
@@ -41,6 +39,9 @@ from turmeric.runtime.values import (
     pset,
     pvector,
 )
+from turmeric.runtime import control
+from turmeric.runtime.library import BUILTINS
+from turmeric.runtime.printer import readable
 from turmeric.serialization import api, layout
 from turmeric.serialization import format as fmt
 from turmeric.serialization import inspect as sinspect

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from turmeric.runtime import control, modules
-from turmeric.runtime.values import (
+from turmeric import loader as modules
+from turmeric.core.values import (
     ArraySeq,
     Box,
     Keyword,
@@ -32,6 +32,7 @@ from turmeric.runtime.values import (
     pset,
     pvector,
 )
+from turmeric.runtime import control
 from turmeric.serialization import api, layout
 from turmeric.serialization.decoder import _unwrap
 

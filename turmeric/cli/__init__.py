@@ -52,7 +52,7 @@ def main(argv=None):
         parser.print_help()
         return 2
     debug = args.debug or getattr(args, "debug_sub", False)
-    from ..runtime import modules
+    from .. import loader as modules
 
     modules.SEARCH_PATH[:] = [os.path.abspath(d) for d in args.include + getattr(args, "include_sub", [])]
     from . import commands

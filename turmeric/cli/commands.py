@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
-from ..runtime import control, modules
+from .. import loader as modules
+from ..runtime import control
 from ..runtime.printer import readable
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import sys
 
+from .. import loader as modules
 from ..reader import TurmericSyntaxError, read_all
-from ..runtime import modules
 from ..runtime.printer import readable
 from . import report
 

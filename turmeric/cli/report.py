@@ -5,12 +5,12 @@ from __future__ import annotations
 import sys
 import traceback
 
+from ..core.values import Struct, Thrown
 from ..reader import TurmericSyntaxError
 from ..runtime.control import CODES
 from ..runtime.errors import thrown_value
 from ..runtime.library import ExitRequest
 from ..runtime.printer import display, readable, type_name
-from ..runtime.values import Struct, Thrown
 
 
 def turmeric_stack(tb):

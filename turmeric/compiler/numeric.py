@@ -9,7 +9,7 @@ bound to such values), where the check is unnecessary.
 
 from __future__ import annotations
 
-from ..expander import core as C
+from ..core import nodes as C
 
 # results of these primitives are numbers whenever they return
 NUMERIC_PRIMS = frozenset({"+", "-", "*", "/", "inc", "dec", "mod", "quot", "count", "%len"})

@@ -1,4 +1,4 @@
-"""Expander: read forms -> core nodes (`expander.core`).
+"""Expander: read forms -> core nodes (`core.nodes`).
 
 Owns macro expansion (`defmacro`, quasiquote with splicing and auto-gensym), the
 core macros (`when`, `unless`, `cond`, `and`, `or`, `suspend`, `match`, body-level
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import itertools
 
+from ..core import nodes as C
+from ..core.values import EMPTY, Keyword, PList, PMap, Pos, PVector, Symbol, plist, pmap, pvector
 from ..reader import MapLiteral, TurmericSyntaxError
-from ..runtime.values import EMPTY, Keyword, PList, PMap, Pos, PVector, Symbol, plist, pmap, pvector
-from . import core as C
 
 _gensym_counter = itertools.count(1)
 

@@ -7,9 +7,9 @@ pattern's names to their paths. No clause matching throws `(match-error value)`.
 
 from __future__ import annotations
 
+from ..core import nodes as C
+from ..core.values import Keyword, PList, PVector, Symbol
 from ..reader import MapLiteral
-from ..runtime.values import Keyword, PList, PVector, Symbol
-from . import core as C
 
 
 def analyze_match(ex, form, scope, tail, pos):

@@ -7,7 +7,7 @@ file, line and column.
 
 from __future__ import annotations
 
-from ..runtime.values import EMPTY, Keyword, PList, Pos, Symbol, plist, pmap, pvector
+from ..core.values import EMPTY, Keyword, PList, Pos, Symbol, plist, pmap, pvector
 
 SYMBOL_CHARS = set("!$%&*+-./<=>?^_|#:'")  # ' and # and : only inside, see below
 DELIMS = set('()[]{}"; \t\r\n,`~@')

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import types
 
-from .values import FrozenTransient, Thrown, Transient
+from ..core.registry import CODES, SYMBOLS, FnInfo
+from ..core.values import FrozenTransient, Thrown, Transient
 
 
 class Unwind(BaseException):
@@ -39,66 +40,7 @@ class ThrowCapture(Unwind):
         self.frames = []
 
 
-class FnInfo:
-    """What the runtime knows about one generated function (a code unit).
-
-    `symbol` is the stable name (`module.outer/inner`), `fingerprint` the hash of its
-    normalised code, `sites[n]` the names of the values a frame saves at resume point
-    n (a name starting with `~` is a compiler temporary), `resume` the resume variant.
-    """
-
-    __slots__ = (
-        "symbol",
-        "fingerprint",
-        "module",
-        "file",
-        "line",
-        "params",
-        "sites",
-        "resume",
-        "factory",
-        "free",
-        "free_py",
-        "code",
-        "rest",
-        "transient",
-        "leaf",
-        "suspends",
-    )
-
-    def __init__(self, symbol, fingerprint, module, file, line, params, sites, free=(), rest=None):
-        self.symbol = symbol
-        self.fingerprint = fingerprint
-        self.module = module
-        self.file = file
-        self.line = line
-        self.params = params  # Turmeric names of the parameters
-        self.sites = sites  # {site number: tuple of Turmeric names}
-        self.free = free  # Turmeric names of the closure's free variables, in factory order
-        self.rest = rest
-        self.free_py = ()  # Python names of the free variables: the factory's parameters
-        self.transient = False  # may hold a Transient accumulator (the prelude's loops)
-        self.leaf = False  # no capture site at all: nothing can be captured inside a call to it
-        # the sites where this function's own frame captures (shift, throw): only the innermost
-        # frame of a continuation stops at one; every other frame stops at a call (None: unknown)
-        self.suspends = None
-        self.resume = None
-        self.factory = None
-        self.code = None
-
-    def __repr__(self):
-        return f"<FnInfo {self.symbol}>"
-
-
-SYMBOLS: dict = {}  # symbol -> FnInfo (the current definition)
-CODES: dict = {}  # code object (normal and resume variants) -> FnInfo
 TRANSPARENT: set = set()  # runtime functions that capture correctly when called from Turmeric
-
-
-def register(info, *codes):
-    SYMBOLS[info.symbol] = info
-    for c in codes:
-        CODES[c] = info
 
 
 def is_capturable(f):
@@ -181,6 +123,7 @@ class Continuation:
     """A captured continuation: plain data, the frame records innermost first."""
 
     __slots__ = ("frames", "handler")
+    turmeric_type = "continuation"
 
     def __init__(self, frames, handler=None):
         self.frames = frames
@@ -218,7 +161,7 @@ class NotResumable:
 
 
 def _make_error(msg):
-    from .errors import make_error
+    from ..core.errors import make_error
 
     return make_error("error", msg)
 

@@ -1,4 +1,4 @@
-"""Built-in error structs and the mapping from Python failures to Turmeric values.
+"""The mapping from Python failures to Turmeric values (the error structs are in core).
 
 Every error a user can see is a Turmeric value (a struct) so that `catch` and
 `try-with` handle runtime failures exactly like thrown values.
@@ -8,45 +8,8 @@ from __future__ import annotations
 
 import re
 
-from .values import ArityMismatch, Thrown, make_struct_type
-
-BUILTIN_STRUCTS = {
-    "error": ["message"],
-    "validation-error": ["message"],
-    "type-error": ["message"],
-    "schema-mismatch": ["what", "old-version"],
-    "missing-function": ["fn-symbol"],
-    "not-serializable": ["type-name", "path"],
-    "corrupt-data": ["reason"],
-    "file-error": ["message", "path"],
-    "match-error": ["value"],
-    "no-instance": ["class", "type-name"],
-    "continuation-barrier": ["fn-name"],
-    "unbound-global": ["name"],
-    "arity-error": ["message"],
-    "division-by-zero": [],
-    "Pair": ["first", "second"],
-    "continuation-frame": ["fn-symbol", "args", "captures"],
-}
-
-
-def _bad_field(stype, idx, value):
-    from .printer import type_name
-
-    raise Thrown(
-        make_error(
-            "type-error",
-            f"{stype.name}: field {stype.fields[idx]} must be {stype.types[idx]}, got {type_name(value)}",
-        )
-    )
-
-
-STRUCTS = {name: make_struct_type(name, fields, module="turmeric", checker=_bad_field) for name, fields in BUILTIN_STRUCTS.items()}
-
-
-def make_error(kind, *args):
-    return STRUCTS[kind].cls(*args)
-
+from ..core.errors import make_error
+from ..core.values import ArityMismatch, Thrown
 
 _ARITY_RE = re.compile(r"takes|positional argument|required positional|arguments? but")
 

@@ -4,49 +4,8 @@ from __future__ import annotations
 
 import types
 
-from .values import ArraySeq, Box, Keyword, OptionNone, PList, PMap, PSet, PVector, Ref, Some, Struct, Symbol
-
-TYPE_NAMES = {
-    int: "int64",
-    float: "float64",
-    str: "string",
-    bool: "bool",
-    type(None): "nil",
-    Keyword: "keyword",
-    Symbol: "symbol",
-    bytes: "bytes",
-    PList: "list",
-    ArraySeq: "list",
-    Ref: "ref",
-    Some: "Option",
-    OptionNone: "Option",
-    types.FunctionType: "fn",
-}
-
-
-def type_name(v):
-    t = type(v)
-    n = TYPE_NAMES.get(t)
-    if n is not None:
-        return n
-    if isinstance(v, Struct):
-        return v.stype.name
-    if isinstance(v, PVector):
-        return "vector"
-    if isinstance(v, PMap):
-        return "map"
-    if isinstance(v, PSet):
-        return "set"
-    from .control import Continuation
-
-    if isinstance(v, Continuation):
-        return "continuation"
-    if callable(v):
-        return "fn"
-    custom = getattr(t, "turmeric_type", None)
-    if custom:
-        return custom
-    return t.__name__
+from ..core.values import Box, Keyword, OptionNone, PList, PMap, PSet, PVector, Ref, Some, Struct, Symbol
+from ..core.values import type_name as type_name  # re-exported: the name of a value's type
 
 
 def escape(s):

@@ -7,9 +7,9 @@ constraints are checked on the components of the value at call time.
 
 from __future__ import annotations
 
-from .errors import make_error
+from ..core.errors import make_error
+from ..core.values import PList, PSet, PVector, Some, Struct, Thrown
 from .printer import type_name
-from .values import PList, PSet, PVector, Some, Struct, Thrown
 
 CLASSES: dict = {}
 ALIASES = {"int": "int64", "float": "float64", "Some": "Option", "None": "Option"}

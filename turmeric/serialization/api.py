@@ -2,7 +2,8 @@
 
 Owns the builtins `serialize`, `deserialize`, `sign` and `verify`, the type classes
 `Serializable` (serialize/deserialize) and `Resource-Serializable` (marshal/unmarshal),
-and FileHandle's Resource-Serializable instance. The classes are registered from
+and FileHandle's Resource-Serializable instance; `install` adds them to the builtins
+(the loader calls it: importing this module registers nothing). The classes are registered from
 Python so that the globals `serialize` / `deserialize` stay the blob functions:
 user instances `(instance Serializable order)` and
 `(instance Serializable Point (serialize [p] ...) (deserialize [r] ...))` attach to
@@ -14,11 +15,11 @@ from __future__ import annotations
 import io
 import os
 
+from ..core.errors import make_error
+from ..core.values import Keyword, PMap, Thrown, pmap
 from ..runtime import control, typeclasses
-from ..runtime.errors import make_error
-from ..runtime.library import BUILTINS, HOST, FileHandle
+from ..runtime.library import FileHandle
 from ..runtime.printer import type_name
-from ..runtime.values import Keyword, PMap, Thrown, pmap
 from . import format as fmt
 from . import trust
 
@@ -205,7 +206,8 @@ class LazyReopen:
 # --- registration --------------------------------------------------------------------------------
 
 
-def _register():
+def install(builtins, host):
+    """Define the classes and add this module's builtins to `builtins` (the loader calls this)."""
     typeclasses.defclass("Serializable", "a", [("serialize", 0), ("deserialize", 0)])
     res = typeclasses.defclass("Resource-Serializable", "a", [("marshal", 0), ("unmarshal", 0)])
     cls = typeclasses.CLASSES["Resource-Serializable"]
@@ -214,12 +216,9 @@ def _register():
             "Resource-Serializable", "FileHandle", [], [], {"marshal": marshal_file_handle, "unmarshal": unmarshal_file_handle}
         )
     for name, f in (("serialize", serialize), ("deserialize", deserialize), ("sign", sign), ("verify", verify)):
-        BUILTINS[name] = f
-        HOST.add(name)
+        builtins[name] = f
+        host.add(name)
     # marshal / unmarshal dispatch to user methods (Turmeric code), so they are not host calls
     for name, d in res.items():
-        BUILTINS[name] = d
+        builtins[name] = d
         control.TRANSPARENT.add(d)
-
-
-_register()

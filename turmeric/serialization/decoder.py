@@ -15,7 +15,7 @@ from collections import Counter
 from itertools import accumulate, chain, islice, repeat
 from operator import is_
 
-from ..runtime.values import (
+from ..core.values import (
     EMPTY,
     NONE,
     ArraySeq,
@@ -35,7 +35,6 @@ from ..runtime.values import (
     pset,
     pvector,
 )
-from .encoder import StackRoom
 from .layout import (
     C_GENERAL,
     C_INT,
@@ -112,6 +111,7 @@ from .layout import (
     UFMT,
     WIDTH,
     Corrupt,
+    StackRoom,
     corrupt,
     unzigzag,
 )

@@ -8,15 +8,12 @@ and the packed columns that make deep continuations cheap. Code is named, never 
 from __future__ import annotations
 
 import struct as _struct
-import sys
 import types
 from collections import Counter, defaultdict
 from itertools import chain, count, groupby, repeat
 
-from ..runtime import control
-from ..runtime.errors import STRUCTS
-from ..runtime.printer import type_name
-from ..runtime.values import (
+from ..core.errors import STRUCTS
+from ..core.values import (
     ArraySeq,
     Box,
     FrozenTransient,
@@ -34,6 +31,8 @@ from ..runtime.values import (
     pset,
     pvector,
 )
+from ..runtime import control
+from ..runtime.printer import type_name
 from . import names as N
 from .layout import (
     C_GENERAL,
@@ -112,31 +111,6 @@ _PRESEED_MEMO = {id(x): i for i, x in enumerate(PRESEEDED)}
 _FN_STATIC: dict = {}  # id(FnInfo) -> (FnInfo, encoded static part of its FN entry)
 _SITE_BYTES: dict = {}  # a resume point's names (a tuple of strings) -> their encoding
 _I64 = 0x8000000000000000
-
-
-class StackRoom:
-    """Raises the recursion limit (once, lazily) so that `max_depth` levels of nesting fit."""
-
-    __slots__ = ("old", "max_depth")
-
-    def __init__(self, max_depth):
-        self.old = None
-        self.max_depth = max_depth
-
-    def ensure(self):
-        if self.old is None:
-            f, n = sys._getframe(1), 0
-            while f is not None:
-                n += 1
-                f = f.f_back
-            need = n + 4 * self.max_depth + 1000
-            self.old = sys.getrecursionlimit()
-            if need > self.old:
-                sys.setrecursionlimit(need)
-
-    def restore(self):
-        if self.old is not None and sys.getrecursionlimit() != self.old:
-            sys.setrecursionlimit(self.old)
 
 
 _HEADERS: dict = {}  # header key -> header bytes (see Encoder.header)

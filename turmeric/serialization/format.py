@@ -19,12 +19,12 @@ from __future__ import annotations
 import zlib
 from operator import itemgetter
 
+from ..core.errors import make_error
+from ..core.values import STRUCT_TYPES, FrozenTransient, Thrown
 from ..runtime import control
-from ..runtime.errors import make_error
-from ..runtime.values import STRUCT_TYPES, FrozenTransient, Thrown
 from . import names as N
 from .decoder import FnEntry, Header, Hooks, HostEntry, ShapeEntry, StructEntry, TypeEntry, budget, parse, read_header
-from .encoder import Encoder, StackRoom, find_path
+from .encoder import Encoder, find_path
 from .layout import (
     COMPRESS_LEVEL,
     COMPRESS_THRESHOLD,
@@ -39,6 +39,7 @@ from .layout import (
     Corrupt,
     Limits,
     NotSer,
+    StackRoom,
     corrupt,
     wvarint,
 )

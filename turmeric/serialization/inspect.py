@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 
+from ..core.values import Box, FrozenTransient, Keyword, OptionNone, PList, PMap, PSet, PVector, Ref, Some, Symbol
 from ..runtime.printer import readable
-from ..runtime.values import Box, FrozenTransient, Keyword, OptionNone, PList, PMap, PSet, PVector, Ref, Some, Symbol
 from . import format as fmt
 
 __all__ = ["describe", "summary"]

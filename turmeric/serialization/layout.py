@@ -6,9 +6,10 @@ docs/format.md is the prose version of this file; keep the two in step.
 from __future__ import annotations
 
 import struct as _struct
+import sys
 
-from ..runtime.errors import make_error
-from ..runtime.values import EMPTY, NONE, Keyword, OptionNone, Symbol, Thrown
+from ..core.errors import make_error
+from ..core.values import EMPTY, NONE, Keyword, OptionNone, Symbol, Thrown
 
 MAGIC = b"TMRC"
 SIGNED_MAGIC = b"TMRS"
@@ -57,6 +58,31 @@ FREE_BASE = 4096
 MAX_COLLISIONS = 64
 KEY_WORK_PER_BYTE = 64
 KEY_WORK_BASE = 1_000_000
+
+
+class StackRoom:
+    """Raises the recursion limit (once, lazily) so that `max_depth` levels of nesting fit."""
+
+    __slots__ = ("old", "max_depth")
+
+    def __init__(self, max_depth):
+        self.old = None
+        self.max_depth = max_depth
+
+    def ensure(self):
+        if self.old is None:
+            f, n = sys._getframe(1), 0
+            while f is not None:
+                n += 1
+                f = f.f_back
+            need = n + 4 * self.max_depth + 1000
+            self.old = sys.getrecursionlimit()
+            if need > self.old:
+                sys.setrecursionlimit(need)
+
+    def restore(self):
+        if self.old is not None and sys.getrecursionlimit() != self.old:
+            sys.setrecursionlimit(self.old)
 
 
 class Limits:

@@ -10,12 +10,12 @@ methods are called.
 from __future__ import annotations
 
 import os
-import sys
 import types
 
+from ..core.errors import InternalError, make_error
+from ..core.values import Thrown
 from ..runtime import control, typeclasses
-from ..runtime.errors import as_thrown, make_error
-from ..runtime.values import Thrown
+from ..runtime.errors import as_thrown
 
 FORBIDDEN_HOST = frozenset({"BaseException"})
 INTERNAL_PREFIXES = ("#", "__", "%")
@@ -30,11 +30,20 @@ def internal_name(name):
 _BAD_MODULE_CHARS = frozenset("/\\\0:")
 
 
+_LOADER = [None]
+
+
+def set_loader(loader):
+    """Called by the loader when it installs the builtins: what `runtime_modules` returns.
+    (Serialization sits below the loader, so it is handed the loader rather than importing it.)"""
+    _LOADER[0] = loader
+
+
 def runtime_modules():
-    """turmeric.runtime.modules, imported lazily (it imports the compiler)."""
-    m = sys.modules.get("turmeric.runtime.modules")
+    """The loader (its MODULES, MAIN, find_module_file, load_file, load_prelude)."""
+    m = _LOADER[0]
     if m is None:
-        from ..runtime import modules as m
+        raise InternalError("serialization used before the loader installed the builtins (call loader.install_builtins())")
     return m
 
 

@@ -40,9 +40,9 @@ import hashlib
 import hmac
 import time
 
-from ..runtime.errors import make_error
+from ..core.errors import make_error
 from ..runtime.printer import type_name
-from ..runtime.values import Thrown
+from ..core.values import Thrown
 from .layout import SIGNED_MAGIC, corrupt
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""Runtime values: the data every stage shares.
+"""Values: the data every stage shares.
 
 Owns the Python representation of Turmeric values: symbols, keywords, persistent
 lists (vectors, maps and sets come from pyrsistent), boxes, refs, Option, structs
@@ -7,6 +7,8 @@ The reader produces these values and macros manipulate them, so code is data.
 """
 
 from __future__ import annotations
+
+import types
 
 from pyrsistent import PMap, PSet, PVector, pmap, pset, pvector
 
@@ -33,6 +35,7 @@ __all__ = [
     "pmap",
     "pset",
     "Pos",
+    "type_name",
 ]
 
 
@@ -380,3 +383,44 @@ class FrozenTransient:
 
     def __init__(self, items):
         self.items = items
+
+
+TYPE_NAMES = {
+    int: "int64",
+    float: "float64",
+    str: "string",
+    bool: "bool",
+    type(None): "nil",
+    Keyword: "keyword",
+    Symbol: "symbol",
+    bytes: "bytes",
+    PList: "list",
+    ArraySeq: "list",
+    Ref: "ref",
+    Some: "Option",
+    OptionNone: "Option",
+    types.FunctionType: "fn",
+}
+
+
+def type_name(v):
+    """The Turmeric name of a value's type (`int64`, `vector`, a struct's name, ...).
+    A class may name itself with a `turmeric_type` attribute (continuations, file handles)."""
+    t = type(v)
+    n = TYPE_NAMES.get(t)
+    if n is not None:
+        return n
+    if isinstance(v, Struct):
+        return v.stype.name
+    if isinstance(v, PVector):
+        return "vector"
+    if isinstance(v, PMap):
+        return "map"
+    if isinstance(v, PSet):
+        return "set"
+    custom = getattr(t, "turmeric_type", None)
+    if custom:
+        return custom
+    if callable(v):
+        return "fn"
+    return t.__name__

@@ -15,18 +15,17 @@ import warnings
 from pathlib import Path
 
 from ..compiler import ModuleCompiler
+from ..core.errors import _bad_field, make_error
+from ..core.registry import register
+from ..core.values import Keyword, PList, Pos, PVector, Symbol, Thrown, make_struct_type, plist
 from ..expander import CompileError, Expander, canonical, parse_params
 from ..reader import MapLiteral, TurmericSyntaxError, read_all
-from ..runtime.values import Keyword, PList, Pos, PVector, Symbol, make_struct_type, plist
-from . import control, typeclasses
-from .control import register
-from .errors import _bad_field, make_error
-from .library import BUILTINS, HOST
-from .values import Thrown
+from ..runtime import control, typeclasses
+from ..runtime.library import BUILTINS, HOST
+from .install import ARGV, MAIN, current_version, install_builtins
 
 MODULES: dict = {}  # module name -> Module
 SEARCH_PATH: list = []  # folders from -I and TURMERIC_PATH
-MAIN = {"module": None}
 
 DEFINITION_HEADS = {"defn", "defmacro", "struct", "defclass", "instance", "import", "module", "version"}
 
@@ -66,8 +65,8 @@ class Module:
         except (CompileError, TurmericSyntaxError):
             raise
         except Exception as e:
-            from .errors import thrown_value
-            from .printer import display
+            from ..runtime.errors import thrown_value
+            from ..runtime.printer import display
 
             v = thrown_value(e)
             raise CompileError(f"macro expansion failed: {display(v)}", pos, self.source_line(pos.line)) from None
@@ -341,6 +340,7 @@ def import_module(name, from_dir, pos=None, importer=None, definitions_only=Fals
 
 
 def load_file(path, definitions_only=False, expected_name=None, main=False):
+    install_builtins()
     with open(path, encoding="utf-8") as f:
         text = f.read()
     forms = read_all(text, path)
@@ -353,31 +353,19 @@ def load_file(path, definitions_only=False, expected_name=None, main=False):
     return m
 
 
-def current_version():
-    m = MAIN["module"]
-    return m.current_version() if m is not None else "0"
-
-
-BUILTINS["current-version"] = current_version
-HOST.add("current-version")
-BUILTINS["#modget"] = lambda ns, name: ns[name] if name in ns else _unbound(name)
-
-
-def _unbound(name):
-    raise Thrown(make_error("unbound-global", name))
-
-
 _PRELUDE_LOADED = False
+PRELUDE_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "runtime", "prelude.tm")
 
 
 def load_prelude():
+    """Load the Turmeric half of the library once and copy its globals into BUILTINS."""
     global _PRELUDE_LOADED
     if _PRELUDE_LOADED:
         return
     _PRELUDE_LOADED = True
-    path = os.path.join(os.path.dirname(__file__), "prelude.tm")
+    install_builtins()
     bind_host_aliases()
-    m = load_file(path)
+    m = load_file(PRELUDE_PATH)
     for k, v in list(m.ns.items()):
         if not k.startswith("#") and not k.startswith("__"):
             BUILTINS[k] = v
@@ -386,7 +374,7 @@ def load_prelude():
 
 def bind_host_aliases():
     """`#b:name` for every host builtin: what compiled calls to host builtins refer to."""
-    from .library import register_host_values
+    from ..runtime.library import register_host_values
 
     register_host_values()
     for k in HOST:
@@ -394,6 +382,4 @@ def bind_host_aliases():
             BUILTINS["#b:" + k] = BUILTINS[k]
 
 
-ARGV: list = []
-BUILTINS["command-line-args"] = lambda: plist(ARGV)
-HOST.add("command-line-args")
+__all__ = ["ARGV", "MAIN", "current_version", "install_builtins", "Module", "MODULES", "SEARCH_PATH"]

@@ -1,0 +1,419 @@
+"""Lowering: core nodes -> statement IR, in A-normal form only around capture sites.
+
+Input: the `Fn` body (core nodes) and its `FnCtx`. Output: a list of Python `ast`
+statements and IR nodes (`ir.py`) appended to `out`: expressions without sites stay
+single Python expressions; a site's value goes to a temporary, and values computed
+before a later site are held in live names so a resume can restore them.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from ..core import nodes as C
+from ..core.errors import InternalError
+from .analysis import SiteAnalysis
+from .ir import CatchS, FinallyS, IfS, LoopS, SiteS
+from .pyast import assign, at, call, const, name, store
+
+
+def is_plain_eq_literal(e):
+    """A literal for which Python's `==` already is Turmeric's `=`: a string, or a number
+    that no boolean equals (Python has `True == 1` and `False == 0`)."""
+    if type(e) is not ast.Constant:
+        return False
+    v = e.value
+    return type(v) is str or (type(v) in (int, float) and v != 0 and v != 1)
+
+
+SIMPLE_PRIMS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult}
+COMPARE_PRIMS = {"<": ast.Lt, ">": ast.Gt, "<=": ast.LtE, ">=": ast.GtE}
+
+
+class FnCtx:
+    def __init__(self, fn, info_name):
+        self.fn = fn
+        self.info_name = info_name
+        self.nsite = 0
+        self.sites = {}  # n -> tuple of Python names
+        self.suspends = set()  # sites where the frame itself captures (shift, throw): innermost frames
+        self.live = []
+        self.ntmp = 0
+        self.has_head_recur = False
+        self.tail_sites = 0
+        self.shift_body = fn.is_shift_body
+
+    def tmp(self):
+        self.ntmp += 1
+        return f"~t{self.ntmp}"
+
+
+class Lowering(SiteAnalysis):
+    """The expression and statement compilers; `compile_unit` (in `unit.py`) drives them."""
+
+    def new_site(self, ctx, target, callexpr, callee, kind, out, pos):
+        ctx.nsite += 1
+        n = ctx.nsite
+        live = tuple(ctx.live)
+        ctx.sites[n] = live
+        if kind in ("shift", "throw"):
+            ctx.suspends.add(n)
+        out.append(SiteS(n, target, callexpr, callee, kind, live, pos))
+        return n
+
+    def hold(self, expr, ctx, out):
+        """Keep an already evaluated value alive across later sites: it must be a live name."""
+        if type(expr) is ast.Constant:
+            return expr
+        if type(expr) is ast.Name and expr.id in ctx.live:
+            return expr
+        if type(expr) is ast.Name and expr.id.startswith("~t"):
+            ctx.live.append(expr.id)
+            return expr
+        t = ctx.tmp()
+        out.append(assign(t, expr))
+        ctx.live.append(t)
+        return name(t)
+
+    def compile_args(self, nodes, ctx, out):
+        """Evaluate nodes left to right; values computed before a later site are held in live names."""
+        n_live = len(ctx.live)
+        exprs = []
+        for i, node in enumerate(nodes):
+            e = self.compile_expr(node, ctx, out)
+            if any(self.has_site(m) for m in nodes[i + 1 :]):
+                e = self.hold(e, ctx, out)
+            exprs.append(e)
+        return exprs, n_live
+
+    def const_expr(self, v):
+        if v is None or type(v) in (bool, int, float, str, bytes):
+            return const(v)
+        self.consts.append(v)
+        return name(f"#K{len(self.consts) - 1}")
+
+    def ref(self, var):
+        if var.boxed:
+            return ast.Attribute(name(var.py), "v", ast.Load())
+        return name(var.py)
+
+    def compile_expr(self, node, ctx, out):
+        t = type(node)
+        pos = node.pos
+        if t is C.Const:
+            return self.const_expr(node.value)
+        if t is C.LRef:
+            return self.ref(node.var)
+        if t is C.GRef:
+            return at(self.gref(node), pos)
+        if t is C.Call:
+            return self.compile_call(node, ctx, out, tail=False)
+        if t is C.Prim:
+            args, n_live = self.compile_args(node.args, ctx, out)
+            del ctx.live[n_live:]
+            if node.op in SIMPLE_PRIMS and len(args) == 2 and self.numeric.needs_check(node.op, node.args):
+                return at(self.checked_arith(node.op, args, ctx, out), pos)
+            return at(self.prim(node.op, args), pos)
+        if t is C.Fn:
+            self.compile_unit(node)
+            return at(call(f"#mk:{node.symbol}", *[name(v.py) for v in node.free]), pos)
+        if t is C.Shift:
+            body = self.compile_expr(node.body_fn, ctx, out)
+            tgt = ctx.tmp()
+            self.new_site(ctx, tgt, at(call("#shift", body), pos), None, "shift", out, pos)
+            return name(tgt)
+        if t is C.Throw:
+            v = self.compile_expr(node.expr, ctx, out)
+            tgt = ctx.tmp()
+            self.new_site(
+                ctx, tgt, at(call("#throw", v, const(f"{pos.file}:{pos.line}:{pos.col}" if pos else "?")), pos), None, "throw", out, pos
+            )
+            return name(tgt)
+        if t is C.If:
+            if not self.has_site(node.then) and not self.has_site(node.else_) and self.is_pure(node.then) and self.is_pure(node.else_):
+                test = self.compile_test(node.test, ctx, out)
+                return ast.IfExp(test, self.compile_expr(node.then, ctx, out), self.compile_expr(node.else_, ctx, out))
+            tgt = ctx.tmp()
+            self.compile_to(node, ctx, out, ("set", tgt))
+            return name(tgt)
+        if t is C.Do:
+            for x in node.body[:-1]:
+                self.compile_to(x, ctx, out, ("none",))
+            return self.compile_expr(node.body[-1], ctx, out)
+        if t is C.Let:
+            n_live = len(ctx.live)
+            self.bind_let(node, ctx, out)
+            r = self.compile_expr(node.body, ctx, out)
+            if type(r) is not ast.Constant:
+                if self.has_site(node.body) or type(r) is not ast.Name:
+                    tgt = ctx.tmp()
+                    out.append(assign(tgt, r))
+                    r = name(tgt)
+            del ctx.live[n_live:]
+            return r
+        if t in (C.Loop, C.Try):
+            tgt = ctx.tmp()
+            self.compile_to(node, ctx, out, ("set", tgt))
+            return name(tgt)
+        if t is C.SetL:
+            v = self.compile_expr(node.expr, ctx, out)
+            tgt = ctx.tmp()
+            out.append(at(assign(tgt, v), pos))
+            if node.var.boxed:
+                out.append(ast.Assign([ast.Attribute(name(node.var.py), "v", ast.Store())], name(tgt)))
+            else:
+                out.append(assign(node.var.py, name(tgt)))
+            return name(tgt)
+        if t in (C.SetG, C.DefG):
+            v = self.compile_expr(node.expr, ctx, out)
+            mod = getattr(node, "module", None)
+            ns = name("#G") if mod is None else name(f"#mod:{mod}")
+            tgt = ctx.tmp()
+            out.append(at(assign(tgt, v), pos))
+            out.append(at(ast.Assign([ast.Subscript(ns, const(node.name), ast.Store())], name(tgt)), pos))
+            if t is C.DefG:
+                return const(None)
+            return name(tgt)
+        if t is C.Dot:
+            obj = self.compile_expr(node.obj, ctx, out)
+            for f in node.fields:
+                obj = at(call("#dot", obj, const(f)), pos)
+            return obj
+        if t is C.VecLit:
+            items, n_live = self.compile_args(node.items, ctx, out)
+            del ctx.live[n_live:]
+            return at(call("#vec", ast.List(items, ast.Load())), pos)
+        if t is C.MapLit:
+            items, n_live = self.compile_args(node.items, ctx, out)
+            del ctx.live[n_live:]
+            return at(call("#hmap", *items), pos)
+        if t is C.Recur:
+            raise InternalError("lowering: recur outside tail position", pos)
+        raise InternalError(f"lowering: unknown core node {t.__name__}", pos)
+
+    def is_pure(self, node):
+        return type(node) in (C.Const, C.LRef, C.GRef) or (type(node) is C.Prim and all(self.is_pure(a) for a in node.args))
+
+    def compile_test(self, node, ctx, out):
+        e = self.compile_expr(node, ctx, out)
+        # only #f and nil are false; known boolean primitives need no check
+        if type(node) is C.Prim and node.op in ("<", ">", "<=", ">=", "=", "not=", "not", "nil?"):
+            return e
+        if type(e) is ast.Constant:
+            return const(e.value is not None and e.value is not False)
+        if type(e) is not ast.Name:
+            t = ctx.tmp()
+            out.append(assign(t, e))
+            e = name(t)
+        return ast.BoolOp(ast.And(), [ast.Compare(e, [ast.IsNot()], [const(False)]), ast.Compare(name(e.id), [ast.IsNot()], [const(None)])])
+
+    def gref(self, node):
+        if node.module is not None:
+            return call("#modget", name(f"#mod:{node.module}"), const(node.name))
+        if node.name in ("None", "True", "False"):  # not valid as Python names
+            return name("#" + node.name)
+        if node.builtin and self.host_builtin(node.name):
+            # bound at compile time: a later user definition of this name must not turn a
+            # call that was compiled as "not a capture site" into one that captures
+            return name("#b:" + node.name)
+        return name(node.name)
+
+    def compile_call(self, node, ctx, out, tail):
+        pos = node.pos
+        n_live = len(ctx.live)
+        fexpr = self.compile_expr(node.fn, ctx, out)
+        host = self.is_host_call(node)
+        args_have_sites = any(self.has_site(a) for a in node.args)
+        if not host:
+            if type(fexpr) is not ast.Name or args_have_sites:
+                fexpr = self.hold(fexpr, ctx, out)
+        args, _ = self.compile_args(node.args, ctx, out)
+        callexpr = at(ast.Call(fexpr, args, []), pos)
+        del ctx.live[n_live:]
+        if host:
+            return callexpr
+        callee = fexpr if type(fexpr) is ast.Name else None
+        if tail:
+            ctx.tail_sites += 1
+            out.append(SiteS(None, None, callexpr, callee, "tail", (), pos))
+            return None
+        tgt = ctx.tmp()
+        self.new_site(ctx, tgt, callexpr, callee, "call", out, pos)
+        return name(tgt)
+
+    def checked_arith(self, op, args, ctx, out):
+        """`a + b`, then a class test on the result: an int or a float goes straight on;
+        anything else goes to `#arith-check`, which throws type-error (Python would have
+        concatenated strings or vectors, or repeated a string)."""
+        names = []
+        for a in args:
+            if type(a) not in (ast.Name, ast.Constant):
+                t = ctx.tmp()
+                out.append(assign(t, a))
+                a = name(t)
+            names.append(a)
+        r, rt = ctx.tmp(), ctx.tmp()
+        computed = ast.NamedExpr(store(r), ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1]))
+        result_type = ast.NamedExpr(store(rt), call("#type", computed))
+        test = ast.BoolOp(
+            ast.Or(),
+            [ast.Compare(result_type, [ast.Is()], [name("#int")]), ast.Compare(name(rt), [ast.Is()], [name("#float")])],
+        )
+        return ast.IfExp(test, name(r), call("#arith-check", const(op), names[0], names[1], name(r)))
+
+    def prim(self, op, a):
+        if op in SIMPLE_PRIMS and len(a) == 2:
+            return ast.BinOp(a[0], SIMPLE_PRIMS[op](), a[1])
+        if op in COMPARE_PRIMS and len(a) == 2:
+            return ast.Compare(a[0], [COMPARE_PRIMS[op]()], [a[1]])
+        if op == "=" and len(a) == 2:
+            if any(is_plain_eq_literal(x) for x in a):
+                return ast.Compare(a[0], [ast.Eq()], [a[1]])
+            return call("#eq", a[0], a[1])
+        if op == "not=" and len(a) == 2:
+            return ast.UnaryOp(ast.Not(), call("#eq", a[0], a[1]))
+        if op == "inc":
+            return ast.BinOp(a[0], ast.Add(), const(1))
+        if op == "dec":
+            return ast.BinOp(a[0], ast.Sub(), const(1))
+        if op == "not":
+            return ast.BoolOp(ast.Or(), [ast.Compare(a[0], [ast.Is()], [const(False)]), ast.Compare(a[0], [ast.Is()], [const(None)])])
+        if op == "%at":
+            return ast.Subscript(a[0], a[1], ast.Load())
+        if op == "%push!":
+            return ast.Call(ast.Attribute(a[0], "append", ast.Load()), [a[1]], [])
+        if op == "%len":
+            return call("#len", a[0])
+        if op == "nil?":
+            return ast.Compare(a[0], [ast.Is()], [const(None)])
+        if op == "-" and len(a) == 1:
+            return ast.UnaryOp(ast.USub(), a[0])
+        return call("#b:" + op, *a)  # the builtin itself, whatever is defined later
+
+    def emit_sink(self, expr, sink, out, pos=None):
+        kind = sink[0]
+        if kind == "ret":
+            out.append(at(ast.Return(expr), pos))
+        elif kind == "set":
+            out.append(at(assign(sink[1], expr), pos))
+        elif kind == "setbrk":
+            out.append(at(assign(sink[1], expr), pos))
+            out.append(ast.Break())
+        elif kind == "none":
+            if type(expr) not in (ast.Constant, ast.Name):
+                out.append(at(ast.Expr(expr), pos))
+
+    def bind_let(self, node, ctx, out):
+        for var, val in node.bindings:
+            e = self.compile_expr(val, ctx, out)
+            if var.boxed:
+                e = call("#Box", e)
+            out.append(at(assign(var.py, e), val.pos or node.pos))
+            ctx.live.append(var.py)
+
+    def compile_to(self, node, ctx, out, sink):
+        t = type(node)
+        pos = node.pos
+        if t is C.If:
+            test = self.compile_test(node.test, ctx, out)
+            a, b = [], []
+            self.compile_to(node.then, ctx, a, sink)
+            self.compile_to(node.else_, ctx, b, sink)
+            out.append(IfS(test, a, b))
+            return
+        if t is C.Do:
+            for x in node.body[:-1]:
+                self.compile_to(x, ctx, out, ("none",))
+            self.compile_to(node.body[-1], ctx, out, sink)
+            return
+        if t is C.Let:
+            n_live = len(ctx.live)
+            self.bind_let(node, ctx, out)
+            self.compile_to(node.body, ctx, out, sink)
+            del ctx.live[n_live:]
+            return
+        if t is C.Loop:
+            n_live = len(ctx.live)
+            inits, _ = self.compile_args(node.inits, ctx, out)
+            del ctx.live[n_live:]
+            for v, e in zip(node.vars, inits, strict=False):
+                out.append(at(assign(v.py, call("#Box", e) if v.boxed else e), pos))
+                ctx.live.append(v.py)
+            if sink[0] == "ret":
+                inner = sink
+            elif sink[0] in ("set", "setbrk"):
+                inner = ("setbrk", sink[1])
+            else:
+                inner = ("setbrk", ctx.tmp())
+            body = []
+            self.compile_to(node.body, ctx, body, inner)
+            out.append(LoopS(body))
+            del ctx.live[n_live:]
+            if sink[0] == "setbrk":
+                out.append(ast.Break())
+            return
+        if t is C.Recur:
+            n_live = len(ctx.live)
+            args, _ = self.compile_args(node.args, ctx, out)
+            del ctx.live[n_live:]
+            target = node.target
+            if isinstance(target, C.Loop):
+                vars_ = target.vars
+            else:
+                vars_ = list(target.params) + ([target.rest] if target.rest else [])
+                ctx.has_head_recur = True
+            vals = [call("#Box", e) if v.boxed else e for v, e in zip(vars_, args, strict=False)]
+            if len(vars_) == 1:
+                out.append(at(assign(vars_[0].py, vals[0]), pos))
+            elif vars_:
+                out.append(at(ast.Assign([ast.Tuple([store(v.py) for v in vars_], ast.Store())], ast.Tuple(vals, ast.Load())), pos))
+            out.append(ast.Continue())
+            return
+        if t is C.Call and sink[0] == "ret" and ctx.shift_body and self.is_continue(node, ctx):
+            parts = node.args if type(node.fn) is C.GRef else [node.fn] + node.args
+            n_live = len(ctx.live)
+            args, _ = self.compile_args(parts, ctx, out)
+            del ctx.live[n_live:]
+            k, v = args[0], (args[1] if len(args) > 1 else const(None))
+            out.append(at(ast.Return(call("#TailContinue", k, v)), pos))
+            return
+        if t is C.Call and sink[0] == "ret" and not self.is_host_call(node):
+            self.compile_call(node, ctx, out, tail=True)
+            return
+        if t is C.Try:
+            self.compile_try(node, ctx, out, sink)
+            return
+        e = self.compile_expr(node, ctx, out)
+        self.emit_sink(e, sink, out, pos)
+
+    def is_continue(self, node, ctx):
+        """`(continue k v)`, `(resume k v)` or `(k v)` for this shift body's own k."""
+        f = node.fn
+        if type(f) is C.GRef and f.builtin and f.name in ("continue", "resume"):
+            return 1 <= len(node.args) <= 2
+        return type(f) is C.LRef and f.var is ctx.fn.params[0] and not f.var.boxed and len(node.args) <= 1
+
+    def compile_try(self, node, ctx, out, sink):
+        r = ctx.tmp()
+        out.append(assign(r, const(None)))
+        body = []
+        self.compile_to(node.body, ctx, body, ("set", r))
+        if node.handler is not None:
+            handler = []
+            n_live = len(ctx.live)
+            ev = node.catch_var
+            ctx.live.append(ev.py)
+            pre = [assign(ev.py, call("#Box", name(ev.py)))] if ev.boxed else []
+            self.compile_to(node.handler, ctx, handler, ("set", r))
+            del ctx.live[n_live:]
+            body = [CatchS(body, ev.py, pre + handler)]
+        if node.finally_ is not None:
+            exc = ctx.tmp()
+            fin = []
+            n_live = len(ctx.live)
+            ctx.live += [r, exc]
+            self.compile_to(node.finally_, ctx, fin, ("none",))
+            del ctx.live[n_live:]
+            body = [FinallyS(body, exc, fin)]
+        out += body
+        self.emit_sink(name(r), sink, out, node.pos)

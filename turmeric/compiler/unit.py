@@ -1,0 +1,137 @@
+"""Compiling one code unit: an `Fn` node -> its normal variant, resume variant and `FnInfo`.
+
+Input: an `Fn` (core nodes) of one top-level form. Output: `ModuleCompiler.defs`
+(module-level Python `ast` definitions: a plain def or a factory, plus the resume
+variant, for the `Fn` and every function inside it) and `ModuleCompiler.infos`.
+The passes, in order: `numeric` facts, `lower` (core nodes -> IR), `emit_normal`,
+`emit_resume`, `fingerprint`.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from ..core.registry import FnInfo
+from .emit_normal import emit_normal
+from .emit_resume import emit_resume
+from .fingerprint import code_fingerprint
+from .ir import LoopS
+from .lower import FnCtx, Lowering
+from .numeric import NumericFacts
+from .pyast import FRAMES, RS, VALS, J, V, assign, at, call, const, name, store
+
+
+class ModuleCompiler(Lowering):
+    """Compiles the core nodes of one top-level form into one Python module AST.
+
+    `host_builtin(name)` says whether a prelude name is a host (Python) function
+    that never calls back into Turmeric: calls to those are not capture sites.
+    """
+
+    def __init__(self, module_name, file, host_builtin, consts):
+        self.module_name = module_name
+        self.file = file
+        self.host_builtin = host_builtin
+        self.consts = consts  # shared list of non-literal constants, referenced as #K<n>
+        self.defs = []  # module-level ast statements (factories and resume variants)
+        self.infos = []  # (FnInfo, normal-name, resume-name, is_factory)
+        self.memo = {}
+        self.memo_sites = {}
+        self.numeric = NumericFacts()
+        self.numeric_done = False
+
+    def compile_unit(self, fn, toplevel=False):
+        """Compile an Fn node; returns the FnInfo. Top-level units are plain defs, others factories."""
+        info_name = f"#I:{fn.symbol}"
+        if not self.numeric_done:  # once per compiled unit, nested functions included
+            self.numeric.analyze(fn)
+            self.numeric_done = True
+        ctx = FnCtx(fn, info_name)
+        params = [v.py for v in fn.params]
+        ctx.live = list(params)
+        if fn.rest is not None:
+            ctx.live.append(fn.rest.py)
+        ctx.live += [v.py for v in fn.free]
+        if fn.self_var is not None:
+            ctx.live.append(fn.self_var.py)
+        body = []
+        self.compile_to(fn.body, ctx, body, ("ret",))
+        if ctx.has_head_recur:
+            body = [LoopS(body)]
+        prologue = []
+        for v in fn.params:
+            if v.boxed:
+                prologue.append(assign(v.py, call("#Box", name(v.py))))
+        if fn.rest is not None:
+            restval = call("#plist", name(fn.rest.py))
+            prologue.append(assign(fn.rest.py, call("#Box", restval) if fn.rest.boxed else restval))
+        normal_body = prologue + emit_normal(body, ctx)
+        args = ast.arguments(
+            posonlyargs=[],
+            args=[ast.arg(p) for p in params],
+            vararg=ast.arg(fn.rest.py) if fn.rest else None,
+            kwonlyargs=[],
+            kw_defaults=[],
+            defaults=[],
+        )
+        pyname = fn.self_var.py if fn.self_var is not None else (fn.name or "fn")
+        fdef = ast.FunctionDef(pyname, args, normal_body or [ast.Pass()], [], None)
+        at(fdef, fn.pos)
+        if toplevel:
+            normal_name = f"#f:{fn.symbol}"
+            fdef.name = normal_name
+            self.defs.append(fdef)
+        else:
+            normal_name = f"#mk:{fn.symbol}"
+            fact_args = ast.arguments(posonlyargs=[], args=[ast.arg(v.py) for v in fn.free], kwonlyargs=[], kw_defaults=[], defaults=[])
+            factory = ast.FunctionDef(normal_name, fact_args, [fdef, ast.Return(name(pyname))], [], None)
+            at(factory, fn.pos)
+            self.defs.append(factory)
+        # resume variant
+        resume_name = f"#r:{fn.symbol}"
+        restore = []
+        for n in sorted(ctx.sites):
+            names = ctx.sites[n]
+            tgt = ast.Tuple([store(x) for x in names], ast.Store()) if names else None
+            stmt = ast.Assign([tgt], name(VALS)) if names else ast.Pass()
+            restore.append((n, stmt))
+        rbody = []
+        if restore:
+            chain = None
+            for n, stmt in reversed(restore):
+                chain = ast.If(ast.Compare(name(RS), [ast.Eq()], [const(n)]), [stmt], [chain] if chain else [])
+            rbody.append(chain)
+            rbody += emit_resume(body, ctx, self.memo_sites)
+        else:
+            rbody.append(ast.Raise(call("#NoSite", const(fn.symbol)), None))
+        rargs = ast.arguments(
+            posonlyargs=[], args=[ast.arg(x) for x in (VALS, RS, FRAMES, J, V)], kwonlyargs=[], kw_defaults=[], defaults=[]
+        )
+        rdef = ast.FunctionDef(resume_name, rargs, rbody, [], None)
+        at(rdef, fn.pos)
+        self.defs.append(rdef)
+        pretty = {}
+        for n, names in ctx.sites.items():
+            pretty[n] = tuple(display_name(x) for x in names)
+        info = FnInfo(
+            fn.symbol,
+            code_fingerprint(fdef, fn),
+            self.module_name,
+            self.file,
+            fn.pos.line if fn.pos else 0,
+            tuple(v.name for v in fn.params),
+            pretty,
+            free=tuple(v.name for v in fn.free),
+            rest=fn.rest.name if fn.rest else None,
+        )
+        info.free_py = tuple(v.py for v in fn.free)
+        info.suspends = frozenset(ctx.suspends)
+        info.leaf = not ctx.sites and not ctx.tail_sites
+        self.infos.append((info, normal_name, resume_name, not toplevel))
+        return info
+
+
+def display_name(py):
+    if py.startswith("~"):
+        return py
+    return py.rsplit("~", 1)[0]

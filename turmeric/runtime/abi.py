@@ -1,0 +1,143 @@
+"""The helpers generated code calls: every `#`-name the compiler and expander emit.
+
+No Turmeric symbol can spell a name starting with `#`, so these never collide with
+user code. The compiler's (see docs/design.md, "Names"): `#cap`, `#check_tail`,
+`#Unwind`, `#Capture` (site handlers), `#shift`, `#throw`, `#resume_frames`,
+`#TailContinue`, `#Box`, `#caught`, `#NoSite`, `#len`, `#type`, `#int`, `#float`,
+`#arith-check`, `#None`, `#plist`, `#vec`, `#dot`, and `#eq` (`lib/numbers.py`),
+`#hmap` (`lib/collections.py`), `#b:<name>` (a host builtin bound at compile time) and
+`#modget` (the loader's). The expander's: `#qq-list`, `#qq-vec` (quasiquote) and the
+`match` tests `#none?`, `#some?`, `#some-value`, `#struct-is?`, `#field-at`,
+`#seq-shape?`. Module-level names `#G`, `#mod:<name>`, `#K<n>`, `#I:<symbol>` live
+in each module's dict, not here.
+"""
+
+from __future__ import annotations
+
+from ..core.values import NONE, Box, Keyword, PList, PMap, PVector, Ref, Some, Struct, plist, pvector, type_name
+from . import control
+from .builtins import BUILTINS, builtin, err
+from .errors import as_thrown, thrown_value
+from .lib.collections import _seq_items
+from .lib.numbers import arith_check
+
+
+@builtin("#qq-list")
+def qq_list(*parts):
+    items = []
+    for p in parts:
+        items.extend(_seq_items(p))
+    return plist(items)
+
+
+@builtin("#qq-vec")
+def qq_vec(*parts):
+    items = []
+    for p in parts:
+        items.extend(_seq_items(p))
+    return pvector(items)
+
+
+@builtin("#plist")
+def to_plist(t):
+    return plist(t)
+
+
+@builtin("#vec")
+def to_vec(items):
+    return pvector(items)
+
+
+@builtin("#dot")
+def dot(obj, field):
+    if isinstance(obj, Struct):
+        idx = obj.stype.index.get(field)
+        if idx is None:
+            raise err("error", f"{obj.stype.name} has no field {field}")
+        return obj.vals[idx]
+    if isinstance(obj, PMap):
+        return obj.get(Keyword(field))
+    if type(obj) is Some and field == "value":
+        return obj.value
+    if type(obj) is Ref and field == "value":
+        return obj.value
+    try:
+        return getattr(obj, field.replace("-", "_"))
+    except AttributeError:
+        raise err("error", f"{type_name(obj)} has no field {field}") from None
+
+
+@builtin("#none?")
+def p_none(x):
+    return x is NONE
+
+
+@builtin("#some?")
+def p_some(x):
+    return type(x) is Some
+
+
+@builtin("#some-value")
+def p_some_value(x):
+    return x.value
+
+
+@builtin("#struct-is?")
+def p_struct_is(x, name, nfields):
+    if isinstance(x, Struct):
+        return x.stype.name == name and len(x.vals) == nfields
+    if name == "Some":
+        return type(x) is Some and nfields == 1
+    if name == "None":
+        return x is NONE and nfields == 0
+    return False
+
+
+@builtin("#field-at")
+def p_field_at(x, i):
+    if type(x) is Some:
+        return x.value
+    return x.vals[i]
+
+
+@builtin("#seq-shape?")
+def p_seq_shape(x, n, has_rest):
+    if not isinstance(x, (PVector, PList)):
+        return False
+    return len(x) >= n if has_rest else len(x) == n
+
+
+def _tail_continue(k, v=None):
+    if isinstance(k, control.Continuation):
+        return control.TailContinue(k, v)
+    return k(v)
+
+
+class NoSite(Exception):
+    pass
+
+
+# runtime helpers used by generated code
+BUILTINS.update(
+    {
+        "#Unwind": control.Unwind,
+        "#Capture": control.Capture,
+        "#cap": control.cap,
+        "#check_tail": control.check_tail,
+        "#shift": control.shift,
+        "#throw": control.throw,
+        "#resume_frames": control.resume_frames,
+        "#TailContinue": _tail_continue,
+        "#Box": Box,
+        "#caught": thrown_value,
+        "#as_thrown": as_thrown,
+        "#NoSite": NoSite,
+        "BaseException": BaseException,
+        "#len": len,
+        "#type": type,
+        "#int": int,
+        "#float": float,
+        "#arith-check": arith_check,
+    }
+)
+BUILTINS["#None"] = NONE

@@ -1,0 +1,390 @@
+"""Collections: lists, vectors, maps, sets, sequences, and the prelude's private loop helpers (`%`-names) with their C fast paths."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import types
+
+from ...core.values import (
+    EMPTY,
+    ArraySeq,
+    Keyword,
+    PList,
+    PMap,
+    PSet,
+    PVector,
+    Struct,
+    Transient,
+    array_seq,
+    plist,
+    pmap,
+    pset,
+    pvector,
+    type_name,
+)
+from .. import control
+from ..builtins import BOOL_PREDICATES, BUILTINS, HOST, builtin, err, type_err
+from ..printer import readable
+from .numbers import add
+
+
+def _seq_items(coll):
+    """Python iterable over a collection's elements (nil is empty)."""
+    if coll is None:
+        return ()
+    if isinstance(coll, PMap):
+        return [pvector([k, v]) for k, v in coll.items()]
+    if type(coll) is str:
+        return list(coll)
+    return coll
+
+
+@builtin("count")
+def count(coll):
+    if coll is None:
+        return 0
+    t = type(coll)
+    if isinstance(coll, PList):
+        return coll.count
+    if t in (str, bytes) or isinstance(coll, (PVector, PMap, PSet)):
+        return len(coll)
+    raise type_err(f"count: expected a collection, got {type_name(coll)}")
+
+
+@builtin("empty?")
+def empty_q(coll):
+    return count(coll) == 0
+
+
+@builtin("first")
+def first(coll):
+    if isinstance(coll, PList):
+        return coll.first
+    if coll is None:
+        return None
+    if isinstance(coll, PVector) or type(coll) is str:
+        return coll[0] if len(coll) else None
+    for x in _seq_items(coll):
+        return x
+    return None
+
+
+@builtin("rest")
+def rest(coll):
+    if isinstance(coll, PList):
+        return coll.rest
+    if coll is None:
+        return EMPTY
+    return plist(list(_seq_items(coll))[1:])
+
+
+@builtin("second")
+def second(coll):
+    return first(rest(coll))
+
+
+@builtin("last")
+def last(coll):
+    items = list(_seq_items(coll))
+    return items[-1] if items else None
+
+
+@builtin("cons")
+def cons(x, coll):
+    if isinstance(coll, PList):
+        return PList(x, coll, coll.count + 1)
+    return plist([x, *_seq_items(coll)])
+
+
+@builtin("conj")
+def conj(coll, *xs):
+    if coll is None:
+        coll = EMPTY
+    type(coll)
+    if isinstance(coll, PList):
+        for x in xs:
+            coll = PList(x, coll, coll.count + 1)
+        return coll
+    if isinstance(coll, PVector):
+        for x in xs:
+            coll = coll.append(x)
+        return coll
+    if isinstance(coll, PSet):
+        for x in xs:
+            coll = coll.add(x)
+        return coll
+    if isinstance(coll, PMap):
+        for x in xs:
+            coll = coll.set(x[0], x[1])
+        return coll
+    raise type_err(f"conj: expected a collection, got {type_name(coll)}")
+
+
+@builtin("list")
+def tlist(*xs):
+    return plist(xs)
+
+
+@builtin("vector")
+def vector(*xs):
+    return pvector(xs)
+
+
+@builtin("vec")
+def vec(coll):
+    return pvector(_seq_items(coll))
+
+
+@builtin("hash-map")
+def hash_map(*kvs):
+    if len(kvs) % 2:
+        raise err("error", "hash-map needs an even number of arguments")
+    return pmap({kvs[i]: kvs[i + 1] for i in range(0, len(kvs), 2)})
+
+
+BUILTINS["#hmap"] = hash_map
+
+
+@builtin("hash-set")
+def hash_set(*xs):
+    return pset(xs)
+
+
+@builtin("set")
+def tset(coll):
+    return pset(_seq_items(coll))
+
+
+@builtin("get")
+def get(coll, key, default=None):
+    if isinstance(coll, PMap):
+        return coll.get(key, default)
+    if isinstance(coll, PVector) or type(coll) in (str, bytes):
+        if type(key) is int and 0 <= key < len(coll):
+            return coll[key]
+        return default
+    if isinstance(coll, PSet):
+        return key if key in coll else default
+    if isinstance(coll, Struct) and type(key) is Keyword:
+        idx = coll.stype.index.get(key.name)
+        return coll.vals[idx] if idx is not None else default
+    if isinstance(coll, PList) and type(key) is int and 0 <= key < coll.count:
+        return coll[key]
+    return default
+
+
+@builtin("contains?")
+def contains(coll, key):
+    if isinstance(coll, (PMap, PSet)):
+        return key in coll
+    if isinstance(coll, PVector):
+        return type(key) is int and 0 <= key < len(coll)
+    return False
+
+
+@builtin("assoc")
+def assoc(coll, *kvs):
+    if coll is None:
+        coll = pmap()
+    for i in range(0, len(kvs), 2):
+        k, v = kvs[i], kvs[i + 1]
+        if isinstance(coll, PVector):
+            if type(k) is not int or not 0 <= k <= len(coll):
+                raise err("error", f"assoc: index {readable(k)} out of range")
+            coll = coll.append(v) if k == len(coll) else coll.set(k, v)
+        elif isinstance(coll, PMap):
+            coll = coll.set(k, v)
+        else:
+            raise type_err(f"assoc: expected a map or vector, got {type_name(coll)}")
+    return coll
+
+
+@builtin("dissoc")
+def dissoc(coll, *ks):
+    for k in ks:
+        coll = coll.discard(k)
+    return coll
+
+
+@builtin("keys")
+def tkeys(m):
+    return plist(list(m.keys()))
+
+
+@builtin("vals")
+def tvals(m):
+    return plist(list(m.values()))
+
+
+@builtin("nth")
+def nth(coll, i, *default):
+    try:
+        if type(i) is not int:
+            raise type_err(f"nth: index must be an integer, got {type_name(i)}")
+        if i < 0:
+            raise IndexError
+        return coll[i]
+    except (IndexError, TypeError):
+        if default:
+            return default[0]
+        raise err("error", f"nth: index {i} out of range for {type_name(coll)} of {count(coll)}") from None
+
+
+@builtin("concat")
+def concat(*colls):
+    items = []
+    for c in colls:
+        items.extend(_seq_items(c))
+    return plist(items)
+
+
+@builtin("reverse")
+def reverse(coll):
+    out = EMPTY
+    for x in _seq_items(coll):
+        out = PList(x, out, out.count + 1)
+    return out
+
+
+@builtin("sort", host=False)  # may call back into Turmeric: calls to it are capture sites
+def tsort(*args):
+    """`(sort coll)` or `(sort cmp coll)` where `(cmp a b)` is negative, zero or positive."""
+    import functools
+
+    if len(args) == 2:
+        cmp, coll = args
+        return plist(sorted(_seq_items(coll), key=functools.cmp_to_key(lambda a, b: cmp(a, b))))
+    try:
+        return plist(sorted(_seq_items(args[0])))
+    except TypeError:
+        raise type_err("sort: elements can't be compared") from None
+
+
+@builtin("range")
+def trange(a, b=None, step=1):
+    if b is None:
+        a, b = 0, a
+    if step == 0:
+        raise err("error", "range: step must not be 0")
+    return array_seq(range(a, b, step))  # a range object: indexable, sized, no copy
+
+
+@builtin("take")
+def take(n, coll):
+    return plist(list(itertools.islice(_seq_items(coll), n)))
+
+
+@builtin("drop")
+def drop(n, coll):
+    return plist(list(_seq_items(coll))[n:])
+
+
+@builtin("#drop")
+def pdrop(coll, n):
+    if isinstance(coll, PList):
+        for _ in range(n):
+            coll = coll.rest
+        return coll
+    return drop(n, coll)
+
+
+@builtin("seq")
+def seq(coll):
+    if isinstance(coll, PList):
+        return coll
+    return array_seq(tuple(_seq_items(coll)))
+
+
+@builtin("%items")
+def items_of(coll):
+    """The elements as a tuple, for the prelude's indexed loops."""
+    if type(coll) is ArraySeq and coll.off == 0:
+        return coll.items
+    if type(coll) is tuple:
+        return coll
+    return tuple(_seq_items(coll))
+
+
+@builtin("%len")
+def plen(t):
+    return len(t)
+
+
+@builtin("%at")
+def pat(t, i):
+    return t[i]
+
+
+@builtin("%push!")
+def ppush(acc, x):
+    acc.append(x)
+
+
+@builtin("%transient")
+def transient():
+    return Transient()
+
+
+@builtin("%seal")
+def seal(acc):
+    return array_seq(tuple(acc))
+
+
+# Fast paths for the prelude's higher-order functions. Nothing can be captured inside a
+# host builtin (it never calls back into Turmeric) nor inside a Turmeric function with no
+# capture site at all (a "leaf", e.g. (fn [x] (* x x))), so with either the whole loop may
+# run in C.
+_HOST_VALUES: set = set()
+
+
+@builtin("%host?")
+def is_host_value(f):
+    try:
+        if f in _HOST_VALUES:
+            return True
+    except TypeError:  # unhashable: not a function
+        return False
+    if type(f) is types.FunctionType:
+        info = control.CODES.get(f.__code__)
+        return info is not None and info.leaf
+    return False
+
+
+@builtin("%host-map")
+def host_map(f, xs):
+    return array_seq(tuple(map(f, xs)))
+
+
+@builtin("%host-filter")
+def host_filter(f, xs):
+    if f in BOOL_PREDICATES:  # only #t/#f come back, so Python's own filter decides the same
+        return array_seq(tuple(filter(f, xs)))
+    return array_seq(tuple([x for x in xs if (r := f(x)) is not None and r is not False]))
+
+
+_INT_ONLY = frozenset({int})
+
+
+@builtin("%host-reduce")
+def host_reduce(f, init, xs):
+    if f is add and type(init) is int and set(map(type, xs)) <= _INT_ONLY:
+        return sum(xs, init)  # (reduce + 0 ints): the same exact sum, added up in C
+    return functools.reduce(f, xs, init)
+
+
+def register_host_values():
+    """Called once the library is complete: the function values that are host builtins."""
+    _HOST_VALUES.clear()
+    for name in HOST:
+        v = BUILTINS.get(name)
+        if callable(v) and not isinstance(v, type):
+            try:
+                _HOST_VALUES.add(v)
+            except TypeError:
+                pass
+
+
+@builtin("into")
+def into(to, coll):
+    return conj(to, *_seq_items(coll))

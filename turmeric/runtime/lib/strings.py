@@ -1,0 +1,104 @@
+"""Strings and printing, keywords and symbols."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+
+from ...core.values import (
+    Keyword,
+    Symbol,
+    pvector,
+)
+from ..builtins import builtin
+from ..printer import display, readable
+
+
+@builtin("str")
+def tstr(*xs):
+    return "".join(display(x) for x in xs)
+
+
+@builtin("println")
+def println(*xs):
+    sys.stdout.write(" ".join(display(x) for x in xs) + "\n")
+
+
+@builtin("print")
+def tprint(*xs):
+    sys.stdout.write(" ".join(display(x) for x in xs))
+
+
+@builtin("prn")
+def prn(*xs):
+    sys.stdout.write(" ".join(readable(x) for x in xs) + "\n")
+
+
+@builtin("pr-str")
+def pr_str(*xs):
+    return " ".join(readable(x) for x in xs)
+
+
+@builtin("subs")
+def subs(s, start, end=None):
+    return s[start:end]
+
+
+@builtin("string/split")
+def str_split(s, sep):
+    return pvector(s.split(sep))
+
+
+@builtin("string/join")
+def str_join(sep, coll=None):
+    if coll is None:
+        sep, coll = "", sep
+    return sep.join(display(x) for x in coll)
+
+
+@builtin("string/upper")
+def str_upper(s):
+    return s.upper()
+
+
+@builtin("string/lower")
+def str_lower(s):
+    return s.lower()
+
+
+@builtin("string/trim")
+def str_trim(s):
+    return s.strip()
+
+
+@builtin("parse-int")
+def parse_int(s):
+    try:
+        return int(s)
+    except (TypeError, ValueError):
+        return None
+
+
+@builtin("keyword")
+def keyword(s):
+    return Keyword(s if type(s) is str else display(s))
+
+
+@builtin("symbol")
+def symbol(s):
+    return Symbol(s)
+
+
+@builtin("name")
+def tname(x):
+    if type(x) in (Keyword, Symbol):
+        return x.name
+    return display(x)
+
+
+_gensyms = itertools.count(1)
+
+
+@builtin("gensym")
+def tgensym(prefix="G"):
+    return Symbol(f"{display(prefix)}__{next(_gensyms)}")

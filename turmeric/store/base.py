@@ -1,0 +1,621 @@
+"""The store interface: every operation, written once in SQL both backends accept.
+
+A backend (sqlite.py, postgres.py) supplies the connection, the dialect (column
+types, placeholder style), how to start a write transaction, and which driver
+errors mean "locked" or "unreachable" (retried with backoff). Everything here runs
+inside `Store.run(fn)`: one transaction, retried as a whole, so each `fn` must be
+safe to run again (the operations below are written that way: conditional
+inserts, idempotent updates).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import time
+
+from . import schema
+
+TERMINAL = ("succeeded", "failed", "cancelled")
+STATUSES = ("pending", "running", "sleeping", "waiting", "succeeded", "failed", "cancelled", "blocked")
+
+
+class StoreError(Exception):
+    """A store failure the user must act on; the message says what to do."""
+
+
+class StoreUnavailable(StoreError):
+    """The database stayed locked or unreachable for the whole retry window."""
+
+
+class StoreFull(StoreError):
+    """The database or its disk is full: the transaction was rolled back, nothing was written."""
+
+
+def chunk_hash(data: bytes) -> bytes:
+    """The content address of a chunk: BLAKE2b with a 16-byte digest."""
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def now() -> float:
+    return time.time()
+
+
+class Tx:
+    """One open transaction: `execute`, `one`, `all` take SQL with `?` placeholders."""
+
+    __slots__ = ("cur", "conv")
+
+    def __init__(self, cur, conv):
+        self.cur = cur
+        self.conv = conv
+
+    def execute(self, sql, params=()):
+        self.cur.execute(self.conv(sql), params)
+        return self.cur
+
+    def one(self, sql, params=()):
+        self.cur.execute(self.conv(sql), params)
+        return self.cur.fetchone()
+
+    def all(self, sql, params=()):
+        self.cur.execute(self.conv(sql), params)
+        return self.cur.fetchall()
+
+    @property
+    def rowcount(self):
+        return self.cur.rowcount
+
+
+WF_COLS = (
+    "id, name, module, status, input, output, error, parent, created, updated, wake_at, "
+    "wait_kind, wait_a, wait_b, owner, lease_until, recoveries, blocked_code"
+)
+WF_NAMES = [c.strip() for c in WF_COLS.split(",")]
+
+
+class Store:
+    """Base class of the two backends. Not thread-safe: one Store per thread (see `clone`)."""
+
+    backend = "?"
+    dialect: dict = {}
+
+    def __init__(self, url, timeout=None):
+        self.url = url
+        env = os.environ.get("TURMERIC_DB_TIMEOUT")
+        self.timeout = float(timeout if timeout is not None else (env or 10.0))
+        self.conn = None
+        self._open_with_retry()
+        self.run(self._migrate, write=True)
+
+    # --- backend hooks ------------------------------------------------------------------
+    def _connect(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _begin(self, conn, write):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _classify(self, exc):
+        """'locked', 'unreachable', 'full' or None (not a store condition we handle)."""
+        return None
+
+    def _conv(self, sql):
+        return sql
+
+    def _lock_for_migration(self, tx):
+        pass
+
+    def describe(self):
+        """Where the data lives, for messages (a path or host:port/db without password)."""
+        return self.url
+
+    # --- connections and retries ------------------------------------------------------
+    def clone(self):
+        """A second Store on the same database, for another thread (the heartbeat)."""
+        return type(self)(self.url, self.timeout)
+
+    def close(self):
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            except Exception:
+                pass
+            self.conn = None
+
+    def _open_with_retry(self):
+        deadline = time.monotonic() + self.timeout
+        delay = 0.05
+        while True:
+            try:
+                self.conn = self._connect()
+                return
+            except Exception as e:
+                kind = self._classify(e)
+                if kind not in ("locked", "unreachable") or time.monotonic() > deadline:
+                    raise self._give_up(e, kind) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+
+    def _give_up(self, e, kind):
+        what = self.describe()
+        if kind == "locked":
+            return StoreUnavailable(
+                f"the database {what} stayed locked by another process for {self.timeout:g} s ({e}); "
+                "stop the other process or raise TURMERIC_DB_TIMEOUT"
+            )
+        if kind == "unreachable":
+            return StoreUnavailable(
+                f"can't reach the database {what} (tried for {self.timeout:g} s: {' '.join(str(e).split())}); "
+                "check that the server is running and the --db URL / TURMERIC_DB"
+            )
+        if kind == "full":
+            return StoreFull(f"the database {what} or its disk is full ({e}); nothing was written: free space and run again")
+        return StoreError(f"database error on {what}: {e}")
+
+    def run(self, fn, write=True):
+        """Run `fn(tx)` in one transaction and commit; retry the whole of it while the
+        database is locked or unreachable (exponential backoff with jitter, up to
+        `timeout` seconds), then raise StoreUnavailable. A full database raises
+        StoreFull after rolling back."""
+        deadline = time.monotonic() + self.timeout
+        delay = 0.02
+        while True:
+            try:
+                if self.conn is None:
+                    self.conn = self._connect()
+                cur = self._begin(self.conn, write)
+                try:
+                    out = fn(Tx(cur, self._conv))
+                    self.conn.commit()
+                    return out
+                except BaseException:
+                    self._rollback()
+                    raise
+            except StoreError:
+                raise
+            except Exception as e:
+                kind = self._classify(e)
+                if kind == "unreachable":
+                    self.close()
+                if kind not in ("locked", "unreachable") or time.monotonic() > deadline:
+                    raise self._give_up(e, kind) from None
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 1.0)
+
+    def _rollback(self):
+        try:
+            if self.conn is not None:
+                self.conn.rollback()
+        except Exception:
+            self.close()
+
+    def _migrate(self, tx):
+        self._lock_for_migration(tx)
+        tx.execute("CREATE TABLE IF NOT EXISTS tm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        row = tx.one("SELECT value FROM tm_meta WHERE key = 'schema_version'")
+        have = int(row[0]) if row else 0
+        if have > schema.LATEST:
+            raise StoreError(
+                f"the database {self.describe()} has schema version {have}, newer than this Turmeric knows ({schema.LATEST}): upgrade Turmeric"
+            )
+        for v, stmts in schema.statements(have, self.dialect):
+            for s in stmts:
+                tx.execute(s)
+            tx.execute(
+                "INSERT INTO tm_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (str(v),),
+            )
+
+    def schema_version(self):
+        return int(self.run(lambda tx: tx.one("SELECT value FROM tm_meta WHERE key = 'schema_version'"), write=False)[0])
+
+    # --- key/value ------------------------------------------------------------------------
+    def kv_put(self, ns, key, value: bytes, ttl=None):
+        """Store `value` under (ns, key), replacing any earlier one; expires after `ttl` seconds."""
+        exp = None if ttl is None else now() + ttl
+        self.run(
+            lambda tx: tx.execute(
+                "INSERT INTO tm_kv (ns, key, value, expires) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, expires = excluded.expires",
+                (ns, key, value, exp),
+            )
+        )
+
+    def kv_get(self, ns, key):
+        """The bytes under (ns, key), or None if absent or expired."""
+        row = self.run(lambda tx: tx.one("SELECT value, expires FROM tm_kv WHERE ns = ? AND key = ?", (ns, key)), write=False)
+        if row is None or (row[1] is not None and row[1] <= now()):
+            return None
+        return bytes(row[0])
+
+    def kv_delete(self, ns, key):
+        """Remove (ns, key); True if it was there."""
+        return self.run(lambda tx: tx.execute("DELETE FROM tm_kv WHERE ns = ? AND key = ?", (ns, key)).rowcount) > 0
+
+    def kv_gc(self, ns=None):
+        """Delete expired rows (of one namespace, or all); returns how many."""
+        t = now()
+        if ns is None:
+            return self.run(lambda tx: tx.execute("DELETE FROM tm_kv WHERE expires IS NOT NULL AND expires <= ?", (t,)).rowcount)
+        return self.run(lambda tx: tx.execute("DELETE FROM tm_kv WHERE ns = ? AND expires IS NOT NULL AND expires <= ?", (ns, t)).rowcount)
+
+    # --- content-addressed chunks -----------------------------------------------------------
+    @staticmethod
+    def put_chunks_tx(tx, owner, chunks):
+        """Inside a transaction: store {hash: data} (known ones are skipped) and reference them from `owner`."""
+        t = now()
+        for h, data in chunks.items():
+            tx.execute("INSERT INTO tm_chunks (hash, data, created) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING", (h, data, t))
+            tx.execute("INSERT INTO tm_chunk_refs (owner, hash) VALUES (?, ?) ON CONFLICT (owner, hash) DO NOTHING", (owner, h))
+
+    def chunk_put(self, data: bytes, owner: str) -> bytes:
+        """Store `data` once, whoever stores it again; `owner` keeps it alive. Returns its hash."""
+        h = chunk_hash(data)
+        self.run(lambda tx: self.put_chunks_tx(tx, owner, {h: data}))
+        return h
+
+    def chunk_get(self, h: bytes):
+        """The data of chunk `h`, checked against its hash; None if absent. Raises StoreError if altered."""
+        got = self.chunks_get([h])
+        return got.get(h)
+
+    def chunks_get(self, hashes):
+        """{hash: data} for the hashes present; each is checked against its content."""
+        hs = list(dict.fromkeys(hashes))
+        if not hs:
+            return {}
+
+        def q(tx):
+            out = {}
+            for i in range(0, len(hs), 200):
+                part = hs[i : i + 200]
+                marks = ",".join("?" * len(part))
+                for h, d in tx.all(f"SELECT hash, data FROM tm_chunks WHERE hash IN ({marks})", part):
+                    out[bytes(h)] = bytes(d)
+            return out
+
+        out = self.run(q, write=False)
+        for h, d in out.items():
+            if chunk_hash(d) != h:
+                raise StoreError(f"chunk {h.hex()} in {self.describe()} does not match its hash: the row was altered")
+        return out
+
+    def chunk_release(self, owner):
+        """Drop every reference `owner` holds (the chunks stay until `chunk_gc`)."""
+        return self.run(lambda tx: tx.execute("DELETE FROM tm_chunk_refs WHERE owner = ?", (owner,)).rowcount)
+
+    def chunk_gc(self):
+        """Delete chunks nobody references; returns how many."""
+        return self.run(
+            lambda tx: (
+                tx.execute("DELETE FROM tm_chunks WHERE NOT EXISTS (SELECT 1 FROM tm_chunk_refs r WHERE r.hash = tm_chunks.hash)").rowcount
+            )
+        )
+
+    # --- workflows ---------------------------------------------------------------------------
+    @staticmethod
+    def _wf(row):
+        if row is None:
+            return None
+        d = dict(zip(WF_NAMES, row, strict=True))
+        for k in ("input", "output"):
+            if d[k] is not None:
+                d[k] = bytes(d[k])
+        return d
+
+    def create_workflow(self, wf_id, name, module, input_blob, parent=None, owner=None, lease=30.0):
+        """Insert a pending workflow; False (and nothing changes) if the id exists.
+        With `owner`, the new row is already claimed by that worker."""
+        return self.run(lambda tx: self.create_workflow_tx(tx, wf_id, name, module, input_blob, parent, owner, lease))
+
+    @staticmethod
+    def create_workflow_tx(tx, wf_id, name, module, input_blob, parent=None, owner=None, lease=30.0):
+        t = now()
+        cur = tx.execute(
+            "INSERT INTO tm_workflows (id, name, module, status, input, parent, created, updated, owner, lease_until) "
+            "VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            (wf_id, name, module, input_blob, parent, t, t, owner, (t + lease) if owner else None),
+        )
+        return cur.rowcount == 1
+
+    def get_workflow(self, wf_id):
+        return self._wf(self.run(lambda tx: tx.one(f"SELECT {WF_COLS} FROM tm_workflows WHERE id = ?", (wf_id,)), write=False))
+
+    def list_workflows(self, status=None, limit=1000):
+        def q(tx):
+            if status:
+                return tx.all(f"SELECT {WF_COLS} FROM tm_workflows WHERE status = ? ORDER BY created LIMIT ?", (status, limit))
+            return tx.all(f"SELECT {WF_COLS} FROM tm_workflows ORDER BY created LIMIT ?", (limit,))
+
+        return [self._wf(r) for r in self.run(q, write=False)]
+
+    def status_of(self, wf_id):
+        row = self.run(lambda tx: tx.one("SELECT status FROM tm_workflows WHERE id = ?", (wf_id,)), write=False)
+        return row[0] if row else None
+
+    def claim(self, worker, modules=None, lease=30.0, limit=16, code_id=None, only=None):
+        """Take the lease of up to `limit` runnable workflows (of these modules, or of the ids in
+        `only`): pending or running ones nobody holds, sleepers whose time has come, waiters whose
+        message, event or child arrived or whose deadline passed, blocked ones last tried with other
+        code. Returns the claimed rows."""
+        t = now()
+        cond = ["(owner IS NULL OR lease_until < ? OR owner = ?)"]
+        params = [t, worker]
+        if modules is not None:
+            mods = sorted(modules)
+            if not mods:
+                return []
+            cond.append(f"module IN ({','.join('?' * len(mods))})")
+            params += mods
+        if only is not None:
+            ids = sorted(only)
+            if not ids:
+                return []
+            cond.append(f"id IN ({','.join('?' * len(ids))})")
+            params += ids
+        runnable = (
+            "(status IN ('pending', 'running')"
+            " OR (status = 'sleeping' AND wake_at <= ?)"
+            " OR (status = 'waiting' AND ((wake_at IS NOT NULL AND wake_at <= ?)"
+            "   OR (wait_kind = 'msg' AND EXISTS (SELECT 1 FROM tm_messages m WHERE m.dest = tm_workflows.id AND m.topic = tm_workflows.wait_a))"
+            "   OR (wait_kind = 'event' AND EXISTS (SELECT 1 FROM tm_events e WHERE e.workflow = tm_workflows.wait_a AND e.key = tm_workflows.wait_b))"
+            "   OR (wait_kind = 'child' AND EXISTS (SELECT 1 FROM tm_workflows c WHERE c.id = tm_workflows.wait_a"
+            "       AND c.status IN ('succeeded', 'failed', 'cancelled')))))"
+            " OR (status = 'blocked' AND CAST(? AS TEXT) IS NOT NULL AND (blocked_code IS NULL OR blocked_code <> CAST(? AS TEXT))))"
+        )
+        params = [t, t, code_id, code_id] + params
+        where = runnable + " AND " + " AND ".join(cond)
+
+        def q(tx):
+            ids = [r[0] for r in tx.all(f"SELECT id FROM tm_workflows WHERE {where} ORDER BY created LIMIT ?", params + [limit])]
+            got = []
+            for wf_id in ids:
+                cur = tx.execute(
+                    "UPDATE tm_workflows SET recoveries = recoveries + (CASE WHEN status = 'running' AND owner IS NOT NULL AND owner <> ? "
+                    "THEN 1 ELSE 0 END), owner = ?, lease_until = ? WHERE id = ? AND (owner IS NULL OR lease_until < ? OR owner = ?)",
+                    (worker, worker, t + lease, wf_id, t, worker),
+                )
+                if cur.rowcount == 1:
+                    got.append(wf_id)
+            if not got:
+                return []
+            marks = ",".join("?" * len(got))
+            return tx.all(f"SELECT {WF_COLS} FROM tm_workflows WHERE id IN ({marks}) ORDER BY created", got)
+
+        return [self._wf(r) for r in self.run(q)]
+
+    def heartbeat(self, worker, lease=30.0):
+        """Extend every lease `worker` holds; returns how many."""
+        t = now()
+        return self.run(lambda tx: tx.execute("UPDATE tm_workflows SET lease_until = ? WHERE owner = ?", (t + lease, worker)).rowcount)
+
+    def release(self, worker, wf_id=None):
+        """Give up leases (all of `worker`'s, or one): another worker may take them at once."""
+        if wf_id is None:
+            return self.run(
+                lambda tx: tx.execute("UPDATE tm_workflows SET owner = NULL, lease_until = NULL WHERE owner = ?", (worker,)).rowcount
+            )
+        return self.run(
+            lambda tx: (
+                tx.execute("UPDATE tm_workflows SET owner = NULL, lease_until = NULL WHERE owner = ? AND id = ?", (worker, wf_id)).rowcount
+            )
+        )
+
+    def owners(self):
+        """{owner: number of leases} of live-looking leases (for dead-owner detection)."""
+        rows = self.run(lambda tx: tx.all("SELECT owner, COUNT(*) FROM tm_workflows WHERE owner IS NOT NULL GROUP BY owner"), write=False)
+        return dict(rows)
+
+    def clear_owner(self, owner):
+        """Drop the leases of an owner known to be dead."""
+        return self.run(
+            lambda tx: tx.execute("UPDATE tm_workflows SET owner = NULL, lease_until = NULL WHERE owner = ?", (owner,)).rowcount
+        )
+
+    def commit(
+        self,
+        wf_id,
+        worker,
+        step=None,
+        chunks=None,
+        status=None,
+        wake_at=None,
+        wait=(None, None, None),
+        release=False,
+        consume=None,
+        messages=(),
+        events=(),
+        children=(),
+        output=None,
+        error=None,
+        lease=30.0,
+    ):
+        """One durable transition of a workflow, all or nothing.
+
+        Checks that `worker` still holds the lease and that the workflow was not cancelled
+        (returns 'lost' or 'cancelled' and writes nothing), then: stores `chunks` ({hash:
+        data}, referenced by the workflow); inserts `step` = (n, kind, line, at_ms, us, data)
+        unless step n exists (the same data again is a retried commit: fine; other data
+        means another worker committed step n: 'lost'); deletes the message `consume`;
+        inserts `messages` [(dest, topic, value)], `events` [(key, value)] of this
+        workflow and child workflows [(id, name, module, input)]; then, if `status` is
+        given, sets it (with wake_at, the wait triple, output and error), releasing
+        the lease if `release`. Returns 'ok'."""
+
+        def tx_fn(tx):
+            t = now()
+            row = tx.one("SELECT status, owner FROM tm_workflows WHERE id = ?" + self.dialect["for_update"], (wf_id,))
+            if row is None:
+                return "lost"
+            if row[0] == "cancelled":
+                return "cancelled"
+            if row[1] != worker:
+                return "lost"
+            if chunks:
+                self.put_chunks_tx(tx, "wf:" + wf_id, chunks)
+            if step is not None:
+                n, kind, line, at_ms, us, data = step
+                cur = tx.execute(
+                    "INSERT INTO tm_steps (workflow, n, kind, line, at, us, data) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (workflow, n) DO NOTHING",
+                    (wf_id, n, kind, line, at_ms, us, data),
+                )
+                if cur.rowcount != 1:
+                    have = tx.one("SELECT data FROM tm_steps WHERE workflow = ? AND n = ?", (wf_id, n))
+                    if have is None or bytes(have[0]) != data:
+                        return "lost"
+            if consume is not None:
+                tx.execute("DELETE FROM tm_messages WHERE id = ?", (consume,))
+            for dest, topic, value in messages:
+                tx.execute("INSERT INTO tm_messages (dest, topic, value, sent) VALUES (?, ?, ?, ?)", (dest, topic, value, t))
+            for key, value in events:
+                tx.execute(
+                    "INSERT INTO tm_events (workflow, key, value, at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (workflow, key) DO UPDATE SET value = excluded.value, at = excluded.at",
+                    (wf_id, key, value, t),
+                )
+            for cid, name, module, input_blob in children:
+                self.create_workflow_tx(tx, cid, name, module, input_blob, parent=wf_id)
+            if status is not None:
+                owner, until = (None, None) if release else (worker, t + lease)
+                tx.execute(
+                    "UPDATE tm_workflows SET status = ?, wake_at = ?, wait_kind = ?, wait_a = ?, wait_b = ?, output = ?, error = ?, "
+                    "updated = ?, owner = ?, lease_until = ?, blocked_code = NULL WHERE id = ?",
+                    (status, wake_at, wait[0], wait[1], wait[2], output, error, t, owner, until, wf_id),
+                )
+            return "ok"
+
+        return self.run(tx_fn)
+
+    def block(self, wf_id, worker, reason, code_id):
+        """Mark a workflow :blocked (its checkpoint doesn't match the code) and release it."""
+        return self.run(
+            lambda tx: (
+                tx.execute(
+                    "UPDATE tm_workflows SET status = 'blocked', error = ?, blocked_code = ?, owner = NULL, lease_until = NULL, updated = ? "
+                    "WHERE id = ? AND owner = ? AND status <> 'cancelled'",
+                    (reason, code_id, now(), wf_id, worker),
+                ).rowcount
+            )
+        )
+
+    def set_status(self, wf_id, status, only_from=None):
+        """Change the status of a workflow (cancel, resume); `only_from` limits from which statuses.
+        Returns the status it had (None if the id is unknown), whether or not it changed."""
+
+        def q(tx):
+            row = tx.one("SELECT status FROM tm_workflows WHERE id = ?" + self.dialect["for_update"], (wf_id,))
+            if row is None:
+                return None
+            if only_from is None or row[0] in only_from:
+                tx.execute(
+                    "UPDATE tm_workflows SET status = ?, updated = ?, owner = CASE WHEN ? = 'cancelled' THEN NULL ELSE owner END, "
+                    "blocked_code = NULL WHERE id = ?",
+                    (status, now(), status, wf_id),
+                )
+            return row[0]
+
+        return self.run(q)
+
+    # --- steps ---------------------------------------------------------------------------------
+    def last_step(self, wf_id):
+        """(n, kind, data) of the latest committed step, or None: one index seek, whatever the history."""
+        row = self.run(
+            lambda tx: tx.one("SELECT n, kind, data FROM tm_steps WHERE workflow = ? ORDER BY n DESC LIMIT 1", (wf_id,)), write=False
+        )
+        return None if row is None else (row[0], row[1], bytes(row[2]))
+
+    def get_step(self, wf_id, n):
+        row = self.run(lambda tx: tx.one("SELECT n, kind, data FROM tm_steps WHERE workflow = ? AND n = ?", (wf_id, n)), write=False)
+        return None if row is None else (row[0], row[1], bytes(row[2]))
+
+    def steps(self, wf_id, limit=100000):
+        """[(n, kind, line, at_ms, us, data)] of a workflow, in order."""
+        rows = self.run(
+            lambda tx: tx.all("SELECT n, kind, line, at, us, data FROM tm_steps WHERE workflow = ? ORDER BY n LIMIT ?", (wf_id, limit)),
+            write=False,
+        )
+        return [(r[0], r[1], r[2], r[3], r[4], bytes(r[5])) for r in rows]
+
+    def step_count(self, wf_id):
+        row = self.run(lambda tx: tx.one("SELECT MAX(n) FROM tm_steps WHERE workflow = ?", (wf_id,)), write=False)
+        return row[0] or 0
+
+    def fork(self, src, new_id, n, base_n=None):
+        """A new pending workflow `new_id` whose history is step n of `src` (and the step its
+        checkpoint is a delta against, `base_n`), sharing its chunks. False if new_id exists."""
+
+        def q(tx):
+            w = tx.one("SELECT name, module, input FROM tm_workflows WHERE id = ?", (src,))
+            if w is None:
+                return False
+            if not self.create_workflow_tx(tx, new_id, w[0], w[1], w[2], parent=src):
+                return False
+            for m in sorted({n, base_n} - {None}):
+                tx.execute(
+                    "INSERT INTO tm_steps (workflow, n, kind, line, at, us, data) "
+                    "SELECT ?, n, kind, line, at, us, data FROM tm_steps WHERE workflow = ? AND n = ?",
+                    (new_id, src, m),
+                )
+            tx.execute(
+                "INSERT INTO tm_chunk_refs (owner, hash) SELECT ?, hash FROM tm_chunk_refs WHERE owner = ? ON CONFLICT (owner, hash) DO NOTHING",
+                ("wf:" + new_id, "wf:" + src),
+            )
+            tx.execute("UPDATE tm_workflows SET status = 'running' WHERE id = ?", (new_id,))
+            return True
+
+        return self.run(q)
+
+    # --- messages and events --------------------------------------------------------------------
+    def send(self, dest, topic, value: bytes):
+        """Queue a message for workflow `dest` on `topic`."""
+        t = now()
+        self.run(lambda tx: tx.execute("INSERT INTO tm_messages (dest, topic, value, sent) VALUES (?, ?, ?, ?)", (dest, topic, value, t)))
+
+    def peek_message(self, dest, topic):
+        """(id, value) of the oldest message for (dest, topic), or None."""
+        row = self.run(
+            lambda tx: tx.one("SELECT id, value FROM tm_messages WHERE dest = ? AND topic = ? ORDER BY id LIMIT 1", (dest, topic)),
+            write=False,
+        )
+        return None if row is None else (row[0], bytes(row[1]))
+
+    def get_event(self, wf_id, key):
+        row = self.run(lambda tx: tx.one("SELECT value FROM tm_events WHERE workflow = ? AND key = ?", (wf_id, key)), write=False)
+        return None if row is None else bytes(row[0])
+
+    def events(self, wf_id):
+        return [
+            (k, bytes(v))
+            for k, v in self.run(lambda tx: tx.all("SELECT key, value FROM tm_events WHERE workflow = ? ORDER BY key", (wf_id,)))
+        ]
+
+    # --- garbage collection ----------------------------------------------------------------------
+    def gc(self, older_than_s):
+        """Delete finished workflows last updated more than `older_than_s` seconds ago (with their
+        steps, messages, events and chunk references), then unreferenced chunks.
+        Returns (workflows, chunks) deleted."""
+        cutoff = now() - older_than_s
+
+        def q(tx):
+            ids = [
+                r[0]
+                for r in tx.all(
+                    "SELECT id FROM tm_workflows WHERE status IN ('succeeded', 'failed', 'cancelled') AND updated < ?", (cutoff,)
+                )
+            ]
+            for wf_id in ids:
+                tx.execute("DELETE FROM tm_steps WHERE workflow = ?", (wf_id,))
+                tx.execute("DELETE FROM tm_messages WHERE dest = ?", (wf_id,))
+                tx.execute("DELETE FROM tm_events WHERE workflow = ?", (wf_id,))
+                tx.execute("DELETE FROM tm_chunk_refs WHERE owner = ?", ("wf:" + wf_id,))
+                tx.execute("DELETE FROM tm_workflows WHERE id = ?", (wf_id,))
+            return len(ids)
+
+        n = self.run(q)
+        return n, self.chunk_gc()
+
+    def size_bytes(self):
+        """Bytes the database takes (files for SQLite, tables and indexes for PostgreSQL)."""
+        raise NotImplementedError
