@@ -10,6 +10,7 @@ methods are called.
 from __future__ import annotations
 
 import os
+import re
 import types
 
 from ..core.errors import InternalError, make_error
@@ -27,7 +28,6 @@ def internal_name(name):
     return name.startswith(INTERNAL_PREFIXES) or name in FORBIDDEN_HOST
 
 
-_BAD_MODULE_CHARS = frozenset("/\\\0:")
 
 
 _LOADER = [None]
@@ -148,6 +148,18 @@ def module_entry(name, file=""):
     return ent[0]
 
 
+_MODULE_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_+\-*!?<>=$&]*")
+
+
+def plain_module_name(name):
+    """Is `name` (taken from a blob) a canonical module name: dot-separated parts, none empty,
+    each letters, digits and `_+-*!?<>=$&`, not starting with a sign? So `sub..evil`, `.sub`,
+    `sub/evil` and `sub.` are refused, and one file has one name."""
+    if type(name) is not str or not name or len(name) > 200:
+        return False
+    return all(_MODULE_PART.fullmatch(part) for part in name.split("."))
+
+
 def load_module(name, base_dir):
     """Load module `name` in definitions mode if it isn't loaded and can be found; True if it was
     loaded now. Module names come from the blob, so only plain names are looked up, and only in
@@ -155,13 +167,18 @@ def load_module(name, base_dir):
     mods = runtime_modules()
     if name in mods.MODULES or name == "turmeric":
         return False
-    if not name or name.startswith(".") or len(name) > 200 or any(c in _BAD_MODULE_CHARS for c in name):
+    if not plain_module_name(name):
         return False
     if base_dir is None and mods.MAIN["module"] is not None:
         base_dir = os.path.dirname(os.path.abspath(mods.MAIN["module"].file))
     path = mods.find_module_file(name, base_dir)
     if path is None:
         return False
+    real = os.path.realpath(path)
+    for other in list(mods.MODULES.values()):
+        f = getattr(other, "file", None)
+        if f and not str(f).startswith("<") and os.path.realpath(f) == real:
+            return False  # that file is loaded already, under its own name: never twice
     try:
         mods.load_file(path, definitions_only=True, expected_name=name)
         return True

@@ -41,8 +41,8 @@ import hmac
 import time
 
 from ..core.errors import make_error
-from ..runtime.printer import type_name
 from ..core.values import Thrown
+from ..runtime.printer import type_name
 from .layout import SIGNED_MAGIC, corrupt
 
 __all__ = [
