@@ -28,8 +28,6 @@ def internal_name(name):
     return name.startswith(INTERNAL_PREFIXES) or name in FORBIDDEN_HOST
 
 
-
-
 _LOADER = [None]
 
 
