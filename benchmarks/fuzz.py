@@ -19,8 +19,10 @@ on; a decode that returns is then used: a continuation is resumed (with nil), an
 else is inspected. The counts of each outcome are printed at the end.
 
 Bad outcomes, which make the command exit with status 1 (and are saved with --save):
-- python: a Python exception escaped `deserialize` (or `inspect`, or the resume
-  machinery itself: RecursionError, or an error raised inside the runtime's control code);
+- python: a Python exception escaped `deserialize`, `decode_trusted` or `inspect`;
+- resume-python: resuming what decoded broke the runtime's machinery itself (a
+  RecursionError or MemoryError, or an exception raised inside control.py or the
+  serialization package), not the program's code;
 - hang: one decode took more than --hang seconds (SIGALRM);
 - over-budget: tracemalloc's peak during one decode exceeded the documented budget
   (MEM_PER_BYTE x stored bytes + MEM_BASE).
@@ -69,7 +71,7 @@ PROGRAM = """(module fuzzseed)
 (defn reader [fh] (let [v (suspend)] (list v (read-line fh))))
 """
 
-BAD = ("python", "hang", "over-budget")
+BAD = ("python", "hang", "over-budget", "resume-python")
 
 
 class Hang(BaseException):
@@ -220,14 +222,14 @@ def _classify_python(e):
     """A Python exception while resuming: is it the program's own code failing on odd values
     (a Turmeric runtime error, as the CLI would show it) or the runtime's machinery breaking?"""
     if isinstance(e, (RecursionError, MemoryError)):
-        return "python"
+        return "resume-python"
     tb = e.__traceback__
     last = None
     while tb is not None:
         last = tb.tb_frame.f_code.co_filename
         tb = tb.tb_next
     if last and os.sep + "turmeric" + os.sep in last and any(p in last for p in ("control.py", "serialization")):
-        return "python"
+        return "resume-python"
     return "resume-runtime-error"
 
 
@@ -317,8 +319,8 @@ def run_batch(args):
             else:
                 c = _classify_python(e)
                 counts[c] += 1
-                if c == "python":
-                    bad.append(("python", f"resume: {type(e).__name__}: {e}"[:200], blob))
+                if c == "resume-python":
+                    bad.append(("resume-python", f"resume: {type(e).__name__}: {e}"[:200], blob))
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     return counts, bad[:20]
@@ -367,7 +369,7 @@ def main(argv=None):
                 print(f"  {k[6:]:<{width}}{v:>12,}")
             elif group == "" and not k.startswith(("input:", "resume", "inspected")) and k not in ("over-budget",):
                 print(f"  {k:<{width}}{v:>12,}")
-            elif group == "resume" and k.startswith(("resume", "inspected")):
+            elif group == "resume" and k.startswith(("resume", "inspected")) and k != "resume-python":
                 print(f"  {k:<{width}}{v:>12,}")
     print("\nbad outcomes")
     for k in BAD:

@@ -41,7 +41,7 @@ def test_short_fuzz_run_has_no_bad_outcomes(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     out = r.stdout
     assert "4,000 inputs in" in out
-    for bad in ("python", "hang", "over-budget"):
+    for bad in ("python", "hang", "over-budget", "resume-python"):
         line = next(ln for ln in out.splitlines() if ln.split() and ln.split()[0] == bad)
         assert line.split()[-1] == "0", out
     assert "corrupt-data" in out and "decoded" in out  # both kinds of outcome were reached

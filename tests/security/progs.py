@@ -5,6 +5,7 @@ from __future__ import annotations
 
 SOURCE = """
 (defn pick [] (cloneable-shift [k] k))
+(defn one [x] x)
 (defn job [] (let [v (suspend)] (str "resumed with " v)))
 (defn main [] (write-file "job.bin" (serialize (cloneable-reset job))))
 """
@@ -22,7 +23,22 @@ def load(folder):
     path.write_text(SOURCE, encoding="utf-8")
     MODULES.pop("secprog", None)
     load_file(str(path), expected_name="secprog")
-    return control.SYMBOLS
+    if hasattr(control, "SYMBOLS"):  # the runtime before sessions (to check a test fails there)
+        return control.SYMBOLS
+    from turmeric.core.registry import current_state
+
+    return _Lookup(current_state())
+
+
+class _Lookup:
+    def __init__(self, state):
+        self.state = state
+
+    def __getitem__(self, symbol):
+        info = self.state.lookup(symbol)
+        if info is None:
+            raise KeyError(symbol)
+        return info
 
 
 def fn_entry(blob, symbols, symbol):

@@ -80,3 +80,15 @@ def test_unrecorded_resume_point_is_corrupt_data(tmp_path):
     b.shape(pick, 99)
     out = isolated(tmp_path, b.blob())
     assert out["outcome"] == "thrown" and out["type"] == "corrupt-data", out
+
+
+def test_a_handler_that_cannot_take_error_and_k_is_corrupt_data(tmp_path):
+    # found by the fuzzer: a try-with continuation whose handler became a one-argument function
+    symbols = progs.load(tmp_path)
+    b = H.Blob(program="secprog")
+    pick = progs.fn_entry(b, symbols, "secprog.pick")
+    one = progs.fn_entry(b, symbols, "secprog.one")
+    sh = b.shape(pick, progs.shift_site(symbols, "secprog.pick"))
+    b.body += H.rows_continuation(bytes([H.CLOSURE]) + H.varint(one), [sh], [(0, [])])
+    out = isolated(tmp_path, b.blob(), mode="resume")
+    assert out["outcome"] == "thrown" and out["type"] == "corrupt-data" and "two arguments" in out["message"], out

@@ -31,23 +31,32 @@ def internal_name(name):
 _LOADER = [None]
 
 
-def set_loader(loader):
-    """Called by the loader when it installs the builtins: what `runtime_modules` returns.
-    (Serialization sits below the loader, so it is handed the loader rather than importing it.)"""
-    _LOADER[0] = loader
+def set_loader(current_session):
+    """Called by the loader when it installs the builtins: `current_session()` returns the
+    session blobs are resolved against. (Serialization sits below the loader, so it is
+    handed this function rather than importing the loader.)"""
+    _LOADER[0] = current_session
 
 
 def runtime_modules():
-    """The loader (its MODULES, MAIN, find_module_file, load_file, load_prelude)."""
-    m = _LOADER[0]
-    if m is None:
+    """The current session: its `modules`, `main`, `caches`, `current_version()`, `search_dirs(dir)`,
+    `find_module_file(name, dir)`, `load_file(path, definitions_only=, expected_name=)`."""
+    f = _LOADER[0]
+    if f is None:
         raise InternalError("serialization used before the loader installed the builtins (call loader.install_builtins())")
-    return m
+    return f()
+
+
+def session_cache(name):
+    """A dict owned by the current session (what it caches depends on what it has loaded)."""
+    caches = runtime_modules().caches
+    c = caches.get(name)
+    if c is None:
+        c = caches[name] = {}
+    return c
 
 
 # --- host callables ----------------------------------------------------------------------------
-
-_HOST_CACHE: dict = {}  # id(obj) -> (obj, module or "", name)
 
 
 def _rebuild_host_cache():
@@ -61,23 +70,25 @@ def _rebuild_host_cache():
         if type(x) is types.FunctionType and x.__code__ in codes:
             continue
         cache.setdefault(id(x), (x, "", name))
-    for mname, m in list(runtime_modules().MODULES.items()):
+    for mname, m in list(runtime_modules().modules.items()):
         for name, x in list(m.ns.items()):
             if internal_name(name) or not callable(x):
                 continue
             if type(x) is types.FunctionType and x.__code__ in codes:
                 continue
             cache.setdefault(id(x), (x, mname, name))
-    _HOST_CACHE.clear()
-    _HOST_CACHE.update(cache)
+    host = session_cache("host")  # id(obj) -> (obj, module or "", name)
+    host.clear()
+    host.update(cache)
 
 
 def host_name(v):
     """(module or "", name) under which the host callable `v` is bound, or None."""
-    ent = _HOST_CACHE.get(id(v))
+    host = session_cache("host")
+    ent = host.get(id(v))
     if ent is None or ent[0] is not v:
         _rebuild_host_cache()
-        ent = _HOST_CACHE.get(id(v))
+        ent = host.get(id(v))
         if ent is None or ent[0] is not v:
             return None
     return ent[1], ent[2]
@@ -87,10 +98,7 @@ def host_name(v):
 
 
 def instance(cls_name, tname):
-    cls = typeclasses.CLASSES.get(cls_name)
-    if cls is None:
-        return None
-    return cls.instances.get(typeclasses.ALIASES.get(tname, tname))
+    return typeclasses.find_instance(cls_name, tname)
 
 
 def method_module(f):
@@ -122,27 +130,25 @@ def call_user(f, arg, what):
 def program():
     """(main module name or "", program version) as recorded in a header."""
     mods = runtime_modules()
-    m = mods.MAIN["module"]
+    m = mods.main
     if m is None:
         return "", str(mods.current_version())
     return m.name, str(m.current_version())
 
 
-_MODULE_ENTRY: dict = {}  # name -> ((version, file), Module object)
-
-
 def module_entry(name, file=""):
     """(version, file) of a module, as a header records it."""
-    m = runtime_modules().MODULES.get(name)
+    m = runtime_modules().modules.get(name)
     if m is None:
         if name == "turmeric":
             return ("runtime", "<runtime>")
         return ("?", str(file or ""))
-    ent = _MODULE_ENTRY.get(name)
+    entries = session_cache("module-entry")  # name -> ((version, file), Module object)
+    ent = entries.get(name)
     version = str(m.current_version())
     if ent is None or ent[1] is not m or ent[0][0] != version:
         ent = ((version, os.path.abspath(m.file) if m.file and not m.file.startswith("<") else str(m.file or "")), m)
-        _MODULE_ENTRY[name] = ent
+        entries[name] = ent
     return ent[0]
 
 
@@ -158,22 +164,32 @@ def plain_module_name(name):
     return all(_MODULE_PART.fullmatch(part) for part in name.split("."))
 
 
+def _base_dir(base_dir):
+    main = runtime_modules().main
+    if base_dir is None and main is not None and main.file and not main.file.startswith("<"):
+        base_dir = os.path.dirname(os.path.abspath(main.file))
+    return base_dir
+
+
+def module_search_dirs(base_dir):
+    """The folders `load_module` looks in for a module named by a blob."""
+    return runtime_modules().search_dirs(_base_dir(base_dir))
+
+
 def load_module(name, base_dir):
     """Load module `name` in definitions mode if it isn't loaded and can be found; True if it was
     loaded now. Module names come from the blob, so only plain names are looked up, and only in
     base_dir and on the search path."""
     mods = runtime_modules()
-    if name in mods.MODULES or name == "turmeric":
+    if name in mods.modules or name == "turmeric":
         return False
     if not plain_module_name(name):
         return False
-    if base_dir is None and mods.MAIN["module"] is not None:
-        base_dir = os.path.dirname(os.path.abspath(mods.MAIN["module"].file))
-    path = mods.find_module_file(name, base_dir)
+    path = mods.find_module_file(name, _base_dir(base_dir))
     if path is None:
         return False
     real = os.path.realpath(path)
-    for other in list(mods.MODULES.values()):
+    for other in list(mods.modules.values()):
         f = getattr(other, "file", None)
         if f and not str(f).startswith("<") and os.path.realpath(f) == real:
             return False  # that file is loaded already, under its own name: never twice
