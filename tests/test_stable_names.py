@@ -22,9 +22,9 @@ REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 120
 
 
-def turmeric(*args, cwd, stdin=None, hashseed=None):
+def turmeric(*args, cwd, stdin=None, hashseed=None, repo=REPO):
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["PYTHONPATH"] = str(repo) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.pop("TURMERIC_PATH", None)
     if hashseed is not None:
         env["PYTHONHASHSEED"] = str(hashseed)
@@ -184,6 +184,19 @@ def test_fingerprints_do_not_depend_on_how_the_file_is_named(project, tmp_path):
         assert "Traceback" not in r.stderr, r.stderr
         assert r.returncode == 0, f"{label}: {r.stderr}"
         assert r.stdout.startswith("#<continuation"), f"{label}: {r.stdout}"
+
+
+def test_fingerprints_do_not_depend_on_where_turmeric_is_installed(project, tmp_path):
+    # the prelude's functions (here for-each) have frames in the blob too
+    alt = tmp_path / "another-install"
+    shutil.copytree(REPO / "turmeric", alt / "turmeric", ignore=shutil.ignore_patterns("__pycache__"))
+    ok(turmeric("run", "prog.tm", "k-here.bin", cwd=project))
+    ok(turmeric("run", "prog.tm", "k-there.bin", cwd=project, repo=alt))
+    here = frames_of(project / "k-here.bin", project)
+    assert any(s.startswith("prelude.") for s, _ in here), here
+    assert frames_of(project / "k-there.bin", project) == here
+    assert ok(turmeric("run", "resumer.tm", "k-there.bin", cwd=project)).endswith(EXPECTED_RESULT)
+    assert ok(turmeric("run", "resumer.tm", "k-here.bin", cwd=project, repo=alt)).endswith(EXPECTED_RESULT)
 
 
 def test_blob_resumes_in_a_program_that_ran_other_macros_first(project, tmp_path):

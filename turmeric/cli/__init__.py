@@ -20,6 +20,11 @@ def build_parser():
     p.add_argument("--debug", action="store_true", help="show Python tracebacks for internal errors")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     r = sub.add_parser("run", help="run FILE as the main module, then its (main)")
+    r.add_argument(
+        "--snapshot-on-error",
+        action="store_true",
+        help="an uncaught throw saves a snapshot to resume from (also TURMERIC_SNAPSHOT_ON_ERROR=1 or =DIR)",
+    )
     r.add_argument("file")
     r.add_argument("args", nargs=argparse.REMAINDER)
     c = sub.add_parser("check", help="compile FILE and report errors without running it")
@@ -27,17 +32,36 @@ def build_parser():
     sub.add_parser("repl", help="interactive read-eval-print loop")
     rs = sub.add_parser("resume", help="deserialize a continuation from BLOB and resume it")
     rs.add_argument("blob")
-    rs.add_argument("--value", default=None, metavar="EXPR", help="the value to resume with (a Turmeric expression)")
     rs.add_argument(
-        "--key-file",
+        "--value",
         default=None,
-        metavar="FILE",
-        help="verify the signed BLOB with the key in FILE (or set TURMERIC_KEY); with a key, unsigned blobs are refused",
+        metavar="EXPR",
+        help="the value to resume with (a Turmeric expression); for an error snapshot, what the failing throw returns",
     )
-    rs.add_argument("--purpose", default=None, metavar="LABEL", help='the purpose the blob was signed for (default "blob")')
+    rs.add_argument("--snapshot-on-error", action="store_true", help="an uncaught throw while resuming saves a new snapshot")
+    rs.add_argument(
+        "--purpose",
+        default=None,
+        metavar="LABEL",
+        help='with a key: the purpose BLOB was signed for (default: "resume", or "snapshot" for a snapshot)',
+    )
     i = sub.add_parser("inspect", help="describe a blob without running it")
     i.add_argument("blob")
     i.add_argument("--json", action="store_true", help="machine-readable output")
+    for sp in (r, rs):
+        sp.add_argument(
+            "--snapshot-dir",
+            default=None,
+            metavar="DIR",
+            help="where snapshots are written (default: TURMERIC_SNAPSHOT_DIR, else the current folder)",
+        )
+        sp.add_argument(
+            "--key-file",
+            default=None,
+            metavar="FILE",
+            help="the key in FILE (also TURMERIC_KEY): snapshots are signed with it; resume verifies BLOB with it "
+            "before decoding and refuses unsigned blobs",
+        )
     for sp in (r, c, rs, i):
         sp.add_argument("-I", dest="include_sub", action="append", default=[], metavar="DIR", help="add DIR to the module search path")
         sp.add_argument("--debug", dest="debug_sub", action="store_true", help="show Python tracebacks")

@@ -6,30 +6,93 @@ import os
 import sys
 
 from .. import loader as modules
+from ..core.values import Thrown
 from ..runtime import control
 from ..runtime.printer import readable
 
 
 def cmd_run(args):
+    config = snapshot_config(args)
     session = modules.current_session()
     session.argv[:] = list(args.args)
-    m = session.load_file(args.file, main=True)
-    main = m.ns.get("main")
-    if main is not None and callable(main):
-        control.reset(main)
-    return 0
+
+    def run():
+        m = session.load_file(args.file, main=True)
+        main = m.ns.get("main")
+        if main is not None and callable(main):
+            control.reset(main)
+        return 0
+
+    return with_error_snapshots(run, config)
+
+
+def snapshot_config(args):
+    """The snapshot settings of this command (flags, then environment), activated here."""
+    from ..serialization import snapshot
+
+    config = snapshot.config_from_env(
+        dir=getattr(args, "snapshot_dir", None), key=read_key(args), on_error=getattr(args, "snapshot_on_error", False)
+    )
+    snapshot.activate(config)
+    return config
+
+
+def read_key(args):
+    """The signing key: --key-file FILE (its bytes, without a trailing newline), else TURMERIC_KEY."""
+    path = getattr(args, "key_file", None)
+    if path:
+        try:
+            with open(path, "rb") as f:
+                key = f.read().rstrip(b"\r\n")
+        except OSError as e:
+            print(f"turmeric: can't read the key file {path}: {e.strerror} (give a readable file to --key-file)", file=sys.stderr)
+            raise SystemExit(1) from None
+        if not key:
+            print(f"turmeric: the key file {path} is empty (put the key in it)", file=sys.stderr)
+            raise SystemExit(1)
+        return _long_enough(key, f"the key in {path}")
+    env = os.environ.get("TURMERIC_KEY")
+    return _long_enough(env.encode("utf-8"), "TURMERIC_KEY") if env else None
+
+
+def _long_enough(key, what):
+    from ..serialization.trust import MIN_KEY_BYTES
+
+    if len(key) < MIN_KEY_BYTES:
+        print(
+            f"turmeric: {what} is {len(key)} bytes; a key must be at least {MIN_KEY_BYTES} bytes (use a long random secret)",
+            file=sys.stderr,
+        )
+        raise SystemExit(1)
+    return key
+
+
+def with_error_snapshots(thunk, config):
+    """Run thunk; if snapshots on error are on, an uncaught error gets a snapshot (or the
+    reason there is none) attached for the report (`e.snapshot_note`)."""
+    from ..serialization import snapshot
+
+    try:
+        return thunk()
+    except Exception as e:
+        if config.on_error:
+            path, why = snapshot.error_snapshot(e, config)
+            if path is not None:
+                e.snapshot_note = [
+                    f"snapshot: {path}",
+                    f"  look at it: turmeric inspect {path}",
+                    f"  resume as if the throw returned a value: turmeric resume {path} --value EXPR",
+                ]
+            else:
+                e.snapshot_note = [f"no snapshot: {why}"]
+        raise
 
 
 def cmd_check(args):
     session = modules.current_session()
     path = args.file
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    from ..reader import read_all
-
-    forms = read_all(text, path)
-    m = session.new_module(modules.module_name_of(forms, path), path, definitions_only=True, source=text)
-    m.eval_source(text, path)
+    # definitions mode: compiled whole, only definitions run (through the compile cache too)
+    m = session.load_file(path, definitions_only=True)
     # a global read somewhere but defined nowhere in the file is an error waiting to happen
     missing = {}
     for name, pos in m.unresolved:
@@ -50,54 +113,39 @@ def cmd_repl(args):
     return run_repl()
 
 
-def resume_key(args):
-    """The verification key for `turmeric resume`: --key-file FILE, else TURMERIC_KEY, else None.
-    A key file's trailing newline is not part of the key."""
-    if getattr(args, "key_file", None):
-        try:
-            with open(args.key_file, "rb") as f:
-                key = f.read()
-        except OSError as e:
-            print(f"turmeric: can't read the key file {args.key_file}: {e.strerror}", file=sys.stderr)
-            raise SystemExit(1) from None
-        return key.rstrip(b"\r\n")
-    env = os.environ.get("TURMERIC_KEY")
-    if env:
-        return env.encode("utf-8")
-    return None
-
-
 def cmd_resume(args):
-    from ..serialization import api, trust
+    from ..serialization import api, snapshot
 
-    modules.current_session()
+    config = snapshot_config(args)
+    session = modules.current_session()
+    value_forms = parse_value(args.value) if args.value is not None else None
     data = _read_blob(args.blob)
-    key = resume_key(args)
-    purpose = args.purpose or trust.DEFAULT_PURPOSE
-    if key is not None:
-        if not trust.is_sealed(data):
-            print(
-                f"turmeric: {args.blob} is not signed, and a key is configured (--key-file or TURMERIC_KEY), so it is refused; "
-                f'sign blobs with (sign blob key "{purpose}")',
-                file=sys.stderr,
-            )
-            return 1
-        blob = trust.open_sealed(data, key, purpose)
-    elif trust.is_sealed(data):
-        print(f"turmeric: {args.blob} is signed: give the key with --key-file FILE or TURMERIC_KEY to check it", file=sys.stderr)
+    try:
+        data = snapshot.open_bytes(data, config.key, args.blob, purposes=resume_purposes(args))
+    except snapshot.SnapshotError as e:
+        print(f"turmeric: {e.message}; nothing was run", file=sys.stderr)
         return 1
-    else:
-        blob = data
+    try:
+        k = api.deserialize(data, base_dir=os.path.dirname(os.path.abspath(args.blob)))
+    except Thrown as e:
+        msg = _decode_failure(args.blob, data, e.value)
+        if msg is None:
+            raise
+        print(msg, file=sys.stderr)
+        return 1
     value = None
-    if args.value is not None:
-        value = eval_expression(args.value)
-    k = api.deserialize(blob, base_dir=os.path.dirname(os.path.abspath(args.blob)))
+    if value_forms is not None:
+        value = eval_expression(args.value, session.main, value_forms[0])
+    if snapshot.is_snapshot(k):
+        snap = k
+        k = snap.get(snapshot.K["k"])
+        return with_error_snapshots(lambda: (k(value), 0)[1], config)
     if not isinstance(k, control.Continuation):
         from ..runtime.printer import type_name
 
         print(
             f"turmeric: {args.blob} holds a value of type {type_name(k)}, not a continuation: turmeric resume runs only "
-            "continuations (turmeric inspect shows what it holds)",
+            "continuations (turmeric inspect shows what it holds); nothing was run",
             file=sys.stderr,
         )
         return 1
@@ -105,6 +153,21 @@ def cmd_resume(args):
     if result is not None:
         print(readable(result))
     return 0
+
+
+def resume_purposes(args):
+    """The purposes a signed BLOB may have been signed for: --purpose, else "resume" (sign a
+    continuation for the command line with `(sign b key "resume")`) or "snapshot" (what
+    snapshots are signed for). A blob signed for anything else (a web session, "blob") is
+    not resumed from the command line."""
+    from ..serialization import snapshot
+
+    if getattr(args, "purpose", None):
+        return (args.purpose,)
+    return (RESUME_PURPOSE, snapshot.PURPOSE)
+
+
+RESUME_PURPOSE = "resume"
 
 
 def cmd_inspect(args):
@@ -124,7 +187,62 @@ def _read_blob(path):
         raise SystemExit(1) from None
 
 
-def eval_expression(text):
-    """Evaluate one Turmeric expression in a scratch module (for --value)."""
+def parse_value(text):
+    """The forms of a --value expression (a syntax error is reported before anything runs)."""
+    from ..reader import TurmericSyntaxError, read_all
+
+    try:
+        forms = read_all(text, "<--value>")
+    except TurmericSyntaxError as e:
+        print(f"turmeric: --value {text!r} is not a Turmeric expression; nothing was run\n{e.render()}", file=sys.stderr)
+        raise SystemExit(1) from None
+    if len(forms) != 1:
+        print(f"turmeric: --value must be one expression, got {len(forms)}; nothing was run", file=sys.stderr)
+        raise SystemExit(1)
+    return forms
+
+
+def _decode_failure(path, data, err):
+    """A message for a blob that can't be resumed in this program, or None for other errors."""
+    from ..runtime.printer import type_name as tname
+
+    kind = tname(err)
+    if kind not in ("schema-mismatch", "corrupt-data"):  # missing-function: the report says where it looked
+        return None
+    from ..cli.report import message_of
+
+    what = message_of(err)
+    if kind == "corrupt-data":
+        return f"turmeric: {path} is not an intact Turmeric blob (corrupt-data: {what}): it may be truncated or changed; nothing was run"
+    where = _frame_place(data, what)
+    return (
+        f"turmeric: {path} can't be resumed (schema-mismatch): the code of {what}{where} changed since it was written; nothing was run\n"
+        "  hint: resume it with the program version that wrote it (turmeric inspect shows the frames and the version), or fix the data instead of the code"
+    )
+
+
+def _frame_place(data, symbol):
+    from ..serialization import inspect as sinspect
+
+    try:
+        s = sinspect.summary(data)
+    except Exception:
+        return ""
+    for f in s.get("frames", []):
+        if f["symbol"] == symbol:
+            return f" ({f['file']}:{f['line']}, frame {f['index']})" if f["file"] else f" (frame {f['index']})"
+    return ""
+
+
+def eval_expression(text, module=None, form=None):
+    """Evaluate one Turmeric expression (for --value): in the blob's program when it was
+    loaded (so the value may use its structs and functions), else in a scratch module."""
+    if module is not None and form is not None:
+        saved = module.definitions_only  # a resumed blob's program is loaded in definitions mode
+        module.definitions_only = False
+        try:
+            return module.eval_toplevel(form)
+        finally:
+            module.definitions_only = saved
     m = modules.Module("cli-value", "<--value>", source=text, session=modules.current_session())
     return m.eval_source(text, "<--value>")

@@ -44,6 +44,7 @@ class FnInfo:
         "transient",
         "leaf",
         "suspends",
+        "site_pos",
     )
 
     def __init__(self, symbol, fingerprint, module, file, line, params, sites, free=(), rest=None):
@@ -62,6 +63,7 @@ class FnInfo:
         # the sites where this function's own frame captures (shift, throw): only the innermost
         # frame of a continuation stops at one; every other frame stops at a call (None: unknown)
         self.suspends = None
+        self.site_pos = {}  # site number -> (line, col) in `file`: where a frame resumed there stands
         self.resume = None
         self.factory = None
         self.code = None

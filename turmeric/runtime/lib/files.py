@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 import time
 
 from ...core.values import (
@@ -47,6 +46,8 @@ def write_file(path, data):
         raise err("error", f"write-file: can't write {path}: {e.strerror}") from None
     _sweep_parts(folder, base)
     try:
+        import tempfile  # imported on first use: start-up time
+
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{base}.{os.getpid()}.", suffix=".part")
     except OSError as e:
         raise err("error", f"write-file: can't write {path}: {e.strerror}") from None
