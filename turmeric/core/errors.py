@@ -20,6 +20,7 @@ BUILTIN_STRUCTS = {
     "not-serializable": ["type-name", "path"],
     "corrupt-data": ["reason"],
     "code-error": ["message"],
+    "file-error": ["message", "path"],
     "match-error": ["value"],
     "no-instance": ["class", "type-name"],
     "continuation-barrier": ["fn-name"],
