@@ -55,7 +55,10 @@ def build_parser():
             metavar="FILE",
             help="sign snapshots with (and require signatures by) the key in FILE (also TURMERIC_KEY)",
         )
-    for sp in (r, c, rs, i):
+    from .serve import add_parser as add_serve_parser
+
+    sv = add_serve_parser(sub)
+    for sp in (r, c, rs, i, sv):
         sp.add_argument("-I", dest="include_sub", action="append", default=[], metavar="DIR", help="add DIR to the module search path")
         sp.add_argument("--debug", dest="debug_sub", action="store_true", help="show Python tracebacks")
     return p
@@ -83,6 +86,8 @@ def main(argv=None):
         loader.current_session().search_path[:] = include  # (creating the session loads the prelude)
         return handler(args)
 
+    if args.command == "serve":  # the server keeps the main thread (signals); Turmeric code runs on its own thread
+        return report.guarded(run, debug)
     return run_with_big_stack(lambda: report.guarded(run, debug))
 
 
