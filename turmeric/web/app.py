@@ -14,6 +14,7 @@ store when the token would be longer than `:page-limit` characters.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from ..core.errors import make_error
@@ -131,7 +132,8 @@ class WebApp:
         from .. import loader as modules
 
         vocab.install()
-        self.session = modules.Session()  # the app's own modules and registry
+        # the app's own modules and registry; the search path is the command line's (-I DIR)
+        self.session = modules.Session(search_path=list(modules.current_session().search_path))
         token = vocab.LOADING.set(self)
         try:
             self.module = self.session.load_file(path, main=True)
@@ -148,7 +150,8 @@ class WebApp:
 
     # --- tokens ------------------------------------------------------------------------------------
     def purpose(self, route):
-        return f"turmeric.web/k:{self.name}:{route}"
+        """What a token of this app and page is sealed for (short: the envelope carries it)."""
+        return _short_purpose(f"web:{self.name}:{route}")
 
     def _prefix(self, route):
         return "" if route == "/" else route
@@ -211,7 +214,7 @@ class WebApp:
 
     # --- once ----------------------------------------------------------------------------------------
     def _once_purpose(self, key):
-        return f"turmeric.web/once:{self.name}:{key}"
+        return _short_purpose(f"web-once:{self.name}:{key}")
 
     def once_lookup(self, key):
         if self.store is None:
@@ -268,6 +271,9 @@ class WebApp:
             log.info("%s %s: token %s refused (%s: %s)", method, route, tokens.short(tok or ""), type(e).__name__, e)
             detail = "This page was made by an older version of the site." if isinstance(e, Outdated) else None
             return pages.status_page(e.status, start, detail)
+        except Exception as e:  # the store failed (StoreUnavailable says what to check)
+            log.error("%s %s: can't load continuation %s: %s", method, route, tokens.short(tok or ""), e)
+            return pages.status_page(503 if type(e).__name__ == "StoreUnavailable" else 500, start)
         hv = vocab.HANDLING.set(ctx)
         try:
             value = control.reset(thunk)
@@ -284,6 +290,10 @@ class WebApp:
         finally:
             vocab.HANDLING.reset(hv)
         return pages.status_page(500, start)
+
+
+def _short_purpose(p):
+    return p if len(p.encode()) <= 64 else p.split(":", 1)[0] + ":" + hashlib.sha256(p.encode()).hexdigest()[:32]
 
 
 def describe_failure(e):
