@@ -1,4 +1,4 @@
-"""The commands behind `turmeric run | check | repl | resume | inspect`."""
+"""The commands behind `turmeric run | check | repl | resume | inspect | worker | workflows`."""
 
 from __future__ import annotations
 
@@ -11,13 +11,46 @@ from ..runtime.printer import readable
 
 
 def cmd_run(args):
-    modules.load_prelude()
-    modules.ARGV[:] = list(args.args)
-    m = modules.load_file(args.file, main=True)
-    main = m.ns.get("main")
-    if main is not None and callable(main):
-        control.reset(main)
+    from .. import durable
+
+    eng = durable.use_engine(durable.Engine(db=args.db))
+    try:
+        modules.load_prelude()
+        modules.ARGV[:] = list(args.args)
+        m = modules.load_file(args.file, main=True)
+        main = m.ns.get("main")
+        if main is not None and callable(main):
+            control.reset(main)
+        # finish (and recover) the workflows of this program that are still unfinished
+        if eng.opened or (_defines_workflows() and _db_exists(args.db)):
+            eng.drain(say=lambda msg: print(f"turmeric: {msg}", file=sys.stderr, flush=True))
+    finally:
+        eng.close()
     return 0
+
+
+def _defines_workflows():
+    from ..durable import workflow_info
+
+    return any(workflow_info(v) is not None for n, mod in modules.MODULES.items() if n != "prelude" for v in list(mod.ns.values()))
+
+
+def _db_exists(db):
+    from ..store import DEFAULT_FILE
+
+    return bool(db or os.environ.get("TURMERIC_DB") or os.path.exists(DEFAULT_FILE))
+
+
+def cmd_worker(args):
+    from .workflows import cmd_worker as run_worker
+
+    return run_worker(args)
+
+
+def cmd_workflows(args):
+    from .workflows import cmd_workflows as run_workflows
+
+    return run_workflows(args)
 
 
 def cmd_check(args):

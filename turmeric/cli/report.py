@@ -11,6 +11,7 @@ from ..runtime.control import CODES
 from ..runtime.errors import thrown_value
 from ..runtime.library import ExitRequest
 from ..runtime.printer import display, readable, type_name
+from ..store import StoreError
 
 
 def turmeric_stack(tb):
@@ -100,6 +101,12 @@ def guarded(thunk, debug=False):
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except StoreError as e:
+        sys.stdout.flush()
+        if debug:
+            traceback.print_exc()
+        print(f"turmeric: {e}", file=sys.stderr)
+        return 1
     except BaseException as e:  # every other failure is a thrown value or an internal error
         sys.stdout.flush()
         if isinstance(e, SystemExit):

@@ -21,6 +21,7 @@ from ..core.values import Keyword, PList, Pos, PVector, Symbol, Thrown, make_str
 from ..expander import CompileError, Expander, canonical, parse_params
 from ..reader import MapLiteral, TurmericSyntaxError, read_all
 from ..runtime import control, typeclasses
+from ..runtime.builtins import MACROS
 from ..runtime.library import BUILTINS, HOST
 from .install import ARGV, MAIN, current_version, install_builtins
 
@@ -30,6 +31,26 @@ SEARCH_PATH: list = []  # folders from -I and TURMERIC_PATH
 DEFINITION_HEADS = {"defn", "defmacro", "struct", "defclass", "instance", "import", "module", "version"}
 
 
+class ModuleMacros(dict):
+    """A module's macros, then the shared ones (`runtime.builtins.MACROS`: `step`,
+    `defworkflow`, ...) unless the module defines a global of that name itself."""
+
+    __slots__ = ("module",)
+
+    def __init__(self, module):
+        super().__init__()
+        self.module = module
+
+    def get(self, name, default=None):
+        m = dict.get(self, name)
+        if m is not None:
+            return m
+        m = MACROS.get(name)
+        if m is not None and not self.module.defined(name):
+            return m
+        return default
+
+
 class Module:
     def __init__(self, name, file, definitions_only=False, source=""):
         self.name = name
@@ -37,7 +58,7 @@ class Module:
         self.definitions_only = definitions_only
         self.ns = {"__builtins__": BUILTINS, "__name__": f"turmeric:{name}"}
         self.ns["#G"] = self.ns
-        self.macros = {}
+        self.macros = ModuleMacros(self)
         self.aliases = {}
         self.lines = source.split("\n")
         self.version = None
