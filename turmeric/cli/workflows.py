@@ -93,7 +93,9 @@ def _store(args):
 def cmd_workflows(args):
     sub = args.wf_command
     if sub is None:
-        return _fail("workflows: say what to do: list, show ID, cancel ID, resume ID, send ID TOPIC VALUE, fork ID --from-step N, gc --older-than D")
+        return _fail(
+            "workflows: say what to do: list, show ID, cancel ID, resume ID, send ID TOPIC VALUE, fork ID --from-step N, gc --older-than D"
+        )
     st, key = _store(args)
     try:
         return globals()["wf_" + sub](args, st, key)
@@ -184,9 +186,18 @@ def wf_show(args, st, key):
     if row["status"] == "sleeping" and row["wake_at"]:
         con.print(f"sleeping until {_when(row['wake_at'])}")
     if row["status"] == "waiting":
-        what = {"msg": f"a message on {row['wait_a']!r}", "child": f"workflow {row['wait_a']}", "event": f"event {row['wait_b']!r} of {row['wait_a']}"}
-        con.print(f"waiting for {what.get(row['wait_kind'], row['wait_kind'])}" + (f" until {_when(row['wake_at'])}" if row["wake_at"] else ""))
-    con.print(f"created {_when(row['created'])}, updated {_when(row['updated'])}, recoveries {row['recoveries']}" + (f", owner {row['owner']}" if row["owner"] else ""))
+        what = {
+            "msg": f"a message on {row['wait_a']!r}",
+            "child": f"workflow {row['wait_a']}",
+            "event": f"event {row['wait_b']!r} of {row['wait_a']}",
+        }
+        con.print(
+            f"waiting for {what.get(row['wait_kind'], row['wait_kind'])}" + (f" until {_when(row['wake_at'])}" if row["wake_at"] else "")
+        )
+    con.print(
+        f"created {_when(row['created'])}, updated {_when(row['updated'])}, recoveries {row['recoveries']}"
+        + (f", owner {row['owner']}" if row["owner"] else "")
+    )
     steps = st.steps(row["id"])
     t = Table(title=f"{len(steps)} checkpoints")
     for col in ("n", "what", "line", "at", "ms", "value"):
@@ -277,7 +288,9 @@ def wf_fork(args, st, key):
     if not st.fork(args.id, new_id, inp, rows):
         return _fail(f"a workflow with the id {new_id!r} exists already")
     print(new_id)
-    print(f"forked {args.id} at checkpoint {n} as {new_id}; the next worker (or turmeric run) for its program continues it", file=sys.stderr)
+    print(
+        f"forked {args.id} at checkpoint {n} as {new_id}; the next worker (or turmeric run) for its program continues it", file=sys.stderr
+    )
     return 0
 
 

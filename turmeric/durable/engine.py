@@ -199,9 +199,9 @@ class Engine:
                     self._store.clear_owner(owner)
 
     def code_id(self):
-        from .. import loader
-
         import hashlib
+
+        from .. import loader
 
         text = "|".join(f"{n}:{m.current_version()}" for n, m in sorted(loader.MODULES.items()))
         return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
@@ -371,7 +371,9 @@ class Engine:
             return pvector([True, self.open_value(f"output:{row['id']}", row["output"]) if row["output"] else None])
         if row["status"] == "failed" and row["output"]:
             return pvector([False, self.open_value(f"output:{row['id']}", row["output"])])
-        return pvector([False, make_error("error", f"workflow {row['id']} was {row['status']}" + (f": {row['error']}" if row["error"] else ""))])
+        return pvector(
+            [False, make_error("error", f"workflow {row['id']} was {row['status']}" + (f": {row['error']}" if row["error"] else ""))]
+        )
 
     # --- executing ------------------------------------------------------------------------------
     def prepare(self, run):
@@ -387,13 +389,16 @@ class Engine:
         n, kind, data = last
         k, v = self.load_checkpoint(run, n, data)
         run.n = n
-        if row["status"] == "waiting" and kind.startswith("w"):
+        if kind.startswith("w"):  # the latest checkpoint waits for a value (a message, a child, an event)
             wk = kind[1:]
             wargs = (row["wait_a"], row["wait_b"])
             got = self.poll_wait(run, wk, wargs)
             if got is None:
                 if row["wake_at"] is None or row["wake_at"] > time.time():
-                    return None  # claimed early: nothing arrived yet
+                    if row["status"] != "waiting":  # e.g. unblocked by compatible code: wait again
+                        wait = (row["wait_kind"], row["wait_a"], row["wait_b"])
+                        st.commit(run.id, self.worker, status="waiting", wait=wait, wake_at=row["wake_at"], release=True)
+                    return None  # nothing arrived yet
                 got = (None, None)
             value, consume = got
             self.commit_point(run, k, value, wk, None, consume=consume, status="running")

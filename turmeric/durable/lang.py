@@ -136,8 +136,8 @@ def durable_step(thunk, *opts):
 
 def sleep_for(seconds):
     secs = _number("sleep-for", "the duration", seconds)
-    run = _in_workflow("sleep-for")
-    if run is None:
+    run = _run()
+    if run is None or run.in_step:  # outside a workflow, or part of a step: just wait
         time.sleep(secs)
         return None
     raise _suspend(DurableOp("z", secs, current_frame_line()))
@@ -235,7 +235,7 @@ def await_workflow(wf_id, *opts):
         if row["status"] in TERMINAL:
             box.append(row)
             return True
-        if row["status"] == "blocked":
+        if row["status"] == "blocked" and row["blocked_code"] in (None, eng.code_id()):  # retried with this code already
             raise _err(
                 f"await-workflow: workflow {wf_id} is blocked: {row['error']} (bring back compatible code, then "
                 f"turmeric workflows resume {wf_id})"
