@@ -79,7 +79,18 @@ def test_serialize_quick():
     assert "FAILED" not in stdout and "MISMATCH" not in stdout, context
 
 
-@pytest.mark.parametrize("script", ["compute.py", "capture.py", "startup.py", "serialize.py"])
+def test_interop_quick():
+    stdout, context = run_quick("interop.py")
+    assert_rows(
+        stdout,
+        ["module attribute (pyt.f i)", "imported name (f i)", "keyword argument (pyt.kw i :scale 2)", "method call (.f xs i)"],
+        context,
+    )
+    for col in ["Turmeric ns", "Python ns", "Python+attr ns", "Turmeric/Python", "Turmeric/(Python+attr)"]:
+        assert col in stdout, f"no column {col!r}{context}"
+
+
+@pytest.mark.parametrize("script", ["compute.py", "capture.py", "startup.py", "serialize.py", "interop.py"])
 def test_readme_documents(script):
     readme = (BENCH / "README.md").read_text(encoding="utf-8")
     assert f"python benchmarks/{script}" in readme

@@ -120,3 +120,55 @@ def test_check_reports_globals_defined_nowhere(tmp_path):
     assert "prog.tm:3:17: error: three is not defined" in r.stderr
     assert "g is not defined" not in r.stderr  # defined further down: fine
     assert "Traceback" not in r.stderr
+
+
+# a compiler bug, simulated: lowering a primitive fails with a Python TypeError
+BROKEN_COMPILER = """
+import sys
+from turmeric.compiler import lower
+
+real_prim = lower.Lowering.prim
+
+def broken(self, op, args):
+    if self.module_name == "prog":
+        raise TypeError("simulated compiler bug")
+    return real_prim(self, op, args)
+
+lower.Lowering.prim = broken
+from turmeric.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_compiler_bug_is_an_internal_error_not_the_users_type_error(tmp_path):
+    write(tmp_path, "prog.tm", '(println "start")\n(defn f [x]\n  (inc x))\n(println (f 1))\n')
+    r = subprocess.run([sys.executable, "-c", BROKEN_COMPILER, "run", "prog.tm"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 70, r.stderr
+    assert r.stdout == "start\n"
+    assert r.stderr.startswith("internal error (rerun with --debug): compiler: TypeError: simulated compiler bug\n")
+    assert "  at prog.tm:2:1\n" in r.stderr
+    assert "type-error" not in r.stderr and "Traceback" not in r.stderr
+    r = subprocess.run(
+        [sys.executable, "-c", BROKEN_COMPILER, "run", "--debug", "prog.tm"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert r.returncode == 70
+    assert "Traceback" in r.stderr and "internal error (rerun with --debug)" in r.stderr
+
+
+def test_an_internal_error_is_not_caught_by_catch(tmp_path):
+    # a program's catch handles the program's errors, never Turmeric's own bugs
+    write(tmp_path, "prog.tm", '(println (try (eval-me) (catch [e] "caught")))\n')
+    src = BROKEN_COMPILER.replace("lower.Lowering.prim = broken", "")
+    src = src.replace(
+        "from turmeric.cli import main",
+        "from turmeric.core.errors import InternalError\n"
+        "from turmeric.runtime.builtins import builtin\n"
+        "def eval_me():\n    raise InternalError('simulated runtime bug')\n"
+        "builtin('eval-me')(eval_me)\n"
+        "from turmeric.cli import main",
+    )
+    r = subprocess.run([sys.executable, "-c", src, "run", "prog.tm"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 70, r.stderr
+    assert "caught" not in r.stdout
+    assert r.stderr.startswith("internal error (rerun with --debug): simulated runtime bug\n")
+    assert "prog.tm:1:" in r.stderr

@@ -55,7 +55,8 @@ def test_program(name, tmp_path):
 
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "turmeric", "run", str(src)],
+            # relative to the current folder, the way a user runs a program
+            [sys.executable, "-m", "turmeric", "run", src.name],
             cwd=work,
             env=env,
             capture_output=True,

@@ -514,9 +514,7 @@ def test_missing_function(tmp_path):
     m = load("(defn f [n] (+ n (cloneable-shift [k] k)))\n(def k (cloneable-reset (fn [] (f 1))))\n", tmp_path, name)
     blob = api.serialize(m.ns["k"])
     # the module is gone from this process and from disk
-    del modules.MODULES[name]
-    for sym in [s for s in control.SYMBOLS if s.startswith(name + ".")]:
-        del control.SYMBOLS[sym]
+    modules.current_session().unload(name)
     (tmp_path / f"{name}.tm").unlink()
     err = thrown(api.deserialize, blob, base_dir=str(tmp_path))
     assert kind(err) == "missing-function" and field(err, "fn-symbol") == f"{name}.f"
@@ -527,9 +525,7 @@ def test_module_is_loaded_in_definitions_mode(tmp_path):
     src = '(def started (ref 0))\n(println "top-level side effect")\n(defn f [n] (+ n (cloneable-shift [k] k)))\n(def k (cloneable-reset (fn [] (f 1))))\n'
     m = load(src, tmp_path, name)
     blob = api.serialize(m.ns["k"])
-    del modules.MODULES[name]
-    for sym in [s for s in control.SYMBOLS if s.startswith(name + ".")]:
-        del control.SYMBOLS[sym]
+    modules.current_session().unload(name)
     k = api.deserialize(blob, base_dir=str(tmp_path))
     assert k(41) == 42
     assert modules.MODULES[name].definitions_only

@@ -72,17 +72,24 @@ def main(argv=None):
         parser.print_help()
         return 2
     debug = args.debug or getattr(args, "debug_sub", False)
-    from .. import loader as modules
-
-    modules.SEARCH_PATH[:] = [os.path.abspath(d) for d in args.include + getattr(args, "include_sub", [])]
-    from .. import durable
+    from .. import durable, loader
     from . import commands
 
     durable.install()  # step, defworkflow, ... are known to every command (check, repl too)
     handler = getattr(commands, "cmd_" + args.command)
+    include = [os.path.abspath(d) for d in args.include + getattr(args, "include_sub", [])]
     if args.command == "worker":
         _stop_on_signals(durable.STOP)
-    return run_with_big_stack(lambda: report.guarded(lambda: handler(args), debug))
+
+    def run():
+        if args.command != "inspect":  # programs may use import-python, ->py, ->tm
+            from ..interop import install
+
+            install()
+        loader.current_session().search_path[:] = include  # (creating the session loads the prelude)
+        return handler(args)
+
+    return run_with_big_stack(lambda: report.guarded(run, debug))
 
 
 def _stop_on_signals(stop):

@@ -15,9 +15,9 @@ def cmd_run(args):
 
     eng = durable.use_engine(durable.Engine(db=args.db))
     try:
-        modules.load_prelude()
-        modules.ARGV[:] = list(args.args)
-        m = modules.load_file(args.file, main=True)
+        session = modules.current_session()
+        session.argv[:] = list(args.args)
+        m = session.load_file(args.file, main=True)
         main = m.ns.get("main")
         if main is not None and callable(main):
             control.reset(main)
@@ -54,15 +54,14 @@ def cmd_workflows(args):
 
 
 def cmd_check(args):
-    modules.load_prelude()
+    session = modules.current_session()
     path = args.file
     with open(path, encoding="utf-8") as f:
         text = f.read()
     from ..reader import read_all
 
     forms = read_all(text, path)
-    m = modules.Module(modules.module_name_of(forms, path), path, definitions_only=True, source=text)
-    modules.MODULES[m.name] = m
+    m = session.new_module(modules.module_name_of(forms, path), path, definitions_only=True, source=text)
     m.eval_source(text, path)
     # a global read somewhere but defined nowhere in the file is an error waiting to happen
     missing = {}
@@ -87,7 +86,7 @@ def cmd_repl(args):
 def cmd_resume(args):
     from ..serialization import api
 
-    modules.load_prelude()
+    modules.current_session()
     data = _read_blob(args.blob)
     value = None
     if args.value is not None:
@@ -126,5 +125,5 @@ def _read_blob(path):
 
 def eval_expression(text):
     """Evaluate one Turmeric expression in a scratch module (for --value)."""
-    m = modules.Module("cli-value", "<--value>", source=text)
+    m = modules.Module("cli-value", "<--value>", source=text, session=modules.current_session())
     return m.eval_source(text, "<--value>")

@@ -39,11 +39,10 @@ def balanced(text):
 
 
 def make_session():
-    modules.load_prelude()
-    m = modules.Module("user", "<repl>", source="")
-    modules.MODULES["user"] = m
-    if modules.MAIN["module"] is None:
-        modules.MAIN["module"] = m
+    session = modules.current_session()
+    m = session.new_module("user", "<repl>")
+    if session.main is None:
+        session.main = m
     return m
 
 

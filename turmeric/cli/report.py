@@ -5,48 +5,15 @@ from __future__ import annotations
 import sys
 import traceback
 
-from ..core.values import Struct, Thrown
+from ..core.errors import InternalError
+from ..core.values import Thrown
 from ..reader import TurmericSyntaxError
-from ..runtime.control import CODES
-from ..runtime.errors import thrown_value
+from ..runtime.errors import message_of, thrown_value, turmeric_stack
 from ..runtime.library import ExitRequest
-from ..runtime.printer import display, readable, type_name
+from ..runtime.printer import readable, type_name
 from ..store import StoreError
 
-
-def turmeric_stack(tb):
-    """[(symbol, file, line, col)] for each Turmeric frame of a traceback, outermost first."""
-    out = []
-    while tb is not None:
-        code = tb.tb_frame.f_code
-        info = CODES.get(code)
-        if info is not None:
-            line, col = tb.tb_lineno, None
-            try:
-                positions = list(code.co_positions())
-                p = positions[tb.tb_lasti // 2]
-                if p[0] is not None:
-                    line = p[0]
-                if p[2] is not None:
-                    col = p[2] + 1
-            except (IndexError, ValueError):
-                pass
-            out.append((info.symbol, code.co_filename, line, col))
-        tb = tb.tb_next
-    return out
-
-
-def message_of(value):
-    if isinstance(value, Struct) and not value.vals:
-        return value.stype.name.replace("-", " ")  # (division-by-zero) -> "division by zero"
-    if isinstance(value, Struct):
-        for field in ("message", "reason", "fn-symbol", "name", "fn-name", "what"):
-            idx = value.stype.index.get(field)
-            if idx is not None:
-                return display(value.vals[idx])
-        return display(value)
-    return display(value)
-
+INTERNAL_ERROR_STATUS = 70  # EX_SOFTWARE: distinct from a program's uncaught error (1)
 
 HINTS = {
     "unbound-global": "define {msg} before it is used, or import the module that defines it (a module is found next to the importing file or with -I DIR)",
@@ -56,6 +23,7 @@ HINTS = {
     "missing-function": "the blob names code that this program no longer defines; run the program version that wrote it",
     "schema-mismatch": "the code changed since the blob was written; resume it with the program version that wrote it",
     "corrupt-data": "the bytes are not an intact Turmeric blob; use sign/verify for blobs that travel",
+    "python-error": "a Python call raised this exception; catch it with (try ... (catch [e] ...)) and match on (python-error type message _), or fix the call",
 }
 
 
@@ -69,9 +37,11 @@ def render_uncaught(e):
     lines = [f"uncaught error: {readable(value)}", f"  type: {type_name(value)}", f"  message: {message_of(value)}"]
     if where:
         lines.append(f"  thrown at {where}")
-    hint = HINTS.get(type_name(value))
+    hint = getattr(e, "hint", None)  # a hint for this failure (e.g. which module was not found)
+    if hint is None and type_name(value) in HINTS:
+        hint = HINTS[type_name(value)].format(msg=message_of(value))
     if hint:
-        lines.append(f"  hint: {hint.format(msg=message_of(value))}")
+        lines.append(f"  hint: {hint}")
     if stack:
         lines.append("Turmeric call stack (most recent call last):")
         shown = stack if len(stack) <= 40 else stack[:20] + [None] + stack[-20:]
@@ -81,6 +51,21 @@ def render_uncaught(e):
                 continue
             sym, f, line, col = item
             lines.append(f"  {f}:{line}:{col or 1} in {sym}")
+    return "\n".join(lines)
+
+
+def render_internal(e):
+    """An internal error: Turmeric's bug, reported with the Turmeric position, never as the user's error."""
+    lines = [f"internal error (rerun with --debug): {e.message}"]
+    pos = e.pos
+    if pos is not None:
+        lines.append(f"  at {pos.file}:{pos.line}:{pos.col}")
+    else:
+        stack = turmeric_stack(e.__traceback__)
+        if stack:
+            sym, f, line, col = stack[-1]
+            lines.append(f"  at {f}:{line}:{col or 1} in {sym}")
+    lines.append("  this is a bug in Turmeric, not in the program; please report it with the program and the --debug output")
     return "\n".join(lines)
 
 
@@ -107,6 +92,12 @@ def guarded(thunk, debug=False):
             traceback.print_exc()
         print(f"turmeric: {e}", file=sys.stderr)
         return 1
+    except InternalError as e:
+        sys.stdout.flush()
+        if debug:
+            traceback.print_exc()
+        print(render_internal(e), file=sys.stderr)
+        return INTERNAL_ERROR_STATUS
     except BaseException as e:  # every other failure is a thrown value or an internal error
         sys.stdout.flush()
         if isinstance(e, SystemExit):

@@ -64,9 +64,9 @@ def _when(t):
 def cmd_worker(args):
     durable.install()
     eng = durable.use_engine(durable.Engine(db=args.db))
-    modules.load_prelude()
-    modules.ARGV[:] = []
-    modules.load_file(args.file, main=True, definitions_only=True)
+    session = modules.current_session()
+    session.argv[:] = []
+    session.load_file(args.file, main=True, definitions_only=True)
 
     def log(msg):
         print(f"{time.strftime('%H:%M:%S')} {msg}", file=sys.stderr, flush=True)
@@ -254,8 +254,7 @@ def wf_send(args, st, key):
 
     if st.get_workflow(args.id) is None:
         return _fail(f"no workflow has the id {args.id!r}")
-    durable.install()
-    modules.load_prelude()
+    modules.current_session()  # the prelude, for the expression
     from ..serialization import format as fmt
 
     value = eval_expression(args.value)

@@ -36,6 +36,8 @@ class SiteAnalysis:
             if self.is_host_call(n):
                 return any(self.has_site(a) for a in n.args)
             return True
+        if t is C.Attr:
+            return self.has_site(n.obj)
         if t in (C.Shift, C.Throw):
             return True
         if t is C.Prim:

@@ -33,14 +33,21 @@ def emit_normal(stmts, ctx):
 
 
 def handler_for(s, ctx, resumed=False):
+    label = [const(s.label)] if s.label is not None else []
     if s.kind == "tail":
-        body = [ast.Expr(call("#check_tail", s.callee))] if s.callee is not None else []
+        body = [ast.Expr(call("#check_tail", s.callee, *label))] if s.callee is not None else []
         return ast.ExceptHandler(name("#Unwind"), None, body + [ast.Raise()])
     vals = ast.Tuple([name(x) for x in s.live], ast.Load())
     callee = s.callee if (s.callee is not None and not resumed) else const(None)
     return ast.ExceptHandler(
-        name("#Unwind"), "#c", [ast.Expr(call("#cap", name("#c"), callee, name(ctx.info_name), const(s.n), vals)), ast.Raise()]
+        name("#Unwind"), "#c", [ast.Expr(call("#cap", name("#c"), callee, name(ctx.info_name), const(s.n), vals, *label)), ast.Raise()]
     )
+
+
+def python_error_handler(s):
+    """A call to Python: its exception becomes a thrown python-error at the call's position."""
+    exc = call("#pyerr", name("#e"), const(s.label))
+    return ast.ExceptHandler(name("#Exception"), "#e", [ast.Raise(exc, None)])
 
 
 def site_stmt(s, ctx, resumed_value=None):
@@ -50,7 +57,10 @@ def site_stmt(s, ctx, resumed_value=None):
         inner = at(assign(s.target, resumed_value if resumed_value is not None else s.call), s.pos)
     if s.kind in ("shift", "throw") and resumed_value is not None:
         return inner
-    return at(ast.Try([inner], [handler_for(s, ctx, resumed_value is not None)], [], []), s.pos)
+    handlers = [handler_for(s, ctx, resumed_value is not None)]
+    if s.py and resumed_value is None:
+        handlers.append(python_error_handler(s))
+    return at(ast.Try([inner], handlers, [], []), s.pos)
 
 
 def catch_stmt(s, body, ctx, handler=None):

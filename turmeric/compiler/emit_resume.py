@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 
+from ..core.errors import InternalError
 from .emit_normal import catch_stmt, emit_normal, finally_stmts, site_stmt
 from .ir import CatchS, FinallyS, IfS, LoopS, SiteS, block_sites, site_set
 from .pyast import FRAMES, RS, J, V, assign, call, const, name, rs_in, rs_is_zero
@@ -64,4 +65,4 @@ def resume_stmt(s, sites, ctx, memo):
         enter_body = ast.UnaryOp(ast.Not(), rs_in(f_sites)) if f_sites else None
         stmts = finally_stmts(s, emit_resume(s.body, ctx, memo), emit_resume(s.fin, ctx, memo), guard=enter_body)
         return [ast.If(guard, stmts, [])]
-    raise TypeError(t)
+    raise InternalError(f"resume emitter: unknown IR node {t.__name__}", getattr(s, "pos", None))

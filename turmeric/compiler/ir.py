@@ -10,9 +10,9 @@ from __future__ import annotations
 
 
 class SiteS:
-    __slots__ = ("n", "target", "call", "callee", "kind", "live", "pos")
+    __slots__ = ("n", "target", "call", "callee", "kind", "live", "pos", "label", "py")
 
-    def __init__(self, n, target, call, callee, kind, live, pos):
+    def __init__(self, n, target, call, callee, kind, live, pos, label=None, py=False):
         self.n = n  # resume point number (None for a tail call)
         self.target = target  # Python name receiving the value (None for a tail call)
         self.call = call  # ast.expr performing the call
@@ -20,6 +20,8 @@ class SiteS:
         self.kind = kind  # "call" | "shift" | "throw" | "tail"
         self.live = live  # tuple of Python names saved in the frame
         self.pos = pos
+        self.label = label  # how the program wrote a Python callee (`json.dumps`), for barriers
+        self.py = py  # a call to Python: its exceptions become a python-error thrown at the call
 
 
 class IfS:

@@ -26,6 +26,19 @@ def is_plain_eq_literal(e):
     return type(v) is str or (type(v) in (int, float) and v != 0 and v != 1)
 
 
+def is_attribute_path(e):
+    """`a.b.c` over a plain name: cheap and side-effect free to evaluate again."""
+    while type(e) is ast.Attribute:
+        e = e.value
+    return type(e) is ast.Name
+
+
+def copy_path(e):
+    if type(e) is ast.Attribute:
+        return ast.Attribute(copy_path(e.value), e.attr, ast.Load())
+    return ast.Name(e.id, ast.Load())
+
+
 SIMPLE_PRIMS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult}
 COMPARE_PRIMS = {"<": ast.Lt, ">": ast.Gt, "<=": ast.LtE, ">=": ast.GtE}
 
@@ -50,12 +63,12 @@ class FnCtx:
 class Lowering(SiteAnalysis):
     """The expression and statement compilers; `compile_unit` (in `unit.py`) drives them."""
 
-    def new_site(self, ctx, target, callexpr, callee, kind, out, pos):
+    def new_site(self, ctx, target, callexpr, callee, kind, out, pos, label=None, py=False):
         ctx.nsite += 1
         n = ctx.nsite
         live = tuple(ctx.live)
         ctx.sites[n] = live
-        out.append(SiteS(n, target, callexpr, callee, kind, live, pos))
+        out.append(SiteS(n, target, callexpr, callee, kind, live, pos, label, py))
         return n
 
     def hold(self, expr, ctx, out):
@@ -171,6 +184,8 @@ class Lowering(SiteAnalysis):
             if t is C.DefG:
                 return const(None)
             return name(tgt)
+        if t is C.Attr:
+            return at(ast.Attribute(self.compile_expr(node.obj, ctx, out), node.name, ast.Load()), pos)
         if t is C.Dot:
             obj = self.compile_expr(node.obj, ctx, out)
             for f in node.fields:
@@ -220,22 +235,32 @@ class Lowering(SiteAnalysis):
         n_live = len(ctx.live)
         fexpr = self.compile_expr(node.fn, ctx, out)
         host = self.is_host_call(node)
-        args_have_sites = any(self.has_site(a) for a in node.args)
+        kw_nodes = [v for _, v in node.kwargs]
+        args_have_sites = any(self.has_site(a) for a in node.args) or any(self.has_site(v) for v in kw_nodes)
+        # a Python attribute path (`json.dumps`, `s.upper`) is called in place, as Python
+        # would: re-evaluated only by the barrier check, and only while a capture unwinds
+        stable = type(fexpr) is ast.Name or (type(node.fn) is C.Attr and is_attribute_path(fexpr))
         if not host:
-            if type(fexpr) is not ast.Name or args_have_sites:
+            if not stable or args_have_sites:
                 fexpr = self.hold(fexpr, ctx, out)
-        args, _ = self.compile_args(node.args, ctx, out)
-        callexpr = at(ast.Call(fexpr, args, []), pos)
+        exprs, _ = self.compile_args(list(node.args) + kw_nodes, ctx, out)
+        args, kwvals = exprs[: len(node.args)], exprs[len(node.args) :]
+        keywords = [ast.keyword(k, v) for (k, _), v in zip(node.kwargs, kwvals, strict=True)]
+        callexpr = at(ast.Call(fexpr, args, keywords), pos)
         del ctx.live[n_live:]
         if host:
             return callexpr
-        callee = fexpr if type(fexpr) is ast.Name else None
+        callee = fexpr if type(fexpr) is ast.Name else (copy_path(fexpr) if type(node.fn) is C.Attr and is_attribute_path(fexpr) else None)
+        py = {}
+        if node.pyname is not None:
+            # method calls name their callee at run time (`list.sort`); paths as written
+            py = {"label": None if node.pyname.startswith(".") else node.pyname, "py": True}
         if tail:
             ctx.tail_sites += 1
-            out.append(SiteS(None, None, callexpr, callee, "tail", (), pos))
+            out.append(SiteS(None, None, callexpr, callee, "tail", (), pos, **py))
             return None
         tgt = ctx.tmp()
-        self.new_site(ctx, tgt, callexpr, callee, "call", out, pos)
+        self.new_site(ctx, tgt, callexpr, callee, "call", out, pos, **py)
         return name(tgt)
 
     def checked_arith(self, op, args, ctx, out):
@@ -302,6 +327,13 @@ class Lowering(SiteAnalysis):
 
     def bind_let(self, node, ctx, out):
         for var, val in node.bindings:
+            if var.boxed and type(val) is C.Fn and var in val.free:
+                # a local defn whose name is set!: the closure holds the box it is stored in
+                out.append(at(assign(var.py, call("#Box", const(None))), val.pos or node.pos))
+                e = self.compile_expr(val, ctx, out)
+                out.append(at(ast.Assign([ast.Attribute(name(var.py), "v", ast.Store())], e), val.pos or node.pos))
+                ctx.live.append(var.py)
+                continue
             e = self.compile_expr(val, ctx, out)
             if var.boxed:
                 e = call("#Box", e)
@@ -404,12 +436,15 @@ class Lowering(SiteAnalysis):
             self.compile_to(node.handler, ctx, handler, ("set", r))
             del ctx.live[n_live:]
             body = [CatchS(body, ev.py, pre + handler)]
-        if node.finally_ is not None:
+        if node.finally_ is not None or node.exit_var is not None:
             exc = ctx.tmp()
             fin = []
             n_live = len(ctx.live)
             ctx.live += [r, exc]
-            self.compile_to(node.finally_, ctx, fin, ("none",))
+            if node.finally_ is not None:
+                self.compile_to(node.finally_, ctx, fin, ("none",))
+            if node.exit_var is not None:  # `with`: __exit__ sees the exception and may clear it
+                fin.append(at(assign(exc, call("#with-exit", self.ref(node.exit_var), name(exc))), node.pos))
             del ctx.live[n_live:]
             body = [FinallyS(body, exc, fin)]
         out += body

@@ -20,7 +20,9 @@ def children(n):
     if t in (C.Const, C.LRef, C.GRef):
         return ()
     if t is C.Call:
-        return (n.fn, *n.args)
+        return (n.fn, *n.args, *(v for _, v in n.kwargs))
+    if t is C.Attr:
+        return (n.obj,)
     if t in (C.Prim, C.Recur):
         return n.args
     if t is C.If:

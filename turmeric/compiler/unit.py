@@ -115,7 +115,7 @@ class ModuleCompiler(Lowering):
             pretty[n] = tuple(display_name(x) for x in names)
         info = FnInfo(
             fn.symbol,
-            code_fingerprint(fdef, fn),
+            code_fingerprint(fdef, fn, self.consts),
             self.module_name,
             self.file,
             fn.pos.line if fn.pos else 0,

@@ -8,6 +8,7 @@ bug), never the user's mistake; the CLI reports it as an internal error.
 
 from __future__ import annotations
 
+from .registry import ROOT
 from .values import Thrown, make_struct_type, type_name
 
 BUILTIN_STRUCTS = {
@@ -26,6 +27,7 @@ BUILTIN_STRUCTS = {
     "division-by-zero": [],
     "Pair": ["first", "second"],
     "continuation-frame": ["fn-symbol", "args", "captures"],
+    "python-error": ["type", "message", "exception"],
 }
 
 
@@ -38,7 +40,9 @@ def _bad_field(stype, idx, value):
     )
 
 
-STRUCTS = {name: make_struct_type(name, fields, module="turmeric", checker=_bad_field) for name, fields in BUILTIN_STRUCTS.items()}
+STRUCTS = {
+    name: make_struct_type(name, fields, module="turmeric", checker=_bad_field, state=ROOT) for name, fields in BUILTIN_STRUCTS.items()
+}
 
 
 def make_error(kind, *args):

@@ -126,11 +126,18 @@ class Fn(Node):
 
 
 class Call(Node):
-    __slots__ = ("fn", "args")
+    """A call. `kwargs` are Python keyword arguments `[(name, node)]`; `pyname` is set for a
+    call the expander knows goes to Python (`json.dumps`, `(.upper s)`): the text naming the
+    callee in errors and barriers, and a Python exception raised by the call becomes a
+    `python-error` at the call's position."""
 
-    def __init__(self, fn, args, pos=None):
+    __slots__ = ("fn", "args", "kwargs", "pyname")
+
+    def __init__(self, fn, args, pos=None, kwargs=(), pyname=None):
         self.fn = fn
         self.args = args
+        self.kwargs = list(kwargs)
+        self.pyname = pyname
         self.pos = pos
 
 
@@ -165,13 +172,17 @@ class Recur(Node):
 
 
 class Try(Node):
-    __slots__ = ("body", "catch_var", "handler", "finally_")
+    """`try`. `exit_var` (from `with`) is a local holding a context manager: when the body is
+    left (not suspended), its `__exit__` is called with the exception, which it may suppress."""
 
-    def __init__(self, body, catch_var, handler, finally_, pos=None):
+    __slots__ = ("body", "catch_var", "handler", "finally_", "exit_var")
+
+    def __init__(self, body, catch_var, handler, finally_, pos=None, exit_var=None):
         self.body = body
         self.catch_var = catch_var
         self.handler = handler
         self.finally_ = finally_
+        self.exit_var = exit_var
         self.pos = pos
 
 
@@ -199,6 +210,17 @@ class Dot(Node):
     def __init__(self, obj, fields, pos=None):
         self.obj = obj
         self.fields = fields
+        self.pos = pos
+
+
+class Attr(Node):
+    """A Python attribute load `obj.name` (no struct or map lookup): `json.dumps`, methods."""
+
+    __slots__ = ("obj", "name")
+
+    def __init__(self, obj, name, pos=None):
+        self.obj = obj
+        self.name = name
         self.pos = pos
 
 

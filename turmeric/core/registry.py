@@ -1,11 +1,22 @@
 """The code registry: what is known about each generated function, and how to find it.
 
 `FnInfo` describes one code unit (symbol, fingerprint, sites, resume variant, factory).
-`SYMBOLS` maps a stable symbol to the current definition; `CODES` maps each code object
-(normal and resume variant) to its `FnInfo`.
+`CODES` maps each code object (normal and resume variant) to its `FnInfo`; code objects
+are unique, so this one map serves every session.
+
+Everything else a program defines lives in a `State`: its functions by symbol (the
+current definition) and by (symbol, fingerprint) (every version loaded, so two
+versions of one function can be loaded side by side), its struct types, its type
+classes and their instances. States chain to a parent: `ROOT` holds what the runtime
+and the prelude define and is shared read-only by all; each session of the loader
+owns a `State(parent=ROOT)`. The current state is a context variable, so it is per
+thread and per asyncio task: `current_state()`, `activate(state)`.
 """
 
 from __future__ import annotations
+
+import contextlib
+import contextvars
 
 
 class FnInfo:
@@ -55,11 +66,127 @@ class FnInfo:
         return f"<FnInfo {self.symbol}>"
 
 
-SYMBOLS: dict = {}  # symbol -> FnInfo (the current definition)
 CODES: dict = {}  # code object (normal and resume variants) -> FnInfo
 
 
+class State:
+    """What one session has defined: functions, struct types, type classes and instances."""
+
+    __slots__ = ("parent", "symbols", "versions", "struct_types", "classes", "instances", "owner", "codes", "keep_versions")
+
+    def __init__(self, parent=None, owner=None, keep_versions=False):
+        self.parent = parent
+        # False: a new definition of a symbol replaces the old one (a blob naming the old
+        # fingerprint is a schema mismatch). True: every version stays loaded side by side.
+        self.keep_versions = keep_versions
+        self.symbols = {}  # symbol -> FnInfo (the current definition)
+        self.versions = {}  # (symbol, fingerprint) -> FnInfo (every version loaded)
+        self.struct_types = {}  # struct name -> StructType (latest definition)
+        self.classes = {}  # type class name -> TypeClass
+        self.instances = {}  # (class name, type name) -> Instance
+        self.owner = owner  # the loader's Session this state belongs to (None for ROOT)
+        self.codes = []  # code objects registered here (dropped from CODES by `release`)
+
+    # --- functions -------------------------------------------------------------------
+    def register(self, info, *codes):
+        old = self.symbols.get(info.symbol)
+        if old is not None and not self.keep_versions and old.fingerprint != info.fingerprint:
+            self.versions.pop((old.symbol, old.fingerprint), None)
+        self.symbols[info.symbol] = info
+        self.versions[(info.symbol, info.fingerprint)] = info
+        for c in codes:
+            CODES[c] = info
+            self.codes.append(c)
+
+    def lookup(self, symbol):
+        """The current definition of `symbol`, or None."""
+        s = self
+        while s is not None:
+            info = s.symbols.get(symbol)
+            if info is not None:
+                return info
+            s = s.parent
+        return None
+
+    def find(self, symbol, fingerprint):
+        """The version of `symbol` whose fingerprint is `fingerprint`, else its current definition."""
+        s = self
+        while s is not None:
+            info = s.versions.get((symbol, fingerprint))
+            if info is not None:
+                return info
+            s = s.parent
+        return self.lookup(symbol)
+
+    def forget_module(self, module):
+        """Drop every function and struct type the module named `module` defined."""
+        for sym in [k for k, i in self.symbols.items() if i.module == module]:
+            del self.symbols[sym]
+        for key in [k for k, i in self.versions.items() if i.module == module]:
+            del self.versions[key]
+        for name in [k for k, st in self.struct_types.items() if st.module == module]:
+            del self.struct_types[name]
+
+    def release(self):
+        """Forget this state's code objects in CODES (the session is closed)."""
+        for c in self.codes:
+            CODES.pop(c, None)
+        self.codes.clear()
+
+    # --- struct types, type classes --------------------------------------------------
+    def struct_type(self, name):
+        s = self
+        while s is not None:
+            st = s.struct_types.get(name)
+            if st is not None:
+                return st
+            s = s.parent
+        return None
+
+    def type_class(self, name):
+        s = self
+        while s is not None:
+            c = s.classes.get(name)
+            if c is not None:
+                return c
+            s = s.parent
+        return None
+
+    def instance(self, cls_name, type_name):
+        s = self
+        key = (cls_name, type_name)
+        while s is not None:
+            inst = s.instances.get(key)
+            if inst is not None:
+                return inst
+            s = s.parent
+        return None
+
+
+ROOT = State()  # the runtime's and the prelude's definitions, shared by every session
+_DEFAULT = [State(parent=ROOT)]  # the state used where no session is active
+_CURRENT: contextvars.ContextVar = contextvars.ContextVar("turmeric_state")
+
+
+def current_state():
+    """The active session's state (per thread and per asyncio task), else the default state."""
+    return _CURRENT.get(_DEFAULT[0])
+
+
+def default_state():
+    return _DEFAULT[0]
+
+
+@contextlib.contextmanager
+def activate(state):
+    """Make `state` current for the code run inside the `with` block (this thread or task)."""
+    token = _CURRENT.set(state)
+    try:
+        yield state
+    finally:
+        _CURRENT.reset(token)
+
+
 def register(info, *codes):
-    SYMBOLS[info.symbol] = info
-    for c in codes:
-        CODES[c] = info
+    """Register a compiled function in the current state."""
+    current_state().register(info, *codes)

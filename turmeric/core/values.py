@@ -8,9 +8,12 @@ The reader produces these values and macros manipulate them, so code is data.
 
 from __future__ import annotations
 
+import functools
 import types
 
 from pyrsistent import PMap, PSet, PVector, pmap, pset, pvector
+
+from .registry import current_state
 
 __all__ = [
     "Symbol",
@@ -26,7 +29,6 @@ __all__ = [
     "Struct",
     "StructType",
     "make_struct_type",
-    "STRUCT_TYPES",
     "Thrown",
     "PVector",
     "PMap",
@@ -231,8 +233,6 @@ class Some:
 
 # --- structs ---------------------------------------------------------------
 
-STRUCT_TYPES: dict = {}  # qualified struct name -> StructType (latest definition)
-
 
 class Struct:
     """Base of every struct instance. Values live in `vals`, a tuple in field order."""
@@ -281,8 +281,9 @@ PRIMITIVE_CHECKS = {
 }
 
 
-def make_struct_type(name, fields, types=None, module=None, checker=None):
-    """Create the Python class for a struct. `checker(stype, idx, value)` raises on a bad field."""
+def make_struct_type(name, fields, types=None, module=None, checker=None, state=None):
+    """Create the Python class for a struct. `checker(stype, idx, value)` raises on a bad field.
+    The type is registered in `state` (default: the current session's, `registry.current_state()`)."""
     types = list(types or [None] * len(fields))
     stype = StructType(name, fields, types, module)
     nfields = len(fields)
@@ -299,7 +300,7 @@ def make_struct_type(name, fields, types=None, module=None, checker=None):
     cls = type(name, (Struct,), {"__slots__": (), "__init__": __init__, "stype": stype})
     stype.cls = cls
     stype.predicate = lambda x: type(x) is cls  # the `name?` function
-    STRUCT_TYPES[name] = stype
+    (state if state is not None else current_state()).struct_types[name] = stype
     return stype
 
 
@@ -421,6 +422,22 @@ def type_name(v):
     custom = getattr(t, "turmeric_type", None)
     if custom:
         return custom
-    if callable(v):
+    if isinstance(v, _FUNCTION_LIKE) or (callable(v) and (t.__module__ or "").startswith("turmeric")):
         return "fn"
-    return t.__name__
+    return python_type_name(t)
+
+
+_FUNCTION_LIKE = (
+    types.BuiltinFunctionType,
+    types.MethodType,
+    types.MethodWrapperType,
+    types.WrapperDescriptorType,
+    types.MethodDescriptorType,
+    type,
+    functools.partial,
+)
+
+
+def python_type_name(t):
+    """A Python class as Turmeric names it: `module.qualname` (`datetime.date`, `builtins.dict`)."""
+    return f"{t.__module__}.{t.__qualname__}" if t.__module__ else t.__qualname__

@@ -16,7 +16,7 @@ import contextvars
 import time
 
 from ..core.errors import make_error
-from ..core.registry import SYMBOLS, FnInfo
+from ..core.registry import ROOT, FnInfo
 from ..core.values import Keyword, PVector, Symbol, Thrown, plist, pvector
 from ..runtime import control
 from ..runtime.builtins import BUILTINS, HOST, MACROS
@@ -84,7 +84,7 @@ def _return_resume(vals, site, frames, j, v):
 # site expects an inner frame). Registered like the runtime's try-with frame.
 RETURN_INFO = FnInfo("turmeric.durable-return", "runtime", "turmeric", "<runtime>", 0, (), {0: ()})
 RETURN_INFO.resume = _return_resume
-SYMBOLS[RETURN_INFO.symbol] = RETURN_INFO
+ROOT.register(RETURN_INFO)
 
 
 def _suspend(op):

@@ -9,10 +9,12 @@ access or module-qualified globals) and the stable symbol of every function.
 from __future__ import annotations
 
 import itertools
+import re
 
 from ..core import nodes as C
-from ..core.values import EMPTY, Keyword, PList, PMap, Pos, PVector, Symbol, plist, pmap, pvector
+from ..core.values import EMPTY, Keyword, PList, PMap, Pos, PSet, PVector, Symbol, plist, pmap, pvector
 from ..reader import MapLiteral, TurmericSyntaxError
+from .specials import BINDINGS, BODY, EVEN_BODY, FORM, ONE_SYM_VEC, OPT, PAIRS, SPECIAL_FORMS, SYM, matches, special
 
 _gensym_counter = itertools.count(1)
 
@@ -35,39 +37,6 @@ def form_pos(form, default=None):
     p = getattr(form, "pos", None)
     return p if p is not None else default
 
-
-# forms the expander handles itself (a macro or global can't shadow them)
-SPECIAL = {
-    "quote",
-    "quasiquote",
-    "if",
-    "do",
-    "def",
-    "defn",
-    "fn",
-    "let",
-    "loop",
-    "recur",
-    "set!",
-    "defmacro",
-    "struct",
-    "match",
-    "throw",
-    "try",
-    "defclass",
-    "instance",
-    "version",
-    "module",
-    "import",
-    "cloneable-shift",
-    "shift",
-    "when",
-    "unless",
-    "cond",
-    "and",
-    "or",
-    "suspend",
-}
 
 # inline primitives: name -> (min args, max args or None)
 PRIMS = {
@@ -131,7 +100,8 @@ class Expander:
     """Expands and resolves the forms of one module.
 
     `env` is the module being compiled: it supplies `name`, `file`, `macros`,
-    `aliases` (import alias -> module name), `defined(name)` and `is_builtin(name)`,
+    `aliases` (import alias -> module name), `py_names` (names bound by `import-python`;
+    optional), `defined(name)` and `is_builtin(name)`,
     and `call_macro(fn, args)`.
     """
 
@@ -170,7 +140,7 @@ class Expander:
     def macroexpand1(self, form):
         if type(form) is PList and form.count and sym(form.first):
             head = form.first.name
-            if head not in SPECIAL:
+            if head not in SPECIAL_FORMS:
                 m = self.env.macros.get(head)
                 if m is not None:
                     return self.expand_macro(m, form), True
@@ -204,8 +174,10 @@ class Expander:
         if t is MapLiteral:
             return C.MapLit([self.analyze(x, scope) for x in form.items], form.pos)
         if isinstance(form, PMap):
+            # a map a macro built: its iteration order follows hashes, which differ between
+            # processes, so the code is generated in the order of the keys' texts
             items = []
-            for k, v in form.items():
+            for k, v in sorted(form.items(), key=lambda kv: canonical(kv[0])):
                 items += [self.analyze(k, scope), self.analyze(v, scope)]
             return C.MapLit(items, self.cur_pos)
         return C.Const(form, self.cur_pos)
@@ -222,13 +194,18 @@ class Expander:
             v = scope.lookup(head)
             if v is not None:
                 return C.Dot(self.ref_var(v, scope, pos), parts[1:], pos)
+            if head in getattr(self.env, "py_names", ()):  # a name bound by import-python: Python attributes
+                node = C.GRef(head, None, pos)
+                for p in parts[1:]:
+                    node = C.Attr(node, py_identifier(p), pos)
+                return node
             mod = self.env.aliases.get(head)
             if mod is not None:
                 node = C.GRef(parts[1], mod, pos)
                 return C.Dot(node, parts[2:], pos) if len(parts) > 2 else node
             if self.env.defined(head):
                 return C.Dot(C.GRef(head, None, pos), parts[1:], pos)
-        if name in SPECIAL:
+        if name in SPECIAL_FORMS:
             self.error(f"'{name}' is a special form and can't be used as a value", s, pos)
         if self.env.is_builtin(name) and not self.env.defined(name):
             return C.GRef(name, None, pos, builtin=True)
@@ -271,10 +248,20 @@ class Expander:
                         self.error("(def name expr) takes exactly one expression", f)
                     val = self.analyze(items[2], scope)
                     inner.vars[name] = var
+                    rest = self.analyze_body(forms[i + 1 :], inner, tail, pos) if not is_last else C.Const(None, fpos)
                 else:
-                    val = self.analyze_fn(items[1], plist(items[2:], fpos), scope, self_name=name, local_name=name)
+                    # letrec: the function, its closures and the rest of the body all see one
+                    # binding, so a set! of the name anywhere is seen everywhere
                     inner.vars[name] = var
-                rest = self.analyze_body(forms[i + 1 :], inner, tail, pos) if not is_last else C.Const(None, fpos)
+                    val = self.analyze_fn(items[1], plist(items[2:], fpos), inner, local_name=name)
+                    rest = self.analyze_body(forms[i + 1 :], inner, tail, pos) if not is_last else C.Const(None, fpos)
+                    if not var.mutated:
+                        # never assigned: inside the function the name is the function itself
+                        # (the compiled def's own name), not a value passed in
+                        if var in val.free:
+                            val.free.remove(var)
+                        val.self_var = var
+                    # else the compiler makes the box before the closure that holds it
                 out.append(C.Let([(var, val)], rest, fpos))
                 return C.Do(out, pos) if len(out) > 1 else out[0]
             out.append(self.analyze(f, scope, tail and is_last))
@@ -291,8 +278,20 @@ class Expander:
         if sym(head):
             hname = head.name
             if scope.lookup(hname) is None:
-                if hname in SPECIAL:
-                    return getattr(self, "sf_" + hname.replace("-", "_").replace("!", "_bang").replace("?", "_q"))(form, scope, tail, pos)
+                sf = SPECIAL_FORMS.get(hname)
+                if sf is not None:
+                    if sf.shape is not None and not matches(sf.shape, list(form.rest)):
+                        self.error(sf.usage, form)
+                    return sf.handler(self, form, scope, tail, pos)
+                if hname[0] == "." and hname[1:2] != ".":
+                    return self.method_call(form, scope, pos)
+                if self.python_callee(hname, scope):
+                    fnode = self.analyze(head, scope)
+                    a = fnode
+                    while type(a) is C.Attr:  # a missing attribute is reported at the call
+                        a.pos, a = pos, a.obj
+                    args, kwargs = self.split_kwargs(list(form.rest), scope, form)
+                    return C.Call(fnode, args, pos, kwargs=kwargs, pyname=hname)
                 m = self.env.macros.get(hname)
                 if m is not None:
                     return self.analyze(self.expand_macro(m, form), scope, tail)
@@ -305,47 +304,83 @@ class Expander:
         args = [self.analyze(a, scope) for a in form.rest]
         return C.Call(fnode, args, pos)
 
+    # --- Python calls ---------------------------------------------------------
+    def python_callee(self, name, scope):
+        """Is `name` (not a local) a name bound by import-python, or a dotted path rooted in one?"""
+        py = getattr(self.env, "py_names", ())
+        head = name.split(".", 1)[0]
+        return head in py and scope.lookup(head) is None
+
+    def method_call(self, form, scope, pos):
+        """`(.name obj args...)` and `(. obj name args...)`: `obj.name(args...)`."""
+        items = list(form)
+        hname = items[0].name
+        if hname == ".":
+            if len(items) < 3 or not sym(items[2]):
+                self.error("(. obj method args...) needs an object and a method name", form)
+            obj, mname, rest = items[1], items[2].name, items[3:]
+        else:
+            if len(items) < 2:
+                self.error(f"({hname} obj args...) needs an object", form)
+            obj, mname, rest = items[1], hname[1:], items[2:]
+        target = C.Attr(self.analyze(obj, scope), py_identifier(mname), pos)
+        args, kwargs = self.split_kwargs(rest, scope, form)
+        return C.Call(target, args, pos, kwargs=kwargs, pyname="." + mname)
+
+    def split_kwargs(self, forms, scope, form):
+        """Positional arguments, then `:name value` keyword arguments (`-` in a name becomes `_`)."""
+        args, kwargs = [], []
+        i = 0
+        while i < len(forms):
+            f = forms[i]
+            if type(f) is Keyword:
+                if i + 1 >= len(forms):
+                    self.error(f"keyword argument :{f.name} needs a value (to pass the keyword itself, quote it: ':{f.name})", form)
+                kwargs.append((py_identifier(f.name), self.analyze(forms[i + 1], scope)))
+                i += 2
+                continue
+            if kwargs:
+                self.error("a positional argument can't follow keyword arguments in a Python call", form)
+            args.append(self.analyze(f, scope))
+            i += 1
+        return args, kwargs
+
     # --- special forms ------------------------------------------------------
+    @special("quote", shape=(FORM,), usage="(quote x) takes one form")
     def sf_quote(self, form, scope, tail, pos):
-        if form.count != 2:
-            self.error("(quote x) takes one form", form)
         return C.Const(to_data(form.rest.first), pos)
 
+    @special("quasiquote", shape=(FORM,), usage="(quasiquote x) takes one form")
     def sf_quasiquote(self, form, scope, tail, pos):
-        if form.count != 2:
-            self.error("(quasiquote x) takes one form", form)
         return self.analyze(quasi(form.rest.first, {}), scope, tail)
 
+    @special("if", shape=(FORM, FORM, OPT), usage="(if test then else?) takes two or three forms")
     def sf_if(self, form, scope, tail, pos):
         items = list(form)
-        if len(items) not in (3, 4):
-            self.error("(if test then else?) takes two or three forms", form)
         test = self.analyze(items[1], scope)
         then = self.analyze(items[2], scope, tail)
         else_ = self.analyze(items[3], scope, tail) if len(items) == 4 else C.Const(None, pos)
         return C.If(test, then, else_, pos)
 
+    @special("do", shape=(BODY,), usage="(do body...)")
     def sf_do(self, form, scope, tail, pos):
         return self.analyze_body(list(form.rest), Scope(scope), tail, pos)
 
+    @special("when", shape=(FORM, BODY), usage="(when test body...) needs a test")
     def sf_when(self, form, scope, tail, pos):
-        if form.count < 2:
-            self.error("(when test body...) needs a test", form)
         return C.If(
             self.analyze(form.rest.first, scope), self.analyze_body(list(form.rest.rest), Scope(scope), tail, pos), C.Const(None, pos), pos
         )
 
+    @special("unless", shape=(FORM, BODY), usage="(unless test body...) needs a test")
     def sf_unless(self, form, scope, tail, pos):
-        if form.count < 2:
-            self.error("(unless test body...) needs a test", form)
         return C.If(
             self.analyze(form.rest.first, scope), C.Const(None, pos), self.analyze_body(list(form.rest.rest), Scope(scope), tail, pos), pos
         )
 
+    @special("cond", shape=(EVEN_BODY,), usage="cond needs test/expression pairs")
     def sf_cond(self, form, scope, tail, pos):
         items = list(form.rest)
-        if len(items) % 2:
-            self.error("cond needs test/expression pairs", form)
         node = C.Const(None, pos)
         for i in range(len(items) - 2, -1, -2):
             t, e = items[i], items[i + 1]
@@ -355,6 +390,7 @@ class Expander:
                 node = C.If(self.analyze(t, scope), self.analyze(e, scope, tail), node, pos)
         return node
 
+    @special("and", shape=(BODY,), usage="(and x...)")
     def sf_and(self, form, scope, tail, pos):
         items = list(form.rest)
         if not items:
@@ -365,6 +401,7 @@ class Expander:
             node = C.Let([(v, self.analyze(f, scope))], C.If(C.LRef(v, pos), node, C.LRef(v, pos), pos), pos)
         return node
 
+    @special("or", shape=(BODY,), usage="(or x...)")
     def sf_or(self, form, scope, tail, pos):
         items = list(form.rest)
         if not items:
@@ -375,20 +412,19 @@ class Expander:
             node = C.Let([(v, self.analyze(f, scope))], C.If(C.LRef(v, pos), C.LRef(v, pos), node, pos), pos)
         return node
 
+    @special("def", shape=(SYM, FORM), usage="(def name expr) needs a name and one expression")
     def sf_def(self, form, scope, tail, pos):
         items = list(form)
-        if len(items) != 3 or not sym(items[1]):
-            self.error("(def name expr) needs a name and one expression", form)
         self.env.declared.add(items[1].name)  # a def not directly in a body defines a global
         return C.DefG(items[1].name, self.analyze(items[2], scope), pos)
 
+    @special("defn", shape=(SYM, FORM, BODY), usage="(defn name [params] body...) needs a name and a parameter vector")
     def sf_defn(self, form, scope, tail, pos):
         items = list(form)
-        if len(items) < 3 or not sym(items[1]):
-            self.error("(defn name [params] body...) needs a name and a parameter vector", form)
         fn = self.analyze_fn(items[1], plist(items[2:], pos), scope, local_name=items[1].name, global_name=items[1].name)
         return C.DefG(items[1].name, fn, pos)
 
+    @special("fn", shape=None)
     def sf_fn(self, form, scope, tail, pos):
         items = list(form.rest)
         name = None
@@ -453,10 +489,9 @@ class Expander:
             self.loop_stack.pop()
         return fn
 
+    @special("let", shape=(PAIRS, BODY), usage="(let [name value ...] body...) needs a binding vector with pairs")
     def sf_let(self, form, scope, tail, pos):
         items = list(form)
-        if len(items) < 2 or not isinstance(items[1], PVector) or len(items[1]) % 2:
-            self.error("(let [name value ...] body...) needs a binding vector with pairs", form)
         bvec = list(items[1])
         inner = scope
         bindings = []
@@ -473,10 +508,9 @@ class Expander:
         body = self.analyze_body(items[2:], Scope(inner), tail, pos)
         return C.Let(bindings, body, pos)
 
+    @special("loop", shape=(PAIRS, BODY), usage="(loop [name init ...] body...) needs a binding vector with pairs")
     def sf_loop(self, form, scope, tail, pos):
         items = list(form)
-        if len(items) < 2 or not isinstance(items[1], PVector) or len(items[1]) % 2:
-            self.error("(loop [name init ...] body...) needs a binding vector with pairs", form)
         bvec = list(items[1])
         inner = Scope(scope)
         vars_, inits = [], []
@@ -496,6 +530,7 @@ class Expander:
             self.loop_stack.pop()
         return node
 
+    @special("recur", shape=None)
     def sf_recur(self, form, scope, tail, pos):
         target = self.loop_stack[-1]
         if target is None:
@@ -508,10 +543,9 @@ class Expander:
             self.error(f"recur takes {n} argument(s) here, got {len(args)}", form)
         return C.Recur(args, target, pos)
 
+    @special("set!", shape=(SYM, FORM), usage="(set! name expr) needs a name and one expression")
     def sf_set_bang(self, form, scope, tail, pos):
         items = list(form)
-        if len(items) != 3 or not sym(items[1]):
-            self.error("(set! name expr) needs a name and one expression", form)
         name = items[1].name
         val = self.analyze(items[2], scope)
         v = scope.lookup(name)
@@ -526,11 +560,11 @@ class Expander:
                 return C.SetG(rest, val, pos, module=mod)
         return C.SetG(name, val, pos)
 
+    @special("throw", shape=(FORM,), usage="(throw value) takes one value")
     def sf_throw(self, form, scope, tail, pos):
-        if form.count != 2:
-            self.error("(throw value) takes one value", form)
         return C.Throw(self.analyze(form.rest.first, scope), pos)
 
+    @special("try", shape=None)
     def sf_try(self, form, scope, tail, pos):
         body_forms, catch, fin = [], None, None
         for f in form.rest:
@@ -560,10 +594,9 @@ class Expander:
         fnode = self.analyze_body(fin, Scope(scope), False, pos) if fin is not None else None
         return C.Try(body, cvar, handler, fnode, pos)
 
+    @special("cloneable-shift", "shift", shape=(ONE_SYM_VEC, BODY), usage="(cloneable-shift [k] body...) needs one name in a vector")
     def sf_cloneable_shift(self, form, scope, tail, pos):
         items = list(form)
-        if len(items) < 2 or not isinstance(items[1], PVector) or len(items[1]) != 1 or not sym(items[1][0]):
-            self.error("(cloneable-shift [k] body...) needs one name in a vector", form)
         fs = scope.fnscope
         fs.shifts += 1
         symbol = f"{fs.fn.symbol}/shift#{fs.shifts}"
@@ -571,22 +604,50 @@ class Expander:
         fn.is_shift_body = True
         return C.Shift(fn, pos)
 
-    sf_shift = sf_cloneable_shift
+    @special("with", shape=(BINDINGS, BODY), usage="(with [name expr ...] body...) needs a binding vector with pairs")
+    def sf_with(self, form, scope, tail, pos):
+        """`(with [x mgr] body...)`: Python's `with`; `[x a y b]` nests."""
+        items = list(form)
+        bvec = list(items[1])
+        if not sym(bvec[0]):
+            self.error("with can only bind symbols", form)
+        body_forms = items[2:]
+        if len(bvec) > 2:
+            body_forms = [plist([Symbol("with", pos), pvector(bvec[2:]), *body_forms], pos)]
+        mvar = self.new_var("with", scope.fnscope)
+        mexpr = self.analyze(bvec[1], scope)
+        xvar = self.new_var(bvec[0].name, scope.fnscope)
+        enter = C.Call(C.GRef("#with-enter", None, pos), [C.LRef(mvar, pos)], pos)
+        inner = Scope(scope)
+        inner.vars[bvec[0].name] = xvar
+        saved = self.loop_stack
+        self.loop_stack = saved + [None]  # no recur across with (its body is a try)
+        try:
+            body = self.analyze_body(body_forms, Scope(inner), False, pos)
+        finally:
+            self.loop_stack = saved
+        return C.Let([(mvar, mexpr), (xvar, enter)], C.Try(body, None, None, None, pos, exit_var=mvar), pos)
 
+    @special("suspend", shape=None)
     def sf_suspend(self, form, scope, tail, pos):
         k = gensym("k")
         return self.sf_cloneable_shift(plist([Symbol("cloneable-shift"), pvector([k]), k], pos), scope, tail, pos)
 
+    @special("match", shape=None)
     def sf_match(self, form, scope, tail, pos):
         from .patterns import analyze_match
 
         return analyze_match(self, form, scope, tail, pos)
 
-    # top-level only forms: the module compiler handles them before analysis
+    # top-level only forms: the loader handles them before analysis
+    @special("defmacro", "struct", "defclass", "instance", "version", "module", "import")
     def _toplevel_only(self, form, scope, tail, pos):
         self.error(f"({form.first.name} ...) is only allowed at the top level of a module", form)
 
-    sf_defmacro = sf_struct = sf_defclass = sf_instance = sf_version = sf_module = sf_import = _toplevel_only
+
+def py_identifier(name):
+    """A Turmeric name as a Python identifier: `-` becomes `_` (`is-dir` is `is_dir`)."""
+    return name.replace("-", "_")
 
 
 def parse_params(vec, ex):
@@ -683,19 +744,37 @@ def attach_pos(form, pos):
     return form
 
 
-def canonical(x):
-    """A normalised text of a form, for fingerprints: no comments, single spaces, no positions."""
+_GENSYM_RE = re.compile(r".+__\d+\Z")
+
+
+def is_gensym_name(name):
+    """Is this a generated name (`prefix__N`, from auto-gensym `x#` or `(gensym)`)? N is a
+    process-wide counter, so it depends on what ran before: fingerprints renumber them."""
+    return "__" in name and _GENSYM_RE.match(name) is not None
+
+
+def canonical(x, gensyms=None):
+    """A normalised text of a form, for fingerprints and the names of top-level forms: no
+    comments, single spaces, no positions; generated names numbered by first appearance;
+    maps and sets built by macros written in a fixed order."""
+    if gensyms is None:
+        gensyms = {}
     t = type(x)
     if t is Symbol:
-        return x.name
+        n = x.name
+        if is_gensym_name(n):
+            return gensyms.setdefault(n, f"{n.rsplit('__', 1)[0]}__#{len(gensyms) + 1}")
+        return n
     if t is PList:
-        return "(" + " ".join(canonical(i) for i in x) + ")"
+        return "(" + " ".join(canonical(i, gensyms) for i in x) + ")"
     if isinstance(x, PVector):
-        return "[" + " ".join(canonical(i) for i in x) + "]"
+        return "[" + " ".join(canonical(i, gensyms) for i in x) + "]"
     if t is MapLiteral:
-        return "{" + " ".join(canonical(i) for i in x.items) + "}"
+        return "{" + " ".join(canonical(i, gensyms) for i in x.items) + "}"
     if isinstance(x, PMap):
-        return "{" + " ".join(canonical(k) + " " + canonical(v) for k, v in x.items()) + "}"
+        return "{" + " ".join(sorted(canonical(k, gensyms) + " " + canonical(v, gensyms) for k, v in x.items())) + "}"
+    if isinstance(x, PSet):
+        return "#{" + " ".join(sorted(canonical(i, gensyms) for i in x)) + "}"
     if t is Keyword:
         return ":" + x.name
     if t is str:
@@ -706,4 +785,11 @@ def canonical(x):
         return "#t"
     if x is False:
         return "#f"
-    return repr(x)
+    if t in (int, float, bytes):
+        return repr(x)
+    return "#<" + type(x).__name__ + ">"  # never an address: the text must be the same in every process
+
+
+def stable_text(v):
+    """The text of a constant for a fingerprint: `canonical` (data only, never an address)."""
+    return canonical(v)

@@ -1,4 +1,4 @@
-"""Modules: loading files, evaluating top-level forms, `import`, definitions mode.
+"""Modules: evaluating a file's top-level forms, `import`, definitions mode.
 
 A module is one file. Its forms are read, expanded, compiled and run one at a
 time (so a macro defined by one form expands the next). Each top-level form runs
@@ -15,20 +15,19 @@ import warnings
 from pathlib import Path
 
 from ..compiler import ModuleCompiler
-from ..core.errors import _bad_field, make_error
-from ..core.registry import register
+from ..core.errors import InternalError, _bad_field
+from ..core.registry import activate, current_state
 from ..core.values import Keyword, PList, Pos, PVector, Symbol, Thrown, make_struct_type, plist
 from ..expander import CompileError, Expander, canonical, parse_params
 from ..reader import MapLiteral, TurmericSyntaxError, read_all
 from ..runtime import control, typeclasses
 from ..runtime.builtins import MACROS
 from ..runtime.library import BUILTINS, HOST
-from .install import ARGV, MAIN, current_version, install_builtins
 
-MODULES: dict = {}  # module name -> Module
-SEARCH_PATH: list = []  # folders from -I and TURMERIC_PATH
+# failures of the expander or compiler that are about the program (or the machine), not bugs
+_NOT_INTERNAL = (CompileError, TurmericSyntaxError, InternalError, Thrown, RecursionError, MemoryError)
 
-DEFINITION_HEADS = {"defn", "defmacro", "struct", "defclass", "instance", "import", "module", "version"}
+DEFINITION_HEADS = {"defn", "defmacro", "struct", "defclass", "instance", "import", "import-python", "module", "version"}
 
 
 class ModuleMacros(dict):
@@ -52,7 +51,14 @@ class ModuleMacros(dict):
 
 
 class Module:
-    def __init__(self, name, file, definitions_only=False, source=""):
+    """One loaded file: its globals (`ns`), macros, aliases, and the session it belongs to."""
+
+    def __init__(self, name, file, definitions_only=False, source="", session=None):
+        if session is None:
+            from .session import current_session
+
+            session = current_session()
+        self.session = session
         self.name = name
         self.file = file
         self.definitions_only = definitions_only
@@ -60,12 +66,13 @@ class Module:
         self.ns["#G"] = self.ns
         self.macros = ModuleMacros(self)
         self.aliases = {}
+        self.py_names = {}  # names bound by import-python (turmeric.interop): their dotted symbols are Python attributes
         self.lines = source.split("\n")
         self.version = None
         self.code_hash = None
         self.consts = []
         self.nconsts_bound = 0
-        self.form_index = 0
+        self.anonymous_count = {}  # hash of an anonymous top-level form -> copies seen
         self.declared = set()
         self.unresolved = []  # (name, pos) of globals not defined when a form was compiled
         self.expander = Expander(self)
@@ -94,6 +101,9 @@ class Module:
 
     # --- evaluation ---------------------------------------------------------------------
     def eval_source(self, text, filename=None):
+        if current_state() is not self.session.state:
+            with activate(self.session.state):
+                return self.eval_source(text, filename)
         forms = read_all(text, filename or self.file)
         self.lines = text.split("\n")
         self.code_hash = hashlib.blake2b("\n".join(canonical(f) for f in forms).encode(), digest_size=4).hexdigest()
@@ -112,8 +122,22 @@ class Module:
     def current_version(self):
         return self.version if self.version is not None else (self.code_hash or "0")
 
+    def anonymous_symbol(self, form):
+        """`module.top@HASH` for a top-level form that defines no name: HASH is a short hash
+        of the form's normalised text (as read: no comments, whitespace or positions), and
+        the second and later copies of an identical form get `#2`, `#3`... So inserting or
+        editing other forms never renames it, in a file or at the REPL."""
+        h = hashlib.blake2b(canonical(form).encode(), digest_size=4).hexdigest()
+        n = self.anonymous_count.get(h, 0) + 1
+        self.anonymous_count[h] = n
+        return f"{self.name}.top@{h}" if n == 1 else f"{self.name}.top@{h}#{n}"
+
     def eval_toplevel(self, form, run=True):
+        if current_state() is not self.session.state:
+            with activate(self.session.state):
+                return self.eval_toplevel(form, run)
         ex = self.expander
+        source_form = form
         form, _ = ex.expand_head(form)
         pos = getattr(form, "pos", None) or Pos(self.file, 1, 1)
         ex.cur_pos = pos
@@ -122,17 +146,21 @@ class Module:
             handler = TOPLEVEL.get(head)
             if handler is not None:
                 return handler(self, form, pos)
-        self.form_index += 1
         name = None
         if is_head(form, "def") or is_head(form, "defn"):
             items = list(form)
             if len(items) >= 2 and type(items[1]) is Symbol:
                 name = items[1].name
                 self.declared.add(name)
-        symbol = f"{self.name}.top:{name}" if name else f"{self.name}.top#{self.form_index}"
+        symbol = f"{self.name}.top:{name}" if name else self.anonymous_symbol(source_form)
         plain_def = is_head(form, "def") and form.count == 3 and name is not None
         # the implicit prompt of `(def x e)` surrounds e only
-        fn = ex.expand_top(form.rest.rest.first if plain_def else form, symbol)
+        try:
+            fn = ex.expand_top(form.rest.rest.first if plain_def else form, symbol)
+        except _NOT_INTERNAL:
+            raise
+        except Exception as e:
+            raise InternalError(f"expander: {type(e).__name__}: {e}", pos) from e
         thunk = self.compile_units(fn, toplevel=True)
         if self.definitions_only and not is_definition(form):
             return None
@@ -145,12 +173,21 @@ class Module:
     def compile_units(self, fn, toplevel):
         """Compile an Fn (and the functions inside it); return the Python function or factory."""
         mc = ModuleCompiler(self.name, self.file, HOST.__contains__, self.consts)
-        mc.compile_unit(fn, toplevel=toplevel)
-        mod = ast.Module(mc.defs, [])
-        ast.fix_missing_locations(mod)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", SyntaxWarning)  # e.g. `0 is None` from constant tests
-            code = compile(mod, self.file, "exec")
+        try:
+            mc.compile_unit(fn, toplevel=toplevel)
+            mod = ast.Module(mc.defs, [])
+            ast.fix_missing_locations(mod)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SyntaxWarning)  # e.g. `0 is None` from constant tests
+                code = compile(mod, self.file, "exec")
+        except InternalError as e:
+            if e.pos is None:
+                e.pos = fn.pos
+            raise
+        except _NOT_INTERNAL:
+            raise
+        except Exception as e:  # a broken invariant of the compiler, not the program's mistake
+            raise InternalError(f"compiler: {type(e).__name__}: {e}", fn.pos) from e
         for i in range(self.nconsts_bound, len(self.consts)):
             self.ns[f"#K{i}"] = self.consts[i]
         self.nconsts_bound = len(self.consts)
@@ -167,7 +204,7 @@ class Module:
                 info.code = next(c for c in f.__code__.co_consts if hasattr(c, "co_code"))
             else:
                 info.code = f.__code__
-            register(info, info.code, info.resume.__code__)
+            self.session.state.register(info, info.code, info.resume.__code__)
         first = mc.infos[-1] if toplevel else next(i for i in mc.infos if i[0].symbol == fn.symbol)
         return self.ns[first[1]]
 
@@ -236,7 +273,7 @@ def tl_import(mod, form, pos):
         alias = items[3].name
     elif len(items) != 2:
         mod.expander.error("(import name) or (import name :as alias)", form)
-    other = import_module(target, os.path.dirname(os.path.abspath(mod.file)), pos, mod)
+    other = mod.session.import_module(target, os.path.dirname(os.path.abspath(mod.file)), pos, mod)
     mod.aliases[alias] = other.name
     mod.ns[f"#mod:{other.name}"] = other.ns
     return None
@@ -257,7 +294,7 @@ def tl_struct(mod, form, pos):
         mod.expander.error("(struct name [field : type ...]) needs a name and a field vector", form)
     names, rest, types = parse_params(items[2], mod.expander)
     sname = items[1].name
-    st = make_struct_type(sname, names, types, module=mod.name, checker=_bad_field)
+    st = make_struct_type(sname, names, types, module=mod.name, checker=_bad_field, state=mod.session.state)
     mod.ns[sname] = st.cls
     mod.ns[sname + "?"] = st.predicate
     mod.declared.update({sname, sname + "?"})
@@ -333,74 +370,3 @@ def module_name_of(forms, path):
     if forms and is_head(forms[0], "module") and forms[0].count == 2 and type(forms[0].rest.first) is Symbol:
         return forms[0].rest.first.name
     return Path(path).stem
-
-
-def find_module_file(name, first_dir=None):
-    dirs = ([first_dir] if first_dir else []) + SEARCH_PATH + [p for p in os.environ.get("TURMERIC_PATH", "").split(os.pathsep) if p]
-    main = MAIN["module"]
-    if main is not None:
-        dirs.append(os.path.dirname(os.path.abspath(main.file)))
-    for d in dirs:
-        p = os.path.join(d, name.replace(".", os.sep) + ".tm")
-        if os.path.exists(p):
-            return p
-    return None
-
-
-def import_module(name, from_dir, pos=None, importer=None, definitions_only=False):
-    m = MODULES.get(name)
-    if m is not None:
-        return m
-    path = find_module_file(name, from_dir)
-    if path is None:
-        msg = f"module {name} not found (looked for {name}.tm next to the importing file and on the search path; add a folder with -I DIR or TURMERIC_PATH)"
-        if importer is not None and pos is not None:
-            raise CompileError(msg, pos, importer.source_line(pos.line))
-        raise Thrown(make_error("error", msg))
-    return load_file(path, definitions_only=definitions_only, expected_name=name)
-
-
-def load_file(path, definitions_only=False, expected_name=None, main=False):
-    install_builtins()
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    forms = read_all(text, path)
-    name = module_name_of(forms, path)
-    m = Module(expected_name or name, path, definitions_only, text)
-    MODULES[m.name] = m
-    if main:
-        MAIN["module"] = m
-    m.eval_source(text, path)
-    return m
-
-
-_PRELUDE_LOADED = False
-PRELUDE_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "runtime", "prelude.tm")
-
-
-def load_prelude():
-    """Load the Turmeric half of the library once and copy its globals into BUILTINS."""
-    global _PRELUDE_LOADED
-    if _PRELUDE_LOADED:
-        return
-    _PRELUDE_LOADED = True
-    install_builtins()
-    bind_host_aliases()
-    m = load_file(PRELUDE_PATH)
-    for k, v in list(m.ns.items()):
-        if not k.startswith("#") and not k.startswith("__"):
-            BUILTINS[k] = v
-    bind_host_aliases()
-
-
-def bind_host_aliases():
-    """`#b:name` for every host builtin: what compiled calls to host builtins refer to."""
-    from ..runtime.library import register_host_values
-
-    register_host_values()
-    for k in HOST:
-        if k in BUILTINS:
-            BUILTINS["#b:" + k] = BUILTINS[k]
-
-
-__all__ = ["ARGV", "MAIN", "current_version", "install_builtins", "Module", "MODULES", "SEARCH_PATH"]

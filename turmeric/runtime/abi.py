@@ -4,7 +4,7 @@ No Turmeric symbol can spell a name starting with `#`, so these never collide wi
 user code. The compiler's (see docs/design.md, "Names"): `#cap`, `#check_tail`,
 `#Unwind`, `#Capture` (site handlers), `#shift`, `#throw`, `#resume_frames`,
 `#TailContinue`, `#Box`, `#caught`, `#NoSite`, `#len`, `#type`, `#int`, `#float`,
-`#arith-check`, `#None`, `#plist`, `#vec`, `#dot`, and `#eq` (`lib/numbers.py`),
+`#arith-check`, `#pyerr` (a Python call's exception), `#with-enter`, `#with-exit`, `#None`, `#plist`, `#vec`, `#dot`, and `#eq` (`lib/numbers.py`),
 `#hmap` (`lib/collections.py`), `#b:<name>` (a host builtin bound at compile time) and
 `#modget` (the loader's). The expander's: `#qq-list`, `#qq-vec` (quasiquote) and the
 `match` tests `#none?`, `#some?`, `#some-value`, `#struct-is?`, `#field-at`,
@@ -17,7 +17,7 @@ from __future__ import annotations
 from ..core.values import NONE, Box, Keyword, PList, PMap, PVector, Ref, Some, Struct, plist, pvector, type_name
 from . import control
 from .builtins import BUILTINS, builtin, err
-from .errors import as_thrown, thrown_value
+from .errors import as_thrown, python_call_error, thrown_value
 from .lib.collections import _seq_items
 from .lib.numbers import arith_check
 
@@ -117,6 +117,28 @@ class NoSite(Exception):
     pass
 
 
+# --- Python calls and `with` --------------------------------------------------------------------
+
+
+def with_enter(mgr):
+    """`(with [x mgr] ...)`: the value bound to x."""
+    enter = getattr(type(mgr), "__enter__", None)
+    if enter is None or getattr(type(mgr), "__exit__", None) is None:
+        raise err("type-error", f"with: a {type_name(mgr)} is not a context manager (it has no __enter__ and __exit__)")
+    return enter(mgr)
+
+
+def with_exit(mgr, exc):
+    """Leaving a `with` body (not by a suspension): `__exit__`; returns the exception to re-raise,
+    None when there is none or `__exit__` suppressed it."""
+    if exc is None:
+        type(mgr).__exit__(mgr, None, None, None)
+        return None
+    if type(mgr).__exit__(mgr, type(exc), exc, exc.__traceback__):
+        return None
+    return exc
+
+
 # runtime helpers used by generated code
 BUILTINS.update(
     {
@@ -133,11 +155,15 @@ BUILTINS.update(
         "#as_thrown": as_thrown,
         "#NoSite": NoSite,
         "BaseException": BaseException,
+        "#Exception": Exception,
         "#len": len,
         "#type": type,
         "#int": int,
         "#float": float,
         "#arith-check": arith_check,
+        "#pyerr": python_call_error,
+        "#with-enter": with_enter,
+        "#with-exit": with_exit,
     }
 )
 BUILTINS["#None"] = NONE

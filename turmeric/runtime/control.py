@@ -11,9 +11,10 @@ code that never captures pays nothing.
 
 from __future__ import annotations
 
+import contextvars
 import types
 
-from ..core.registry import CODES, SYMBOLS, FnInfo
+from ..core.registry import CODES, ROOT, FnInfo
 from ..core.values import FrozenTransient, Thrown, Transient
 
 
@@ -58,20 +59,31 @@ class BarrierError(Exception):
         self.fname = fname
 
 
-def cap(c, callee, info, site, vals):
-    """Called from a site's handler while `c` unwinds: record this frame (or refuse, at a barrier)."""
+def cap(c, callee, info, site, vals, label=None):
+    """Called from a site's handler while `c` unwinds: record this frame (or refuse, at a barrier).
+    `label` is how the program wrote a Python callee (`functools.reduce`), for the barrier's name."""
     if callee is not None:
-        check_tail(callee)
+        check_tail(callee, label)
     if info.transient:
         vals = tuple(FrozenTransient(tuple(v)) if type(v) is Transient else v for v in vals)
     c.frames.append((info, site, vals))
 
 
-def check_tail(callee):
+def check_tail(callee, label=None):
     """A capture passed through a call to `callee`: a host function there is a barrier.
     (A tail call's handler calls this alone: a tail call records no frame.)"""
     if not is_capturable(callee):
-        raise BarrierError(getattr(callee, "__name__", None) or type(callee).__name__)
+        raise BarrierError(label or callable_name(callee))
+
+
+def callable_name(f):
+    """A host callable's name for a barrier: a builtin's Turmeric name (`sort`); a Python
+    function or method as `module.qualname` or `Class.method` (`list.sort`)."""
+    mod = getattr(f, "__module__", None)
+    qual = getattr(f, "__qualname__", None)
+    if qual and not (mod or "").startswith("turmeric"):
+        return f"{mod}.{qual}" if mod and mod != "builtins" else qual
+    return getattr(f, "__name__", None) or type(f).__name__
 
 
 def shift(body):
@@ -146,11 +158,8 @@ class Continuation:
         return f"#<continuation {len(self.frames)} frames>"
 
 
-class _State:
-    try_with_depth = 0
-
-
-STATE = _State()
+# how many try-with handlers are active: per thread and per asyncio task
+TRY_WITH_DEPTH: contextvars.ContextVar = contextvars.ContextVar("turmeric_try_with_depth", default=0)
 
 
 class NotResumable:
@@ -172,13 +181,13 @@ def _try_with_resume(vals, site, frames, j, v):
 
 TRY_WITH_INFO = FnInfo("turmeric.try-with", "runtime", "turmeric", "<runtime>", 0, ("handler",), {0: ("handler",)})
 TRY_WITH_INFO.resume = _try_with_resume
-SYMBOLS[TRY_WITH_INFO.symbol] = TRY_WITH_INFO
+ROOT.register(TRY_WITH_INFO)
 
 
 def try_with(thunk, handler):
     from .errors import thrown_value
 
-    STATE.try_with_depth += 1
+    token = TRY_WITH_DEPTH.set(TRY_WITH_DEPTH.get() + 1)
     try:
         return thunk()
     except ThrowCapture as tc:
@@ -189,12 +198,12 @@ def try_with(thunk, handler):
     except Exception as e:
         value, k = thrown_value(e), NotResumable()
     finally:
-        STATE.try_with_depth -= 1
+        TRY_WITH_DEPTH.reset(token)
     return handler(value, k)
 
 
 def throw(value, pos=None):
-    if STATE.try_with_depth:
+    if TRY_WITH_DEPTH.get():
         raise ThrowCapture(value, pos)
     raise Thrown(value, pos)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ..core.errors import make_error
+from ..core.errors import InternalError, make_error
 from ..core.values import ArityMismatch, Thrown
 
 _ARITY_RE = re.compile(r"takes|positional argument|required positional|arguments? but")
@@ -23,8 +23,10 @@ def thrown_value(e):
         return e.value
     if t is ThrowCapture:
         return e.value
-    if not isinstance(e, Exception):  # exit requests, interrupts: never a catchable value
-        raise e
+    if not isinstance(e, Exception) or isinstance(e, InternalError):
+        raise e  # exit requests, interrupts, Turmeric's own bugs: never a catchable value
+    if not isinstance(e, (BarrierError, RecursionError, ArityMismatch)) and raised_in_python(e):
+        return python_error(e)
     if isinstance(e, ZeroDivisionError):
         return make_error("division-by-zero")
     if isinstance(e, BarrierError):
@@ -46,7 +48,88 @@ def thrown_value(e):
         return make_error("error", f"{e.strerror or e}: {e.filename}" if e.filename else str(e))
     if isinstance(e, MemoryError):
         return make_error("error", "out of memory")
-    return make_error("error", str(e) or type(e).__name__)
+    if raised_in_runtime(e):
+        return make_error("error", str(e) or type(e).__name__)
+    return python_error(e)
+
+
+# --- Python exceptions ---------------------------------------------------------------------------
+
+
+_TURMERIC_COLLECTIONS = ("PVector", "PMap", "PSet", "PList", "ArraySeq")
+
+
+def python_exception_name(t):
+    """An exception class as Python's traceback names it: `KeyError`, `json.decoder.JSONDecodeError`."""
+    mod = t.__module__
+    return t.__qualname__ if mod in (None, "builtins") else f"{mod}.{t.__qualname__}"
+
+
+def python_error(e, label=None):
+    """`(python-error type message exception)` for a Python exception. `label` names the Python
+    callee of the call that raised it; a boundary error (a missing attribute, wrong arguments)
+    raised by that call itself gets it as a prefix of the message."""
+    msg = str(e)
+    if isinstance(e, TypeError) and any(t in msg for t in _TURMERIC_COLLECTIONS):
+        msg += " (Turmeric collections reach Python as themselves: convert them with (->py v))"
+    if label and isinstance(e, (TypeError, AttributeError)) and e.__traceback__ is not None and e.__traceback__.tb_next is None:
+        msg = f"{label}: {msg}"
+    return make_error("python-error", python_exception_name(type(e)), msg, e)
+
+
+def _innermost_frame(e):
+    tb = e.__traceback__
+    if tb is None:
+        return None, 0
+    n = 1
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+        n += 1
+    return tb.tb_frame, n
+
+
+def raised_in_python(e):
+    """Was `e` raised inside Python code that Turmeric called (not by Turmeric code or its runtime)?"""
+    frame, _ = _innermost_frame(e)
+    if frame is None:
+        return False
+    from ..core.registry import CODES
+
+    return frame.f_code not in CODES and not str(frame.f_globals.get("__name__", "")).startswith("turmeric.")
+
+
+def raised_in_runtime(e):
+    """Was `e` raised by Turmeric's own runtime library (not by Python code it called)?"""
+    frame, _ = _innermost_frame(e)
+    return frame is not None and str(frame.f_globals.get("__name__", "")).startswith("turmeric.")
+
+
+def raised_below(e):
+    """Was `e` raised by Turmeric code (generated or runtime) called back from Python, below the
+    frame that caught it? Then it is a Turmeric error, not the Python callee's."""
+    frame, depth = _innermost_frame(e)
+    if frame is None or depth < 2:
+        return False
+    from ..core.registry import CODES
+
+    return frame.f_code in CODES or str(frame.f_globals.get("__name__", "")).startswith("turmeric.")
+
+
+def python_call_error(e, label):
+    """What a call site to a Python callee raises for the exception `e` that the call raised
+    (generated code: `except Exception as #e: raise #pyerr(#e, label)`): a Python exception
+    becomes a thrown `python-error` at the call's position (the frame that caught it);
+    Turmeric values and errors from Turmeric code called back by Python pass through."""
+    from ..core.errors import InternalError
+    from .control import BarrierError
+
+    if isinstance(e, (Thrown, BarrierError, InternalError, RecursionError, ArityMismatch)) or raised_below(e):
+        return e
+    stack = turmeric_stack(e.__traceback__)
+    where = f"{stack[0][1]}:{stack[0][2]}:{stack[0][3] or 1}" if stack else None
+    t = Thrown(python_error(e, label), where)
+    t.__cause__ = e
+    return t
 
 
 def clean_arity_message(msg):
@@ -86,3 +169,46 @@ def as_thrown(e):
     if isinstance(e, Thrown):
         return e
     return Thrown(thrown_value(e))
+
+
+# --- reporting -----------------------------------------------------------------------------------
+
+
+def turmeric_stack(tb):
+    """[(symbol, file, line, col)] for each Turmeric frame of a traceback, outermost first."""
+    from ..core.registry import CODES
+
+    out = []
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        info = CODES.get(code)
+        if info is not None:
+            line, col = tb.tb_lineno, None
+            try:
+                positions = list(code.co_positions())
+                p = positions[tb.tb_lasti // 2]
+                if p[0] is not None:
+                    line = p[0]
+                if p[2] is not None:
+                    col = p[2] + 1
+            except (IndexError, ValueError):
+                pass
+            out.append((info.symbol, code.co_filename, line, col))
+        tb = tb.tb_next
+    return out
+
+
+def message_of(value):
+    """The message an error report shows for a thrown value."""
+    from ..core.values import Struct
+    from .printer import display
+
+    if isinstance(value, Struct) and not value.vals:
+        return value.stype.name.replace("-", " ")  # (division-by-zero) -> "division by zero"
+    if isinstance(value, Struct):
+        for field in ("message", "reason", "fn-symbol", "name", "fn-name", "what"):
+            idx = value.stype.index.get(field)
+            if idx is not None:
+                return display(value.vals[idx])
+        return display(value)
+    return display(value)

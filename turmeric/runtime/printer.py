@@ -99,9 +99,18 @@ def show(v, readable=False, depth=0):
     custom = getattr(v, "turmeric_show", None)
     if custom is not None:
         return custom()
-    if callable(v):
+    if callable(v) and type_name(v) == "fn":
         return "#<fn " + getattr(v, "__name__", type(v).__name__) + ">"
-    return f"#<{type(v).__name__}>"
+    return python_text(v, readable)
+
+
+def python_text(v, readable):
+    """A Python object: `str(v)` in the display form, `#<py repr(v)>` in the readable form."""
+    try:
+        text = repr(v) if readable else str(v)
+    except Exception:
+        text = f"<{type_name(v)}>"
+    return f"#<py {text}>" if readable else text
 
 
 def order_key(v, text):

@@ -2,16 +2,17 @@
 
 A method call dispatches on the runtime type (as `type-of` names it) of the first
 parameter annotated with the class variable, else the first parameter. Instance
-constraints are checked on the components of the value at call time.
+constraints are checked on the components of the value at call time. Classes and
+instances belong to the current session's state (`core.registry`).
 """
 
 from __future__ import annotations
 
 from ..core.errors import make_error
+from ..core.registry import current_state
 from ..core.values import PList, PSet, PVector, Some, Struct, Thrown
 from .printer import type_name
 
-CLASSES: dict = {}
 ALIASES = {"int": "int64", "float": "float64", "Some": "Option", "None": "Option"}
 
 
@@ -20,7 +21,6 @@ class TypeClass:
         self.name = name
         self.var = var
         self.methods = methods  # method name -> dispatch parameter index
-        self.instances = {}  # type name -> Instance
 
 
 class Instance:
@@ -43,17 +43,22 @@ def components(value, nparams):
     return [[] for _ in range(nparams)]
 
 
+def find_instance(cls_name, tname):
+    """The instance of class `cls_name` for the type `tname` in the current session, or None."""
+    return current_state().instance(cls_name, ALIASES.get(tname, tname))
+
+
 def has_instance(cls_name, v):
-    cls = CLASSES.get(cls_name)
-    if cls is None:
+    st = current_state()
+    if st.type_class(cls_name) is None:
         return False
     t = type_name(v)
-    return ALIASES.get(t, t) in cls.instances
+    return st.instance(cls_name, ALIASES.get(t, t)) is not None
 
 
 def lookup(cls, value):
     t = type_name(value)
-    inst = cls.instances.get(ALIASES.get(t, t))
+    inst = current_state().instance(cls.name, ALIASES.get(t, t))
     if inst is None:
         raise Thrown(make_error("no-instance", cls.name, t))
     if inst.constraints:
@@ -83,9 +88,10 @@ def make_dispatcher(cls, mname, idx):
 
 def defclass(name, var, methods):
     """`methods`: list of (method name, dispatch index). Returns {method name: dispatcher}."""
-    cls = CLASSES.get(name)
+    classes = current_state().classes
+    cls = classes.get(name)
     if cls is None:
-        cls = CLASSES[name] = TypeClass(name, var, dict(methods))
+        cls = classes[name] = TypeClass(name, var, dict(methods))
     else:
         cls.var = var
         cls.methods = dict(methods)
@@ -100,8 +106,9 @@ def defclass(name, var, methods):
 
 
 def definstance(cls_name, tname, params, constraints, methods):
-    cls = CLASSES.get(cls_name)
+    st = current_state()
+    cls = st.type_class(cls_name)
     if cls is None:
         raise Thrown(make_error("error", f"instance of unknown class {cls_name}: define it with defclass first"))
     tname = ALIASES.get(tname, tname)
-    cls.instances[tname] = Instance(cls, tname, params, constraints, methods)
+    st.instances[(cls_name, tname)] = Instance(cls, tname, params, constraints, methods)

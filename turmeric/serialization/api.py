@@ -147,8 +147,7 @@ def install(builtins, host):
     """Define the classes and add this module's builtins to `builtins` (the loader calls this)."""
     typeclasses.defclass("Serializable", "a", [("serialize", 0), ("deserialize", 0)])
     res = typeclasses.defclass("Resource-Serializable", "a", [("marshal", 0), ("unmarshal", 0)])
-    cls = typeclasses.CLASSES["Resource-Serializable"]
-    if "FileHandle" not in cls.instances:
+    if typeclasses.find_instance("Resource-Serializable", "FileHandle") is None:
         typeclasses.definstance(
             "Resource-Serializable", "FileHandle", [], [], {"marshal": marshal_file_handle, "unmarshal": unmarshal_file_handle}
         )

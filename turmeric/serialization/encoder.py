@@ -99,9 +99,6 @@ _SITE_BYTES: dict = {}  # a resume point's names (a tuple of strings) -> their e
 _I64 = 0x8000000000000000
 
 
-_HEADERS: dict = {}  # header key -> header bytes (see Encoder.header)
-
-
 class Encoder:
     __slots__ = (
         "buf",
@@ -189,15 +186,16 @@ class Encoder:
         """The header bytes. Blobs of the same shape (same functions, resume points, structs
         and program version) share one header, so it is built once and then reused."""
         prog_version = N.program()
+        headers = N.session_cache("headers")  # header key -> header bytes
         key = (prog_version, tuple(self.names), tuple(tuple(d.items()) for d in self.fn_sites.values()))
         try:
-            hit = _HEADERS.get(key)
+            hit = headers.get(key)
         except TypeError:  # an unhashable name entry: build it every time
             return self.build_header(prog_version)
         if hit is None:
-            if len(_HEADERS) > 512:
-                _HEADERS.clear()
-            hit = _HEADERS[key] = bytes(self.build_header(prog_version))
+            if len(headers) > 512:
+                headers.clear()
+            hit = headers[key] = bytes(self.build_header(prog_version))
         return hit
 
     def build_header(self, prog_version):

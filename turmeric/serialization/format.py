@@ -19,7 +19,8 @@ from __future__ import annotations
 import zlib
 
 from ..core.errors import make_error
-from ..core.values import STRUCT_TYPES, Thrown
+from ..core.registry import current_state
+from ..core.values import Thrown
 from ..runtime import control
 from . import names as N
 from .decoder import FnEntry, Header, Hooks, HostEntry, ShapeEntry, StructEntry, TypeEntry, parse, read_header
@@ -107,6 +108,26 @@ class LiveHooks(Hooks):
         if N.load_module(name, self.base_dir):
             self.loaded.add(name)
 
+    def missing(self, sym, module):
+        """(missing-function sym); when the module itself was not found, the error says so
+        and names the folders it was looked for in."""
+        t = _missing(sym)
+        mods = N.runtime_modules()
+        if module and module != "turmeric" and module not in mods.modules:
+            dirs = N.module_search_dirs(self.base_dir)
+            where = ", ".join(dirs) if dirs else "no folder"
+            t.hint = (
+                f"module {module} was not found: looked for {module.replace('.', '/')}.tm in {where}; "
+                "put the module's file next to the blob, or add its folder with -I DIR or TURMERIC_PATH"
+            )
+        elif ".top@" in sym:
+            form = sym.split("/", 1)[0]
+            t.hint = (
+                f"{form} is a top-level form named by its content: the form the blob was captured in "
+                "was edited or removed; run the program version that wrote the blob"
+            )
+        return t
+
     def mismatch(self, what):
         return Thrown(make_error("schema-mismatch", what, self.version))
 
@@ -115,16 +136,16 @@ class LiveHooks(Hooks):
         mods.load_prelude()
         self.version = h.version
         out = []
-        symbols = control.SYMBOLS
+        state = current_state()
         for e in h.names:
             t = type(e)
             if t is FnEntry:
-                info = symbols.get(e.symbol)
+                info = state.find(e.symbol, e.fingerprint)
                 if info is None:
                     self.load(e.symbol.split(".", 1)[0])
-                    info = symbols.get(e.symbol)
+                    info = state.find(e.symbol, e.fingerprint)
                 if info is None:
-                    raise _missing(e.symbol)
+                    raise self.missing(e.symbol, e.symbol.split(".", 1)[0])
                 if info.fingerprint != e.fingerprint or len(info.free) != len(e.free):
                     raise self.mismatch(e.symbol)
                 for site, nm in e.sites.items():
@@ -135,12 +156,12 @@ class LiveHooks(Hooks):
             elif t is ShapeEntry:
                 out.append((out[e.fn_index], e.site))
             elif t is StructEntry:
-                st = STRUCT_TYPES.get(e.name)
+                st = state.struct_type(e.name)
                 if st is None:
                     self.load(e.module)
-                    st = STRUCT_TYPES.get(e.name)
+                    st = state.struct_type(e.name)
                 if st is None:
-                    raise _missing(f"{e.module}.{e.name}")
+                    raise self.missing(f"{e.module}.{e.name}", e.module)
                 if st.layout() != e.layout or len(st.fields) != len(e.fields):
                     raise self.mismatch(e.name)
                 out.append(st)
@@ -157,13 +178,13 @@ class LiveHooks(Hooks):
                     out.append(BUILTINS[e.name])
                 else:
                     self.load(e.module)
-                    m = mods.MODULES.get(e.module)
+                    m = mods.modules.get(e.module)
                     if m is None or e.name not in m.ns:
-                        raise _missing(f"{e.module}.{e.name}")
+                        raise self.missing(f"{e.module}.{e.name}", e.module)
                     out.append(m.ns[e.name])
-        if mods.MAIN["module"] is None and h.program in self.loaded:
+        if mods.main is None and h.program in self.loaded:
             # a fresh process resuming the blob: the blob's program is the one running now
-            mods.MAIN["module"] = mods.MODULES[h.program]
+            mods.main = mods.modules[h.program]
         return out
 
     def closure(self, entry, info, vals):
@@ -189,7 +210,7 @@ class LiveHooks(Hooks):
             self.load(entry.module)
             inst = N.instance(cls, entry.name)
         if inst is None or meth not in inst.methods:
-            raise _missing(f"{entry.module}.{cls}:{entry.name}/{meth}")
+            raise self.missing(f"{entry.module}.{cls}:{entry.name}/{meth}", entry.module)
         return N.call_user(inst.methods[meth], rep, meth)
 
     def host(self, entry, obj):

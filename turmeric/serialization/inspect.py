@@ -236,6 +236,7 @@ def summary(blob):
         e = value.entry
         out["closure"] = {
             "symbol": e.symbol,
+            "fingerprint": e.fingerprint,
             "file": _file_of(e.symbol, h),
             "line": e.line,
             "free": [{"name": n, "value": show(x)} for n, x in zip(e.free, value.free, strict=False)],
@@ -262,6 +263,7 @@ def _frame(i, shape, vals, h):
     return {
         "index": i,
         "symbol": fn.symbol,
+        "fingerprint": fn.fingerprint,
         "file": _file_of(fn.symbol, h),
         "line": fn.line,
         "resume_point": shape.site,

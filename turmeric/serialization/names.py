@@ -24,23 +24,32 @@ _BAD_MODULE_CHARS = frozenset("/\\\0:")
 _LOADER = [None]
 
 
-def set_loader(loader):
-    """Called by the loader when it installs the builtins: what `runtime_modules` returns.
-    (Serialization sits below the loader, so it is handed the loader rather than importing it.)"""
-    _LOADER[0] = loader
+def set_loader(current_session):
+    """Called by the loader when it installs the builtins: `current_session()` returns the
+    session blobs are resolved against. (Serialization sits below the loader, so it is
+    handed this function rather than importing the loader.)"""
+    _LOADER[0] = current_session
 
 
 def runtime_modules():
-    """The loader (its MODULES, MAIN, find_module_file, load_file, load_prelude)."""
-    m = _LOADER[0]
-    if m is None:
+    """The current session: its `modules`, `main`, `caches`, `current_version()`, `search_dirs(dir)`,
+    `find_module_file(name, dir)`, `load_file(path, definitions_only=, expected_name=)`."""
+    f = _LOADER[0]
+    if f is None:
         raise InternalError("serialization used before the loader installed the builtins (call loader.install_builtins())")
-    return m
+    return f()
+
+
+def session_cache(name):
+    """A dict owned by the current session (what it caches depends on what it has loaded)."""
+    caches = runtime_modules().caches
+    c = caches.get(name)
+    if c is None:
+        c = caches[name] = {}
+    return c
 
 
 # --- host callables ----------------------------------------------------------------------------
-
-_HOST_CACHE: dict = {}  # id(obj) -> (obj, module or "", name)
 
 
 def _rebuild_host_cache():
@@ -54,23 +63,25 @@ def _rebuild_host_cache():
         if type(x) is types.FunctionType and x.__code__ in codes:
             continue
         cache.setdefault(id(x), (x, "", name))
-    for mname, m in list(runtime_modules().MODULES.items()):
+    for mname, m in list(runtime_modules().modules.items()):
         for name, x in list(m.ns.items()):
             if name.startswith("#") or name.startswith("__") or not callable(x):
                 continue
             if type(x) is types.FunctionType and x.__code__ in codes:
                 continue
             cache.setdefault(id(x), (x, mname, name))
-    _HOST_CACHE.clear()
-    _HOST_CACHE.update(cache)
+    host = session_cache("host")  # id(obj) -> (obj, module or "", name)
+    host.clear()
+    host.update(cache)
 
 
 def host_name(v):
     """(module or "", name) under which the host callable `v` is bound, or None."""
-    ent = _HOST_CACHE.get(id(v))
+    host = session_cache("host")
+    ent = host.get(id(v))
     if ent is None or ent[0] is not v:
         _rebuild_host_cache()
-        ent = _HOST_CACHE.get(id(v))
+        ent = host.get(id(v))
         if ent is None or ent[0] is not v:
             return None
     return ent[1], ent[2]
@@ -80,10 +91,7 @@ def host_name(v):
 
 
 def instance(cls_name, tname):
-    cls = typeclasses.CLASSES.get(cls_name)
-    if cls is None:
-        return None
-    return cls.instances.get(typeclasses.ALIASES.get(tname, tname))
+    return typeclasses.find_instance(cls_name, tname)
 
 
 def method_module(f):
@@ -115,28 +123,38 @@ def call_user(f, arg, what):
 def program():
     """(main module name or "", program version) as recorded in a header."""
     mods = runtime_modules()
-    m = mods.MAIN["module"]
+    m = mods.main
     if m is None:
         return "", str(mods.current_version())
     return m.name, str(m.current_version())
 
 
-_MODULE_ENTRY: dict = {}  # name -> ((version, file), Module object)
-
-
 def module_entry(name, file=""):
     """(version, file) of a module, as a header records it."""
-    m = runtime_modules().MODULES.get(name)
+    m = runtime_modules().modules.get(name)
     if m is None:
         if name == "turmeric":
             return ("runtime", "<runtime>")
         return ("?", str(file or ""))
-    ent = _MODULE_ENTRY.get(name)
+    entries = session_cache("module-entry")  # name -> ((version, file), Module object)
+    ent = entries.get(name)
     version = str(m.current_version())
     if ent is None or ent[1] is not m or ent[0][0] != version:
         ent = ((version, os.path.abspath(m.file) if m.file and not m.file.startswith("<") else str(m.file or "")), m)
-        _MODULE_ENTRY[name] = ent
+        entries[name] = ent
     return ent[0]
+
+
+def _base_dir(base_dir):
+    main = runtime_modules().main
+    if base_dir is None and main is not None and main.file and not main.file.startswith("<"):
+        base_dir = os.path.dirname(os.path.abspath(main.file))
+    return base_dir
+
+
+def module_search_dirs(base_dir):
+    """The folders `load_module` looks in for a module named by a blob."""
+    return runtime_modules().search_dirs(_base_dir(base_dir))
 
 
 def load_module(name, base_dir):
@@ -144,13 +162,11 @@ def load_module(name, base_dir):
     loaded now. Module names come from the blob, so only plain names are looked up, and only in
     base_dir and on the search path."""
     mods = runtime_modules()
-    if name in mods.MODULES or name == "turmeric":
+    if name in mods.modules or name == "turmeric":
         return False
     if not name or name.startswith(".") or len(name) > 200 or any(c in _BAD_MODULE_CHARS for c in name):
         return False
-    if base_dir is None and mods.MAIN["module"] is not None:
-        base_dir = os.path.dirname(os.path.abspath(mods.MAIN["module"].file))
-    path = mods.find_module_file(name, base_dir)
+    path = mods.find_module_file(name, _base_dir(base_dir))
     if path is None:
         return False
     try:

@@ -77,6 +77,13 @@ class FileHandle:
     def turmeric_show(self):
         return f"#<FileHandle {self.path} {self.mode}>"
 
+    def __enter__(self):  # `(with [fh (open-file ...)] ...)` closes the file when the body is left
+        return self
+
+    def __exit__(self, *exc):
+        self.f.close()
+        return False
+
 
 MODES = {"r": "r", "w": "w", "a": "a", "rb": "rb", "wb": "wb", "ab": "ab"}
 
