@@ -206,7 +206,7 @@ def check(db_url, work, ids, steps):
         if out != str(expected):
             lost += 1
         bases = {}
-        for n, _kind, line, _at, _us, data in st.steps(wid):
+        for n, _kind, _line, _at, _us, data in st.steps(wid):
             try:
                 rec = unseal(key, f"step:{wid}:{n}", data)
                 kind_, base_n, refs, payload = ck.parse(rec)

@@ -522,3 +522,19 @@ def test_heartbeat_keeps_the_lease(tmp_path):
     assert store(url).claim("someone-else", None) == []
     e.close()
     assert store(url).get_workflow("w")["owner"] is None
+
+
+def test_durable_benchmark_smoke(tmp_path):
+    """benchmarks/durable.py --quick runs end to end (Turmeric's side; DBOS is optional here)."""
+    e = env("sqlite:///" + str(tmp_path / "unused.db"))
+    r = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "durable.py"), "--quick", "--db", "sqlite", "--systems", "turmeric"],
+        capture_output=True,
+        text=True,
+        env=e,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "a  steps/s, 1 workflow" in r.stdout and "d  database bytes per step" in r.stdout
+    assert "restart -> first resumed step, killed at 100" in r.stdout
