@@ -252,7 +252,7 @@ def test_racing_starts_with_one_id_make_exactly_one_run(tmp_path, db_url):
         (println (await-workflow (start-workflow once [] :id "the-one")))
         """,
     )
-    ok(tm(tmp_path, db_url, "workflows", "list"))  # the schema exists before the race
+    store(db_url).close()  # the schema exists before the race
     ps = [spawn(tmp_path, db_url, "run", "race.tm", log=f"r{i}") for i in range(4)]
     for p in ps:
         assert reap(p) == 0
@@ -438,6 +438,8 @@ def test_workflows_commands(tmp_path, db_url):
     ok(tm(tmp_path, db_url, "run", "cli.tm"))
     assert st.status_of("ap2") == "succeeded"
     clean_failure(tm(tmp_path, db_url, "workflows", "show", "nope"), "no workflow has the id 'nope'")
+    clean_failure(tm(tmp_path, "sqlite:///" + str(tmp_path / "none.db"), "workflows", "list"), "no workflow database at")
+    assert not (tmp_path / "none.db").exists()
     clean_failure(tm(tmp_path, db_url, "workflows", "cancel", "ap1"), "already succeeded")
     clean_failure(tm(tmp_path, db_url, "workflows", "fork", "ap1", "--from-step", "99"), "has no checkpoint 99")
     clean_failure(tm(tmp_path, db_url, "workflows", "gc", "--older-than", "soon"), "expected a duration")
@@ -462,7 +464,7 @@ WORKLOAD = """\
 
 def test_workers_share_the_workflows_each_runs_on_one(tmp_path, db_url):
     write(tmp_path, "load.tm", WORKLOAD)
-    ok(tm(tmp_path, db_url, "workflows", "list"))
+    store(db_url).close()
     ws = [spawn(tmp_path, db_url, "worker", "load.tm", log=f"w{i}") for i in range(2)]
     ok(tm(tmp_path, db_url, "run", "load.tm"))  # starts them, runs some, waits for all
     for w in ws:
@@ -487,7 +489,7 @@ def test_a_stopped_worker_hands_its_workflow_over_at_once(tmp_path, db_url):
         (defn main [] (start-workflow slow [] :id "s1"))
         """,
     )
-    ok(tm(tmp_path, db_url, "workflows", "list"))
+    store(db_url).close()
     st = store(db_url)
     w = spawn(tmp_path, db_url, "worker", "slow.tm", log="w", TURMERIC_LEASE=600)
     st.create_workflow("s1", "slow.slow", "slow", None)

@@ -8,6 +8,7 @@ their seals.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import time
@@ -17,7 +18,7 @@ from .. import loader as modules
 from ..durable import checkpoint as ck
 from ..durable.seal import Tampered, load_key, seal, unseal
 from ..serialization import inspect as sinspect
-from ..store import TERMINAL, open_store
+from ..store import TERMINAL, open_store, resolve_url
 
 _DUR = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -86,7 +87,12 @@ def cmd_worker(args):
 
 
 def _store(args):
-    st = open_store(args.db)
+    url = resolve_url(args.db)
+    if url.startswith("sqlite:///") and not os.path.exists(url[len("sqlite:///") :]):
+        raise SystemExit(
+            _fail(f"no workflow database at {url[len('sqlite:///') :]} (nothing has run here yet; --db URL or TURMERIC_DB names another)")
+        )
+    st = open_store(url)
     return st, load_key(st.backend, st.describe())
 
 
