@@ -50,7 +50,13 @@ def assert_rows(stdout, labels, context):
 
 def test_compute_quick():
     stdout, context = run_quick("compute.py")
-    assert_rows(stdout, ["fib 27", "loop sum-squares 1e6", "map/filter/reduce 300k"], context)
+    sys.path.insert(0, str(BENCH))
+    try:
+        import compute
+    finally:
+        sys.path.remove(str(BENCH))
+    assert len(compute.BENCHES) >= 12
+    assert_rows(stdout, [b[0] for b in compute.BENCHES] + ["geometric mean"], context)
     for col in ["Turmeric ms", "Python ms", "Turmeric/Python"] + (["Hy ms", "Hy/Python"] if HAVE_HY else []):
         assert col in stdout, f"no column {col!r}{context}"
     assert "FAILED" not in stdout, context
@@ -65,7 +71,18 @@ def test_capture_quick():
 
 def test_startup_quick():
     stdout, context = run_quick("startup.py")
-    assert_rows(stdout, ["turmeric run hello.tm", "python -c 'print(1)'", "turmeric adds"], context)
+    assert_rows(
+        stdout,
+        [
+            "turmeric run hello.tm",
+            "python -c 'print(1)'",
+            "turmeric run hello.tm, cold cache",
+            "turmeric run 2000 lines",
+            "turmeric run 2000 lines, cold cache",
+            "turmeric adds",
+        ],
+        context,
+    )
 
 
 def test_serialize_quick():
@@ -90,7 +107,17 @@ def test_interop_quick():
         assert col in stdout, f"no column {col!r}{context}"
 
 
-@pytest.mark.parametrize("script", ["compute.py", "capture.py", "startup.py", "serialize.py", "interop.py"])
+def test_web_quick():
+    stdout, context = run_quick("web.py")
+    rows = ["Turmeric, in-page (signed)", "Turmeric, store (SQLite)"]
+    if "Racket peer skipped" not in stdout + context:
+        rows += ["Racket stateless, HMAC-signed", "Racket stateless, default (unsigned)"]
+    assert_rows(stdout, rows, context)
+    for col in ["flows/s (1)", "req/s (1)", "flows/s (8)", "req/s (8)", "token bytes"]:
+        assert col in stdout, f"no column {col!r}{context}"
+
+
+@pytest.mark.parametrize("script", ["compute.py", "capture.py", "startup.py", "serialize.py", "interop.py", "web.py"])
 def test_readme_documents(script):
     readme = (BENCH / "README.md").read_text(encoding="utf-8")
     assert f"python benchmarks/{script}" in readme

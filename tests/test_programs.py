@@ -39,8 +39,30 @@ def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
+def _error_cases():
+    """The programs that throw, catch or clean up: they must behave the same with snapshots on error on."""
+    return [n for n in _cases() if any(w in _read(PROGRAMS / f"{n}.tm") for w in ("throw", "try", "finally", "catch", "error"))]
+
+
 @pytest.mark.parametrize("name", _cases())
 def test_program(name, tmp_path):
+    _run_case(name, tmp_path, {})
+
+
+@pytest.mark.parametrize("name", _error_cases())
+def test_program_with_snapshots_on_error(name, tmp_path):
+    """Recording frames for a snapshot changes nothing a program can see: same output, same
+    status, same error report (plus a snapshot line when it ends with an uncaught error)."""
+    snaps = tmp_path / "snaps"
+    stderr = _run_case(name, tmp_path, {"TURMERIC_SNAPSHOT_ON_ERROR": str(snaps)})
+    written = sorted(p.name for p in snaps.glob("*.snap")) if snaps.exists() else []
+    if "uncaught error" in stderr:
+        assert ("snapshot: " in stderr and len(written) == 1) or ("no snapshot: " in stderr and not written), stderr
+    else:
+        assert written == [], written
+
+
+def _run_case(name, tmp_path, extra_env):
     work = tmp_path / "programs"
     shutil.copytree(PROGRAMS, work)
     src = work / f"{name}.tm"
@@ -52,6 +74,8 @@ def test_program(name, tmp_path):
     env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.setdefault("PYTHONIOENCODING", "utf-8")
     env.pop("TURMERIC_PATH", None)
+    env.pop("TURMERIC_SNAPSHOT_ON_ERROR", None)
+    env.update(extra_env)
 
     try:
         proc = subprocess.run(
@@ -83,3 +107,4 @@ def test_program(name, tmp_path):
                 assert line in stderr, f"stderr lacks {line!r}{context}"
     else:
         assert proc.returncode == 0, f"exit status {proc.returncode}, expected 0{context}"
+    return stderr

@@ -21,6 +21,11 @@ def build_parser():
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     r = sub.add_parser("run", help="run FILE as the main module, then its (main), then finish its workflows")
     r.add_argument("--db", default=None, metavar="URL", help="workflow database (default $TURMERIC_DB or ./turmeric.db)")
+    r.add_argument(
+        "--snapshot-on-error",
+        action="store_true",
+        help="an uncaught throw saves a snapshot to resume from (also TURMERIC_SNAPSHOT_ON_ERROR=1 or =DIR)",
+    )
     r.add_argument("file")
     r.add_argument("args", nargs=argparse.REMAINDER)
     c = sub.add_parser("check", help="compile FILE and report errors without running it")
@@ -28,7 +33,13 @@ def build_parser():
     sub.add_parser("repl", help="interactive read-eval-print loop")
     rs = sub.add_parser("resume", help="deserialize a continuation from BLOB and resume it")
     rs.add_argument("blob")
-    rs.add_argument("--value", default=None, metavar="EXPR", help="the value to resume with (a Turmeric expression)")
+    rs.add_argument(
+        "--value",
+        default=None,
+        metavar="EXPR",
+        help="the value to resume with (a Turmeric expression); for an error snapshot, what the failing throw returns",
+    )
+    rs.add_argument("--snapshot-on-error", action="store_true", help="an uncaught throw while resuming saves a new snapshot")
     i = sub.add_parser("inspect", help="describe a blob without running it")
     i.add_argument("blob")
     i.add_argument("--json", action="store_true", help="machine-readable output")
@@ -58,7 +69,23 @@ def build_parser():
     x.add_argument("--id", dest="new_id", default=None, help="the new workflow's id")
     x = ws.add_parser("gc", help="delete finished workflows older than a duration, and unused chunks")
     x.add_argument("--older-than", required=True, metavar="DURATION", help="like 30s, 15m, 12h, 7d")
-    for sp in (r, c, rs, i, w, wf):
+    for sp in (r, rs):
+        sp.add_argument(
+            "--snapshot-dir",
+            default=None,
+            metavar="DIR",
+            help="where snapshots are written (default: TURMERIC_SNAPSHOT_DIR, else the current folder)",
+        )
+        sp.add_argument(
+            "--key-file",
+            default=None,
+            metavar="FILE",
+            help="sign snapshots with (and require signatures by) the key in FILE (also TURMERIC_KEY)",
+        )
+    from .serve import add_parser as add_serve_parser
+
+    sv = add_serve_parser(sub)
+    for sp in (r, c, rs, i, sv, w, wf):
         sp.add_argument("-I", dest="include_sub", action="append", default=[], metavar="DIR", help="add DIR to the module search path")
         sp.add_argument("--debug", dest="debug_sub", action="store_true", help="show Python tracebacks")
     return p
@@ -89,6 +116,8 @@ def main(argv=None):
         loader.current_session().search_path[:] = include  # (creating the session loads the prelude)
         return handler(args)
 
+    if args.command == "serve":  # the server keeps the main thread (signals); Turmeric code runs on its own thread
+        return report.guarded(run, debug)
     return run_with_big_stack(lambda: report.guarded(run, debug))
 
 

@@ -6,17 +6,21 @@ import os
 import sys
 
 from .. import loader as modules
+from ..core.values import Thrown
 from ..runtime import control
 from ..runtime.printer import readable
+from .serve import cmd_serve as cmd_serve  # noqa: E402
 
 
 def cmd_run(args):
     from .. import durable
 
+    config = snapshot_config(args)
+    session = modules.current_session()
+    session.argv[:] = list(args.args)
     eng = durable.use_engine(durable.Engine(db=args.db))
-    try:
-        session = modules.current_session()
-        session.argv[:] = list(args.args)
+
+    def run():
         m = session.load_file(args.file, main=True)
         main = m.ns.get("main")
         if main is not None and callable(main):
@@ -24,9 +28,12 @@ def cmd_run(args):
         # finish (and recover) the workflows of this program that are still unfinished
         if eng.opened or (_defines_workflows() and _db_exists(args.db)):
             eng.drain(say=lambda msg: print(f"turmeric: {msg}", file=sys.stderr, flush=True))
+        return 0
+
+    try:
+        return with_error_snapshots(run, config)
     finally:
         eng.close()
-    return 0
 
 
 def _defines_workflows():
@@ -54,15 +61,13 @@ def cmd_workflows(args):
 
 
 def cmd_check(args):
+    from ..web import vocab
+
+    vocab.install()  # a web app's defpage, send/suspend, form-value... (turmeric serve's vocabulary)
     session = modules.current_session()
     path = args.file
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    from ..reader import read_all
-
-    forms = read_all(text, path)
-    m = session.new_module(modules.module_name_of(forms, path), path, definitions_only=True, source=text)
-    m.eval_source(text, path)
+    # definitions mode: compiled whole, only definitions run (through the compile cache too)
+    m = session.load_file(path, definitions_only=True)
     # a global read somewhere but defined nowhere in the file is an error waiting to happen
     missing = {}
     for name, pos in m.unresolved:
@@ -84,14 +89,32 @@ def cmd_repl(args):
 
 
 def cmd_resume(args):
-    from ..serialization import api
+    from ..serialization import api, snapshot
 
-    modules.current_session()
+    config = snapshot_config(args)
+    session = modules.current_session()
+    value_forms = parse_value(args.value) if args.value is not None else None
     data = _read_blob(args.blob)
+    try:
+        data = snapshot.open_bytes(data, config.key, args.blob)
+    except snapshot.SnapshotError as e:
+        print(f"turmeric: {e.message}; nothing was run", file=sys.stderr)
+        return 1
+    try:
+        k = api.deserialize(data, base_dir=os.path.dirname(os.path.abspath(args.blob)))
+    except Thrown as e:
+        msg = _decode_failure(args.blob, data, e.value)
+        if msg is None:
+            raise
+        print(msg, file=sys.stderr)
+        return 1
     value = None
-    if args.value is not None:
-        value = eval_expression(args.value)
-    k = api.deserialize(data, base_dir=os.path.dirname(os.path.abspath(args.blob)))
+    if value_forms is not None:
+        value = eval_expression(args.value, session.main, value_forms[0])
+    if snapshot.is_snapshot(k):
+        snap = k
+        k = snap.get(snapshot.K["k"])
+        return with_error_snapshots(lambda: (k(value), 0)[1], config)
     if not isinstance(k, control.Continuation) and not callable(k):
         from ..runtime.printer import type_name
 
@@ -123,7 +146,62 @@ def _read_blob(path):
         raise SystemExit(1) from None
 
 
-def eval_expression(text):
-    """Evaluate one Turmeric expression in a scratch module (for --value)."""
+def parse_value(text):
+    """The forms of a --value expression (a syntax error is reported before anything runs)."""
+    from ..reader import TurmericSyntaxError, read_all
+
+    try:
+        forms = read_all(text, "<--value>")
+    except TurmericSyntaxError as e:
+        print(f"turmeric: --value {text!r} is not a Turmeric expression; nothing was run\n{e.render()}", file=sys.stderr)
+        raise SystemExit(1) from None
+    if len(forms) != 1:
+        print(f"turmeric: --value must be one expression, got {len(forms)}; nothing was run", file=sys.stderr)
+        raise SystemExit(1)
+    return forms
+
+
+def _decode_failure(path, data, err):
+    """A message for a blob that can't be resumed in this program, or None for other errors."""
+    from ..runtime.printer import type_name as tname
+
+    kind = tname(err)
+    if kind not in ("schema-mismatch", "corrupt-data"):  # missing-function: the report says where it looked
+        return None
+    from ..cli.report import message_of
+
+    what = message_of(err)
+    if kind == "corrupt-data":
+        return f"turmeric: {path} is not an intact Turmeric blob (corrupt-data: {what}): it may be truncated or changed; nothing was run"
+    where = _frame_place(data, what)
+    return (
+        f"turmeric: {path} can't be resumed (schema-mismatch): the code of {what}{where} changed since it was written; nothing was run\n"
+        "  hint: resume it with the program version that wrote it (turmeric inspect shows the frames and the version), or fix the data instead of the code"
+    )
+
+
+def _frame_place(data, symbol):
+    from ..serialization import inspect as sinspect
+
+    try:
+        s = sinspect.summary(data)
+    except Exception:
+        return ""
+    for f in s.get("frames", []):
+        if f["symbol"] == symbol:
+            return f" ({f['file']}:{f['line']}, frame {f['index']})" if f["file"] else f" (frame {f['index']})"
+    return ""
+
+
+def eval_expression(text, module=None, form=None):
+    """Evaluate one Turmeric expression (for --value): in the blob's program when it was
+    loaded (so the value may use its structs and functions), else in a scratch module."""
+    if module is not None and form is not None:
+        saved = module.definitions_only  # a resumed blob's program is loaded in definitions mode
+        module.definitions_only = False
+        try:
+            return module.eval_toplevel(form)
+        finally:
+            module.definitions_only = saved
     m = modules.Module("cli-value", "<--value>", source=text, session=modules.current_session())
     return m.eval_source(text, "<--value>")

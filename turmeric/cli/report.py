@@ -51,6 +51,7 @@ def render_uncaught(e):
                 continue
             sym, f, line, col = item
             lines.append(f"  {f}:{line}:{col or 1} in {sym}")
+    lines += getattr(e, "snapshot_note", None) or []
     return "\n".join(lines)
 
 
@@ -77,6 +78,11 @@ def guarded(thunk, debug=False):
         return rc or 0
     except ExitRequest as e:
         sys.stdout.flush()
+        path = getattr(e, "path", None)  # a breakpoint's snapshot
+        if path is not None:
+            print(f"breakpoint: the computation is saved in {path} and stopped here", file=sys.stderr)
+            print(f"  look at it: turmeric inspect {path}", file=sys.stderr)
+            print(f"  carry on: turmeric resume {path}", file=sys.stderr)
         code = e.code
         return code if type(code) is int else 0
     except TurmericSyntaxError as e:

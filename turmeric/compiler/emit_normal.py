@@ -71,7 +71,9 @@ def catch_stmt(s, body, ctx, handler=None):
 
 
 def finally_stmts(s, body, fin, guard=None):
-    h1 = ast.ExceptHandler(name("#Unwind"), None, [ast.Raise()])
+    # a suspension leaves without running the finally block; a SnapThrow (a thrown value
+    # whose frames are being recorded) runs it like any thrown value
+    h1 = ast.ExceptHandler(name("#Suspension"), None, [ast.Raise()])
     h2 = ast.ExceptHandler(name("BaseException"), "#e", [assign(s.exc, name("#e"))])
     protected = [assign(s.exc, const(None)), ast.Try(body or [ast.Pass()], [h1, h2], [], [])]
     if guard is not None:

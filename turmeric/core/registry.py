@@ -43,6 +43,7 @@ class FnInfo:
         "rest",
         "transient",
         "leaf",
+        "site_pos",
     )
 
     def __init__(self, symbol, fingerprint, module, file, line, params, sites, free=(), rest=None):
@@ -58,6 +59,7 @@ class FnInfo:
         self.free_py = ()  # Python names of the free variables: the factory's parameters
         self.transient = False  # may hold a Transient accumulator (the prelude's loops)
         self.leaf = False  # no capture site at all: nothing can be captured inside a call to it
+        self.site_pos = {}  # site number -> (line, col) in `file`: where a frame resumed there stands
         self.resume = None
         self.factory = None
         self.code = None

@@ -1,8 +1,8 @@
 """Installing the builtins: the one place that decides what every module sees.
 
 `install_builtins()` completes `runtime.library.BUILTINS` with what the layers above
-the runtime provide (serialization's `serialize`/`deserialize`/`sign`/`verify` and the
-`Serializable` classes; the loader's `current-version`, `command-line-args` and the
+the runtime provide (serialization's `serialize`/`deserialize`/`sign`/`verify`, the
+`Serializable` classes and the debugger's `snapshot`/`breakpoint`; the loader's `current-version`, `command-line-args` and the
 `#modget` helper) and tells serialization how to reach the current session. It runs
 once per process, explicitly (`load_prelude` calls it, before any session exists);
 importing a package registers nothing in another package.
@@ -16,6 +16,7 @@ from ..core.values import Thrown, plist
 from ..runtime.library import BUILTINS, HOST
 from ..serialization import api as serialization_api
 from ..serialization import names as serialization_names
+from ..serialization import snapshot as serialization_snapshot
 
 _INSTALLED = []
 
@@ -53,6 +54,7 @@ def install_builtins():
 
     with in_root():
         serialization_api.install(BUILTINS, HOST)
+        serialization_snapshot.install(BUILTINS)
     serialization_names.set_loader(current_session)
     BUILTINS["current-version"] = current_version
     HOST.add("current-version")

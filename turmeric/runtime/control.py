@@ -41,6 +41,42 @@ class ThrowCapture(Unwind):
         self.frames = []
 
 
+class SnapThrow(Thrown):
+    """A `throw` while snapshots on error are on (and no try-with is active): an ordinary
+    thrown value to everything that catches it (`catch`, `finally`, host code), but the
+    sites it passes also record their frames, so that if nothing catches it the top level
+    can save the continuation from the throw (the k a try-with would have given).
+    At a host function that called back into Turmeric the record is dropped (`lost` names
+    it) and the value keeps propagating unchanged."""
+
+    def __init__(self, value, pos=None, frames=None):
+        super().__init__(value, pos)
+        self.frames = [] if frames is None else frames
+        self.lost = None
+
+
+class _Dropped(list):
+    """The frame list of a SnapThrow that crossed a barrier: records are discarded."""
+
+    __slots__ = ()
+
+    def append(self, x):
+        pass
+
+
+def _drop(st, name):
+    st.lost = name
+    st.frames = _Dropped()
+
+
+# Site handlers catch RECORDED (`#Unwind` in generated code): the captures, and a SnapThrow.
+# finally blocks skip only the captures (`#Suspension`): a SnapThrow runs them.
+RECORDED = (Unwind, SnapThrow)
+
+# Snapshots on error: when true, an uncaught `throw` can be saved with its continuation.
+# Per thread and per asyncio task. Off by default: then `throw` is exactly as before.
+SNAPSHOT_ON_ERROR: contextvars.ContextVar = contextvars.ContextVar("turmeric_snapshot_on_error", default=False)
+
 TRANSPARENT: set = set()  # runtime functions that capture correctly when called from Turmeric
 
 
@@ -62,8 +98,11 @@ class BarrierError(Exception):
 def cap(c, callee, info, site, vals, label=None):
     """Called from a site's handler while `c` unwinds: record this frame (or refuse, at a barrier).
     `label` is how the program wrote a Python callee (`functools.reduce`), for the barrier's name."""
-    if callee is not None:
-        check_tail(callee, label)
+    if callee is not None and not is_capturable(callee):
+        if type(c) is SnapThrow:
+            _drop(c, label or callable_name(callee))
+            return
+        raise BarrierError(label or callable_name(callee))
     if info.transient:
         vals = tuple(FrozenTransient(tuple(v)) if type(v) is Transient else v for v in vals)
     c.frames.append((info, site, vals))
@@ -73,6 +112,12 @@ def check_tail(callee, label=None):
     """A capture passed through a call to `callee`: a host function there is a barrier.
     (A tail call's handler calls this alone: a tail call records no frame.)"""
     if not is_capturable(callee):
+        import sys
+
+        c = sys.exc_info()[1]  # the exception this handler is running for
+        if type(c) is SnapThrow:
+            _drop(c, label or callable_name(callee))
+            return
         raise BarrierError(label or callable_name(callee))
 
 
@@ -120,7 +165,13 @@ def reset(thunk):
             f = _bind1(body, k)
             continue
         except ThrowCapture as tc:
+            if SNAPSHOT_ON_ERROR.get():
+                tc.frames.append(RESET_FRAME)
+                raise SnapThrow(tc.value, tc.pos, tc.frames) from None
             raise Thrown(tc.value, tc.pos) from None
+        except SnapThrow as st:
+            st.frames.append(RESET_FRAME)  # resuming re-installs this prompt around the inner frames
+            raise
         if type(r) is TailContinue:
             f = r.k.entry(r.v)
             continue
@@ -205,7 +256,20 @@ def try_with(thunk, handler):
 def throw(value, pos=None):
     if TRY_WITH_DEPTH.get():
         raise ThrowCapture(value, pos)
+    if SNAPSHOT_ON_ERROR.get():
+        raise SnapThrow(value, pos)
     raise Thrown(value, pos)
+
+
+def _reset_resume(vals, site, frames, j, v):
+    return reset(lambda: resume_frames(frames, j - 1, v))
+
+
+# A prompt that a SnapThrow crossed: a frame of the runtime, like try-with's
+RESET_INFO = FnInfo("turmeric.reset", "runtime", "turmeric", "<runtime>", 0, (), {0: ()})
+RESET_INFO.resume = _reset_resume
+ROOT.register(RESET_INFO)
+RESET_FRAME = (RESET_INFO, 0, ())
 
 
 TRANSPARENT.update({reset, try_with})

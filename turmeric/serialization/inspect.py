@@ -229,7 +229,9 @@ def summary(blob):
         "modules": [{"name": n, "version": v, "file": f} for n, (v, f) in h.modules.items()],
         "type": _type_of(value),
     }
-    if type(value) is InertCont:
+    if _is_snapshot(value):
+        _snapshot(value, h, out)
+    elif type(value) is InertCont:
         out["frames"] = [_frame(i, shape, vals, h) for i, (shape, _, vals) in enumerate(value.frames)]
         out["handler"] = None if value.handler is None else show(value.handler)
     elif type(value) is InertFn:
@@ -244,6 +246,50 @@ def summary(blob):
     else:
         out["value"] = show(value)
     return out
+
+
+def _is_snapshot(v):
+    from .snapshot import K
+
+    return isinstance(v, PMap) and v.get(K["turmeric-snapshot"]) == 1 and type(v.get(K["k"])) is InertCont
+
+
+def _snapshot(v, h, out):
+    """A snapshot (`snapshot.py`): its metadata, and its continuation's frames with their
+    source positions and lines as the snapshot recorded them."""
+    from .snapshot import F, K
+
+    def text(key):
+        x = v.get(K[key])
+        return x if type(x) is str else None
+
+    err = v.get(K["error"])
+    out["type"] = "snapshot"
+    out["snapshot"] = {
+        "kind": text("kind"),
+        "name": text("name"),
+        "error": None if err is None else show(err),
+        "error_type": None if err is None else _type_of(err),
+        "message": text("message"),
+        "at": text("at"),
+        "time": text("time"),
+        "program": text("program"),
+    }
+    k = v.get(K["k"])
+    meta = v.get(K["frames"])
+    meta = list(meta) if isinstance(meta, PVector) else []
+    frames = []
+    for i, (shape, _, vals) in enumerate(k.frames):
+        f = _frame(i, shape, vals, h)
+        m = meta[i] if i < len(meta) and isinstance(meta[i], PMap) else None
+        if m is not None:
+            for name in ("file", "line", "col", "source"):
+                x = m.get(F[name])
+                if type(x) is (int if name in ("line", "col") else str):
+                    f[name] = x
+        frames.append(f)
+    out["frames"] = frames
+    out["handler"] = None if k.handler is None else show(k.handler)
 
 
 def _file_of(symbol, h):
@@ -287,11 +333,26 @@ def describe(blob, as_json=False):
     ]
     for m in s["modules"]:
         lines.append(f"  {m['name']} version {m['version']}" + (f"  {m['file']}" if m["file"] else ""))
+    if "snapshot" in s:
+        sn = s["snapshot"]
+        title = f"snapshot ({sn['kind']}" + (f" {sn['name']!r}" if sn["name"] else "") + f") taken {sn['time']}"
+        lines.append(title)
+        if sn["error"] is not None:
+            lines.append(f"  error: {sn['error']}")
+            if sn["at"]:
+                lines.append(f"  thrown at {sn['at']}")
     if "frames" in s:
         lines.append(f"value: continuation of {len(s['frames'])} frames (innermost first)")
         for f in s["frames"]:
-            where = f"{f['file']}:{f['line']}" if f["file"] else f"line {f['line']}"
+            if f["file"].startswith("<"):
+                where = "runtime"
+            else:
+                where = f"{f['file']}:{f['line']}" if f["file"] else f"line {f['line']}"
+                if f.get("col"):
+                    where += f":{f['col']}"
             lines.append(f"  frame {f['index']} {f['symbol']}  ({where})")
+            if f.get("source"):
+                lines.append(f"    | {f['source']}")
             for kind in ("args", "locals"):
                 for item in f[kind]:
                     lines.append(f"    {'arg' if kind == 'args' else 'local'} {item['name']} = {item['value']}")

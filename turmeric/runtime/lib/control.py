@@ -11,21 +11,23 @@ from ...core.values import (
     type_name,
 )
 from .. import control
-from ..builtins import BUILTINS, HOST, builtin, type_err
+from ..builtins import BUILTINS, builtin, type_err
 from .collections import _seq_items
 
 
-@builtin("cloneable-reset")
+# Prompts and `continue` call back into Turmeric, so calls to them are sites (not host
+# calls): a capture stops at the prompt, but a thrown value whose frames are recorded
+# for a snapshot (control.SnapThrow) passes through, and the caller's frame must record.
+@builtin("cloneable-reset", host=False)
 def cloneable_reset(thunk):
     return control.reset(thunk)
 
 
 BUILTINS["reset"] = cloneable_reset
-HOST.add("reset")
 control.TRANSPARENT.add(cloneable_reset)
 
 
-@builtin("continue")
+@builtin("continue", host=False)
 def tcontinue(k, v=None):
     if isinstance(k, control.Continuation):
         return k(v)
@@ -35,7 +37,6 @@ def tcontinue(k, v=None):
 
 
 BUILTINS["resume"] = tcontinue
-HOST.add("resume")
 control.TRANSPARENT.add(tcontinue)
 
 

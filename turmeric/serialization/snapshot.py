@@ -1,0 +1,396 @@
+"""Debugger snapshots: a continuation saved with what a developer needs to look at it.
+
+A snapshot is an ordinary blob (`format.py`) whose value is a map marked
+`:turmeric-snapshot 1`: the continuation `:k`, why it was taken (`:kind` "error",
+"snapshot" or "breakpoint"), its `:name`, for an error the thrown `:error` and where it
+was thrown (`:at` "file:line:col"), the time, the program, and per frame (innermost
+first) its symbol, file, line, column and source line (`:frames`, so that `turmeric
+inspect` and the UI can show source without opening files the blob names). When a key
+is configured the blob is signed for the purpose "snapshot", so a signed blob of some
+other purpose does not pass for a snapshot.
+
+Owns: building and writing snapshots (`build`, `encode`, `write`), reading them back
+(`read`, verify before decode), where and how they are written (`Config`, a context
+variable: per thread and per asyncio task), the builtins `snapshot` and `breakpoint`
+(`install`), and `error_snapshot`, which servers and workers call with an uncaught
+exception when snapshots on error are on.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime
+import hashlib
+import hmac
+import linecache
+import os
+import re
+import secrets
+
+from ..core.errors import make_error
+from ..core.registry import ROOT
+from ..core.values import Keyword, PMap, Thrown, pmap, pvector
+from ..runtime import control
+from ..runtime.lib.files import ExitRequest
+from ..runtime.printer import readable, type_name
+from . import format as fmt
+
+PURPOSE = "snapshot"
+SUFFIX = ".snap"
+
+K = {n: Keyword(n) for n in ("turmeric-snapshot", "kind", "name", "error", "message", "at", "time", "program", "frames", "k")}
+F = {n: Keyword(n) for n in ("symbol", "file", "line", "col", "source", "site")}
+
+
+class Config:
+    """Where snapshots go and how they are signed. `on_error`: an uncaught throw is saved."""
+
+    __slots__ = ("dir", "key", "on_error")
+
+    def __init__(self, dir=None, key=None, on_error=False):
+        self.dir = dir  # None: the current directory
+        self.key = key  # bytes or None
+        self.on_error = on_error
+
+
+CONFIG: contextvars.ContextVar = contextvars.ContextVar("turmeric_snapshot_config", default=None)
+
+
+def current():
+    """The Config of the current context (the defaults when none was activated)."""
+    return CONFIG.get() or Config()
+
+
+_TRUE = {"1", "yes", "true", "on"}
+_FALSE = {"", "0", "no", "false", "off"}
+
+
+def config_from_env(env=None, dir=None, key=None, on_error=False):
+    """The Config for a process: TURMERIC_SNAPSHOT_ON_ERROR=1 (or =DIR) turns snapshots on
+    error on, TURMERIC_SNAPSHOT_DIR says where snapshots go; explicit arguments win."""
+    env = os.environ if env is None else env
+    v = env.get("TURMERIC_SNAPSHOT_ON_ERROR", "").strip()
+    if v.lower() not in _FALSE:
+        on_error = True
+        if v.lower() not in _TRUE and dir is None:
+            dir = v
+    if dir is None:
+        dir = env.get("TURMERIC_SNAPSHOT_DIR") or None
+    return Config(dir, key, on_error)
+
+
+def activate(config):
+    """Use `config` in the current context (thread or task); returns a token for `CONFIG.reset`."""
+    token = CONFIG.set(config)
+    control.SNAPSHOT_ON_ERROR.set(bool(config.on_error))
+    return token
+
+
+# --- building -------------------------------------------------------------------------------------
+
+
+def _source_line(file, line):
+    if not file or file.startswith("<") or not line:
+        return ""
+    try:
+        from . import names
+
+        for m in names.runtime_modules().modules.values():
+            if m.file == file and getattr(m, "lines", None):
+                return m.lines[line - 1].strip() if 0 < line <= len(m.lines) else ""
+    except Exception:  # the loader isn't there (a bare runtime): read the file
+        pass
+    return linecache.getline(file, line).strip()
+
+
+def frame_positions(frames, throw_pos=None):
+    """Per frame (innermost first): {symbol file line col source site}."""
+    out = []
+    for i, (info, site, _vals) in enumerate(frames):
+        file, line, col = info.file, info.line, 1
+        if i == 0 and throw_pos:
+            file, line, col = _split_pos(throw_pos, file, line)
+        else:
+            p = (getattr(info, "site_pos", None) or {}).get(site)
+            if p is not None:
+                line, col = p[0], p[1] or 1
+        out.append(
+            pmap(
+                {
+                    F["symbol"]: info.symbol,
+                    F["file"]: file or "",
+                    F["line"]: int(line or 0),
+                    F["col"]: int(col or 1),
+                    F["site"]: int(site),
+                    F["source"]: _source_line(file, line),
+                }
+            )
+        )
+    return pvector(out)
+
+
+def _split_pos(pos, file, line):
+    m = re.match(r"^(.*):(\d+):(\d+)$", str(pos))
+    if not m:
+        return file, line, 1
+    return m.group(1), int(m.group(2)), int(m.group(3))
+
+
+def _program():
+    try:
+        from . import names
+
+        m = names.runtime_modules().main
+        return m.file if m is not None else ""
+    except Exception:
+        return ""
+
+
+def build(kind, k, name=None, error=None, pos=None):
+    """The snapshot map for continuation `k`."""
+    return pmap(
+        {
+            K["turmeric-snapshot"]: 1,
+            K["kind"]: kind,
+            K["name"]: name,
+            K["error"]: error,
+            K["message"]: None if error is None else readable(error),
+            K["at"]: pos,
+            K["time"]: datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds"),
+            K["program"]: _program(),
+            K["frames"]: frame_positions(k.frames, pos),
+            K["k"]: k,
+        }
+    )
+
+
+def encode(snap, key=None):
+    """The snapshot's bytes; signed for the purpose "snapshot" when `key` is given. An error
+    value that can't be serialized is kept as its printed text; a continuation that can't
+    be serialized raises Thrown(not-serializable ...)."""
+    try:
+        blob = fmt.encode(snap)
+    except Thrown:
+        if snap.get(K["error"]) is None:
+            raise
+        blob = fmt.encode(snap.set(K["error"], snap.get(K["message"])))
+    return seal(blob, key) if key is not None else blob
+
+
+def _stem(s):
+    s = re.sub(r"[^A-Za-z0-9_.-]+", "-", s).strip("-.")
+    return s[:80] or "snapshot"
+
+
+def default_name(kind):
+    prog = os.path.splitext(os.path.basename(_program()))[0] or "program"
+    ts = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    return f"{kind}-{_stem(prog)}-{ts}-{secrets.token_hex(3)}"
+
+
+def write(snap, name, config=None):
+    """Write the snapshot as NAME.snap in the configured folder; returns the path."""
+    config = config or current()
+    data = encode(snap, config.key)
+    folder = config.dir or "."
+    try:
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, _stem(name) + SUFFIX)
+        tmp = path + ".tmp"
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise Thrown(make_error("error", f"snapshot: can't write into {folder}: {e.strerror or e}")) from None
+    return path
+
+
+def error_snapshot(exc, config=None):
+    """For an uncaught exception: write its snapshot and return the path, or return None with
+    the reason when there is nothing resumable (`(None, why)` / `(path, None)`)."""
+    if not isinstance(exc, control.SnapThrow):
+        from ..runtime.errors import thrown_value
+
+        try:
+            what = type_name(thrown_value(exc))
+        except BaseException:
+            what = type(exc).__name__
+        return (
+            None,
+            f"this error ({what}) was raised by the runtime or a library function, not by a throw, so there is no point to resume from (throw your own error where you want to be able to resume)",
+        )
+    if exc.lost is not None:
+        return None, f"the stack passes through a Python function that called back into Turmeric ({exc.lost})"
+    foreign = foreign_frame(exc.__traceback__)
+    if foreign is not None:
+        return None, f"the stack passes through a Python function that called back into Turmeric ({foreign})"
+    frames = list(exc.frames)
+    if frames and frames[-1] is control.RESET_FRAME:
+        frames.pop()  # the top-level prompt itself: resuming runs under a new one anyway
+    if not frames:
+        return None, "no frame was recorded"
+    k = control.Continuation(tuple(frames))
+    pos = exc.pos if isinstance(exc.pos, str) else (None if exc.pos is None else str(exc.pos))
+    try:
+        snap = build("error", k, None, exc.value, pos)
+        return write(snap, default_name("error"), config), None
+    except Thrown as e:
+        return None, f"it could not be saved: {readable(e.value)}"
+
+
+def _runtime_files():
+    from ..runtime import typeclasses
+    from ..runtime.lib import control as lib_control
+
+    return {os.path.abspath(m.__file__) for m in (control, lib_control, typeclasses)}
+
+
+def foreign_frame(tb):
+    """The first Python frame between the outermost prompt and the throw that is neither
+    generated code nor a runtime function captures pass through (reset, try-with,
+    continue, dispatchers...), as "name (file)"; None when there is none. Such a frame
+    (a host function that called back into Turmeric without a capture site, say a user
+    `deserialize` method run by `deserialize`) can't be rebuilt, so the recorded frames
+    would skip it."""
+    transparent = {f.__code__ for f in control.TRANSPARENT if hasattr(f, "__code__")}
+    runtime = _runtime_files()
+    reset_code = control.reset.__code__
+    started = False
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code is reset_code or code in control.CODES:
+            started = True
+        elif started and code not in transparent and os.path.abspath(code.co_filename) not in runtime:
+            return f"{code.co_name} in {os.path.basename(code.co_filename)}"
+        tb = tb.tb_next
+    return None
+
+
+# --- signing --------------------------------------------------------------------------------------
+
+_TAG = 32
+
+
+def _purpose_head():
+    return fmt.SIGNED_MAGIC + bytes([1])
+
+
+def _tag(key, body):
+    return hmac.new(key, _purpose_head() + b"purpose=" + PURPOSE.encode() + b"\0" + body, hashlib.sha256).digest()
+
+
+def seal(blob, key):
+    return _purpose_head() + _tag(key, blob) + blob
+
+
+def is_signed(data):
+    return data[:4] == fmt.SIGNED_MAGIC
+
+
+def unseal(data, key):
+    head = _purpose_head()
+    if len(data) < len(head) + _TAG or data[: len(head)] != head:
+        raise fmt.corrupt("signature mismatch")
+    tag, body = data[len(head) : len(head) + _TAG], data[len(head) + _TAG :]
+    if not hmac.compare_digest(tag, _tag(key, body)):
+        raise fmt.corrupt("signature mismatch")
+    return body
+
+
+class SnapshotError(Exception):
+    """A snapshot that can't be used: `message` says why and what to do."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def open_bytes(data, key=None, where="snapshot"):
+    """The verified blob inside `data` (signature checked when `key` is given)."""
+    if key is not None:
+        if not is_signed(data):
+            raise SnapshotError(
+                f"{where} is not signed, but a key is configured: refusing to run it (sign snapshots by running the program with the same key)"
+            )
+        try:
+            return unseal(data, key)
+        except Thrown:
+            raise SnapshotError(
+                f"{where}: signature mismatch: it was signed with another key, for another purpose, or changed since"
+            ) from None
+    if is_signed(data):
+        raise SnapshotError(f"{where} is signed: give the key (--key-file FILE or TURMERIC_KEY) to check it")
+    return data
+
+
+def is_snapshot(v):
+    return isinstance(v, PMap) and v.get(K["turmeric-snapshot"]) == 1 and isinstance(v.get(K["k"]), control.Continuation)
+
+
+# --- the builtins ---------------------------------------------------------------------------------
+
+
+class Suspended(ExitRequest):
+    """Raised after `(breakpoint)` saved its snapshot: the program stops (status 0)."""
+
+    def __init__(self, path):
+        super().__init__(0)
+        self.path = path
+
+
+def _check_name(name, who):
+    if name is None:
+        return None
+    if type(name) is not str:
+        raise Thrown(make_error("type-error", f"{who}: the name must be a string, got {type_name(name)}"))
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,80}", name) or name.startswith("."):
+        raise Thrown(
+            make_error("error", f"{who}: the name {readable(name)} must be letters, digits, '_', '-' or '.' (it names the file NAME.snap)")
+        )
+    return name
+
+
+def _return_resume(vals, site, frames, j, v):
+    return v  # the innermost frame: the call to snapshot/breakpoint returns the resume value
+
+
+SNAPSHOT_INFO = control.FnInfo("turmeric.snapshot", "runtime", "turmeric", "<runtime>", 0, ("name",), {0: ("name",)})
+SNAPSHOT_INFO.resume = _return_resume
+BREAKPOINT_INFO = control.FnInfo("turmeric.breakpoint", "runtime", "turmeric", "<runtime>", 0, ("name",), {0: ("name",)})
+BREAKPOINT_INFO.resume = _return_resume
+for _info in (SNAPSHOT_INFO, BREAKPOINT_INFO):
+    ROOT.register(_info)
+
+
+def _capture(info, name, body):
+    c = control.Capture(body)
+    c.frames.append((info, 0, (name,)))
+    raise c
+
+
+def p_snapshot(name=None):
+    """`(snapshot "name")`: write NAME.snap (the continuation up to the nearest prompt) and go on."""
+    _check_name(name, "snapshot")
+
+    def body(k):
+        write(build("snapshot", k, name), name or default_name("snapshot"))
+        return control.TailContinue(k, None)
+
+    _capture(SNAPSHOT_INFO, name, body)
+
+
+def p_breakpoint(name=None):
+    """`(breakpoint "name")`: write NAME.snap and stop; `turmeric resume NAME.snap` carries on."""
+    _check_name(name, "breakpoint")
+
+    def body(k):
+        raise Suspended(write(build("breakpoint", k, name), name or default_name("breakpoint")))
+
+    _capture(BREAKPOINT_INFO, name, body)
+
+
+def install(builtins):
+    """Add `snapshot` and `breakpoint` (not host calls: they capture; the loader calls this)."""
+    for name, f in (("snapshot", p_snapshot), ("breakpoint", p_breakpoint)):
+        builtins[name] = f
+        control.TRANSPARENT.add(f)
