@@ -36,6 +36,56 @@ def cmd_run(args):
         eng.close()
 
 
+def snapshot_config(args):
+    """The snapshot settings of this command (flags, then environment), activated here."""
+    from ..serialization import snapshot
+
+    config = snapshot.config_from_env(
+        dir=getattr(args, "snapshot_dir", None), key=read_key(args), on_error=getattr(args, "snapshot_on_error", False)
+    )
+    snapshot.activate(config)
+    return config
+
+
+def read_key(args):
+    """The signing key: --key-file FILE (its bytes, without a trailing newline), else TURMERIC_KEY."""
+    path = getattr(args, "key_file", None)
+    if path:
+        try:
+            with open(path, "rb") as f:
+                key = f.read().rstrip(b"\r\n")
+        except OSError as e:
+            print(f"turmeric: can't read the key file {path}: {e.strerror} (give a readable file to --key-file)", file=sys.stderr)
+            raise SystemExit(1) from None
+        if not key:
+            print(f"turmeric: the key file {path} is empty (put the key in it)", file=sys.stderr)
+            raise SystemExit(1)
+        return key
+    env = os.environ.get("TURMERIC_KEY")
+    return env.encode("utf-8") if env else None
+
+
+def with_error_snapshots(thunk, config):
+    """Run thunk; if snapshots on error are on, an uncaught error gets a snapshot (or the
+    reason there is none) attached for the report (`e.snapshot_note`)."""
+    from ..serialization import snapshot
+
+    try:
+        return thunk()
+    except Exception as e:
+        if config.on_error:
+            path, why = snapshot.error_snapshot(e, config)
+            if path is not None:
+                e.snapshot_note = [
+                    f"snapshot: {path}",
+                    f"  look at it: turmeric inspect {path}",
+                    f"  resume as if the throw returned a value: turmeric resume {path} --value EXPR",
+                ]
+            else:
+                e.snapshot_note = [f"no snapshot: {why}"]
+        raise
+
+
 def _defines_workflows():
     from ..durable import workflow_info
 
