@@ -92,7 +92,7 @@ def reset_db(db_url, work):
         c.execute("DROP TABLE IF EXISTS tm_meta, tm_workflows, tm_steps, tm_chunks, tm_chunk_refs, tm_messages, tm_events, tm_kv")
 
 
-def run_chaos(db_url, kills, workflows=6, steps=40, seed=1, work=None, quiet=False, max_delay=0.3):
+def run_chaos(db_url, kills, workflows=6, steps=40, seed=1, work=None, quiet=False, max_delay=0.3, procs_per_round=0):
     rnd = random.Random(seed)
     work = Path(work or tempfile.mkdtemp(prefix="turmeric-chaos-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -107,12 +107,14 @@ def run_chaos(db_url, kills, workflows=6, steps=40, seed=1, work=None, quiet=Fal
     while done_kills < kills:
         rounds += 1
         procs = [spawn(work, db_url, "run", "chaos.tm", str(batch))]
-        if rnd.random() < 0.5:
+        if procs_per_round > 1:
+            procs += [spawn(work, db_url, "worker", "chaos.tm") for _ in range(procs_per_round - 1)]
+        elif rnd.random() < 0.5:
             procs.append(spawn(work, db_url, "worker", "chaos.tm"))
         _wait_for_work(work, procs[0])
         time.sleep(rnd.uniform(0.0, max_delay))
         for p in procs:
-            if p.poll() is None and (len(procs) == 1 or rnd.random() < 0.7 or p is procs[-1]):
+            if p.poll() is None and (procs_per_round > 1 or len(procs) == 1 or rnd.random() < 0.7 or p is procs[-1]):
                 p.send_signal(signal.SIGKILL)
                 done_kills += 1
         for p in procs:
@@ -312,6 +314,7 @@ def main():
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--pg-restarts", type=int, default=0, help="instead: restart a private PostgreSQL this many times under load")
+    ap.add_argument("--procs", type=int, default=0, help="processes per round, all killed (default: a run, and half the time a worker)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     sys.path.insert(0, str(REPO))
@@ -335,7 +338,7 @@ def main():
                 url = "sqlite:///" + str(work / "turmeric.db")
             if not args.json:
                 print(f"{name}: {args.kills} kills ...", file=sys.stderr, flush=True)
-            results[name] = run_chaos(url, args.kills, args.workflows, args.steps, args.seed, work, quiet=args.json)
+            results[name] = run_chaos(url, args.kills, args.workflows, args.steps, args.seed, work, quiet=args.json, procs_per_round=args.procs)
             shutil.rmtree(work, ignore_errors=True)
     if args.json:
         print(json.dumps(results))

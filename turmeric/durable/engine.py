@@ -474,11 +474,18 @@ class Engine:
         self.current = run
         try:
             try:
-                thunk = self.prepare(run)
+                try:
+                    thunk = self.prepare(run)
+                except (Blocked, StopRun, StoreError):
+                    raise
+                except Exception as e:  # never drop a workflow over a checkpoint this code can't load
+                    raise Blocked(f"its checkpoint can't be loaded: {type(e).__name__}: {e}") from None
             except Blocked as b:
                 st.block(run.id, self.worker, b.reason, self.code_id())
                 self._say(f"{run.id}: blocked: {b.reason}")
                 return "blocked"
+            except StopRun as s:
+                return s.why
             if thunk is None:
                 st.release(self.worker, run.id)
                 return "waiting"
@@ -498,7 +505,10 @@ class Engine:
                 return self._fail(run, thrown_value(e))
             if r is SUSPENDED:
                 return "suspended"
-            out = self.sealed_value(f"output:{run.id}", r)
+            try:
+                out = self.sealed_value(f"output:{run.id}", r)
+            except Thrown as e:
+                return self._fail(run, make_error("error", f"the workflow's result can't be saved: {display(e.value)}"))
             if st.commit(run.id, self.worker, status="succeeded", output=out, release=True) == "ok":
                 self._say(f"{run.id}: succeeded")
                 return "succeeded"
