@@ -314,13 +314,14 @@ def main():
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--pg-restarts", type=int, default=0, help="instead: restart a private PostgreSQL this many times under load")
+    ap.add_argument("--pg-every", type=float, default=2.0, help="seconds between PostgreSQL restarts (default 2)")
     ap.add_argument("--procs", type=int, default=0, help="processes per round, all killed (default: a run, and half the time a worker)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     sys.path.insert(0, str(REPO))
     results = {}
     if args.pg_restarts:
-        results["postgres-restarts"] = run_pg_restarts(args.pg_restarts)
+        results["postgres-restarts"] = run_pg_restarts(args.pg_restarts, args.workflows, args.steps, args.pg_every)
     else:
         targets = []
         if args.db in ("sqlite", "both"):
