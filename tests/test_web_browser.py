@@ -11,6 +11,7 @@ CI=true a missing Chromium or Playwright fails these tests instead of skipping t
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,7 @@ def browser():
         _missing("Playwright (pip install playwright)")
     if not os.path.exists(CHROMIUM):
         _missing(f"Chromium at {CHROMIUM} (apt-get install chromium)")
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)  # this run's pages only
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     print(f"\nscreenshots: {ARTIFACTS}")
     with sync_playwright() as p:

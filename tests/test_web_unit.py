@@ -12,6 +12,7 @@ import re
 import stat
 import sys
 import textwrap
+import time
 from html import unescape
 from urllib.parse import parse_qsl
 
@@ -164,13 +165,14 @@ def test_tampered_and_forged_tokens_are_refused_with_403_and_run_nothing(tmp_pat
 
 
 def test_unknown_and_expired_tokens_get_a_friendly_page_linking_to_the_start(tmp_path):
-    app = make_app(tmp_path, SUM.replace("{:storage :page}", "{:storage :page :ttl 1}"))
+    app = make_app(tmp_path, SUM.replace("{:storage :page}", "{:storage :page :ttl 60}"))
     c = Client(app)
     st, h, b = c.go("/sum/_k/zzz")
     assert st == 404 and 'href="/sum"' in b and "Traceback" not in b
     k = action(c.go("/sum")[2])
-    # a token whose time ran out: sealed one second ago with a ttl of one second... make one that expired
-    tok = tokens.page_token(b"ignored", KEY, app.purpose("/sum"), -10)
+    # a token whose time ran out
+    tok = tokens.page_token(b"ignored", KEY, app.purpose("/sum"), 0.2)
+    time.sleep(1.1)
     st, _, b = c.go("/sum/_k/" + tok, {"n": "1"})
     assert st == 410 and "expired" in b and 'href="/sum"' in b
     assert c.go(k, {"n": "1"})[0] == 200
@@ -349,8 +351,6 @@ def test_store_mode_ttl_and_gc(tmp_path):
     app = make_app(tmp_path, SUM.replace("{:storage :page}", "{:storage :store :ttl 0.5}"), store=store)
     c = Client(app)
     k1 = action(c.go("/sum")[2])
-    import time
-
     time.sleep(0.6)
     assert c.go(k1, {"n": "1"})[0] == 410
     assert app.gc() == 1
@@ -396,3 +396,46 @@ def test_once_runs_a_side_effect_once_per_page_however_often_it_is_submitted(tmp
     assert c.go(k1, {})[2] == "receipt-1 charged 1"
     assert c.go(k1, {})[2] == "receipt-1 charged 1"  # resubmitted: the same receipt, no new charge
     assert c.go(k2, {})[2] == "receipt-2 charged 2"
+
+
+def test_a_store_that_fails_gives_a_plain_503_page(tmp_path, caplog):
+    from turmeric.store import StoreUnavailable
+
+    store = open_store(tmp_path)
+    app = make_app(tmp_path, STORE_SUM, store=store)
+    c = Client(app)
+    k1 = action(c.go("/sum")[2])
+
+    def down(ident):
+        raise StoreUnavailable("the database stayed locked: check it")
+
+    store.take = down
+    with caplog.at_level("ERROR", logger="turmeric.web"):
+        st, _, b = c.go(k1, {"n": "1"})
+    assert st == 503 and "Traceback" not in b and "stayed locked" in caplog.text
+    assert k1.split("/_k/")[1] not in caplog.text
+
+
+@pytest.mark.parametrize("storage", ["page", "store"])
+def test_a_continuation_can_have_its_own_use_limit_and_ttl(tmp_path, storage):
+    store = open_store(tmp_path)
+    app = make_app(
+        tmp_path,
+        """
+        (web-options {:storage :%s})
+        (defpage "/once" [req]
+          (def r (send/suspend (fn [k] [:form {:action k}]) {:max-uses 1}))
+          (def r2 (send/suspend (fn [k] [:form {:action k}]) {:ttl 0.3}))
+          "done")
+        (defpage "/bad" [req] (send/suspend (fn [k] k) {:max-uzes 1}))
+        """
+        % storage,
+        store=store,
+    )
+    c = Client(app)
+    k1 = action(c.go("/once")[2])
+    k2 = action(c.go(k1, {})[2])
+    assert c.go(k1, {})[0] == 410  # one use only
+    time.sleep(1.1)
+    assert c.go(k2, {})[0] == 410  # its own short life
+    assert c.go("/bad")[0] == 500

@@ -90,6 +90,15 @@ PRIMS = {
     "odd?": (1, 1),
     "str": (0, None),
     "deref": (1, 1),
+    "int?": (1, 1),
+    "float?": (1, 1),
+    "string?": (1, 1),
+    "bool?": (1, 1),
+    "keyword?": (1, 1),
+    "symbol?": (1, 1),
+    "list?": (1, 1),
+    "vector?": (1, 1),
+    "map?": (1, 1),
 }
 
 
@@ -663,7 +672,7 @@ class Expander:
         return analyze_match(self, form, scope, tail, pos)
 
     # top-level only forms: the loader handles them before analysis
-    @special("defmacro", "struct", "defclass", "instance", "version", "module", "import")
+    @special("defmacro", "struct", "defclass", "instance", "version", "module", "import", "import-python")
     def _toplevel_only(self, form, scope, tail, pos):
         self.error(f"({form.first.name} ...) is only allowed at the top level of a module", form)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import warnings
 
 from ..core.errors import InternalError, _bad_field
@@ -408,6 +409,9 @@ def _install_resume(state, ns, code, pairs):
         state.register(info, info.resume.__code__)
 
 
+_RESUME_LOCK = threading.Lock()
+
+
 class _LazyResume:
     """Resume variants of a replayed unit, executed the first time one of them is called."""
 
@@ -420,11 +424,12 @@ class _LazyResume:
 
     def entry(self, info):
         def first_call(*args):
-            if not self.done:
-                import marshal
+            with _RESUME_LOCK:  # two threads resuming at once: one executes, both then call it
+                if not self.done:
+                    import marshal
 
-                self.done = True
-                _install_resume(self.state, self.ns, marshal.loads(self.data), self.pairs)
+                    _install_resume(self.state, self.ns, marshal.loads(self.data), self.pairs)
+                    self.done = True
             return info.resume(*args)
 
         return first_call

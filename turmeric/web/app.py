@@ -14,6 +14,7 @@ store when the token would be longer than `:page-limit` characters.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from ..core.errors import make_error
@@ -65,6 +66,23 @@ def _check_options(opts):
 SAVED = "(save-continuation)"  # the purpose of tokens made by save-continuation, instead of a route
 
 
+def _check_limits(opts):
+    """The per-continuation {:ttl s :max-uses n} of send/suspend, as option names."""
+    from ..core.values import PMap
+
+    if not isinstance(opts, PMap):
+        raise Thrown(make_error("type-error", f"send/suspend: the options are a map like {{:ttl 60 :max-uses 1}}, got {type_name(opts)}"))
+    out = {}
+    for k, v in opts.items():
+        name = k.name if type(k) is Keyword else str(k)
+        if name not in ("ttl", "max-uses"):
+            raise Thrown(make_error("error", f"send/suspend: unknown option :{name} (known: :ttl :max-uses)"))
+        if v is not None and (type(v) not in (int, float) or v <= 0 or (name == "max-uses" and type(v) is not int)):
+            raise Thrown(make_error("type-error", f"send/suspend: :{name} is a positive number or nil"))
+        out[name] = v
+    return out
+
+
 class Outdated(tokens.TokenError):
     """The token is intact but names code this version of the app no longer has."""
 
@@ -81,10 +99,10 @@ class RequestContext:
         self.route = route
         self.resumed_id = resumed_id
 
-    def continuation_url(self, k, handler):
+    def continuation_url(self, k, handler, opts=None):
         if not isinstance(k, control.Continuation):
             raise Thrown(make_error("type-error", f"continuation-url: expected a continuation, got {type_name(k)}"))
-        return self.app.continuation_url(self.route, k, handler)
+        return self.app.continuation_url(self.route, k, handler, opts)
 
     def once_lookup(self, key):
         return self.app.once_lookup(key)
@@ -131,7 +149,8 @@ class WebApp:
         from .. import loader as modules
 
         vocab.install()
-        self.session = modules.Session()  # the app's own modules and registry
+        # the app's own modules and registry; the search path is the command line's (-I DIR)
+        self.session = modules.Session(search_path=list(modules.current_session().search_path))
         token = vocab.LOADING.set(self)
         try:
             self.module = self.session.load_file(path, main=True)
@@ -148,21 +167,27 @@ class WebApp:
 
     # --- tokens ------------------------------------------------------------------------------------
     def purpose(self, route):
-        return f"turmeric.web/k:{self.name}:{route}"
+        """What a token of this app and page is sealed for (short: the envelope carries it)."""
+        return _short_purpose(f"web:{self.name}:{route}")
 
     def _prefix(self, route):
         return "" if route == "/" else route
 
-    def continuation_url(self, route, k, handler):
-        return f"{self._prefix(route)}/_k/{self.make_token(route, k, handler)}"
+    def continuation_url(self, route, k, handler, opts=None):
+        return f"{self._prefix(route)}/_k/{self.make_token(route, k, handler, opts)}"
 
-    def make_token(self, route, k, handler):
+    def make_token(self, route, k, handler, opts=None):
         blob = api.serialize(pvector([k, handler]))
         o = self.options
+        if opts:
+            o = {**o, **_check_limits(opts)}
+            app_ttl = self.options["ttl"]
+            if app_ttl is not None and (o["ttl"] is None or o["ttl"] > app_ttl):
+                o["ttl"] = app_ttl  # a continuation lives at most as long as the app says
         purpose = self.purpose(route)
         tok = None
         if o["storage"] == "page":
-            tok = tokens.page_token(blob, self.key, purpose, o["ttl"])
+            tok = tokens.page_token(blob, self.key, purpose, o["ttl"], o["max-uses"])
             if len(tok) > o["page-limit"] and self.store is not None:
                 tok = None  # too long for a URL: the store keeps it
         if tok is None:
@@ -179,12 +204,12 @@ class WebApp:
         purpose = self.purpose(route)
         kind = tokens.kind(tok)
         if kind == "p":
-            blob = tokens.open_page_token(tok, self.key, purpose)
+            blob, max_uses = tokens.open_page_token(tok, self.key, purpose)
             ident = tokens.page_id(tok)
-            if self.options["max-uses"] is not None:
+            if max_uses is not None:
                 if self.store is None:
                     raise tokens.Expired("use limit needs a store")
-                if not self.store.count_use(ident, self.options["max-uses"], self.options["ttl"]):
+                if not self.store.count_use(ident, max_uses, self.options["ttl"]):
                     raise tokens.Expired("used up")
         else:
             ident = tokens.open_store_token(tok, self.key, purpose)
@@ -211,7 +236,7 @@ class WebApp:
 
     # --- once ----------------------------------------------------------------------------------------
     def _once_purpose(self, key):
-        return f"turmeric.web/once:{self.name}:{key}"
+        return _short_purpose(f"web-once:{self.name}:{key}")
 
     def once_lookup(self, key):
         if self.store is None:
@@ -268,6 +293,9 @@ class WebApp:
             log.info("%s %s: token %s refused (%s: %s)", method, route, tokens.short(tok or ""), type(e).__name__, e)
             detail = "This page was made by an older version of the site." if isinstance(e, Outdated) else None
             return pages.status_page(e.status, start, detail)
+        except Exception as e:  # the store failed (StoreUnavailable says what to check)
+            log.error("%s %s: can't load continuation %s: %s", method, route, tokens.short(tok or ""), e)
+            return pages.status_page(503 if type(e).__name__ == "StoreUnavailable" else 500, start)
         hv = vocab.HANDLING.set(ctx)
         try:
             value = control.reset(thunk)
@@ -284,6 +312,10 @@ class WebApp:
         finally:
             vocab.HANDLING.reset(hv)
         return pages.status_page(500, start)
+
+
+def _short_purpose(p):
+    return p if len(p.encode()) <= 64 else p.split(":", 1)[0] + ":" + hashlib.sha256(p.encode()).hexdigest()[:32]
 
 
 def describe_failure(e):

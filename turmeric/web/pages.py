@@ -15,6 +15,7 @@ TEXTS = {
     413: ("Request too large", "The form you sent is larger than this site accepts."),
     414: ("Address too long", "The address of the request is longer than this site accepts."),
     500: ("Something went wrong", "The page could not be made. The error was logged for the site's owner."),
+    503: ("Try again in a moment", "The site can't reach its database just now."),
 }
 
 
