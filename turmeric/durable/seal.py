@@ -10,8 +10,9 @@ The key is the deployment's secret: `$TURMERIC_SECRET`, else the file named by
 SQLite database (`turmeric.db.key`), or `~/.config/turmeric/secret` for PostgreSQL.
 Workers on several machines must share `TURMERIC_SECRET`.
 
-TODO(sec): switch to the serialization package's verify-before-decode function
-once it lands in main (it will own the tag format); the context binding stays.
+The envelope is the serialization package's trust boundary (`trust.seal` /
+`trust.open_sealed`, purpose "workflow-row"), keyed per row: the key is an HMAC of
+the deployment secret and the row's context, so the context costs no bytes.
 """
 
 from __future__ import annotations
@@ -21,26 +22,30 @@ import hmac
 import os
 import secrets
 
-TAG = 16
+from ..core.values import Thrown
+from ..serialization import trust
+
+PURPOSE = "workflow-row"
 
 
 class Tampered(Exception):
     """A sealed blob whose tag doesn't match: written by hand, altered, or moved from another row."""
 
 
+def _row_key(key: bytes, context: str) -> bytes:
+    # the row's identity is bound through the key: a blob copied to another row fails to open
+    return hmac.new(key, b"turmeric-durable\0" + context.encode(), hashlib.sha256).digest()
+
+
 def seal(key: bytes, context: str, data: bytes) -> bytes:
-    tag = hmac.new(key, context.encode() + b"\0" + data, hashlib.sha256).digest()[:TAG]
-    return tag + data
+    return trust.seal(data, _row_key(key, context), PURPOSE)
 
 
 def unseal(key: bytes, context: str, blob: bytes) -> bytes:
-    if len(blob) < TAG:
-        raise Tampered(context)
-    data = blob[TAG:]
-    good = hmac.new(key, context.encode() + b"\0" + data, hashlib.sha256).digest()[:TAG]
-    if not hmac.compare_digest(good, blob[:TAG]):
-        raise Tampered(context)
-    return data
+    try:
+        return trust.open_sealed(blob, _row_key(key, context), PURPOSE)
+    except Thrown:
+        raise Tampered(context) from None
 
 
 def load_key(store_backend: str, store_where: str) -> bytes:
