@@ -257,7 +257,7 @@ def _is_snapshot(v):
 def _snapshot(v, h, out):
     """A snapshot (`snapshot.py`): its metadata, and its continuation's frames with their
     source positions and lines as the snapshot recorded them."""
-    from .snapshot import F, K
+    from .snapshot import K
 
     def text(key):
         x = v.get(K[key])
@@ -276,17 +276,17 @@ def _snapshot(v, h, out):
         "program": text("program"),
     }
     k = v.get(K["k"])
-    meta = v.get(K["frames"])
-    meta = list(meta) if isinstance(meta, PVector) else []
+    where = {}
+    rows = v.get(K["places"])
+    for row in rows if isinstance(rows, PVector) else ():
+        if isinstance(row, PVector) and len(row) == 6:
+            sym, site, file, line, col, src = row
+            if type(sym) is str and type(site) is int and type(file) is str and type(line) is int and type(col) is int and type(src) is str:
+                where[(sym, site)] = {"file": file, "line": line, "col": col, "source": src}
     frames = []
     for i, (shape, _, vals) in enumerate(k.frames):
         f = _frame(i, shape, vals, h)
-        m = meta[i] if i < len(meta) and isinstance(meta[i], PMap) else None
-        if m is not None:
-            for name in ("file", "line", "col", "source"):
-                x = m.get(F[name])
-                if type(x) is (int if name in ("line", "col") else str):
-                    f[name] = x
+        f.update(where.get((f["symbol"], f["resume_point"]), {}))
         frames.append(f)
     out["frames"] = frames
     out["handler"] = None if k.handler is None else show(k.handler)
