@@ -85,12 +85,16 @@ class InertHooks(fmt.Hooks):
 # --- printing --------------------------------------------------------------------------------------
 
 
-def show(v):
+FULL_CHARS = 20_000  # the unfolded text of a large value (summary(..., full=True))
+FULL_ITEMS = 1_000
+
+
+def show(v, max_chars=MAX_CHARS, max_items=MAX_ITEMS):
     """A readable, bounded text for a decoded (inert) value."""
     out = []
-    _show(v, 0, set(), out, [MAX_CHARS])
+    _show(v, 0, set(), out, [max_chars, max_items])
     s = "".join(out)
-    return s if len(s) <= MAX_CHARS else s[: MAX_CHARS - 3] + "..."
+    return s if len(s) <= max_chars else s[: max_chars - 3] + "..."
 
 
 def _atom(v):
@@ -139,7 +143,7 @@ def _show(v, depth, seen, out, left):
             for i, (k, x) in enumerate(v.items()):
                 if i:
                     out.append(" ")
-                if i >= MAX_ITEMS:
+                if i >= left[1]:
                     out.append(f"... {len(v) - i} more")
                     break
                 _show(k, d, seen, out, left)
@@ -185,7 +189,7 @@ def _seq(open_, close, items, depth, seen, out, left):
     for i, x in enumerate(items):
         if i:
             out.append(" ")
-        if i >= MAX_ITEMS or left[0] <= 0:
+        if i >= left[1] or left[0] <= 0:
             out.append(f"... {n - i} more")
             break
         _show(x, depth, seen, out, left)
@@ -210,8 +214,9 @@ def _type_of(v):
 # --- the description ------------------------------------------------------------------------------
 
 
-def summary(blob):
-    """The description as plain data (what `--json` prints)."""
+def summary(blob, full=False):
+    """The description as plain data (what `--json` prints). With `full`, each argument and
+    local also has "full": its text with far larger limits (what a UI unfolds)."""
     signed = False
     if isinstance(blob, (bytearray, memoryview)):
         blob = bytes(blob)
@@ -230,9 +235,9 @@ def summary(blob):
         "type": _type_of(value),
     }
     if _is_snapshot(value):
-        _snapshot(value, h, out)
+        _snapshot(value, h, out, full)
     elif type(value) is InertCont:
-        out["frames"] = [_frame(i, shape, vals, h) for i, (shape, _, vals) in enumerate(value.frames)]
+        out["frames"] = [_frame(i, shape, vals, h, full) for i, (shape, _, vals) in enumerate(value.frames)]
         out["handler"] = None if value.handler is None else show(value.handler)
     elif type(value) is InertFn:
         e = value.entry
@@ -254,7 +259,7 @@ def _is_snapshot(v):
     return isinstance(v, PMap) and v.get(K["turmeric-snapshot"]) == 1 and type(v.get(K["k"])) is InertCont
 
 
-def _snapshot(v, h, out):
+def _snapshot(v, h, out, full=False):
     """A snapshot (`snapshot.py`): its metadata, and its continuation's frames with their
     source positions and lines as the snapshot recorded them."""
     from .snapshot import K
@@ -285,7 +290,7 @@ def _snapshot(v, h, out):
                 where[(sym, site)] = {"file": file, "line": line, "col": col, "source": src}
     frames = []
     for i, (shape, _, vals) in enumerate(k.frames):
-        f = _frame(i, shape, vals, h)
+        f = _frame(i, shape, vals, h, full)
         f.update(where.get((f["symbol"], f["resume_point"]), {}))
         frames.append(f)
     out["frames"] = frames
@@ -297,7 +302,7 @@ def _file_of(symbol, h):
     return h.modules.get(mod, ("?", ""))[1]
 
 
-def _frame(i, shape, vals, h):
+def _frame(i, shape, vals, h, full=False):
     fn = shape.fn
     args = []
     locals_ = []
@@ -305,6 +310,8 @@ def _frame(i, shape, vals, h):
         if name.startswith("~"):
             continue
         item = {"name": name, "value": show(x)}
+        if full:
+            item["full"] = show(x, FULL_CHARS, FULL_ITEMS)
         (args if j < fn.nparams else locals_).append(item)
     return {
         "index": i,
