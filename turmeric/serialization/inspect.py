@@ -273,7 +273,7 @@ def _snapshot(v, h, out, full=False):
     out["snapshot"] = {
         "kind": text("kind"),
         "name": text("name"),
-        "error": None if err is None else show(err),
+        "error": None if err is None else (text("message") or show(err)),
         "error_type": None if err is None else _type_of(err),
         "message": text("message"),
         "at": text("at"),
@@ -295,6 +295,16 @@ def _snapshot(v, h, out, full=False):
         frames.append(f)
     out["frames"] = frames
     out["handler"] = None if k.handler is None else show(k.handler)
+    saved = v.get(K["globals"])
+    out["globals"] = []
+    if isinstance(saved, PMap):
+        for mname, vals in saved.items():
+            if type(mname) is str and isinstance(vals, PMap):
+                for gname, x in vals.items():
+                    item = {"module": mname, "name": str(gname), "value": show(x)}
+                    if full:
+                        item["full"] = show(x, FULL_CHARS, FULL_ITEMS)
+                    out["globals"].append(item)
 
 
 def _file_of(symbol, h):
@@ -365,6 +375,10 @@ def describe(blob, as_json=False):
                     lines.append(f"    {'arg' if kind == 'args' else 'local'} {item['name']} = {item['value']}")
         if s["handler"] is not None:
             lines.append(f"  try-with handler: {s['handler']}")
+    if s.get("globals"):
+        lines.append("globals saved with the snapshot (resuming puts them back):")
+        for g in s["globals"]:
+            lines.append(f"  {g['module']}.{g['name']} = {g['value']}")
     elif "closure" in s:
         c = s["closure"]
         lines.append(f"value: closure {c['symbol']}  ({c['file']}:{c['line']})")

@@ -6,7 +6,8 @@ A snapshot is an ordinary blob (`format.py`) whose value is a map marked
 was thrown (`:at` "file:line:col"), the time, the program, and for each function and
 resume point of its frames the file, line, column and source line there (`:places`,
 rows [symbol site file line col source]), so that `turmeric inspect` and the UI show
-source without opening files the blob names. When a key
+source without opening files the blob names, and the program's global variables
+(`:globals`, the values of its `def`s that serialize), which resuming puts back. When a key
 is configured the blob is signed for the purpose "snapshot", so a signed blob of some
 other purpose does not pass for a snapshot.
 
@@ -39,7 +40,7 @@ from . import format as fmt
 PURPOSE = "snapshot"
 SUFFIX = ".snap"
 
-K = {n: Keyword(n) for n in ("turmeric-snapshot", "kind", "name", "error", "message", "at", "time", "program", "places", "k")}
+K = {n: Keyword(n) for n in ("turmeric-snapshot", "kind", "name", "error", "message", "at", "time", "program", "places", "globals", "k")}
 
 
 class Config:
@@ -138,6 +139,60 @@ def _program():
         return ""
 
 
+def saved_globals():
+    """{module name: {global name: value}} for the program's modules: every `def` whose
+    value serializes, except the functions a `defn` defines (resuming loads the code, and
+    definitions mode would not recompute a def like `(def table (build-table))`). What
+    can't be serialized is left out (resuming then sees it unbound)."""
+    out = {}
+    try:
+        from . import names
+
+        mods = list(names.runtime_modules().modules.values())
+    except Exception:
+        return pmap()
+    for m in mods:
+        if m.name in ("prelude", "cli-value") or not getattr(m, "declared", None):
+            continue
+        vals = {}
+        for gname in sorted(m.declared):
+            if gname not in m.ns:
+                continue
+            v = m.ns[gname]
+            code = getattr(v, "__code__", None)
+            if code is not None:
+                info = control.CODES.get(code)
+                if info is not None and info.symbol == f"{m.name}.{gname}":
+                    continue  # a defn: its code is loaded again on resume
+            if callable(v) and code is None and not isinstance(v, control.Continuation):
+                continue  # struct constructors, type classes, host objects
+            try:
+                fmt.encode(v)
+            except Exception:
+                continue
+            vals[gname] = v
+        if vals:
+            out[m.name] = pmap(vals)
+    return pmap(out)
+
+
+def restore_globals(snap):
+    """Put a snapshot's saved globals back into the loaded modules (resume calls this)."""
+    saved = snap.get(K["globals"])
+    if not isinstance(saved, PMap):
+        return
+    from . import names
+
+    mods = names.runtime_modules().modules
+    for mname, vals in saved.items():
+        m = mods.get(mname)
+        if m is None or not isinstance(vals, PMap):
+            continue
+        for gname, v in vals.items():
+            if type(gname) is str and not gname.startswith("#"):
+                m.ns[gname] = v
+
+
 def build(kind, k, name=None, error=None, pos=None):
     """The snapshot map for continuation `k`."""
     return pmap(
@@ -151,6 +206,7 @@ def build(kind, k, name=None, error=None, pos=None):
             K["time"]: datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds"),
             K["program"]: _program(),
             K["places"]: places(k.frames, pos),
+            K["globals"]: saved_globals(),
             K["k"]: k,
         }
     )
