@@ -127,14 +127,14 @@ BROKEN_COMPILER = """
 import sys
 from turmeric.compiler import lower
 
-real_prim = lower.Lowering.prim
+real_compile_expr = lower.Lowering.compile_expr
 
-def broken(self, op, args):
-    if self.module_name == "prog":
+def broken(self, node, ctx, out):
+    if self.module_name == "prog" and type(node).__name__ == "Prim" and node.op == "inc":
         raise TypeError("simulated compiler bug")
-    return real_prim(self, op, args)
+    return real_compile_expr(self, node, ctx, out)
 
-lower.Lowering.prim = broken
+lower.Lowering.compile_expr = broken
 from turmeric.cli import main
 sys.exit(main(sys.argv[1:]))
 """

@@ -116,7 +116,7 @@ def only_call(tree, fname):
 # --- capture sites: host builtins versus Turmeric calls ------------------------------------------
 
 SITES_SRC = """(defn f [x]
-  (let [a (str "a" x)
+  (let [a (string/upper x)
         b (g a)]
     (h b)))"""
 
@@ -125,7 +125,7 @@ def test_host_builtin_call_is_not_wrapped_but_user_call_is():
     c = compile_form(SITES_SRC, "cp_sites")
     f = c.normal("cp_sites.f")
     par = parents(f)
-    str_call = only_call(f, "#b:str")
+    str_call = only_call(f, "#b:string/upper")
     assert unwind_try(str_call, par) is None
     g_call = only_call(f, "g")
     t = unwind_try(g_call, par)
@@ -145,7 +145,7 @@ def test_host_builtin_call_is_not_wrapped_but_user_call_is():
 
 
 def test_sites_are_numbered_in_order():
-    c = compile_form("(defn f [x] (let [a (g x) b (h a)] (str a b)))", "cp_order")
+    c = compile_form("(defn f [x] (let [a (g x) b (h a)] (vector a b)))", "cp_order")
     f = c.normal("cp_order.f")
     par = parents(f)
     nums = []
@@ -155,7 +155,7 @@ def test_sites_are_numbered_in_order():
     assert nums == [1, 2]
     assert sorted(c.infos["cp_order.f"].sites) == [1, 2]
     # the final host call in tail position is a plain return, without a handler
-    str_call = only_call(f, "#b:str")
+    str_call = only_call(f, "#b:vector")
     assert unwind_try(str_call, par) is None
     assert isinstance(par[str_call], ast.Return)
 
@@ -176,9 +176,46 @@ def test_non_host_builtin_sort_is_a_site():
 def test_inline_primitives_are_python_operators():
     c = compile_form("(defn f [a b] (if (< a b) (+ a (inc b)) (not a)))", "cp_prims")
     f = c.normal("cp_prims.f")
-    assert called_names(f) == []  # no calls at all: <, +, inc, not are inline
+    # <, +, not are operators; inc of a value not known to be a number is `b + 1` behind a
+    # `type(b) is int` test (a boolean is not a number), with the library's inc the other branch
+    inc_tests = [n for n in ast.walk(f) if isinstance(n, ast.IfExp) and calls_to(n.orelse, "#b:inc")]
+    assert len(inc_tests) == 1 and isinstance(inc_tests[0].body, ast.BinOp)
+    assert sorted(called_names(f)) == ["#b:inc", "#type"]
     assert any(isinstance(n, ast.Compare) and isinstance(n.ops[0], ast.Lt) for n in ast.walk(f))
     assert not any(isinstance(n, ast.Try) for n in ast.walk(f))
+
+
+def test_known_numbers_compare_and_divide_without_calls():
+    c = compile_form("(defn f [n] (loop [i 0 c 0] (if (= i n) c (recur (inc i) (if (zero? (mod i 7)) (inc c) c)))))", "cp_fast_eq")
+    f = c.normal("cp_fast_eq.f")
+    # i and c are known numbers: = is == plus a boolean test on n only, mod is %, zero? is == 0, inc is + 1
+    assert sorted(set(called_names(f))) == ["#type"]
+    assert calls_to(f, "#eq") == [] and calls_to(f, "#b:mod") == [] and calls_to(f, "#b:zero?") == []
+    assert any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mod) for n in ast.walk(f))
+
+
+def test_equality_with_unknowns_keeps_structural_equality():
+    c = compile_form('(defn f [a b] (list (= a b) (= a #t) (= a :k) (= a "s") (not= a b)))', "cp_eq_unknown")
+    f = c.normal("cp_eq_unknown.f")
+    assert len(calls_to(f, "#eq")) == 2  # (= a b) and (not= a b); #t and :k are identity, "s" is ==
+    assert sum(isinstance(n, ast.Compare) and isinstance(n.ops[0], ast.Is) for n in ast.walk(f)) == 2
+
+
+def test_leaf_lambda_in_map_filter_reduce_is_inline():
+    c = compile_form("(defn f [xs] (reduce (fn [a x] (+ a x)) 0 (filter (fn [x] (odd? x)) (map (fn [x] (* x x)) xs))))", "cp_hof")
+    f = c.normal("cp_hof.f")
+    for hof in ("map", "filter", "reduce", "#mk:cp_hof.f/fn#1"):
+        assert calls_to(f, hof) == [], hof
+    assert not any(isinstance(n, ast.Try) for n in ast.walk(f))  # no capture site left
+    assert c.infos["cp_hof.f"].leaf
+    assert any(isinstance(n, ast.ListComp) for n in ast.walk(f))
+
+
+def test_capturing_lambda_in_map_stays_a_call_through_the_prelude():
+    c = compile_form("(defn f [xs] (map (fn [x] (+ x (g x))) xs))", "cp_hof_site")
+    f = c.normal("cp_hof_site.f")
+    assert len(calls_to(f, "map")) == 1
+    assert unwind_try(only_call(f, "map"), parents(f)) is not None
 
 
 # --- tail calls ------------------------------------------------------------------------------
@@ -279,7 +316,7 @@ def test_generated_nodes_carry_turmeric_positions():
     f = c.normal("cp_pos.f")
     par = parents(f)
     assert c.defs["#mk:cp_pos.f"].lineno == 1
-    str_call = only_call(f, "#b:str")
+    str_call = only_call(f, "#b:string/upper")
     assert (str_call.lineno, str_call.col_offset) == (2, 10)
     g_call = only_call(f, "g")
     assert (g_call.lineno, g_call.col_offset) == (3, 10)

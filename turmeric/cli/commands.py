@@ -79,13 +79,8 @@ def with_error_snapshots(thunk, config):
 def cmd_check(args):
     session = modules.current_session()
     path = args.file
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    from ..reader import read_all
-
-    forms = read_all(text, path)
-    m = session.new_module(modules.module_name_of(forms, path), path, definitions_only=True, source=text)
-    m.eval_source(text, path)
+    # definitions mode: compiled whole, only definitions run (through the compile cache too)
+    m = session.load_file(path, definitions_only=True)
     # a global read somewhere but defined nowhere in the file is an error waiting to happen
     missing = {}
     for name, pos in m.unresolved:

@@ -33,7 +33,7 @@ class SiteAnalysis:
         if t in (C.Const, C.LRef, C.GRef, C.Fn):
             return False
         if t is C.Call:
-            if self.is_host_call(n):
+            if self.is_host_call(n) or self.inline_hof_fn(n) is not None:
                 return any(self.has_site(a) for a in n.args)
             return True
         if t is C.Attr:
@@ -65,6 +65,11 @@ class SiteAnalysis:
         if t in (C.VecLit, C.MapLit):
             return any(self.has_site(a) for a in n.items)
         raise InternalError(f"site analysis: unknown core node {t.__name__}", getattr(n, "pos", None))
+
+    def inline_hof_fn(self, n):
+        """Overridden by the lowering (`fastpath.InlineHOF`): the literal lambda of a
+        higher-order call compiled inline, which is then no capture site."""
+        return None
 
     def is_host_call(self, n):
         f = n.fn

@@ -13,6 +13,7 @@ import ast
 from ..core import nodes as C
 from ..core.errors import InternalError
 from .analysis import SiteAnalysis
+from .fastpath import BOOLEAN_HELPERS, BOOLEAN_PRIMS, FAST_HELPERS, FastPaths, InlineHOF
 from .ir import CatchS, FinallyS, IfS, LoopS, SiteS
 from .pyast import assign, at, call, const, name, store
 
@@ -61,7 +62,7 @@ class FnCtx:
         return f"~t{self.ntmp}"
 
 
-class Lowering(SiteAnalysis):
+class Lowering(FastPaths, InlineHOF, SiteAnalysis):
     """The expression and statement compilers; `compile_unit` (in `unit.py`) drives them."""
 
     def new_site(self, ctx, target, callexpr, callee, kind, out, pos, label=None, py=False):
@@ -120,12 +121,22 @@ class Lowering(SiteAnalysis):
         if t is C.GRef:
             return at(self.gref(node), pos)
         if t is C.Call:
+            if self.is_host_call(node) and node.fn.name in FAST_HELPERS:
+                fast = self.fast_helper(node, ctx, out)
+                if fast is not None:
+                    return at(fast, pos)
+            fn = self.inline_hof_fn(node)
+            if fn is not None:
+                return self.compile_inline_hof(node, fn, ctx, out)
             return self.compile_call(node, ctx, out, tail=False)
         if t is C.Prim:
             args, n_live = self.compile_args(node.args, ctx, out)
             del ctx.live[n_live:]
             if node.op in SIMPLE_PRIMS and len(args) == 2 and self.numeric.needs_check(node.op, node.args):
                 return at(self.checked_arith(node.op, args, ctx, out), pos)
+            fast = self.fast_prim(node, args, ctx, out)
+            if fast is not None:
+                return at(fast, pos)
             return at(self.prim(node.op, args), pos)
         if t is C.Fn:
             self.compile_unit(node)
@@ -144,8 +155,13 @@ class Lowering(SiteAnalysis):
             return name(tgt)
         if t is C.If:
             if not self.has_site(node.then) and not self.has_site(node.else_) and self.is_pure(node.then) and self.is_pure(node.else_):
-                test = self.compile_test(node.test, ctx, out)
-                return ast.IfExp(test, self.compile_expr(node.then, ctx, out), self.compile_expr(node.else_, ctx, out))
+                test_out, then_out, else_out = [], [], []
+                test = self.compile_test(node.test, ctx, test_out)
+                then = self.compile_expr(node.then, ctx, then_out)
+                else_ = self.compile_expr(node.else_, ctx, else_out)
+                if not then_out and not else_out:  # a branch's statements would run unconditionally
+                    out += test_out
+                    return ast.IfExp(test, then, else_)
             tgt = ctx.tmp()
             self.compile_to(node, ctx, out, ("set", tgt))
             return name(tgt)
@@ -154,6 +170,9 @@ class Lowering(SiteAnalysis):
                 self.compile_to(x, ctx, out, ("none",))
             return self.compile_expr(node.body[-1], ctx, out)
         if t is C.Let:
+            r = self.fast_andor(node, ctx, out, test=False)
+            if r is not None:
+                return at(r, pos)
             n_live = len(ctx.live)
             self.bind_let(node, ctx, out)
             r = self.compile_expr(node.body, ctx, out)
@@ -192,7 +211,7 @@ class Lowering(SiteAnalysis):
         if t is C.Dot:
             obj = self.compile_expr(node.obj, ctx, out)
             for f in node.fields:
-                obj = at(call("#dot", obj, const(f)), pos)
+                obj = at(self.fast_dot(obj, f, ctx, out), pos)
             return obj
         if t is C.VecLit:
             items, n_live = self.compile_args(node.items, ctx, out)
@@ -210,9 +229,15 @@ class Lowering(SiteAnalysis):
         return type(node) in (C.Const, C.LRef, C.GRef) or (type(node) is C.Prim and all(self.is_pure(a) for a in node.args))
 
     def compile_test(self, node, ctx, out):
+        if type(node) is C.Let:
+            r = self.fast_andor(node, ctx, out, test=True)
+            if r is not None:
+                return r
         e = self.compile_expr(node, ctx, out)
         # only #f and nil are false; known boolean primitives need no check
-        if type(node) is C.Prim and node.op in ("<", ">", "<=", ">=", "=", "not=", "not", "nil?"):
+        if type(node) is C.Prim and node.op in BOOLEAN_PRIMS:
+            return e
+        if type(node) is C.Call and self.is_host_call(node) and node.fn.name in BOOLEAN_HELPERS:
             return e
         if type(e) is ast.Constant:
             return const(e.value is not None and e.value is not False)
@@ -409,7 +434,7 @@ class Lowering(SiteAnalysis):
             k, v = args[0], (args[1] if len(args) > 1 else const(None))
             out.append(at(ast.Return(call("#TailContinue", k, v)), pos))
             return
-        if t is C.Call and sink[0] == "ret" and not self.is_host_call(node):
+        if t is C.Call and sink[0] == "ret" and not self.is_host_call(node) and self.inline_hof_fn(node) is None:
             self.compile_call(node, ctx, out, tail=True)
             return
         if t is C.Try:

@@ -23,6 +23,22 @@ def gensym(prefix="G"):
     return Symbol(f"{prefix}__{next(_gensym_counter)}")
 
 
+def gensym_state():
+    """The next gensym number (the compile cache records it, so a replayed load leaves
+    the counter where compiling would have)."""
+    global _gensym_counter
+    n = next(_gensym_counter)
+    _gensym_counter = itertools.count(n)
+    return n
+
+
+def advance_gensym(n):
+    """Make the next gensym number at least n."""
+    global _gensym_counter
+    cur = next(_gensym_counter)
+    _gensym_counter = itertools.count(max(cur, n))
+
+
 class CompileError(TurmericSyntaxError):
     """A form that reads but makes no sense (bad `let`, `recur` not in tail position, ...)."""
 
@@ -67,6 +83,13 @@ PRIMS = {
     "%at": (2, 2),
     "%push!": (2, 2),
     "%len": (1, 1),
+    "zero?": (1, 1),
+    "pos?": (1, 1),
+    "neg?": (1, 1),
+    "even?": (1, 1),
+    "odd?": (1, 1),
+    "str": (0, None),
+    "deref": (1, 1),
 }
 
 

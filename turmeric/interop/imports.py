@@ -89,6 +89,7 @@ def _wrap_instance(original):
         return original(mod, form, pos)
 
     tl_instance.python_types = True
+    tl_instance.records_effects = True  # it only rewrites the form; the original records the instance
     return tl_instance
 
 

@@ -4,24 +4,30 @@ A module is one file. Its forms are read, expanded, compiled and run one at a
 time (so a macro defined by one form expands the next). Each top-level form runs
 under an implicit prompt. In definitions mode (used when a blob names a module
 that is not loaded) every form is compiled but only definitions run.
+
+Loading a file records what it compiled and did (`Module.record`); the compile
+cache (`cache.py`) keeps the record, and the next load of the unchanged file
+replays it (`Module.replay`) without expanding or compiling anything. Every effect
+of a top-level form goes through one `Module` method (`install_unit`, `run_form`,
+`define_struct`, `define_class`, `define_instance`, `do_import`, ...) that both
+paths call, so a replayed module is the module the compile made.
 """
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import os
 import warnings
-from pathlib import Path
 
-from ..compiler import ModuleCompiler
 from ..core.errors import InternalError, _bad_field
 from ..core.registry import activate, current_state
 from ..core.values import Keyword, PList, Pos, PVector, Symbol, Thrown, make_struct_type, plist
 from ..expander import CompileError, Expander, canonical, parse_params
 from ..reader import MapLiteral, TurmericSyntaxError, read_all
 from ..runtime import control, typeclasses
+from ..runtime.abi import DotCache
 from ..runtime.library import BUILTINS, HOST
+from . import cache
 
 # failures of the expander or compiler that are about the program (or the machine), not bugs
 _NOT_INTERNAL = (CompileError, TurmericSyntaxError, InternalError, Thrown, RecursionError, MemoryError)
@@ -55,6 +61,14 @@ class Module:
         self.declared = set()
         self.unresolved = []  # (name, pos) of globals not defined when a form was compiled
         self.expander = Expander(self)
+        self.source_hash = None  # of the file's text, when loaded from a file
+        self.record = None  # the steps of this load, for the compile cache (None: not recorded)
+        self.deps = []  # (name, from folder, path, source hash) of every module this one imported
+
+    def note(self, step):
+        """Record one step of the load for the compile cache."""
+        if self.record is not None:
+            self.record.append(step)
 
     # --- what the expander asks ------------------------------------------------------
     def defined(self, name):
@@ -79,11 +93,12 @@ class Module:
             raise CompileError(f"macro expansion failed: {display(v)}", pos, self.source_line(pos.line)) from None
 
     # --- evaluation ---------------------------------------------------------------------
-    def eval_source(self, text, filename=None):
+    def eval_source(self, text, filename=None, forms=None):
         if current_state() is not self.session.state:
             with activate(self.session.state):
-                return self.eval_source(text, filename)
-        forms = read_all(text, filename or self.file)
+                return self.eval_source(text, filename, forms)
+        if forms is None:
+            forms = read_all(text, filename or self.file)
         self.lines = text.split("\n")
         self.code_hash = hashlib.blake2b("\n".join(canonical(f) for f in forms).encode(), digest_size=4).hexdigest()
         result = None
@@ -124,7 +139,9 @@ class Module:
             head = form.first.name
             handler = TOPLEVEL.get(head)
             if handler is not None:
-                return handler(self, form, pos)
+                if getattr(handler, "records_effects", False) or self.record is None:
+                    return handler(self, form, pos)
+                return self.run_handler(head, handler, form, pos)
         name = None
         if is_head(form, "def") or is_head(form, "defn"):
             items = list(form)
@@ -141,24 +158,59 @@ class Module:
         except Exception as e:
             raise InternalError(f"expander: {type(e).__name__}: {e}", pos) from e
         thunk = self.compile_units(fn, toplevel=True)
-        if self.definitions_only and not is_definition(form):
+        runs = not self.definitions_only or is_definition(form)
+        self.note(("run", name if plain_def else None, runs))
+        return self.run_form(thunk, name if plain_def else None, runs)
+
+    def run_handler(self, head, handler, form, pos):
+        """A top-level form handled by a handler that doesn't record its effects (one that
+        another package added, such as `import-python`): the record keeps the form itself,
+        and a replay calls the handler on it again."""
+        try:
+            step = ("toplevel", head, cache.encode_const(form), (pos.file, pos.line, pos.col))
+        except cache.Uncacheable:
+            self.record = None
+            return handler(self, form, pos)
+        saved, self.record = self.record, None  # what the handler does is redone by calling it
+        try:
+            result = handler(self, form, pos)
+        finally:
+            self.record = saved
+        self.note(step)
+        return result
+
+    def run_form(self, thunk, def_name, runs):
+        """Run a top-level form's thunk under the implicit prompt; `(def x e)` stores the value."""
+        if not runs:
             return None
         value = control.reset(thunk)
-        if plain_def:
-            self.ns[name] = value
+        if def_name is not None:
+            self.ns[def_name] = value
             return None
         return value
 
     def compile_units(self, fn, toplevel):
         """Compile an Fn (and the functions inside it); return the Python function or factory."""
+        import ast
+        import marshal
+
+        from ..compiler import ModuleCompiler
+
+        first_const = len(self.consts)
         mc = ModuleCompiler(self.name, self.file, HOST.__contains__, self.consts)
         try:
             mc.compile_unit(fn, toplevel=toplevel)
-            mod = ast.Module(mc.defs, [])
-            ast.fix_missing_locations(mod)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", SyntaxWarning)  # e.g. `0 is None` from constant tests
-                code = compile(mod, self.file, "exec")
+            # the normal functions and the resume variants as two code objects: a replayed
+            # load executes the resume variants only when something resumes
+            normal = [d for d in mc.defs if not (type(d) is ast.FunctionDef and d.name.startswith("#r:"))]
+            resume = [d for d in mc.defs if type(d) is ast.FunctionDef and d.name.startswith("#r:")]
+            codes = []
+            for defs in (normal, resume):
+                mod = ast.Module(defs, [])
+                ast.fix_missing_locations(mod)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", SyntaxWarning)  # e.g. `0 is None` from constant tests
+                    codes.append(compile(mod, self.file, "exec"))
         except InternalError as e:
             if e.pos is None:
                 e.pos = fn.pos
@@ -167,29 +219,203 @@ class Module:
             raise
         except Exception as e:  # a broken invariant of the compiler, not the program's mistake
             raise InternalError(f"compiler: {type(e).__name__}: {e}", fn.pos) from e
-        for i in range(self.nconsts_bound, len(self.consts)):
-            self.ns[f"#K{i}"] = self.consts[i]
-        self.nconsts_bound = len(self.consts)
+        code, rcode = codes
         for info, _, _, _ in mc.infos:
             info.module = self.name
             info.transient = self.name == "prelude"
-            self.ns[f"#I:{info.symbol}"] = info
-        exec(code, self.ns)
-        for info, normal_name, resume_name, is_factory in mc.infos:
-            info.resume = self.ns[resume_name]
-            f = self.ns[normal_name]
+        first = mc.infos[-1] if toplevel else next(i for i in mc.infos if i[0].symbol == fn.symbol)
+        infos = list(mc.infos)
+        ic_names = tuple(sorted(set(_inline_cache_names(code))))
+        if self.record is not None:
+            try:
+                consts = tuple(cache.encode_const(c) for c in self.consts[first_const:])
+                infos_rec = tuple((cache.encode_info(i), a, b, f) for i, a, b, f in infos)
+                step = ("unit", code, marshal.dumps(rcode), consts, infos_rec, first[1], ic_names)
+            except (cache.Uncacheable, ValueError):
+                self.record = None  # e.g. a macro put a function value into its expansion
+            else:
+                self.note(step)
+        return self.install_unit(code, rcode, infos, first[1], ic_names)
+
+    def install_unit(self, code, resume, infos, first_name, ic_names):
+        """Bind a compiled unit's constants and FnInfos, execute its definitions, register them;
+        return the function named first_name (a top-level thunk or a factory). `resume` is the
+        code of the resume variants, or its marshal bytes (from the cache: loaded on first use)."""
+        ns = self.ns
+        for i in range(self.nconsts_bound, len(self.consts)):
+            ns[f"#K{i}"] = self.consts[i]
+        self.nconsts_bound = len(self.consts)
+        for info, _, _, _ in infos:
+            ns[f"#I:{info.symbol}"] = info
+        for n in ic_names:
+            if n not in ns:
+                ns[n] = DotCache()
+        exec(code, ns)
+        state = self.session.state
+        for info, normal_name, _, is_factory in infos:
+            f = ns[normal_name]
             if is_factory:
                 info.factory = f
                 info.code = next(c for c in f.__code__.co_consts if hasattr(c, "co_code"))
             else:
                 info.code = f.__code__
-            self.session.state.register(info, info.code, info.resume.__code__)
-        first = mc.infos[-1] if toplevel else next(i for i in mc.infos if i[0].symbol == fn.symbol)
-        return self.ns[first[1]]
+            state.register(info, info.code)
+        pairs = [(info, rn) for info, _, rn, _ in infos]
+        if type(resume) is bytes:
+            _LazyResume(state, ns, resume, pairs)
+        else:
+            _install_resume(state, ns, resume, pairs)
+        return ns[first_name]
 
     def fn_value(self, fn):
         factory = self.compile_units(fn, toplevel=False)
         return factory()
+
+    # --- the effects of top-level forms (the compile and the replay both call these) ------------
+    def define_macro(self, name, value):
+        self.note(("macro", name))
+        self.macros[name] = value
+
+    def define_struct(self, sname, names, types):
+        self.note(("struct", sname, tuple(names), tuple(types)))
+        st = make_struct_type(sname, names, types, module=self.name, checker=_bad_field, state=self.session.state)
+        self.ns[sname] = st.cls
+        self.ns[sname + "?"] = st.predicate
+        self.declared.update({sname, sname + "?"})
+
+    def define_class(self, cname, var, methods):
+        self.note(("class", cname, var, tuple(methods)))
+        for mname, d in typeclasses.defclass(cname, var, methods).items():
+            self.ns[mname] = d
+            self.declared.add(mname)
+
+    def define_instance(self, cname, tname, params, constraints, methods):
+        self.note(("instance", cname, tname, tuple(params), tuple(constraints)))
+        typeclasses.definstance(cname, tname, params, constraints, methods)
+
+    def set_version(self, v):
+        self.note(("version", v))
+        self.version = v
+
+    def do_import(self, target, from_dir, alias, pos=None):
+        self.note(("import", target, from_dir, alias))
+        other = self.session.import_module(target, from_dir, pos, self)
+        self.aliases[alias] = other.name
+        self.ns[f"#mod:{other.name}"] = other.ns
+        if other.source_hash is None:  # not loaded from a file: nothing to check a record against
+            self.record = None
+        else:
+            self.deps.append((target, from_dir, other.file, other.source_hash))
+            self.deps.extend(other.deps)
+        return other
+
+    # --- the compile cache ---------------------------------------------------------------------
+    def cache_record(self, form_name):
+        from ..expander import gensym_state
+        from ..runtime.lib import strings
+
+        return {
+            "file": self.file,
+            "name": self.name,
+            "form_name": form_name,
+            "code_hash": self.code_hash,
+            "steps": tuple(self.record),
+            "deps": tuple(self.deps),
+            "declared": tuple(sorted(self.declared)),
+            "anonymous_count": tuple(sorted(self.anonymous_count.items())),
+            "gensym": (gensym_state(), strings.gensym_state()),
+            "unresolved": tuple((n, None if p is None else (p.file, p.line, p.col)) for n, p in self.unresolved),
+        }
+
+    def replay(self, rec):
+        """Redo a recorded load: the same code objects executed and the same effects, in order."""
+        if current_state() is not self.session.state:
+            with activate(self.session.state):
+                return self.replay(rec)
+        self.code_hash = rec["code_hash"]
+        self.deps = list(rec["deps"])
+        last = None
+        methods = {}
+        decode_info = cache.info_decoder()
+        for step in rec["steps"]:
+            kind = step[0]
+            if kind == "unit":
+                _, code, rcode, consts, infos, first_name, ic_names = step
+                if consts:
+                    self.consts.extend(cache.decode_const(c) for c in consts)
+                infos = [(decode_info(i), a, b, f) for i, a, b, f in infos]
+                last = self.install_unit(code, rcode, infos, first_name, ic_names)
+            elif kind == "run":
+                self.run_form(last, step[1], step[2])
+            elif kind == "macro":
+                self.define_macro(step[1], last())
+            elif kind == "method":
+                methods[step[1]] = last()
+            elif kind == "instance":
+                self.define_instance(step[1], step[2], list(step[3]), [tuple(c) for c in step[4]], methods)
+                methods = {}
+            elif kind == "struct":
+                self.define_struct(step[1], list(step[2]), list(step[3]))
+            elif kind == "class":
+                self.define_class(step[1], step[2], [tuple(m) for m in step[3]])
+            elif kind == "import":
+                self.do_import(step[1], step[2], step[3])
+            elif kind == "version":
+                self.set_version(step[1])
+            elif kind == "toplevel":
+                TOPLEVEL[step[1]](self, cache.decode_const(step[2]), Pos(*step[3]))
+            else:
+                raise InternalError(f"compile cache: unknown step {kind!r}", None)
+        self.declared = set(rec["declared"])
+        self.anonymous_count = dict(rec["anonymous_count"])
+        self.unresolved = [(n, None if p is None else Pos(*p)) for n, p in rec["unresolved"]]
+        from ..expander import advance_gensym
+        from ..runtime.lib import strings
+
+        expander_next, runtime_next = rec["gensym"]
+        advance_gensym(expander_next)
+        strings.advance_gensym(runtime_next)
+
+
+def _install_resume(state, ns, code, pairs):
+    exec(code, ns)
+    for info, resume_name in pairs:
+        info.resume = ns[resume_name]
+        state.register(info, info.resume.__code__)
+
+
+class _LazyResume:
+    """Resume variants of a replayed unit, executed the first time one of them is called."""
+
+    __slots__ = ("state", "ns", "data", "pairs", "done")
+
+    def __init__(self, state, ns, data, pairs):
+        self.state, self.ns, self.data, self.pairs, self.done = state, ns, data, pairs, False
+        for info, _ in pairs:
+            info.resume = self.entry(info)
+
+    def entry(self, info):
+        def first_call(*args):
+            if not self.done:
+                import marshal
+
+                self.done = True
+                _install_resume(self.state, self.ns, marshal.loads(self.data), self.pairs)
+            return info.resume(*args)
+
+        return first_call
+
+
+def _inline_cache_names(code):
+    """The `#ic:field` and `#sc:name/n` globals a compiled unit reads (inline caches of
+    `x.field` and of match's struct tests)."""
+    out = []
+    stack = [code]
+    while stack:
+        c = stack.pop()
+        out += [n for n in c.co_names if n.startswith(("#ic:", "#sc:"))]
+        stack += [k for k in c.co_consts if type(k) is type(code)]
+    return out
 
 
 def is_head(form, name):
@@ -238,7 +464,7 @@ def tl_module(mod, form, pos):
 def tl_version(mod, form, pos):
     if form.count != 2 or type(form.rest.first) is not str:
         mod.expander.error('(version "N") takes one string', form)
-    mod.version = form.rest.first
+    mod.set_version(form.rest.first)
     return None
 
 
@@ -252,9 +478,7 @@ def tl_import(mod, form, pos):
         alias = items[3].name
     elif len(items) != 2:
         mod.expander.error("(import name) or (import name :as alias)", form)
-    other = mod.session.import_module(target, os.path.dirname(os.path.abspath(mod.file)), pos, mod)
-    mod.aliases[alias] = other.name
-    mod.ns[f"#mod:{other.name}"] = other.ns
+    mod.do_import(target, os.path.dirname(os.path.abspath(mod.file)), alias, pos)
     return None
 
 
@@ -263,7 +487,7 @@ def tl_defmacro(mod, form, pos):
     if len(items) < 3 or type(items[1]) is not Symbol:
         mod.expander.error("(defmacro name [params] body...) needs a name and parameters", form)
     fn = mod.expander.expand_fn_form(plist(items[2:], pos), f"{mod.name}.{items[1].name}")
-    mod.macros[items[1].name] = mod.fn_value(fn)
+    mod.define_macro(items[1].name, mod.fn_value(fn))
     return None
 
 
@@ -272,11 +496,7 @@ def tl_struct(mod, form, pos):
     if len(items) != 3 or type(items[1]) is not Symbol or not isinstance(items[2], PVector):
         mod.expander.error("(struct name [field : type ...]) needs a name and a field vector", form)
     names, rest, types = parse_params(items[2], mod.expander)
-    sname = items[1].name
-    st = make_struct_type(sname, names, types, module=mod.name, checker=_bad_field, state=mod.session.state)
-    mod.ns[sname] = st.cls
-    mod.ns[sname + "?"] = st.predicate
-    mod.declared.update({sname, sname + "?"})
+    mod.define_struct(items[1].name, names, types)
     return None
 
 
@@ -292,9 +512,7 @@ def tl_defclass(mod, form, pos):
         names, rest, types = parse_params(m.rest.first, mod.expander)
         idx = next((i for i, t in enumerate(types) if t == var), 0)
         methods.append((m.first.name, idx))
-    for mname, d in typeclasses.defclass(items[1].name, var, methods).items():
-        mod.ns[mname] = d
-        mod.declared.add(mname)
+    mod.define_class(items[1].name, var, methods)
     return None
 
 
@@ -326,9 +544,14 @@ def tl_instance(mod, form, pos):
             mod.expander.error("an instance method is (name [params] body...)", m if hasattr(m, "pos") else form)
         fn = mod.expander.expand_fn_form(plist(list(m.rest), m.pos or pos), f"{mod.name}.{cname}:{tname}/{m.first.name}")
         methods[m.first.name] = mod.fn_value(fn)
-    typeclasses.definstance(cname, tname, params, constraints, methods)
+        mod.note(("method", m.first.name))
+    mod.define_instance(cname, tname, params, constraints, methods)
     return None
 
+
+# handlers whose every effect goes through a recording Module method (the compile cache)
+for _h in (tl_do, tl_module, tl_version, tl_import, tl_defmacro, tl_struct, tl_defclass, tl_instance):
+    _h.records_effects = True
 
 TOPLEVEL = {
     "do": tl_do,
@@ -348,4 +571,4 @@ TOPLEVEL = {
 def module_name_of(forms, path):
     if forms and is_head(forms[0], "module") and forms[0].count == 2 and type(forms[0].rest.first) is Symbol:
         return forms[0].rest.first.name
-    return Path(path).stem
+    return os.path.splitext(os.path.basename(path))[0]

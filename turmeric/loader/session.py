@@ -24,6 +24,7 @@ from ..core.values import Thrown
 from ..expander import CompileError
 from ..reader import read_all
 from ..runtime.library import BUILTINS, HOST
+from . import cache
 from .install import install_builtins
 from .module import Module, module_name_of
 
@@ -148,16 +149,57 @@ class Session:
         return load_prelude()
 
     def _load(self, path, definitions_only, expected_name, main):
+        """Replay the file's compile-cache record if it is current (`cache.py`), else read,
+        expand, compile and run it, recording that for the next time."""
         with open(path, encoding="utf-8") as f:
             text = f.read()
+        mode = "defs" if definitions_only else "full"
+        text_hash = cache.source_hash(text)
+        rec = cache.read(path, text_hash, mode)
+        if (
+            rec is not None
+            and rec.get("file") == path
+            and (expected_name or rec["form_name"]) == rec["name"]
+            and self.deps_current(rec["deps"])
+        ):
+            m = Module(rec["name"], path, definitions_only, text, session=self)
+            m.source_hash = text_hash
+            self.modules[m.name] = m
+            if main:
+                self.main = m
+            m.replay(rec)
+            return m
         forms = read_all(text, path)
-        name = module_name_of(forms, path)
-        m = Module(expected_name or name, path, definitions_only, text, session=self)
+        form_name = module_name_of(forms, path)
+        m = Module(expected_name or form_name, path, definitions_only, text, session=self)
+        m.source_hash = text_hash
+        m.record = [] if cache.enabled() else None
         self.modules[m.name] = m
         if main:
             self.main = m
-        m.eval_source(text, path)
+        m.eval_source(text, path, forms)
+        if m.record is not None:
+            cache.write(path, text_hash, mode, m.cache_record(form_name))
+        m.record = None
         return m
+
+    def deps_current(self, deps):
+        """Would each module a record imported still be the same one (same file, same text)?"""
+        for name, from_dir, path, text_hash in deps:
+            m = self.modules.get(name)
+            if m is not None:
+                if m.file != path or m.source_hash != text_hash:
+                    return False
+                continue
+            if self.find_module_file(name, from_dir) != path:
+                return False
+            try:
+                with open(path, encoding="utf-8") as f:
+                    if cache.source_hash(f.read()) != text_hash:
+                        return False
+            except (OSError, UnicodeDecodeError):
+                return False
+        return True
 
 
 def current_session():

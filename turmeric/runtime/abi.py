@@ -4,6 +4,7 @@ No Turmeric symbol can spell a name starting with `#`, so these never collide wi
 user code. The compiler's (see docs/design.md, "Names"): `#cap`, `#check_tail`,
 `#Unwind`, `#Capture` (site handlers), `#Suspension` (finally blocks), `#shift`, `#throw`, `#resume_frames`,
 `#TailContinue`, `#Box`, `#caught`, `#NoSite`, `#len`, `#type`, `#int`, `#float`,
+`#bool`, `#str`, `#display`, `#Some`, `#Ref`, `#dot_ic`, `#struct_is_ic` (the fast paths of `compiler/fastpath.py`),
 `#arith-check`, `#pyerr` (a Python call's exception), `#with-enter`, `#with-exit`, `#None`, `#plist`, `#vec`, `#dot`, and `#eq` (`lib/numbers.py`),
 `#hmap` (`lib/collections.py`), `#b:<name>` (a host builtin bound at compile time) and
 `#modget` (the loader's). The expander's: `#qq-list`, `#qq-vec` (quasiquote) and the
@@ -20,6 +21,7 @@ from .builtins import BUILTINS, builtin, err
 from .errors import as_thrown, python_call_error, thrown_value
 from .lib.collections import _seq_items
 from .lib.numbers import arith_check
+from .printer import display
 
 
 @builtin("#qq-list")
@@ -67,6 +69,29 @@ def dot(obj, field):
         raise err("error", f"{type_name(obj)} has no field {field}") from None
 
 
+class DotCache:
+    """The inline cache of `x.field` in one module (`#ic:field`): the struct class seen last
+    and the field's index in it. Generated code tests `type(x) is cache.t` itself."""
+
+    __slots__ = ("t", "i")
+
+    def __init__(self):
+        self.t = None
+        self.i = 0
+
+
+@builtin("#dot_ic")
+def dot_ic(cache, obj, field):
+    """The slow path of an inline-cached `x.field`: the full lookup; a struct's class is remembered."""
+    if isinstance(obj, Struct):
+        idx = obj.stype.index.get(field)
+        if idx is not None:
+            cache.t = type(obj)
+            cache.i = idx
+            return obj.vals[idx]
+    return dot(obj, field)
+
+
 @builtin("#none?")
 def p_none(x):
     return x is NONE
@@ -91,6 +116,16 @@ def p_struct_is(x, name, nfields):
     if name == "None":
         return x is NONE and nfields == 0
     return False
+
+
+@builtin("#struct_is_ic")
+def struct_is_ic(cache, x, name, nfields):
+    """The slow path of an inline-cached `#struct-is?` (`#sc:name/n`): a struct class that
+    passes is remembered, so the next test of one of its values is `type(x) is cache.t`."""
+    r = p_struct_is(x, name, nfields)
+    if r and isinstance(x, Struct):
+        cache.t = type(x)
+    return r
 
 
 @builtin("#field-at")
@@ -161,6 +196,9 @@ BUILTINS.update(
         "#type": type,
         "#int": int,
         "#float": float,
+        "#bool": bool,
+        "#str": str,
+        "#display": display,
         "#arith-check": arith_check,
         "#pyerr": python_call_error,
         "#with-enter": with_enter,
@@ -168,3 +206,5 @@ BUILTINS.update(
     }
 )
 BUILTINS["#None"] = NONE
+BUILTINS["#Some"] = Some
+BUILTINS["#Ref"] = Ref

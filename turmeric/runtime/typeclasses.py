@@ -9,7 +9,7 @@ instances belong to the current session's state (`core.registry`).
 from __future__ import annotations
 
 from ..core.errors import make_error
-from ..core.registry import current_state
+from ..core.registry import _CURRENT, _DEFAULT, current_state
 from ..core.values import PList, PSet, PVector, Some, Struct, Thrown
 from .printer import type_name
 
@@ -72,14 +72,37 @@ def lookup(cls, value):
     return inst
 
 
+GENERATION = [0]  # bumped by every defclass/instance: dispatch caches older than it are dropped
+
+
 def make_dispatcher(cls, mname, idx):
+    # The method for each Python type seen, valid for one state (session) while no class or
+    # instance changes: the type name of a value depends only on its Python type (a struct's
+    # class carries its stype), so lookup's answer does too, unless the instance has
+    # constraints to check (those are looked up every time).
+    cache = {}
+    seen = [GENERATION[0], None]  # generation, state
+
     def dispatch(*args):
+        if seen[0] == GENERATION[0] and len(args) > idx and seen[1] is _CURRENT.get(_DEFAULT[0]):
+            f = cache.get(type(args[idx]))
+            if f is not None:
+                return f(*args)
+        return slow(args)
+
+    def slow(args):
         if len(args) <= idx:
             raise Thrown(make_error("arity-error", f"{mname}: needs at least {idx + 1} argument(s)"))
         inst = lookup(cls, args[idx])
         f = inst.methods.get(mname)
         if f is None:
             raise Thrown(make_error("no-instance", cls.name, f"{inst.type_name} (no method {mname})"))
+        if not inst.constraints:
+            st = current_state()
+            if seen[0] != GENERATION[0] or seen[1] is not st:
+                cache.clear()
+                seen[0], seen[1] = GENERATION[0], st
+            cache[type(args[idx])] = f
         return f(*args)
 
     dispatch.__name__ = mname
@@ -88,6 +111,7 @@ def make_dispatcher(cls, mname, idx):
 
 def defclass(name, var, methods):
     """`methods`: list of (method name, dispatch index). Returns {method name: dispatcher}."""
+    GENERATION[0] += 1
     classes = current_state().classes
     cls = classes.get(name)
     if cls is None:
@@ -112,3 +136,4 @@ def definstance(cls_name, tname, params, constraints, methods):
         raise Thrown(make_error("error", f"instance of unknown class {cls_name}: define it with defclass first"))
     tname = ALIASES.get(tname, tname)
     st.instances[(cls_name, tname)] = Instance(cls, tname, params, constraints, methods)
+    GENERATION[0] += 1

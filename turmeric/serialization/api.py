@@ -22,12 +22,29 @@ from ..core.values import Keyword, PMap, Thrown, pmap
 from ..runtime import control, typeclasses
 from ..runtime.library import FileHandle
 from ..runtime.printer import type_name
-from . import format as fmt
 
-__all__ = ["serialize", "deserialize", "sign", "verify", "DEFAULT_LIMITS", "Limits"]
+__all__ = ["serialize", "deserialize", "sign", "verify"]  # and Limits, DEFAULT_LIMITS (module __getattr__)
 
-Limits = fmt.Limits
-DEFAULT_LIMITS = fmt.DEFAULT_LIMITS
+
+class _LazyFormat:
+    """`format` (the encoder and decoder) is imported on first use: a program that never
+    serializes doesn't pay for it at start-up. The first access replaces this stand-in."""
+
+    def __getattr__(self, name):
+        global fmt
+        from . import format as real
+
+        fmt = real
+        return getattr(real, name)
+
+
+fmt = _LazyFormat()
+
+
+def __getattr__(name):  # api.Limits, api.DEFAULT_LIMITS
+    if name in ("Limits", "DEFAULT_LIMITS"):
+        return getattr(fmt, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def serialize(v):
@@ -46,7 +63,7 @@ def deserialize(b, base_dir=None, limits=None):
             b = bytes(b)
         else:
             raise Thrown(make_error("type-error", f"deserialize: expected bytes, got {type_name(b)}"))
-    return fmt.decode(b, base_dir, limits or DEFAULT_LIMITS)
+    return fmt.decode(b, base_dir, limits or fmt.DEFAULT_LIMITS)
 
 
 # --- signing -------------------------------------------------------------------------------------

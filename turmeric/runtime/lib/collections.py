@@ -254,7 +254,7 @@ def tsort(*args):
 
     if len(args) == 2:
         cmp, coll = args
-        return plist(sorted(_seq_items(coll), key=functools.cmp_to_key(lambda a, b: cmp(a, b))))
+        return plist(sorted(_seq_items(coll), key=functools.cmp_to_key(cmp)))
     try:
         return plist(sorted(_seq_items(args[0])))
     except TypeError:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 
 from ...core.values import (
@@ -34,6 +33,8 @@ def write_file(path, data):
         raise type_err(f"write-file: expected bytes or a string, got {type_name(data)}")
     folder = os.path.dirname(os.path.abspath(path))
     try:
+        import tempfile
+
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
     except OSError as e:
         raise err("error", f"write-file: can't write {path}: {e.strerror}") from None

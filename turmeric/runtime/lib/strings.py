@@ -99,6 +99,20 @@ def tname(x):
 _gensyms = itertools.count(1)
 
 
+def gensym_state():
+    """The next number `gensym` will use (the compile cache records it: macros call gensym)."""
+    global _gensyms
+    n = next(_gensyms)
+    _gensyms = itertools.count(n)
+    return n
+
+
+def advance_gensym(n):
+    """Make the next number `gensym` uses at least n."""
+    global _gensyms
+    _gensyms = itertools.count(max(next(_gensyms), n))
+
+
 @builtin("gensym")
 def tgensym(prefix="G"):
     return Symbol(f"{display(prefix)}__{next(_gensyms)}")

@@ -1,0 +1,394 @@
+"""Fast paths: inline Python for the primitives ordinary code spends its time in.
+
+Input: a `Prim` node, its already compiled argument expressions, the function's
+`FnCtx` and the statement list being built. Output: one Python expression that
+computes exactly what the library function would, or None (then the caller emits
+the call to the builtin).
+
+Each fast path keeps the spec's rules; where Python's operator would differ, a
+type test sends the value to the library function instead:
+
+- `=`/`not=`: Python's `==` would say `True == 1`; a boolean never equals a number.
+  Against `#t`, `#f`, `nil` or a keyword (interned), `=` is identity. Against a
+  string, or a number no boolean equals, or between two known numbers, it is `==`.
+  Against one known number it is `==` plus a test that the other side isn't a
+  boolean. Otherwise it is the call to structural equality (`#eq`).
+- `mod`, `quot`, `inc`, `dec`, `zero?`, `pos?`, `neg?`, `even?`, `odd?`: the
+  operator when the operands are known numbers (`numeric.py`), else the operator
+  behind a `type(x) is int` test (Python's `%` would format a string, `+ 1` would
+  accept a boolean), with the library function, which throws `type-error`, on
+  the other branch. A zero divisor raises ZeroDivisionError, which `catch` and the
+  error report see as `division-by-zero`, as the library function's own.
+- `<`, `>`, `<=`, `>=` with more than two arguments: one chained comparison.
+- `deref`: the ref's `value` behind a `type(r) is Ref` test.
+- `str`: an f-string; strings and integers are formatted by Python directly (the
+  display form of an int is its decimal text), everything else through `#display`.
+- `x.field`: an inline cache per module and field name (`#ic:field`, a `DotCache` the
+  loader creates): when `type(x)` is the struct class seen last, the value is
+  `x.vals[index]`; anything else goes to `#dot_ic`, which does the full `#dot` lookup
+  and, for a struct, remembers its class and the field's index.
+
+None of these calls back into Turmeric, so none is a capture site.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from ..core import nodes as C
+from ..core.values import Keyword
+from .pyast import assign, call, const, name
+
+_CMP = {"<": ast.Lt, ">": ast.Gt, "<=": ast.LtE, ">=": ast.GtE}
+
+# match's helpers (expander/patterns.py) that return #t or #f
+BOOLEAN_HELPERS = frozenset({"#struct-is?", "#seq-shape?", "#some?", "#none?"})
+
+FAST_HELPERS = frozenset({"#struct-is?", "#field-at", "#some?", "#none?"})
+
+# prims whose value is always #t or #f (an `if` on them needs no truthiness test)
+BOOLEAN_PRIMS = frozenset({"<", ">", "<=", ">=", "=", "not=", "not", "nil?", "zero?", "pos?", "neg?", "even?", "odd?"})
+
+
+def _is_identity_literal(node):
+    """`=` against these is `is`: #t, #f, nil and (interned) keywords."""
+    if type(node) is not C.Const:
+        return False
+    v = node.value
+    return v is None or v is True or v is False or type(v) is Keyword
+
+
+def _plain_eq_literal(node):
+    """A literal for which Python's `==` is Turmeric's `=`: a string, or a number no boolean equals."""
+    if type(node) is not C.Const:
+        return False
+    v = node.value
+    return type(v) is str or (type(v) in (int, float) and v != 0 and v != 1)
+
+
+def _type_is(e, tname):
+    return ast.Compare(call("#type", e), [ast.Is()], [name(tname)])
+
+
+def _type_is_not(e, tname):
+    return ast.Compare(call("#type", e), [ast.IsNot()], [name(tname)])
+
+
+def _pos_int_const(node):
+    return type(node) is C.Const and type(node.value) is int and node.value > 0
+
+
+class FastPaths:
+    """Mixed into `Lowering`: needs `self.numeric` (NumericFacts)."""
+
+    def simple(self, e, ctx, out):
+        """A name or constant for e, so it can be read more than once (evaluated once, in order)."""
+        if type(e) in (ast.Name, ast.Constant):
+            return e
+        t = ctx.tmp()
+        out.append(assign(t, e))
+        return name(t)
+
+    def fast_prim(self, node, args, ctx, out):
+        op = node.op
+        n = len(args)
+        if op in ("=", "not=") and n == 2:
+            return self.fast_eq(node.args, args, op == "not=", ctx, out)
+        if op in _CMP and n > 2:
+            xs = [self.simple(a, ctx, out) for a in args]
+            return ast.Compare(xs[0], [_CMP[op]() for _ in xs[1:]], xs[1:])
+        if op == "mod" and n == 2:
+            return self.fast_mod(node.args, args, ctx, out)
+        if op == "quot" and n == 2:
+            return self.fast_quot(node.args, args, ctx, out)
+        if op in ("inc", "dec") and n == 1:
+            binop = ast.Add() if op == "inc" else ast.Sub()
+            if self.numeric.is_num(node.args[0]):
+                return ast.BinOp(args[0], binop, const(1))
+            x = self.simple(args[0], ctx, out)
+            return ast.IfExp(_type_is(x, "#int"), ast.BinOp(x, binop, const(1)), call("#b:" + op, x))
+        if op in ("zero?", "pos?", "neg?") and n == 1:
+            cmp = {"zero?": ast.Eq, "pos?": ast.Gt, "neg?": ast.Lt}[op]
+            if self.numeric.is_num(node.args[0]):
+                return ast.Compare(args[0], [cmp()], [const(0)])
+            x = self.simple(args[0], ctx, out)
+            return ast.IfExp(_type_is(x, "#int"), ast.Compare(x, [cmp()], [const(0)]), call("#b:" + op, x))
+        if op in ("even?", "odd?") and n == 1:
+            want = 0 if op == "even?" else 1
+            if self.numeric.is_num(node.args[0]):  # an int or a float: % agrees with the library
+                return ast.Compare(ast.BinOp(args[0], ast.Mod(), const(2)), [ast.Eq()], [const(want)])
+            x = self.simple(args[0], ctx, out)
+            bit = ast.Compare(ast.BinOp(x, ast.BitAnd(), const(1)), [ast.Eq()], [const(want)])
+            return ast.IfExp(_type_is(x, "#int"), bit, call("#b:" + op, x))
+        if op == "str":
+            return self.fast_str(node.args, args, ctx, out)
+        if op == "deref" and n == 1:
+            r = self.simple(args[0], ctx, out)
+            return ast.IfExp(_type_is(r, "#Ref"), ast.Attribute(r, "value", ast.Load()), call("#b:deref", r))
+        return None
+
+    # --- and / or of booleans -----------------------------------------------------------------------
+    def bool_andor(self, node):
+        """`(and b x)` / `(or b x)` as the expander writes them (a Let of a fresh var and an If
+        on it) where `b` is a boolean primitive: ("and" | "or", b, x), else None. Then Python's
+        `b and x` / `b or x` has the same value: b is #t or #f, never nil."""
+        if type(node) is not C.Let or len(node.bindings) != 1:
+            return None
+        v, b = node.bindings[0]
+        body = node.body
+        if type(body) is not C.If or v.boxed or v.mutated or v.captured:
+            return None
+        if type(body.test) is not C.LRef or body.test.var is not v:
+            return None
+        if type(b) is not C.Prim or b.op not in BOOLEAN_PRIMS:
+            return None
+        if v.name == "and" and type(body.else_) is C.LRef and body.else_.var is v:
+            return ("and", b, body.then)
+        if v.name == "or" and type(body.then) is C.LRef and body.then.var is v:
+            return ("or", b, body.else_)
+        return None
+
+    def fast_andor(self, node, ctx, out, test):
+        """The and/or above as one Python BoolOp (as an `if` test when `test`), or None when the
+        second operand needs statements of its own (they would run unconditionally)."""
+        ao = self.bool_andor(node)
+        if ao is None or self.has_site(ao[2]):
+            return None
+        kind, b, x = ao
+        b_out, x_out = [], []
+        be = self.compile_expr(b, ctx, b_out)
+        xe = self.compile_test(x, ctx, x_out) if test else self.compile_expr(x, ctx, x_out)
+        if x_out:
+            return None
+        out += b_out
+        return ast.BoolOp(ast.And() if kind == "and" else ast.Or(), [be, xe])
+
+    # --- equality ------------------------------------------------------------------------------
+    def fast_eq(self, nodes, args, negate, ctx, out):
+        an, bn = nodes
+        a, b = args
+        if _is_identity_literal(an) or _is_identity_literal(bn):
+            return ast.Compare(a, [ast.IsNot() if negate else ast.Is()], [b])
+        num_a, num_b = self.numeric.is_num(an), self.numeric.is_num(bn)
+        if _plain_eq_literal(an) or _plain_eq_literal(bn) or (num_a and num_b):
+            return ast.Compare(a, [ast.NotEq() if negate else ast.Eq()], [b])
+        if num_a or num_b:
+            # one side is an int or a float: Python's == is right unless the other is a boolean
+            a = self.simple(a, ctx, out)
+            b = self.simple(b, ctx, out)
+            other = b if num_a else a
+            if negate:
+                return ast.BoolOp(ast.Or(), [ast.Compare(a, [ast.NotEq()], [b]), _type_is(other, "#bool")])
+            return ast.BoolOp(ast.And(), [ast.Compare(a, [ast.Eq()], [b]), _type_is_not(other, "#bool")])
+        e = call("#eq", a, b)
+        return ast.UnaryOp(ast.Not(), e) if negate else e
+
+    # --- division ------------------------------------------------------------------------------
+    def fast_mod(self, nodes, args, ctx, out):
+        an, bn = nodes
+        num_a, num_b = self.numeric.is_num(an), self.numeric.is_num(bn)
+        a = self.simple(args[0], ctx, out)
+        b = self.simple(args[1], ctx, out)
+        direct = ast.BinOp(a, ast.Mod(), b)
+        if num_a and num_b:
+            return direct
+        tests = []
+        if not num_a:
+            tests.append(_type_is(a, "#int"))
+        if not num_b:
+            tests.append(_type_is(b, "#int"))
+        test = tests[0] if len(tests) == 1 else ast.BoolOp(ast.And(), tests)
+        return ast.IfExp(test, direct, call("#b:mod", a, b))
+
+    def fast_quot(self, nodes, args, ctx, out):
+        an, bn = nodes
+        if not _pos_int_const(bn):
+            return None
+        a = self.simple(args[0], ctx, out)
+        b = args[1]
+        nonneg = ast.Compare(a, [ast.GtE()], [const(0)])
+        test = nonneg if self.numeric.is_num(an) else ast.BoolOp(ast.And(), [_type_is(a, "#int"), nonneg])
+        # truncation and floor division agree for a non-negative dividend and a positive divisor
+        return ast.IfExp(test, ast.BinOp(a, ast.FloorDiv(), b), call("#b:quot", a, b))
+
+    # --- match's tests -----------------------------------------------------------------------------
+    def fast_helper(self, node, ctx, out):
+        """`#struct-is?`, `#field-at`, `#some?`, `#none?` (the tests and accessors `match` compiles
+        to) inline, or None."""
+        fname = node.fn.name
+        a = node.args
+        if fname == "#struct-is?" and len(a) == 3 and type(a[1]) is C.Const and type(a[2]) is C.Const:
+            sname, n = a[1].value, a[2].value
+            if type(sname) is not str or type(n) is not int or sname in ("Some", "None"):
+                return None
+            x = self.simple(self.compile_expr(a[0], ctx, out), ctx, out)
+            ic = name(f"#sc:{sname}/{n}")
+            hit = ast.Compare(call("#type", x), [ast.Is()], [ast.Attribute(ic, "t", ast.Load())])
+            return ast.BoolOp(ast.Or(), [hit, call("#struct_is_ic", name(f"#sc:{sname}/{n}"), x, const(sname), const(n))])
+        if fname == "#field-at" and len(a) == 2 and type(a[1]) is C.Const and type(a[1].value) is int:
+            x = self.simple(self.compile_expr(a[0], ctx, out), ctx, out)
+            some = ast.Compare(call("#type", x), [ast.Is()], [name("#Some")])
+            field = ast.Subscript(ast.Attribute(x, "vals", ast.Load()), const(a[1].value), ast.Load())
+            return ast.IfExp(some, ast.Attribute(x, "value", ast.Load()), field)
+        if fname == "#some?" and len(a) == 1:
+            return ast.Compare(call("#type", self.compile_expr(a[0], ctx, out)), [ast.Is()], [name("#Some")])
+        if fname == "#none?" and len(a) == 1:
+            return ast.Compare(self.compile_expr(a[0], ctx, out), [ast.Is()], [name("#None")])
+        return None
+
+    # --- struct fields ---------------------------------------------------------------------------
+    def fast_dot(self, obj, field, ctx, out):
+        o = self.simple(obj, ctx, out)
+        ic = name("#ic:" + field)
+        hit = ast.Compare(call("#type", o), [ast.Is()], [ast.Attribute(ic, "t", ast.Load())])
+        value = ast.Subscript(ast.Attribute(o, "vals", ast.Load()), ast.Attribute(name("#ic:" + field), "i", ast.Load()), ast.Load())
+        return ast.IfExp(hit, value, call("#dot_ic", name("#ic:" + field), o, const(field)))
+
+    # --- strings -------------------------------------------------------------------------------
+    def fast_str(self, nodes, args, ctx, out):
+        if not args:
+            return const("")
+        parts = []
+        for node, e in zip(nodes, args, strict=True):
+            if type(node) is C.Const and type(node.value) is str:
+                if node.value:
+                    parts.append(const(node.value))
+                continue
+            x = self.simple(e, ctx, out)
+            t = ctx.tmp()
+            is_plain = ast.BoolOp(
+                ast.Or(),
+                [
+                    ast.Compare(ast.NamedExpr(ast.Name(t, ast.Store()), call("#type", x)), [ast.Is()], [name("#str")]),
+                    ast.Compare(name(t), [ast.Is()], [name("#int")]),
+                ],
+            )
+            parts.append(ast.FormattedValue(ast.IfExp(is_plain, x, call("#display", x)), -1, None))
+        if not parts:
+            return const("")
+        return ast.JoinedStr(parts)
+
+
+# --- higher-order functions with a literal leaf lambda -------------------------------------------
+#
+# `(map (fn [x] body) coll)`, `(filter ...)`, `(reduce (fn [acc x] body) init coll)` and
+# `(for-each coll (fn [x] body))`, where the builtin is the library's and the `fn` is a
+# literal whose body has no capture site (so nothing can be captured inside it), compile
+# to a Python loop or comprehension over the same `%items` tuple the library walks, with
+# the body inline: no Python call per element at all. The lambda must bind plain locals:
+# no rest parameter, no self name, no `recur` to its head, no closure inside it (a closure
+# would capture the loop variable, which Python rebinds in place), no type annotations.
+
+_HOF_SHAPES = {
+    # name: (number of arguments, index of the fn, number of fn parameters)
+    "map": (2, 0, 1),
+    "filter": (2, 0, 1),
+    "reduce": (3, 0, 2),
+    "for-each": (2, 1, 1),
+}
+
+
+def _walk(node):
+    from .numeric import children
+
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        if type(n) is not C.Fn:
+            stack.extend(x for x in children(n) if x is not None)
+
+
+class InlineHOF:
+    """Mixed into `Lowering`: needs `has_site`, `compile_expr`, `compile_test`, `compile_args`."""
+
+    def inline_hof_fn(self, n):
+        """The literal lambda of an inlinable higher-order call, or None."""
+        f = n.fn
+        if type(f) is not C.GRef or not f.builtin or f.module is not None:
+            return None
+        shape = _HOF_SHAPES.get(f.name)
+        if shape is None or len(n.args) != shape[0]:
+            return None
+        fn = n.args[shape[1]]
+        if type(fn) is not C.Fn or fn.rest is not None or fn.self_var is not None or len(fn.params) != shape[2]:
+            return None
+        if fn.is_shift_body or any(fn.ptypes) or any(v.boxed for v in fn.params):
+            return None
+        memo = getattr(self, "_hof_memo", None)
+        if memo is None:
+            memo = self._hof_memo = {}
+        hit = memo.get(id(fn))
+        if hit is not None:
+            return fn if hit[1] else None
+        ok = not self.has_site(fn.body)
+        if ok:
+            for x in _walk(fn.body):
+                if type(x) is C.Fn or (type(x) is C.Recur and x.target is fn):
+                    ok = False
+                    break
+        memo[id(fn)] = (fn, ok)
+        return fn if ok else None
+
+    def compile_inline_hof(self, node, fn, ctx, out):
+        from .emit_normal import emit_normal
+
+        op = node.fn.name
+        pos = node.pos
+        others = [a for a in node.args if a is not fn]
+        vals, n_live = self.compile_args(others, ctx, out)
+        del ctx.live[n_live:]
+        coll = vals[-1]
+        items = call("#b:%items", coll)
+        body = []
+        if op == "filter":
+            x = fn.params[0].py
+            test = self.compile_test(fn.body, ctx, body)
+            if not body and not _has_walrus(test):
+                comp = ast.ListComp(name(x), [ast.comprehension(ast.Name(x, ast.Store()), items, [test], 0)])
+                return at_(call("#b:%seal", comp), pos)
+            acc = ctx.tmp()
+            out.append(assign(acc, ast.List([], ast.Load())))
+            keep = ast.If(test, [ast.Expr(call(ast.Attribute(name(acc), "append", ast.Load()), name(x)))], [])
+            loop = ast.For(ast.Name(x, ast.Store()), items, emit_normal(body, ctx) + [keep], [])
+            out.append(at_(loop, pos))
+            return at_(call("#b:%seal", name(acc)), pos)
+        if op == "map":
+            x = fn.params[0].py
+            e = self.compile_expr(fn.body, ctx, body)
+            if not body and not _has_walrus(e):
+                comp = ast.ListComp(e, [ast.comprehension(ast.Name(x, ast.Store()), items, [], 0)])
+                return at_(call("#b:%seal", comp), pos)
+            acc = ctx.tmp()
+            out.append(assign(acc, ast.List([], ast.Load())))
+            push = ast.Expr(call(ast.Attribute(name(acc), "append", ast.Load()), e))
+            out.append(at_(ast.For(ast.Name(x, ast.Store()), items, emit_normal(body, ctx) + [push], []), pos))
+            return at_(call("#b:%seal", name(acc)), pos)
+        if op == "for-each":
+            x = fn.params[0].py
+            e = self.compile_expr(fn.body, ctx, body)
+            stmts = emit_normal(body, ctx)
+            if type(e) not in (ast.Constant, ast.Name):
+                stmts.append(ast.Expr(e))
+            out.append(at_(ast.For(ast.Name(x, ast.Store()), items, stmts or [ast.Pass()], []), pos))
+            return const(None)
+        # reduce
+        a, x = fn.params[0].py, fn.params[1].py
+        out.append(assign(a, vals[0]))
+        e = self.compile_expr(fn.body, ctx, body)
+        step = assign(a, e)
+        out.append(at_(ast.For(ast.Name(x, ast.Store()), items, emit_normal(body, ctx) + [step], []), pos))
+        r = ctx.tmp()
+        out.append(assign(r, name(a)))
+        return name(r)
+
+
+def _has_walrus(e):
+    """Python forbids `:=` in parts of a comprehension: use a plain loop then."""
+    return any(type(x) is ast.NamedExpr for x in ast.walk(e))
+
+
+def at_(node, pos):
+    from .pyast import at
+
+    return at(node, pos)

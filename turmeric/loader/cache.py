@@ -1,0 +1,346 @@
+"""The compile cache: what loading a module compiled, kept on disk and replayed.
+
+Loading a module reads, expands and compiles its forms one at a time, running each
+as it goes. The first load records every step as data: the code object of each
+compiled unit with the constants and `FnInfo` records it needs, and each effect a
+top-level form has on the module (run a thunk, define a macro, a struct, a class,
+an instance, an import, a version). A later load of the same source replays the
+record instead of reading, expanding and compiling: it executes the same code
+objects and performs the same effects in the same order, so the module ends up as
+it would have (same functions, same fingerprints, same top-level side effects).
+
+This is the compiler's own cache, in the spirit of CPython's `.pyc` files, and the
+only place Turmeric uses `marshal`: the file holds our own code objects and plain
+data, never values from a program's run. A record is used only if everything that
+went into it is unchanged:
+
+- the source text (BLAKE2b), its absolute path and the loading mode;
+- the compiler: a hash over the Turmeric implementation's own source files (name,
+  size, modification time), the prelude among them, and the cache format;
+- the Python version (`sys.implementation.cache_tag`, `sys.version`);
+- every module this one imported, directly or not: found at the same path from the
+  same folder, with the same source hash.
+
+Anything else, or a file that doesn't check out (wrong magic, bad checksum,
+truncated, unreadable), is a miss: the module is compiled and the record rewritten.
+Writes are atomic (a temporary file in the same folder, then `os.replace`).
+
+Where: `TURMERIC_CACHE_DIR` if set; else `__pycache__/` beside the source file
+(unless Python is told not to write bytecode there, `PYTHONDONTWRITEBYTECODE`);
+else, or when that folder can't be written (a read-only install), the user cache
+folder `$XDG_CACHE_HOME/turmeric` (default `~/.cache/turmeric`).
+`TURMERIC_CACHE=off` turns the cache off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import sys
+
+MAGIC = b"TMC\x01"
+FORMAT = 2
+
+# FnInfo slots that are rebuilt from the executed code rather than stored
+_INFO_RUNTIME = frozenset({"resume", "factory", "code"})
+
+
+class Uncacheable(Exception):
+    """A compiled constant or record that the cache format can't hold: don't write a record."""
+
+
+def enabled():
+    return os.environ.get("TURMERIC_CACHE", "").lower() not in ("off", "0", "no", "false")
+
+
+# --- the compiler's identity -------------------------------------------------------------------
+
+_TAG = None
+
+
+def compiler_tag():
+    """A hash identifying this compiler: Turmeric's own source files (by name, size and
+    mtime) and the Python that runs them. Computed once per process."""
+    global _TAG
+    if _TAG is None:
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        h = hashlib.blake2b(digest_size=16)
+        h.update(f"{FORMAT}|{sys.implementation.cache_tag}|{sys.version}|{root}".encode())
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "__")))
+            for f in sorted(filenames):
+                if f.endswith((".py", ".tm")):
+                    p = os.path.join(dirpath, f)
+                    try:
+                        st = os.stat(p)
+                    except OSError:
+                        continue
+                    h.update(f"{os.path.relpath(p, root)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+        _TAG = h.hexdigest()
+    return _TAG
+
+
+def source_hash(text):
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+# --- where ---------------------------------------------------------------------------------------
+
+
+def user_cache_dir():
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "turmeric")
+
+
+def _flat_name(path, mode):
+    """A file name for `path` in a shared folder: its stem and a hash of its absolute path."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    h = hashlib.blake2b(f"{os.path.abspath(path)}|{mode}".encode(), digest_size=8).hexdigest()
+    return f"{stem}-{h}.tmc"
+
+
+def candidates(path, mode):
+    """Cache file paths for a source file, most preferred first."""
+    override = os.environ.get("TURMERIC_CACHE_DIR")
+    if override:
+        return [os.path.join(override, _flat_name(path, mode))]
+    out = []
+    if not sys.dont_write_bytecode:
+        stem = os.path.splitext(os.path.basename(path))[0]
+        suffix = "" if mode == "full" else "." + mode
+        out.append(os.path.join(os.path.dirname(os.path.abspath(path)), "__pycache__", f"{stem}{suffix}.turmeric.tmc"))
+    out.append(os.path.join(user_cache_dir(), _flat_name(path, mode)))
+    return out
+
+
+# --- reading and writing ----------------------------------------------------------------------
+
+
+def _key(path, text_hash, mode):
+    return (FORMAT, compiler_tag(), os.path.abspath(path), text_hash, mode)
+
+
+def read(path, text_hash, mode):
+    """The record cached for this source, or None (missing, stale, corrupt or turned off)."""
+    if not enabled():
+        return None
+    key = _key(path, text_hash, mode)
+    for p in candidates(path, mode):
+        try:
+            with open(p, "rb") as f:
+                data = f.read()
+        except OSError:
+            continue
+        rec = _decode(data, key)
+        if rec is not None:
+            return rec
+    return None
+
+
+def _decode(data, key):
+    if len(data) < len(MAGIC) + 32 or not data.startswith(MAGIC):
+        return None
+    digest, payload = data[len(MAGIC) : len(MAGIC) + 32], data[len(MAGIC) + 32 :]
+    if hashlib.blake2b(payload, digest_size=32).digest() != digest:
+        return None
+    try:
+        stored_key, rec = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return None
+    if stored_key != key or type(rec) is not dict:
+        return None
+    return rec
+
+
+def write(path, text_hash, mode, rec):
+    """Store the record atomically in the first folder that takes it; errors are ignored
+    (the cache is an optimisation: a module that can't be cached is compiled every time)."""
+    if not enabled():
+        return None
+    try:
+        payload = marshal.dumps((_key(path, text_hash, mode), rec))
+    except ValueError:  # something in the record marshal can't hold
+        return None
+    data = MAGIC + hashlib.blake2b(payload, digest_size=32).digest() + payload
+    for p in candidates(path, mode):
+        d = os.path.dirname(p)
+        tmp = os.path.join(d, f".{os.path.basename(p)}.{os.getpid()}.{id(data):x}.tmp")
+        try:
+            os.makedirs(d, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except OSError:
+            continue
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, p)  # atomic: a reader sees the old file or the new one, never a part
+            if d == user_cache_dir() and os.urandom(1)[0] < 8:  # now and then (1 write in 32)
+                prune(d)
+            return p
+        except OSError:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    return None
+
+
+MAX_ENTRIES = 2000  # in the shared user cache folder, which sees every temporary folder's files
+MAX_AGE = 30 * 24 * 3600
+
+
+def prune(d, max_entries=MAX_ENTRIES, max_age=MAX_AGE, now=None):
+    """Delete records from a shared cache folder that haven't been written for max_age
+    seconds, then the oldest beyond max_entries (their sources are often long gone)."""
+    import time
+
+    now = time.time() if now is None else now
+    try:
+        entries = []
+        with os.scandir(d) as it:
+            for e in it:
+                if e.name.endswith(".tmc") and e.is_file():
+                    entries.append((e.stat().st_mtime, e.path))
+    except OSError:
+        return
+    entries.sort()
+    keep = []
+    for mtime, path in entries:
+        if now - mtime > max_age:
+            _unlink(path)
+        else:
+            keep.append(path)
+    for path in keep[: max(0, len(keep) - max_entries)]:
+        _unlink(path)
+
+
+def _unlink(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+# --- constants -----------------------------------------------------------------------------------
+#
+# A compiled unit refers to its non-literal constants (quoted data: symbols, keywords,
+# lists, vectors, maps, sets) as `#K<n>` globals. They are stored as tagged tuples of
+# plain data; anything else (a value a macro put into its expansion, say) makes the
+# module uncacheable.
+
+
+def encode_const(v):
+    from ..core.values import EMPTY, NONE, ArraySeq, Keyword, PList, PMap, Pos, PSet, PVector, Some, Symbol
+
+    t = type(v)
+    if v is None or t in (bool, int, float, str, bytes, complex):
+        return ("v", v)
+    if t is Keyword:
+        return ("k", v.name)
+    if t is Symbol:
+        p = v.pos
+        return ("s", v.name, None if p is None else (p.file, p.line, p.col))
+    if v is EMPTY:
+        return ("()",)
+    if t is PList:
+        items = []
+        node = v
+        while node.count:
+            if type(node) is not PList:
+                raise Uncacheable(repr(type(node)))
+            items.append(encode_const(node.first))
+            node = node.rest
+        p = v.pos
+        return ("l", tuple(items), None if p is None else (p.file, p.line, p.col))
+    if t is ArraySeq:
+        return ("a", tuple(encode_const(x) for x in v))
+    if v is NONE:
+        return ("N",)
+    if t is Some:
+        return ("S", encode_const(v.value))
+    if t is Pos:
+        return ("p", v.file, v.line, v.col)
+    if isinstance(v, PVector):
+        return ("[", tuple(encode_const(x) for x in v))
+    if isinstance(v, PMap):
+        return ("{", tuple((encode_const(k), encode_const(x)) for k, x in v.items()))
+    if isinstance(v, PSet):
+        return ("#", tuple(encode_const(x) for x in v))
+    if t is tuple:
+        return ("t", tuple(encode_const(x) for x in v))
+    raise Uncacheable(t.__name__)
+
+
+def decode_const(e):
+    from ..core.values import EMPTY, NONE, Keyword, PList, Pos, Some, Symbol, array_seq, pmap, pset, pvector
+
+    tag = e[0]
+    if tag == "v":
+        return e[1]
+    if tag == "k":
+        return Keyword(e[1])
+    if tag == "s":
+        return Symbol(e[1], None if e[2] is None else Pos(*e[2]))
+    if tag == "()":
+        return EMPTY
+    if tag == "l":
+        out = EMPTY
+        for x in reversed(e[1]):
+            out = PList(decode_const(x), out, out.count + 1)
+        if e[2] is not None:
+            out.pos = Pos(*e[2])
+        return out
+    if tag == "a":
+        return array_seq(tuple(decode_const(x) for x in e[1]))
+    if tag == "N":
+        return NONE
+    if tag == "S":
+        return Some(decode_const(e[1]))
+    if tag == "p":
+        return Pos(e[1], e[2], e[3])
+    if tag == "[":
+        return pvector([decode_const(x) for x in e[1]])
+    if tag == "{":
+        return pmap({decode_const(k): decode_const(x) for k, x in e[1]})
+    if tag == "#":
+        return pset([decode_const(x) for x in e[1]])
+    if tag == "t":
+        return tuple(decode_const(x) for x in e[1])
+    raise ValueError(f"bad constant tag {tag!r}")
+
+
+# --- FnInfo records ------------------------------------------------------------------------------
+
+
+def info_slots():
+    from ..core.registry import FnInfo
+
+    return tuple(slot for slot in FnInfo.__slots__ if slot not in _INFO_RUNTIME)
+
+
+def encode_info(info):
+    """The stored part of an FnInfo: every slot except the runtime objects, in slot order."""
+    return tuple(getattr(info, slot, None) for slot in info_slots())
+
+
+_DECODER = []
+
+
+def info_decoder():
+    """A function from an encoded FnInfo back to an FnInfo (one assignment of all slots)."""
+    if not _DECODER:
+        from ..core.registry import FnInfo
+
+        slots = info_slots()
+        targets = ", ".join(f"i.{s}" for s in slots)
+        runtime = " = ".join(f"i.{s}" for s in sorted(_INFO_RUNTIME))
+        src = f"def decode(v, new=object.__new__, cls=FnInfo):\n    i = new(cls)\n    {targets}, = v\n    {runtime} = None\n    return i\n"
+        ns = {"FnInfo": FnInfo}
+        exec(src, ns)
+        _DECODER.append(ns["decode"])
+    return _DECODER[0]
+
+
+def decode_info(fields):
+    return info_decoder()(fields)
