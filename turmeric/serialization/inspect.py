@@ -375,10 +375,6 @@ def describe(blob, as_json=False):
                     lines.append(f"    {'arg' if kind == 'args' else 'local'} {item['name']} = {item['value']}")
         if s["handler"] is not None:
             lines.append(f"  try-with handler: {s['handler']}")
-    if s.get("globals"):
-        lines.append("globals saved with the snapshot (resuming puts them back):")
-        for g in s["globals"]:
-            lines.append(f"  {g['module']}.{g['name']} = {g['value']}")
     elif "closure" in s:
         c = s["closure"]
         lines.append(f"value: closure {c['symbol']}  ({c['file']}:{c['line']})")
@@ -386,4 +382,8 @@ def describe(blob, as_json=False):
             lines.append(f"  free {item['name']} = {item['value']}")
     else:
         lines.append(f"value: {s['type']} {s['value']}")
+    if s.get("globals"):
+        lines.append("globals saved with the snapshot (resuming puts them back):")
+        for g in s["globals"]:
+            lines.append(f"  {g['module']}.{g['name']} = {g['value']}")
     return "\n".join(lines)
