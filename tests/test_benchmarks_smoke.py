@@ -107,6 +107,16 @@ def test_interop_quick():
         assert col in stdout, f"no column {col!r}{context}"
 
 
+def test_web_quick():
+    stdout, context = run_quick("web.py")
+    rows = ["Turmeric, in-page (signed)", "Turmeric, store (SQLite)"]
+    if "Racket peer skipped" not in stdout + context:
+        rows += ["Racket stateless, HMAC-signed", "Racket stateless, default (unsigned)"]
+    assert_rows(stdout, rows, context)
+    for col in ["flows/s (1)", "req/s (1)", "flows/s (8)", "req/s (8)", "token bytes"]:
+        assert col in stdout, f"no column {col!r}{context}"
+
+
 def test_snapshot_quick():
     stdout, context = run_quick("snapshot.py")
     assert_rows(stdout, ["10 frames", "100 frames", "1000 frames"], context)
@@ -114,7 +124,7 @@ def test_snapshot_quick():
         assert col in stdout, f"no column {col!r}{context}"
 
 
-@pytest.mark.parametrize("script", ["compute.py", "capture.py", "startup.py", "serialize.py", "interop.py", "snapshot.py"])
+@pytest.mark.parametrize("script", ["compute.py", "capture.py", "startup.py", "serialize.py", "interop.py", "web.py", "snapshot.py"])
 def test_readme_documents(script):
     readme = (BENCH / "README.md").read_text(encoding="utf-8")
     assert f"python benchmarks/{script}" in readme

@@ -369,8 +369,13 @@ def test_serializable_instance_for_a_python_type_by_value(tmp_path):
   (deserialize [s] (date.fromisoformat s)))
 (defn due [d] (let [days (suspend)] (.isoformat (operator.add d (timedelta :days days)))))
 (defn start [] (cloneable-reset (fn [] (due (date 2024 2 27)))))
+(import-python datetime)
+(defclass Describe [a] (describe [x : a] : string))
+(instance Describe datetime.date (describe [d] (str "day " d.day)))
+(defn described [] (list (describe (date 2024 2 27)) (try (describe (datetime.datetime 2024 1 1)) (catch [e] e))))
 """,
     )
+    assert turmeric.readable(m.described()) == '("day 27" (no-instance "Describe" "datetime.datetime"))'
     k = m.start()
     k2 = turmeric.deserialize(turmeric.serialize(k))
     assert k2(3) == "2024-03-01"
@@ -590,3 +595,26 @@ def test_with_over_a_resource_survives_serialization(tmp_path):
     k2 = turmeric.deserialize(turmeric.serialize(k))
     assert k2("after") == turmeric.eval(":written")
     assert path.read_text() == "before\nafter\n"
+
+
+def test_wrappers_remember_their_session(tmp_path):
+    from turmeric.loader import Session
+
+    for n in (1, 2):
+        d = tmp_path / f"v{n}"
+        d.mkdir()
+        (d / "shared_name.tm").write_text(
+            f"(struct box [v])\n(defclass Ver [a] (ver [x : a]))\n(instance Ver box (ver [b] (+ b.v {n})))\n"
+            f"(defn version [] (ver (box 0)))\n(defn start [] (cloneable-reset (fn [] (+ {n}0 (ver (box (suspend)))))))\n"
+        )
+    s1, s2 = Session(), Session()
+    with s1.activate():
+        a = turmeric.load(str(tmp_path / "v1" / "shared_name.tm"))
+    with s2.activate():
+        b = turmeric.load(str(tmp_path / "v2" / "shared_name.tm"))
+    assert (a.version(), b.version()) == (1, 2)  # called outside the with blocks
+    ka, kb = a.start(), b.start()
+    assert (ka(1), kb(1)) == (12, 23)
+    blob = turmeric.serialize(kb)
+    with s2.activate():
+        assert turmeric.deserialize(blob)(5) == 27

@@ -244,6 +244,22 @@ def test_kv_put_get_expire_delete(st):
     assert st.kv_delete("web", "tok") is True and st.kv_delete("web", "tok") is False
 
 
+def test_kv_take_counts_uses_and_kv_add_keeps_the_first(st):
+    st.kv_put("web", "once", b"k", ttl=60, uses=2)
+    assert st.kv_take("web", "once") == b"k"
+    assert st.kv_take("web", "once") == b"k"
+    assert st.kv_take("web", "once") is None
+    st.kv_put("web", "free", b"f")
+    assert [st.kv_take("web", "free") for _ in range(3)] == [b"f"] * 3
+    st.kv_put("web", "old", b"o", ttl=-1, uses=5)
+    assert st.kv_take("web", "old") is None and st.kv_take("web", "missing") is None
+    assert st.kv_gc("web") == 2  # the used-up row and the expired one
+    assert st.kv_add("web", "a", b"1") is True
+    assert st.kv_add("web", "a", b"2") is False and st.kv_get("web", "a") == b"1"
+    st.kv_put("web", "b", b"x", ttl=-1)
+    assert st.kv_add("web", "b", b"y") is True and st.kv_get("web", "b") == b"y"
+
+
 def test_default_url_is_turmeric_db_in_the_current_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TURMERIC_DB", raising=False)

@@ -1,6 +1,6 @@
 """`turmeric ui` in a real browser: Playwright driving Debian's Chromium against a
 `python -m turmeric ui` process. A screenshot of every page visited is kept in
-$TURMERIC_TEST_ARTIFACTS/ui (default: test-artifacts/ui in the repository).
+$TURMERIC_ARTIFACTS/ui (default: test-artifacts/ui in the repository).
 
 Under CI=true a missing Playwright or Chromium fails these tests; elsewhere it skips them.
 """
@@ -29,7 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ARTIFACTS = Path(os.environ.get("TURMERIC_TEST_ARTIFACTS", REPO / "test-artifacts")) / "ui"
+ARTIFACTS = Path(os.environ.get("TURMERIC_ARTIFACTS", REPO / "test-artifacts")) / "ui"
 
 
 def _need(why):

@@ -63,7 +63,10 @@ def build_parser():
             metavar="FILE",
             help="sign snapshots with (and require signatures by) the key in FILE (also TURMERIC_KEY)",
         )
-    for sp in (r, c, rs, i, u):
+    from .serve import add_parser as add_serve_parser
+
+    sv = add_serve_parser(sub)
+    for sp in (r, c, rs, i, sv, u):
         sp.add_argument("-I", dest="include_sub", action="append", default=[], metavar="DIR", help="add DIR to the module search path")
         sp.add_argument("--debug", dest="debug_sub", action="store_true", help="show Python tracebacks")
     return p
@@ -91,7 +94,8 @@ def main(argv=None):
         loader.current_session().search_path[:] = include  # (creating the session loads the prelude)
         return handler(args)
 
-    if args.command == "ui":  # a server that runs no Turmeric code: on the main thread, where signals arrive
+    # servers keep the main thread (signals): serve runs Turmeric code on its own thread, ui runs none
+    if args.command in ("serve", "ui"):
         return report.guarded(run, debug)
     return run_with_big_stack(lambda: report.guarded(run, debug))
 

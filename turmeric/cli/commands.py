@@ -9,6 +9,7 @@ from .. import loader as modules
 from ..core.values import Thrown
 from ..runtime import control
 from ..runtime.printer import readable
+from .serve import cmd_serve as cmd_serve  # noqa: E402
 
 
 def cmd_run(args):
@@ -77,6 +78,9 @@ def with_error_snapshots(thunk, config):
 
 
 def cmd_check(args):
+    from ..web import vocab
+
+    vocab.install()  # a web app's defpage, send/suspend, form-value... (turmeric serve's vocabulary)
     session = modules.current_session()
     path = args.file
     # definitions mode: compiled whole, only definitions run (through the compile cache too)

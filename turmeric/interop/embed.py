@@ -86,12 +86,25 @@ def _error(e):
     return err
 
 
-def _run(thunk):
-    """Run Turmeric code from Python: under a prompt, errors as TurmericError, result wrapped."""
+def _session():
+    from ..loader import current_session
+
+    return current_session()
+
+
+def _run(thunk, session=None):
+    """Run Turmeric code from Python: in `session` (default: the current one), under a
+    prompt, errors as TurmericError, the result wrapped."""
+    session = session or _session()
+    with session.activate():
+        return _run_here(thunk, session)
+
+
+def _run_here(thunk, session):
     from ..runtime.library import ExitRequest
 
     try:
-        return wrap(control.reset(thunk))
+        return wrap(control.reset(thunk), session)
     except TurmericSyntaxError:
         raise
     except ReaderSyntaxError as e:
@@ -105,12 +118,13 @@ def _run(thunk):
     raise err
 
 
-def wrap(v):
-    """Functions and continuations returned to Python become callable wrappers."""
+def wrap(v, session=None):
+    """Functions and continuations returned to Python become callable wrappers, which
+    remember the session they came from."""
     if isinstance(v, control.Continuation):
-        return Continuation(v)
+        return Continuation(v, session)
     if type(v) is types.FunctionType and v.__code__ in CODES:
-        return Function(v)
+        return Function(v, session)
     return v
 
 
@@ -121,15 +135,16 @@ def unwrap(v):
 class Function:
     """A Turmeric function or closure, callable from Python with positional arguments."""
 
-    __slots__ = ("value",)
+    __slots__ = ("value", "session")
 
-    def __init__(self, value):
+    def __init__(self, value, session=None):
         self.value = value
+        self.session = session or _session()
 
     def __call__(self, *args):
         f = self.value
         args = [unwrap(a) for a in args]
-        return _run(lambda: f(*args))
+        return _run(lambda: f(*args), self.session)
 
     def __repr__(self):
         return f"<turmeric.Function {CODES[self.value.__code__].symbol}>"
@@ -138,14 +153,15 @@ class Function:
 class Continuation:
     """A captured Turmeric continuation: `k(v)` resumes it with v (default None); multi-shot."""
 
-    __slots__ = ("value",)
+    __slots__ = ("value", "session")
 
-    def __init__(self, value):
+    def __init__(self, value, session=None):
         self.value = value
+        self.session = session or _session()
 
     def __call__(self, v=None):
         k, v = self.value, unwrap(v)
-        return _run(lambda: k(v))
+        return _run(lambda: k(v), self.session)
 
     def __repr__(self):
         return f"<turmeric.Continuation {len(self.value.frames)} frames>"
@@ -191,13 +207,13 @@ class Module:
         name = self._lookup(attr)
         if name is None:
             raise AttributeError(f"Turmeric module {self._module.name} ({self._module.file}) has no global {attr}")
-        return wrap(self._module.ns[name])
+        return wrap(self._module.ns[name], self._module.session)
 
     def __getitem__(self, name):
         ns = self._module.ns
         if name.startswith("#") or name not in ns:
             raise KeyError(name)
-        return wrap(ns[name])
+        return wrap(ns[name], self._module.session)
 
     def __setattr__(self, attr, value):
         raise AttributeError("Turmeric module globals are set by Turmeric code (set! / def), not from Python")
@@ -236,9 +252,7 @@ def load(path_or_name, search_path=None):
     """Load a Turmeric file (a path) or a module by name on the search path; run its top-level
     forms once; return its `turmeric.Module`. Loading the same module again returns it."""
     _ready()
-    from .. import loader
-
-    session = loader.current_session()
+    session = _session()
     for d in search_path or ():
         d = os.path.abspath(d)
         if d not in session.search_path:
@@ -251,59 +265,54 @@ def load(path_or_name, search_path=None):
         for m in list(session.modules.values()):
             if m.file and os.path.abspath(m.file) == path and not m.definitions_only:
                 return _proxy(m)
-        return _proxy(_load_path(loader, target, None))
+        return _proxy(_load_path(session, target, None))
     m = session.modules.get(target)
     if m is not None and not m.definitions_only:
         return _proxy(m)
-    path = loader.find_module_file(target, os.getcwd())
+    path = session.find_module_file(target, os.getcwd())
     if path is None:
         raise ModuleNotFoundError(
             f"turmeric.load: module {target} not found (looked for {target.replace('.', os.sep)}.tm in the current folder, "
             "search_path, TURMERIC_PATH and the main module's folder)"
         )
-    return _proxy(_load_path(loader, path, target))
+    return _proxy(_load_path(session, path, target))
 
 
-def _load_path(loader, path, name):
-    main = loader.current_session().main is None
+def _load_path(session, path, name):
+    main = session.main is None
     box = []
-    _run(lambda: box.append(loader.load_file(path, expected_name=name, main=main)))
+    _run(lambda: box.append(session.load_file(path, main=main, expected_name=name)), session)
     return box[0]
 
 
-_EVAL: dict = {}
-
-
 def eval(source):  # noqa: A001 - the API name the issue asks for
-    """Evaluate Turmeric source text (one or more forms) and return the last value."""
+    """Evaluate Turmeric source text (one or more forms) in the current session's
+    `embedded` module (kept between calls) and return the last value."""
     _ready()
-    from .. import loader
-
-    m = _EVAL.get("module")
+    session = _session()
+    m = session.modules.get("embedded")
     if m is None:
-        session = loader.current_session()
-        m = _EVAL["module"] = loader.Module("embedded", "<eval>", source="", session=session)
-        session.modules.setdefault("embedded", m)
-    return _run(lambda: m.eval_source(source, "<eval>"))
+        m = session.new_module("embedded", "<eval>")
+    return _run(lambda: m.eval_source(source, "<eval>"), session)
 
 
 def serialize(v):
-    """The bytes `(serialize v)` gives (functions and continuations may be wrappers)."""
+    """The bytes `(serialize v)` gives (functions and continuations may be wrappers: they
+    are serialized in the session they came from)."""
     _ready()
     from ..serialization import api
 
+    session = v.session if isinstance(v, (Function, Continuation)) else None
     v = unwrap(v)
-    return _run(lambda: api.serialize(v))
+    return _run(lambda: api.serialize(v), session)
 
 
 def deserialize(b, base_dir=None):
     """The value in a blob; modules it names are loaded from base_dir (default: the main
     module's folder, else the current folder) or the search path."""
     _ready()
-    from .. import loader
     from ..serialization import api
 
-    if base_dir is None and loader.current_session().main is None:
+    if base_dir is None and _session().main is None:
         base_dir = os.getcwd()
-
     return _run(lambda: api.deserialize(b, base_dir=base_dir))

@@ -31,7 +31,7 @@ The module-level functions (`load_file`, `import_module`, `find_module_file`) ac
 from __future__ import annotations
 
 from .install import current_version, in_root, install_builtins
-from .module import TOPLEVEL, Module, is_definition, is_head, module_name_of
+from .module import SHARED_MACROS, TOPLEVEL, Module, is_definition, is_head, module_name_of
 from .session import PRELUDE_PATH, Session, bind_host_aliases, current_session, default_session, load_prelude
 
 
@@ -61,6 +61,7 @@ def __getattr__(name):
 
 __all__ = [
     "PRELUDE_PATH",
+    "SHARED_MACROS",
     "TOPLEVEL",
     "Module",
     "Session",

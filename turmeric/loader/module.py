@@ -31,6 +31,7 @@ from . import cache
 
 # failures of the expander or compiler that are about the program (or the machine), not bugs
 _NOT_INTERNAL = (CompileError, TurmericSyntaxError, InternalError, Thrown, RecursionError, MemoryError)
+SHARED_MACROS: dict = {}  # macros every module sees (a library's, e.g. the web vocabulary's defpage)
 
 DEFINITION_HEADS = {"defn", "defmacro", "struct", "defclass", "instance", "import", "import-python", "module", "version"}
 
@@ -49,7 +50,7 @@ class Module:
         self.definitions_only = definitions_only
         self.ns = {"__builtins__": BUILTINS, "__name__": f"turmeric:{name}"}
         self.ns["#G"] = self.ns
-        self.macros = {}
+        self.macros = dict(SHARED_MACROS)
         self.aliases = {}
         self.py_names = {}  # names bound by import-python (turmeric.interop): their dotted symbols are Python attributes
         self.lines = source.split("\n")

@@ -30,9 +30,11 @@ Generic:
 
 - `st.run(fn, write=True)`: run `fn(tx)` in one transaction with the retries above;
   `tx.execute/one/all(sql, params)` take `?` placeholders on both backends.
-- key/value (web continuations, sessions): `kv_put(ns, key, value, ttl=None)`,
-  `kv_get(ns, key) -> bytes | None` (None once expired), `kv_delete(ns, key) -> bool`,
-  `kv_gc(ns=None) -> int`.
+- key/value (web continuations, sessions): `kv_put(ns, key, value, ttl=None, uses=None)`,
+  `kv_get(ns, key) -> bytes | None` (None once expired), `kv_add(...)` (insert unless a
+  live row is there; True if it did), `kv_take(ns, key)` (get, counting one of `uses`;
+  None once used up), `kv_delete(ns, key) -> bool`, `kv_gc(ns=None) -> int` (expired
+  and used-up rows).
 - content-addressed chunks (checkpoint pieces, code by hash): `chunk_put(data, owner)
   -> hash` (BLAKE2b-128; stored once), `chunk_get(hash)`, `chunks_get(hashes) ->
   {hash: data}` (checked against the hash), `chunk_release(owner)`, `chunk_gc()`;

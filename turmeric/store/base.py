@@ -211,16 +211,51 @@ class Store:
         return int(self.run(lambda tx: tx.one("SELECT value FROM tm_meta WHERE key = 'schema_version'"), write=False)[0])
 
     # --- key/value ------------------------------------------------------------------------
-    def kv_put(self, ns, key, value: bytes, ttl=None):
-        """Store `value` under (ns, key), replacing any earlier one; expires after `ttl` seconds."""
+    def kv_put(self, ns, key, value: bytes, ttl=None, uses=None):
+        """Store `value` under (ns, key), replacing any earlier one; expires after `ttl` seconds;
+        `uses`: how many times `kv_take` may return it (None: no limit)."""
         exp = None if ttl is None else now() + ttl
         self.run(
             lambda tx: tx.execute(
-                "INSERT INTO tm_kv (ns, key, value, expires) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, expires = excluded.expires",
-                (ns, key, value, exp),
+                "INSERT INTO tm_kv (ns, key, value, expires, uses) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, expires = excluded.expires, uses = excluded.uses",
+                (ns, key, value, exp, uses),
             )
         )
+
+    def kv_add(self, ns, key, value: bytes, ttl=None, uses=None):
+        """Store `value` under (ns, key) unless a live row is there; True if this call stored it."""
+        exp = None if ttl is None else now() + ttl
+        t = now()
+
+        def q(tx):
+            tx.execute("DELETE FROM tm_kv WHERE ns = ? AND key = ? AND expires IS NOT NULL AND expires <= ?", (ns, key, t))
+            return tx.execute(
+                "INSERT INTO tm_kv (ns, key, value, expires, uses) VALUES (?, ?, ?, ?, ?) ON CONFLICT (ns, key) DO NOTHING",
+                (ns, key, value, exp, uses),
+            ).rowcount
+
+        return self.run(q) > 0
+
+    def kv_take(self, ns, key):
+        """The bytes under (ns, key), counting one use: None if absent, expired or used up.
+        Concurrent takers of a row with one use left: exactly one gets it."""
+        t = now()
+
+        def q(tx):
+            n = tx.execute(
+                "UPDATE tm_kv SET uses = uses - 1 WHERE ns = ? AND key = ? AND uses IS NOT NULL AND uses > 0 "
+                "AND (expires IS NULL OR expires > ?)",
+                (ns, key, t),
+            ).rowcount
+            row = tx.one("SELECT value, expires, uses FROM tm_kv WHERE ns = ? AND key = ?", (ns, key))
+            if row is None or (row[1] is not None and row[1] <= t):
+                return None
+            if row[2] is not None and n == 0:
+                return None  # it had no use left
+            return bytes(row[0])
+
+        return self.run(q)
 
     def kv_get(self, ns, key):
         """The bytes under (ns, key), or None if absent or expired."""
@@ -234,11 +269,12 @@ class Store:
         return self.run(lambda tx: tx.execute("DELETE FROM tm_kv WHERE ns = ? AND key = ?", (ns, key)).rowcount) > 0
 
     def kv_gc(self, ns=None):
-        """Delete expired rows (of one namespace, or all); returns how many."""
+        """Delete expired and used-up rows (of one namespace, or all); returns how many."""
         t = now()
+        dead = "((expires IS NOT NULL AND expires <= ?) OR (uses IS NOT NULL AND uses <= 0))"
         if ns is None:
-            return self.run(lambda tx: tx.execute("DELETE FROM tm_kv WHERE expires IS NOT NULL AND expires <= ?", (t,)).rowcount)
-        return self.run(lambda tx: tx.execute("DELETE FROM tm_kv WHERE ns = ? AND expires IS NOT NULL AND expires <= ?", (ns, t)).rowcount)
+            return self.run(lambda tx: tx.execute(f"DELETE FROM tm_kv WHERE {dead}", (t,)).rowcount)
+        return self.run(lambda tx: tx.execute(f"DELETE FROM tm_kv WHERE ns = ? AND {dead}", (ns, t)).rowcount)
 
     # --- content-addressed chunks -----------------------------------------------------------
     @staticmethod

@@ -17,7 +17,7 @@ Tables (all prefixed `tm_`, so they can share a database with an application):
 | `tm_chunk_refs` | which owner (a workflow `wf:ID`, or any other system) still needs a chunk |
 | `tm_messages` | messages waiting to be received, first in first out per (dest, topic) |
 | `tm_events` | the latest value of each (workflow, key) event |
-| `tm_kv` | namespaced key/value rows with an optional expiry (web continuations, ...) |
+| `tm_kv` | namespaced key/value rows with an optional expiry and use limit (web continuations, ...) |
 """
 
 from __future__ import annotations
@@ -92,6 +92,13 @@ MIGRATIONS = [
                 PRIMARY KEY (ns, key)
             )""",
             "CREATE INDEX IF NOT EXISTS tm_kv_expires ON tm_kv (expires)",
+        ],
+    ),
+    (
+        2,
+        [
+            # uses left for rows taken with kv_take (a web continuation's use limit); NULL: no limit
+            "ALTER TABLE tm_kv ADD COLUMN uses INTEGER",
         ],
     ),
 ]
