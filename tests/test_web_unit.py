@@ -414,3 +414,28 @@ def test_a_store_that_fails_gives_a_plain_503_page(tmp_path, caplog):
         st, _, b = c.go(k1, {"n": "1"})
     assert st == 503 and "Traceback" not in b and "stayed locked" in caplog.text
     assert k1.split("/_k/")[1] not in caplog.text
+
+
+@pytest.mark.parametrize("storage", ["page", "store"])
+def test_a_continuation_can_have_its_own_use_limit_and_ttl(tmp_path, storage):
+    store = open_store(tmp_path)
+    app = make_app(
+        tmp_path,
+        """
+        (web-options {:storage :%s})
+        (defpage "/once" [req]
+          (def r (send/suspend (fn [k] [:form {:action k}]) {:max-uses 1}))
+          (def r2 (send/suspend (fn [k] [:form {:action k}]) {:ttl 0.3}))
+          "done")
+        (defpage "/bad" [req] (send/suspend (fn [k] k) {:max-uzes 1}))
+        """
+        % storage,
+        store=store,
+    )
+    c = Client(app)
+    k1 = action(c.go("/once")[2])
+    k2 = action(c.go(k1, {})[2])
+    assert c.go(k1, {})[0] == 410  # one use only
+    time.sleep(1.1)
+    assert c.go(k2, {})[0] == 410  # its own short life
+    assert c.go("/bad")[0] == 500

@@ -66,6 +66,23 @@ def _check_options(opts):
 SAVED = "(save-continuation)"  # the purpose of tokens made by save-continuation, instead of a route
 
 
+def _check_limits(opts):
+    """The per-continuation {:ttl s :max-uses n} of send/suspend, as option names."""
+    from ..core.values import PMap
+
+    if not isinstance(opts, PMap):
+        raise Thrown(make_error("type-error", f"send/suspend: the options are a map like {{:ttl 60 :max-uses 1}}, got {type_name(opts)}"))
+    out = {}
+    for k, v in opts.items():
+        name = k.name if type(k) is Keyword else str(k)
+        if name not in ("ttl", "max-uses"):
+            raise Thrown(make_error("error", f"send/suspend: unknown option :{name} (known: :ttl :max-uses)"))
+        if v is not None and (type(v) not in (int, float) or v <= 0 or (name == "max-uses" and type(v) is not int)):
+            raise Thrown(make_error("type-error", f"send/suspend: :{name} is a positive number or nil"))
+        out[name] = v
+    return out
+
+
 class Outdated(tokens.TokenError):
     """The token is intact but names code this version of the app no longer has."""
 
@@ -82,10 +99,10 @@ class RequestContext:
         self.route = route
         self.resumed_id = resumed_id
 
-    def continuation_url(self, k, handler):
+    def continuation_url(self, k, handler, opts=None):
         if not isinstance(k, control.Continuation):
             raise Thrown(make_error("type-error", f"continuation-url: expected a continuation, got {type_name(k)}"))
-        return self.app.continuation_url(self.route, k, handler)
+        return self.app.continuation_url(self.route, k, handler, opts)
 
     def once_lookup(self, key):
         return self.app.once_lookup(key)
@@ -156,16 +173,21 @@ class WebApp:
     def _prefix(self, route):
         return "" if route == "/" else route
 
-    def continuation_url(self, route, k, handler):
-        return f"{self._prefix(route)}/_k/{self.make_token(route, k, handler)}"
+    def continuation_url(self, route, k, handler, opts=None):
+        return f"{self._prefix(route)}/_k/{self.make_token(route, k, handler, opts)}"
 
-    def make_token(self, route, k, handler):
+    def make_token(self, route, k, handler, opts=None):
         blob = api.serialize(pvector([k, handler]))
         o = self.options
+        if opts:
+            o = {**o, **_check_limits(opts)}
+            app_ttl = self.options["ttl"]
+            if app_ttl is not None and (o["ttl"] is None or o["ttl"] > app_ttl):
+                o["ttl"] = app_ttl  # a continuation lives at most as long as the app says
         purpose = self.purpose(route)
         tok = None
         if o["storage"] == "page":
-            tok = tokens.page_token(blob, self.key, purpose, o["ttl"])
+            tok = tokens.page_token(blob, self.key, purpose, o["ttl"], o["max-uses"])
             if len(tok) > o["page-limit"] and self.store is not None:
                 tok = None  # too long for a URL: the store keeps it
         if tok is None:
@@ -182,12 +204,12 @@ class WebApp:
         purpose = self.purpose(route)
         kind = tokens.kind(tok)
         if kind == "p":
-            blob = tokens.open_page_token(tok, self.key, purpose)
+            blob, max_uses = tokens.open_page_token(tok, self.key, purpose)
             ident = tokens.page_id(tok)
-            if self.options["max-uses"] is not None:
+            if max_uses is not None:
                 if self.store is None:
                     raise tokens.Expired("use limit needs a store")
-                if not self.store.count_use(ident, self.options["max-uses"], self.options["ttl"]):
+                if not self.store.count_use(ident, max_uses, self.options["ttl"]):
                     raise tokens.Expired("used up")
         else:
             ident = tokens.open_store_token(tok, self.key, purpose)

@@ -110,16 +110,21 @@ ZDICT = (
 NONCE_BYTES = 12  # makes every in-page token unique (two identical visits are two pages)
 
 
-def page_token(blob: bytes, key: bytes, purpose: str, ttl: float | None) -> str:
+def page_token(blob: bytes, key: bytes, purpose: str, ttl: float | None, max_uses: int | None = None) -> str:
+    """Sealed: nonce, the use limit (u32, 0: none), the compressed blob."""
     c = zlib.compressobj(6, zlib.DEFLATED, -12, 4, zlib.Z_DEFAULT_STRATEGY, ZDICT)
-    return "p" + b64e(seal(os.urandom(NONCE_BYTES) + c.compress(blob) + c.flush(), key, purpose, ttl))
+    uses = (max_uses or 0).to_bytes(4, "big")
+    return "p" + b64e(seal(os.urandom(NONCE_BYTES) + uses + c.compress(blob) + c.flush(), key, purpose, ttl))
 
 
 MAX_INFLATE = 8 * 1024 * 1024
 
 
-def open_page_token(token: str, key: bytes, purpose: str) -> bytes:
-    body = open_sealed(b64d(token[1:]), key, purpose)[NONCE_BYTES:]
+def open_page_token(token: str, key: bytes, purpose: str) -> tuple[bytes, int | None]:
+    """(blob, use limit or None)."""
+    body = open_sealed(b64d(token[1:]), key, purpose)
+    uses = int.from_bytes(body[NONCE_BYTES : NONCE_BYTES + 4], "big") or None
+    body = body[NONCE_BYTES + 4 :]
     d = zlib.decompressobj(-12, ZDICT)
     try:
         out = d.decompress(body, MAX_INFLATE)
@@ -127,7 +132,7 @@ def open_page_token(token: str, key: bytes, purpose: str) -> bytes:
         raise Forged("bad compression") from None
     if d.unconsumed_tail:
         raise Forged("too large")
-    return out
+    return out, uses
 
 
 # --- store tokens --------------------------------------------------------------------------------

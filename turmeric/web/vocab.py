@@ -274,9 +274,10 @@ def _handling(who):
     return ctx
 
 
-def continuation_url(k, handler=None):
-    """The URL that resumes `k` (with `handler` applied to the request, for embed-url)."""
-    return _handling("continuation-url").continuation_url(k, handler)
+def continuation_url(k, handler=None, opts=None):
+    """The URL that resumes `k` (with `handler` applied to the request, for embed-url);
+    `opts`: this continuation's {:ttl seconds :max-uses n}, instead of the app's."""
+    return _handling("continuation-url").continuation_url(k, handler, opts)
 
 
 def save_continuation(k):

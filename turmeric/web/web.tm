@@ -15,14 +15,15 @@
 
 ;; (send/suspend (fn [k-url] page)): send the page; the value is the request that is
 ;; later made to k-url (each request to it resumes here again: multi-shot).
-(defn send/suspend [make-page]
-  (cloneable-shift [k] (make-page (continuation-url k nil))))
+;; An options map {:ttl seconds :max-uses n} sets this continuation's limits.
+(defn send/suspend [make-page & opts]
+  (cloneable-shift [k] (make-page (continuation-url k nil (first opts)))))
 
 ;; (send/suspend/dispatch (fn [embed-url] page)): each (embed-url (fn [req] ...)) is a
 ;; URL of its own; a request to it resumes here and the value is that function's value
 ;; on the request (the function runs here, so it may itself suspend).
-(defn send/suspend/dispatch [make-page]
-  (def choice (cloneable-shift [k] (make-page (fn [handler] (continuation-url k handler)))))
+(defn send/suspend/dispatch [make-page & opts]
+  (def choice (cloneable-shift [k] (make-page (fn [handler] (continuation-url k handler (first opts))))))
   ((first choice) (second choice)))
 
 ;; (send/back page): send the page now and drop the rest of the handler.
