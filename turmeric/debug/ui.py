@@ -37,10 +37,13 @@ class Catalog:
     whose source the frames point into, and optionally a workflow store."""
 
     def __init__(self, files=(), db=None, key=None):
+        self.problems = []
+        if db is not None and not _have_workflow_views():
+            self.problems.append(f"--db {db}: the workflow views need the durable workflows package, which this version lacks")
+            db = None
         self.db = db
         self.key = key
         self.session = loader.Session()
-        self.problems = []
         self.snapshot_files = []
         self.snapshot_dirs = []
         for f in files:
@@ -265,6 +268,12 @@ def make_app(catalog, python=sys.executable):
         Route("/favicon.ico", favicon),
     ]
     return Starlette(routes=routes)
+
+
+def _have_workflow_views():
+    import importlib.util
+
+    return importlib.util.find_spec("turmeric.debug.workflows") is not None
 
 
 def _workflows(catalog):
