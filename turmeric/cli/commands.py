@@ -1,4 +1,4 @@
-"""The commands behind `turmeric run | check | repl | resume | inspect`."""
+"""The commands behind `turmeric run | check | repl | resume | inspect | worker | workflows`."""
 
 from __future__ import annotations
 
@@ -13,18 +13,27 @@ from .serve import cmd_serve as cmd_serve  # noqa: E402
 
 
 def cmd_run(args):
+    from .. import durable
+
     config = snapshot_config(args)
     session = modules.current_session()
     session.argv[:] = list(args.args)
+    eng = durable.use_engine(durable.Engine(db=args.db))
 
     def run():
         m = session.load_file(args.file, main=True)
         main = m.ns.get("main")
         if main is not None and callable(main):
             control.reset(main)
+        # finish (and recover) the workflows of this program that are still unfinished
+        if eng.opened or (_defines_workflows() and _db_exists(args.db)):
+            eng.drain(say=lambda msg: print(f"turmeric: {msg}", file=sys.stderr, flush=True))
         return 0
 
-    return with_error_snapshots(run, config)
+    try:
+        return with_error_snapshots(run, config)
+    finally:
+        eng.close()
 
 
 def snapshot_config(args):
@@ -87,6 +96,30 @@ def with_error_snapshots(thunk, config):
             else:
                 e.snapshot_note = [f"no snapshot: {why}"]
         raise
+
+
+def _defines_workflows():
+    from ..durable import workflow_info
+
+    return any(workflow_info(v) is not None for n, mod in modules.MODULES.items() if n != "prelude" for v in list(mod.ns.values()))
+
+
+def _db_exists(db):
+    from ..store import DEFAULT_FILE
+
+    return bool(db or os.environ.get("TURMERIC_DB") or os.path.exists(DEFAULT_FILE))
+
+
+def cmd_worker(args):
+    from .workflows import cmd_worker as run_worker
+
+    return run_worker(args)
+
+
+def cmd_workflows(args):
+    from .workflows import cmd_workflows as run_workflows
+
+    return run_workflows(args)
 
 
 def cmd_check(args):

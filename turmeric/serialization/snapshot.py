@@ -33,8 +33,8 @@ from ..core.values import Keyword, PMap, Thrown, pmap, pvector
 from ..runtime import control
 from ..runtime.lib.files import ExitRequest
 from ..runtime.printer import readable, type_name
-from . import format as fmt
 from . import trust
+from .api import fmt  # the encoder and decoder, imported on first use (start-up pays nothing)
 
 PURPOSE = "snapshot"
 SUFFIX = ".snap"

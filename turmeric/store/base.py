@@ -578,21 +578,22 @@ class Store:
         row = self.run(lambda tx: tx.one("SELECT MAX(n) FROM tm_steps WHERE workflow = ?", (wf_id,)), write=False)
         return row[0] or 0
 
-    def fork(self, src, new_id, n, base_n=None):
-        """A new pending workflow `new_id` whose history is step n of `src` (and the step its
-        checkpoint is a delta against, `base_n`), sharing its chunks. False if new_id exists."""
+    def fork(self, src, new_id, input_blob, rows):
+        """A new workflow `new_id` (status running, no owner) with the name and module of `src`,
+        the given input and step rows [(n, kind, line, at_ms, us, data)] (the checkpoint to
+        continue from and the one its delta refers to), sharing the chunks of `src`.
+        False if `src` is unknown or `new_id` exists."""
 
         def q(tx):
-            w = tx.one("SELECT name, module, input FROM tm_workflows WHERE id = ?", (src,))
+            w = tx.one("SELECT name, module FROM tm_workflows WHERE id = ?", (src,))
             if w is None:
                 return False
-            if not self.create_workflow_tx(tx, new_id, w[0], w[1], w[2], parent=src):
+            if not self.create_workflow_tx(tx, new_id, w[0], w[1], input_blob, parent=src):
                 return False
-            for m in sorted({n, base_n} - {None}):
+            for n, kind, line, at, us, data in rows:
                 tx.execute(
-                    "INSERT INTO tm_steps (workflow, n, kind, line, at, us, data) "
-                    "SELECT ?, n, kind, line, at, us, data FROM tm_steps WHERE workflow = ? AND n = ?",
-                    (new_id, src, m),
+                    "INSERT INTO tm_steps (workflow, n, kind, line, at, us, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (new_id, n, kind, line, at, us, data),
                 )
             tx.execute(
                 "INSERT INTO tm_chunk_refs (owner, hash) SELECT ?, hash FROM tm_chunk_refs WHERE owner = ? ON CONFLICT (owner, hash) DO NOTHING",
