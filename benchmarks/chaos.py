@@ -339,7 +339,9 @@ def main():
                 url = "sqlite:///" + str(work / "turmeric.db")
             if not args.json:
                 print(f"{name}: {args.kills} kills ...", file=sys.stderr, flush=True)
-            results[name] = run_chaos(url, args.kills, args.workflows, args.steps, args.seed, work, quiet=args.json, procs_per_round=args.procs)
+            results[name] = run_chaos(
+                url, args.kills, args.workflows, args.steps, args.seed, work, quiet=args.json, procs_per_round=args.procs
+            )
             shutil.rmtree(work, ignore_errors=True)
     if args.json:
         print(json.dumps(results))

@@ -178,7 +178,11 @@ def test_non_serializable_local_across_a_step_names_the_local_and_the_step(tmp_p
     st = store(db_url)
     assert st.get_workflow("h1")["status"] == "failed" and st.last_step("h1") is None
     st.close()
-    write(tmp_path, "res.tm", '(struct Conn [h : int64])\n(defworkflow gives [] (step 1) (Conn 2))\n(await-workflow (start-workflow gives [] :id "g1"))\n')
+    write(
+        tmp_path,
+        "res.tm",
+        '(struct Conn [h : int64])\n(defworkflow gives [] (step 1) (Conn 2))\n(await-workflow (start-workflow gives [] :id "g1"))\n',
+    )
     clean_failure(tm(tmp_path, db_url, "run", "res.tm"), "the workflow's result can't be saved", "Conn")
 
 

@@ -49,6 +49,14 @@ def build_parser():
     i = sub.add_parser("inspect", help="describe a blob without running it")
     i.add_argument("blob")
     i.add_argument("--json", action="store_true", help="machine-readable output")
+    u = sub.add_parser("ui", help="serve a browsable view of workflows, checkpoints and snapshots")
+    u.add_argument(
+        "files", nargs="*", metavar="FILES", help="snapshot files, folders of them, and the .tm programs their frames point into"
+    )
+    u.add_argument("--db", default=None, metavar="URL", help="the workflow store to show (sqlite:PATH or postgresql://...)")
+    u.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    u.add_argument("--port", type=int, default=8700, help="port to listen on (default 8700)")
+    u.add_argument("--key-file", default=None, metavar="FILE", help="check snapshot signatures with the key in FILE (also TURMERIC_KEY)")
     w = sub.add_parser("worker", help="run the workflows of FILE from the database until stopped")
     w.add_argument("file")
     w.add_argument("--db", default=None, metavar="URL", help="workflow database (default $TURMERIC_DB or ./turmeric.db)")
@@ -97,7 +105,7 @@ def build_parser():
     from .serve import add_parser as add_serve_parser
 
     sv = add_serve_parser(sub)
-    for sp in (r, c, rs, i, sv, w, wf):
+    for sp in (r, c, rs, i, sv, w, wf, u):
         sp.add_argument("-I", dest="include_sub", action="append", default=[], metavar="DIR", help="add DIR to the module search path")
         sp.add_argument("--debug", dest="debug_sub", action="store_true", help="show Python tracebacks")
     return p
@@ -131,7 +139,8 @@ def main(argv=None):
         loader.current_session().search_path[:] = include  # (creating the session loads the prelude)
         return handler(args)
 
-    if args.command == "serve":  # the server keeps the main thread (signals); Turmeric code runs on its own thread
+    # servers keep the main thread (signals): serve runs Turmeric code on its own thread, ui runs none
+    if args.command in ("serve", "ui"):
         return report.guarded(run, debug)
     return run_with_big_stack(lambda: report.guarded(run, debug))
 

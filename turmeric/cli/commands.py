@@ -157,6 +157,10 @@ def cmd_resume(args):
 
     config = snapshot_config(args)
     session = modules.current_session()
+    # the program is looked for next to the blob, on the search path, then here (snapshots
+    # written into a folder of their own are resumed from the program's folder)
+    if os.getcwd() not in session.search_path:
+        session.search_path.append(os.getcwd())
     value_forms = parse_value(args.value) if args.value is not None else None
     data = _read_blob(args.blob)
     try:
@@ -172,6 +176,8 @@ def cmd_resume(args):
             raise
         print(msg, file=sys.stderr)
         return 1
+    if snapshot.is_snapshot(k):
+        snapshot.restore_globals(k)
     value = None
     if value_forms is not None:
         value = eval_expression(args.value, session.main, value_forms[0])
@@ -192,6 +198,18 @@ def cmd_resume(args):
     if result is not None:
         print(readable(result))
     return 0
+
+
+def cmd_ui(args):
+    try:
+        from ..debug import ui
+    except ImportError as e:  # pragma: no cover - the optional extra is missing
+        print(f"turmeric ui needs Starlette, uvicorn and Jinja2 (pip install -e '.[ui]'): {e}", file=sys.stderr)
+        return 1
+    catalog = ui.Catalog(args.files, db=args.db, key=read_key(args))
+    for p in catalog.problems:
+        print(f"turmeric ui: {p}", file=sys.stderr)
+    return ui.serve(catalog, args.host, args.port, ready=lambda url: print(f"turmeric ui: serving {url}", file=sys.stderr, flush=True))
 
 
 def resume_purposes(args):
