@@ -13,8 +13,8 @@ changed versus unchanged code.
   since (its old version compiled from the code store on first use, then cached), first
   resume in the session and steady state. Ratios are against the unchanged case.
 
-`--db` defaults to $TURMERIC_TEST_PG if set (PostgreSQL), else a SQLite file in a temp
-folder. The worker poll interval is TURMERIC_POLL (this script sets 0.01 s unless set).
+`--db` defaults to a SQLite file in a temp folder; give a PostgreSQL URL of an empty
+database of its own for the PostgreSQL figures. The worker poll interval is TURMERIC_POLL (this script sets 0.01 s unless set).
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def main():
     ntasks = 20 if a.quick else 200
     reps = a.reps or (3 if a.quick else 15)
     tmp = tempfile.mkdtemp(prefix="tm-bench-cluster-")
-    db = a.db or os.environ.get("TURMERIC_TEST_PG") or os.path.join(tmp, "cluster.db")
+    db = a.db or os.path.join(tmp, "cluster.db")
     env = dict(os.environ)
     env.setdefault("TURMERIC_SECRET", "bench-secret")
     env.setdefault("TURMERIC_POLL", "0.01")

@@ -332,3 +332,25 @@ def test_agents_refused_by_trust_and_capabilities(cluster):
         assert "agent unsigned is not signed (no manifest)" in st.get_workflow("unsigned")["error"]
     finally:
         st.close()
+
+
+def test_sigterm_stops_a_node_cleanly(tmp_path):
+    """SIGTERM: the node finishes what it is doing, hands its leases over, leaves the
+    cluster (its liveness row is deleted at once) and exits 0."""
+    db = str(tmp_path / "t.db")
+    (tmp_path / "prog.tm").write_text("(defn f [] 1)\n")
+    p = subprocess.Popen(
+        [sys.executable, "-m", "turmeric", "worker", "--name", "c", "--db", db, "--lease", LEASE, "prog.tm"],
+        cwd=tmp_path,
+        env=_env(db),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait_live(db, ["c"])
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(timeout=30) == 0
+    st = open_store(db)
+    try:
+        assert st.run(lambda tx: tx.one("SELECT COUNT(*) FROM tm_kv WHERE ns = 'tm-node'"), write=False)[0] == 0
+    finally:
+        st.close()

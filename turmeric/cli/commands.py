@@ -319,8 +319,10 @@ def cmd_cluster_worker(args):
 
         node.trusted = load_trusted(args.trust)
     node.join()
+    from ..durable import STOP  # set by the CLI's SIGTERM / Ctrl-C handler
+
     try:
-        node.serve()
+        node.serve(until=STOP.is_set)
     finally:
         node.leave()
     return 0
