@@ -43,11 +43,11 @@
 
 (defn save-continuation-to-db [k]
   (def token (random-token))
-  (write-file (session-file token) (sign (serialize k) server-key))
+  (write-file (session-file token) (sign (serialize k) server-key "web-session"))
   token)
 
 (defn load-continuation-from-db [token]
-  (deserialize (verify (read-file (session-file token)) server-key)))
+  (deserialize (verify (read-file (session-file token)) server-key "web-session")))
 
 ;; --- a tiny HTML layer ---
 

@@ -499,7 +499,7 @@ def test_every_single_byte_change_or_truncation_is_corrupt_data(tmp_path):
 def test_signed_blob_rejects_tampering(tmp_path):
     copy_examples(tmp_path, "first_example.tm")
     ok(turmeric("run", "first_example.tm", cwd=tmp_path))
-    (tmp_path / "sign.tm").write_text('(write-file "signed.dat" (sign (read-file "continuation.dat") "k3y"))\n')
+    (tmp_path / "sign.tm").write_text('(write-file "signed.dat" (sign (read-file "continuation.dat") "k3y-of-16-bytes!"))\n')
     (tmp_path / "load.tm").write_text(
         "(def key (first (command-line-args)))\n"
         '(println (try (resume (deserialize (verify (read-file "signed.dat") key)) 42)\n'
@@ -507,18 +507,18 @@ def test_signed_blob_rejects_tampering(tmp_path):
     )
     ok(turmeric("run", "sign.tm", cwd=tmp_path))
     signed = (tmp_path / "signed.dat").read_bytes()
-    assert ok(turmeric("run", "load.tm", "k3y", cwd=tmp_path)) == "43\n"
-    assert ok(turmeric("run", "load.tm", "other-key", cwd=tmp_path)) == "corrupt-data: signature mismatch\n"
+    assert ok(turmeric("run", "load.tm", "k3y-of-16-bytes!", cwd=tmp_path)) == "43\n"
+    assert ok(turmeric("run", "load.tm", "other-key-16-bytes", cwd=tmp_path)) == "corrupt-data: signature mismatch\n"
 
     for i in (0, 5, 20, len(signed) // 2, len(signed) - 1):
         (tmp_path / "signed.dat").write_bytes(flip_byte(signed, i))
-        assert ok(turmeric("run", "load.tm", "k3y", cwd=tmp_path)) == "corrupt-data: signature mismatch\n", i
+        assert ok(turmeric("run", "load.tm", "k3y-of-16-bytes!", cwd=tmp_path)) == "corrupt-data: signature mismatch\n", i
     (tmp_path / "signed.dat").write_bytes(signed[:-1])
-    assert ok(turmeric("run", "load.tm", "k3y", cwd=tmp_path)) == "corrupt-data: signature mismatch\n"
+    assert ok(turmeric("run", "load.tm", "k3y-of-16-bytes!", cwd=tmp_path)) == "corrupt-data: signature mismatch\n"
 
     # uncaught, it is a clean error too
     (tmp_path / "signed.dat").write_bytes(flip_byte(signed, len(signed) // 2))
-    (tmp_path / "load2.tm").write_text('(resume (deserialize (verify (read-file "signed.dat") "k3y")) 42)\n')
+    (tmp_path / "load2.tm").write_text('(resume (deserialize (verify (read-file "signed.dat") "k3y-of-16-bytes!")) 42)\n')
     clean_failure(turmeric("run", "load2.tm", cwd=tmp_path), "corrupt-data", "signature mismatch")
 
 

@@ -78,6 +78,7 @@ EXPECTED_FORMS = {
     "version",
     "module",
     "import",
+    "import-python",
     "cloneable-shift",
     "shift",
     "when",

@@ -566,13 +566,13 @@ def test_corrupt_data():
         good + b"\x00",
         good[:20] + bytes([good[20] ^ 0x40]) + good[21:],
         b"TMRC" + bytes([99]) + good[5:],  # another format version
-        api.sign(good, "k"),  # signed: verify first
+        api.sign(good, "a key of 16+ bytes"),  # signed: verify first
     ]
     for b in cases:
         err = thrown(api.deserialize, b)
         assert kind(err) == "corrupt-data", (b, err)
         assert isinstance(field(err, "reason"), str)
-    assert "signed" in field(thrown(api.deserialize, api.sign(good, "k")), "reason")
+    assert "signed" in field(thrown(api.deserialize, api.sign(good, "a key of 16+ bytes")), "reason")
     assert kind(thrown(api.deserialize, "not bytes")) == "type-error"
 
 
@@ -628,13 +628,13 @@ def test_large_payloads_are_compressed():
 
 def test_sign_and_verify():
     b = api.serialize(pvector([1, 2, 3]))
-    s = api.sign(b, "secret")
-    assert api.verify(s, "secret") == b
-    assert api.verify(api.sign(b, b"raw key"), b"raw key") == b
+    s = api.sign(b, "secret-of-16-bytes")
+    assert api.verify(s, "secret-of-16-bytes") == b
+    assert api.verify(api.sign(b, b"raw key, 16 bytes"), b"raw key, 16 bytes") == b
     for bad in (api.verify, lambda x, k: api.verify(x[:-1], k), lambda x, k: api.verify(x[:10] + bytes([x[10] ^ 1]) + x[11:], k)):
-        err = thrown(bad, s, "wrong" if bad is api.verify else "secret")
+        err = thrown(bad, s, "wrong-key-16-bytes" if bad is api.verify else "secret-of-16-bytes")
         assert kind(err) == "corrupt-data" and field(err, "reason") == "signature mismatch"
-    assert field(thrown(api.verify, b, "secret"), "reason") == "signature mismatch"
+    assert field(thrown(api.verify, b, "secret-of-16-bytes"), "reason").startswith("signature mismatch")
 
 
 # --- inspect ---------------------------------------------------------------------------------------
@@ -664,7 +664,7 @@ def test_inspect_describes_without_running(tmp_path):
     assert [f["symbol"] for f in data["frames"]] == ["shop.price", "shop.invoice"]
     assert {"name": "unit", "value": "25"} in data["frames"][0]["locals"]
     # a signed blob is described too (the signature is not checked)
-    assert "signed" in sinspect.describe(api.sign(blob, "k"))
+    assert "signed" in sinspect.describe(api.sign(blob, "a key of 16+ bytes"))
     # corrupt input is corrupt-data
     assert kind(thrown(sinspect.describe, blob[:-3])) == "corrupt-data"
 

@@ -225,24 +225,24 @@ def test_snapshot_names_are_checked(tmp_path):
 
 def test_signed_snapshots(tmp_path):
     write(tmp_path, "order.tm", ORDER)
-    (tmp_path / "key").write_text("s3cret\n")
+    (tmp_path / "key").write_text("s3cret-of-16-bytes\n")
     r = turmeric("run", "--snapshot-on-error", "--key-file", "key", "order.tm", cwd=tmp_path)
     snap = snapshot_path(r.stderr)
     assert "(signed" in turmeric("inspect", snap, cwd=tmp_path).stdout
     ok = turmeric("resume", snap, "--value", "1", "--key-file", "key", cwd=tmp_path)
     assert ok.returncode == 0 and ok.stdout.endswith("total 43\ncleanup\n"), ok.stderr
-    ok = turmeric("resume", snap, "--value", "1", cwd=tmp_path, env={"TURMERIC_KEY": "s3cret"})
+    ok = turmeric("resume", snap, "--value", "1", cwd=tmp_path, env={"TURMERIC_KEY": "s3cret-of-16-bytes"})
     assert ok.returncode == 0, ok.stderr
     no_key = turmeric("resume", snap, "--value", "1", cwd=tmp_path)
     assert no_key.returncode == 1 and no_key.stdout == "" and "is signed: give the key" in no_key.stderr
-    wrong = turmeric("resume", snap, "--value", "1", cwd=tmp_path, env={"TURMERIC_KEY": "other"})
+    wrong = turmeric("resume", snap, "--value", "1", cwd=tmp_path, env={"TURMERIC_KEY": "another-key-of-16-bytes"})
     assert wrong.returncode == 1 and wrong.stdout == "" and "signature mismatch" in wrong.stderr
     # a snapshot without a signature where a key is required
     plain = snapshot_path(turmeric("run", "--snapshot-on-error", "order.tm", cwd=tmp_path).stderr)
     r = turmeric("resume", plain, "--value", "1", "--key-file", "key", cwd=tmp_path)
     assert r.returncode == 1 and r.stdout == "" and "is not signed, but a key is configured" in r.stderr
     # a blob signed with the same key for another purpose is not a snapshot
-    write(tmp_path, "other.tm", '(defn main [] (write-file "x.bin" (sign (serialize 1) "s3cret")))')
+    write(tmp_path, "other.tm", '(defn main [] (write-file "x.bin" (sign (serialize 1) "s3cret-of-16-bytes")))')
     turmeric("run", "other.tm", cwd=tmp_path)
     r = turmeric("resume", "x.bin", "--key-file", "key", cwd=tmp_path)
     assert r.returncode == 1 and "signature mismatch" in r.stderr

@@ -11,11 +11,11 @@
 (println (try (deserialize (read-file "empty.bin"))
               (catch [e] (match e (corrupt-data r) -> :corrupt-data _ -> (list :other e)))))
 ;; sign / verify
-(def signed (sign (serialize [1 2 3]) "secret-key"))
-(println (bytes? signed) (deserialize (verify signed "secret-key")))
-(println (try (verify signed "wrong-key")
+(def signed (sign (serialize [1 2 3]) "secret-key-16-bytes"))
+(println (bytes? signed) (deserialize (verify signed "secret-key-16-bytes")))
+(println (try (verify signed "wrong-key-16-bytes")
               (catch [e] (match e (corrupt-data r) -> (list :corrupt-data r)))))
-(println (try (verify (serialize 1) "secret-key")
+(println (try (verify (serialize 1) "secret-key-16-bytes")
               (catch [e] (match e (corrupt-data r) -> :corrupt-data))))
 ;; try-with, as in the seed guide's error handling example
 (println (try-with

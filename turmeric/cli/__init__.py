@@ -39,6 +39,12 @@ def build_parser():
         help="the value to resume with (a Turmeric expression); for an error snapshot, what the failing throw returns",
     )
     rs.add_argument("--snapshot-on-error", action="store_true", help="an uncaught throw while resuming saves a new snapshot")
+    rs.add_argument(
+        "--purpose",
+        default=None,
+        metavar="LABEL",
+        help='with a key: the purpose BLOB was signed for (default: "resume", or "snapshot" for a snapshot)',
+    )
     i = sub.add_parser("inspect", help="describe a blob without running it")
     i.add_argument("blob")
     i.add_argument("--json", action="store_true", help="machine-readable output")
@@ -53,7 +59,8 @@ def build_parser():
             "--key-file",
             default=None,
             metavar="FILE",
-            help="sign snapshots with (and require signatures by) the key in FILE (also TURMERIC_KEY)",
+            help="the key in FILE (also TURMERIC_KEY): snapshots are signed with it; resume verifies BLOB with it "
+            "before decoding and refuses unsigned blobs",
         )
     from .serve import add_parser as add_serve_parser
 

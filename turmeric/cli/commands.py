@@ -51,9 +51,21 @@ def read_key(args):
         if not key:
             print(f"turmeric: the key file {path} is empty (put the key in it)", file=sys.stderr)
             raise SystemExit(1)
-        return key
+        return _long_enough(key, f"the key in {path}")
     env = os.environ.get("TURMERIC_KEY")
-    return env.encode("utf-8") if env else None
+    return _long_enough(env.encode("utf-8"), "TURMERIC_KEY") if env else None
+
+
+def _long_enough(key, what):
+    from ..serialization.trust import MIN_KEY_BYTES
+
+    if len(key) < MIN_KEY_BYTES:
+        print(
+            f"turmeric: {what} is {len(key)} bytes; a key must be at least {MIN_KEY_BYTES} bytes (use a long random secret)",
+            file=sys.stderr,
+        )
+        raise SystemExit(1)
+    return key
 
 
 def with_error_snapshots(thunk, config):
@@ -113,7 +125,7 @@ def cmd_resume(args):
     value_forms = parse_value(args.value) if args.value is not None else None
     data = _read_blob(args.blob)
     try:
-        data = snapshot.open_bytes(data, config.key, args.blob)
+        data = snapshot.open_bytes(data, config.key, args.blob, purposes=resume_purposes(args))
     except snapshot.SnapshotError as e:
         print(f"turmeric: {e.message}; nothing was run", file=sys.stderr)
         return 1
@@ -132,11 +144,12 @@ def cmd_resume(args):
         snap = k
         k = snap.get(snapshot.K["k"])
         return with_error_snapshots(lambda: (k(value), 0)[1], config)
-    if not isinstance(k, control.Continuation) and not callable(k):
+    if not isinstance(k, control.Continuation):
         from ..runtime.printer import type_name
 
         print(
-            f"turmeric: {args.blob} holds a value of type {type_name(k)}, not a continuation: nothing to resume (turmeric inspect shows it)",
+            f"turmeric: {args.blob} holds a value of type {type_name(k)}, not a continuation: turmeric resume runs only "
+            "continuations (turmeric inspect shows what it holds); nothing was run",
             file=sys.stderr,
         )
         return 1
@@ -144,6 +157,21 @@ def cmd_resume(args):
     if result is not None:
         print(readable(result))
     return 0
+
+
+def resume_purposes(args):
+    """The purposes a signed BLOB may have been signed for: --purpose, else "resume" (sign a
+    continuation for the command line with `(sign b key "resume")`) or "snapshot" (what
+    snapshots are signed for). A blob signed for anything else (a web session, "blob") is
+    not resumed from the command line."""
+    from ..serialization import snapshot
+
+    if getattr(args, "purpose", None):
+        return (args.purpose,)
+    return (RESUME_PURPOSE, snapshot.PURPOSE)
+
+
+RESUME_PURPOSE = "resume"
 
 
 def cmd_inspect(args):

@@ -50,6 +50,7 @@ class FnCtx:
         self.info_name = info_name
         self.nsite = 0
         self.sites = {}  # n -> tuple of Python names
+        self.suspends = set()  # sites where the frame itself captures (shift, throw): innermost frames
         self.site_pos = {}  # n -> (line, col) of the site in the Turmeric source
         self.live = []
         self.ntmp = 0
@@ -70,6 +71,8 @@ class Lowering(FastPaths, InlineHOF, SiteAnalysis):
         n = ctx.nsite
         live = tuple(ctx.live)
         ctx.sites[n] = live
+        if kind in ("shift", "throw"):
+            ctx.suspends.add(n)
         if pos is not None:
             ctx.site_pos[n] = (pos.line, pos.col)
         out.append(SiteS(n, target, callexpr, callee, kind, live, pos, label, py))

@@ -125,6 +125,7 @@ class ModuleCompiler(Lowering):
             rest=fn.rest.name if fn.rest else None,
         )
         info.free_py = tuple(v.py for v in fn.free)
+        info.suspends = frozenset(ctx.suspends)
         info.site_pos = dict(ctx.site_pos)
         info.leaf = not ctx.sites and not ctx.tail_sites
         self.infos.append((info, normal_name, resume_name, not toplevel))

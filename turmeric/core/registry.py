@@ -43,6 +43,7 @@ class FnInfo:
         "rest",
         "transient",
         "leaf",
+        "suspends",
         "site_pos",
     )
 
@@ -59,6 +60,9 @@ class FnInfo:
         self.free_py = ()  # Python names of the free variables: the factory's parameters
         self.transient = False  # may hold a Transient accumulator (the prelude's loops)
         self.leaf = False  # no capture site at all: nothing can be captured inside a call to it
+        # the sites where this function's own frame captures (shift, throw): only the innermost
+        # frame of a continuation stops at one; every other frame stops at a call (None: unknown)
+        self.suspends = None
         self.site_pos = {}  # site number -> (line, col) in `file`: where a frame resumed there stands
         self.resume = None
         self.factory = None

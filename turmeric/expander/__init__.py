@@ -663,7 +663,7 @@ class Expander:
         return analyze_match(self, form, scope, tail, pos)
 
     # top-level only forms: the loader handles them before analysis
-    @special("defmacro", "struct", "defclass", "instance", "version", "module", "import")
+    @special("defmacro", "struct", "defclass", "instance", "version", "module", "import", "import-python")
     def _toplevel_only(self, form, scope, tail, pos):
         self.error(f"({form.first.name} ...) is only allowed at the top level of a module", form)
 

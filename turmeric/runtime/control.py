@@ -232,6 +232,7 @@ def _try_with_resume(vals, site, frames, j, v):
 
 TRY_WITH_INFO = FnInfo("turmeric.try-with", "runtime", "turmeric", "<runtime>", 0, ("handler",), {0: ("handler",)})
 TRY_WITH_INFO.resume = _try_with_resume
+TRY_WITH_INFO.suspends = frozenset()
 ROOT.register(TRY_WITH_INFO)
 
 

@@ -12,8 +12,6 @@ them as usual. The byte layout lives in `format.py`.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import io
 import os
 
@@ -22,6 +20,7 @@ from ..core.values import Keyword, PMap, Thrown, pmap
 from ..runtime import control, typeclasses
 from ..runtime.library import FileHandle
 from ..runtime.printer import type_name
+from . import trust
 
 __all__ = ["serialize", "deserialize", "sign", "verify"]  # and Limits, DEFAULT_LIMITS (module __getattr__)
 
@@ -66,41 +65,18 @@ def deserialize(b, base_dir=None, limits=None):
     return fmt.decode(b, base_dir, limits or fmt.DEFAULT_LIMITS)
 
 
-# --- signing -------------------------------------------------------------------------------------
-
-_TAG_LEN = 32
+# --- signing (the envelope and its checks live in trust.py) -------------------------------------
 
 
-def _key(key, who):
-    if type(key) is str:
-        return key.encode("utf-8")
-    if type(key) is bytes:
-        return key
-    raise Thrown(make_error("type-error", f"{who}: the key must be a string or bytes, got {type_name(key)}"))
+def sign(b, key, purpose=None, ttl=None):
+    """`(sign b key purpose? ttl?)`: `b` in a signed envelope bound to `purpose` (trust.seal)."""
+    return trust.seal(b, key, trust.DEFAULT_PURPOSE if purpose is None else purpose, ttl)
 
 
-def sign(b, key):
-    """`(sign b key)`: `b` wrapped with an HMAC-SHA256 tag: "TMRS" 0x01 tag(32) b."""
-    if type(b) is not bytes:
-        raise Thrown(make_error("type-error", f"sign: expected bytes, got {type_name(b)}"))
-    tag = hmac.new(_key(key, "sign"), fmt.SIGNED_MAGIC + bytes([1]) + b, hashlib.sha256).digest()
-    return fmt.SIGNED_MAGIC + bytes([1]) + tag + b
-
-
-def verify(b, key):
-    """`(verify b key)`: the bytes inside a signed blob; throws (corrupt-data "signature mismatch")."""
-    k = _key(key, "verify")
-    if type(b) is not bytes:
-        raise Thrown(make_error("type-error", f"verify: expected bytes, got {type_name(b)}"))
-    head = fmt.SIGNED_MAGIC + bytes([1])
-    if len(b) < len(head) + _TAG_LEN or b[: len(head)] != head:
-        raise fmt.corrupt("signature mismatch")
-    tag = b[len(head) : len(head) + _TAG_LEN]
-    body = b[len(head) + _TAG_LEN :]
-    good = hmac.new(k, head + body, hashlib.sha256).digest()
-    if not hmac.compare_digest(tag, good):
-        raise fmt.corrupt("signature mismatch")
-    return body
+def verify(b, key, purpose=None):
+    """`(verify b key purpose?)`: the bytes inside a signed envelope (trust.open_sealed); throws
+    (corrupt-data "signature mismatch...") on a wrong key, any change, another purpose or expiry."""
+    return trust.open_sealed(b, key, trust.DEFAULT_PURPOSE if purpose is None else purpose)
 
 
 # --- FileHandle is Resource-Serializable ---------------------------------------------------------
@@ -121,40 +97,127 @@ def marshal_file_handle(fh):
 
 
 def unmarshal_file_handle(token):
-    """Reopen the file: readers seek back; writers reopen without truncating and seek back."""
+    """A FileHandle that reopens its file at first use, never at deserialize (docs/format.md).
+
+    Deserializing touches no file: the token is only checked. The first read, write, seek,
+    tell or close opens the file through `reopen_existing`, which never creates or truncates
+    a file and opens only an existing regular file."""
     from ..runtime.library import MODES
 
     if not isinstance(token, PMap):
         raise Thrown(make_error("corrupt-data", "FileHandle token is not a map"))
     path, abspath, mode, pos = token.get(_KW_PATH), token.get(_KW_ABS), token.get(_KW_MODE), token.get(_KW_POS)
     closed = token.get(_KW_CLOSED)
-    if type(path) is not str or mode not in MODES or type(pos) is not int or pos < 0:
+    if type(path) is not str or mode not in MODES or type(pos) is not int or pos < 0 or "\0" in path:
         raise Thrown(make_error("corrupt-data", "FileHandle token is malformed"))
-    if type(abspath) is not str:
+    if type(abspath) is not str or "\0" in abspath:
         abspath = path
     if closed is True:
         f = io.BytesIO() if "b" in mode else io.StringIO()
         f.close()
         return FileHandle(path, mode, f)
     target = path if os.path.isabs(path) else abspath
-    binary = "b" in mode
-    enc = {} if binary else {"encoding": "utf-8", "newline": ""}
+    return FileHandle(path, mode, LazyReopen(path, target, mode, pos))
+
+
+_FORBIDDEN_ROOTS = ("/proc", "/sys", "/dev")
+
+
+def reopen_existing(path, target, mode, pos):
+    """Open `target` again for a FileHandle token: only an existing regular file outside /proc,
+    /sys and /dev, checked before opening (and again on the open descriptor), opened
+    non-blocking, never created or truncated. A `w` writer reopens read-write at `pos` (or
+    the end, if the file is now shorter), an `a` writer appends, a reader seeks to `pos`.
+    Failure: (file-error message path)."""
+    import fcntl
+    import stat
+
+    def fail(why):
+        raise Thrown(make_error("file-error", f"FileHandle: can't reopen {path}: {why}", path))
+
+    try:
+        real = os.path.realpath(target)
+    except (OSError, ValueError) as e:
+        fail(str(e))
+    if any(real == r or real.startswith(r + "/") for r in _FORBIDDEN_ROOTS):
+        fail(f"{real} is a system file, not a regular file")
+    try:
+        st = os.stat(real)
+    except FileNotFoundError:
+        fail("the file no longer exists (a saved FileHandle never creates a file)")
+    except OSError as e:
+        fail(e.strerror or str(e))
+    if not stat.S_ISREG(st.st_mode):
+        fail("not a regular file")
+    flags = {"r": os.O_RDONLY, "w": os.O_RDWR, "a": os.O_WRONLY | os.O_APPEND}[mode[0]]
+    flags |= os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(real, flags)  # no O_CREAT, no O_TRUNC
+    except OSError as e:
+        fail(e.strerror or str(e))
+    try:
+        fst = os.fstat(fd)
+        if not stat.S_ISREG(fst.st_mode) or (fst.st_dev, fst.st_ino) != (st.st_dev, st.st_ino):
+            fail("the file changed while it was being opened")
+        fl = fcntl.fcntl(fd, fcntl.F_GETFL)
+        fcntl.fcntl(fd, fcntl.F_SETFL, fl & ~os.O_NONBLOCK)
+        binary = "b" in mode
+        enc = {} if binary else {"encoding": "utf-8", "newline": ""}
+        pymode = {"r": "r", "w": "r+", "a": "a"}[mode[0]] + ("b" if binary else "")
+        f = os.fdopen(fd, pymode, **enc)
+    except BaseException:
+        os.close(fd)
+        raise
     try:
         if mode[0] == "r":
-            f = open(target, mode, **enc)
             f.seek(pos)
         elif mode[0] == "w":
-            if os.path.exists(target):
-                f = open(target, "r+b" if binary else "r+", **enc)
-                size = os.path.getsize(target)
-                f.seek(min(pos, size))
-            else:
-                f = open(target, mode, **enc)
-        else:  # append: writes go to the end, whatever it is now
-            f = open(target, mode, **enc)
-    except OSError as e:
-        raise Thrown(make_error("error", f"FileHandle: can't reopen {path}: {e.strerror or e}")) from None
-    return FileHandle(path, mode, f)
+            f.seek(min(pos, fst.st_size))
+    except (OSError, ValueError) as e:
+        f.close()
+        fail(str(e))
+    return f
+
+
+class LazyReopen:
+    """Stands in for a FileHandle's file until first use, then opens it (reopen_existing)."""
+
+    __slots__ = ("path", "target", "mode", "pos", "f", "was_closed")
+
+    def __init__(self, path, target, mode, pos):
+        self.path, self.target, self.mode, self.pos = path, target, mode, pos
+        self.f = None
+        self.was_closed = False
+
+    @property
+    def closed(self):
+        return self.was_closed if self.f is None else self.f.closed
+
+    def opened(self):
+        if self.f is None:
+            if self.was_closed:
+                raise ValueError("I/O operation on closed file.")
+            self.f = reopen_existing(self.path, self.target, self.mode, self.pos)
+        return self.f
+
+    def close(self):
+        if self.f is None:
+            self.was_closed = True
+        else:
+            self.f.close()
+
+    def flush(self):
+        if self.f is not None:
+            self.f.flush()
+
+    def tell(self):
+        return self.pos if self.f is None else self.f.tell()
+
+    def __iter__(self):
+        return iter(self.opened())
+
+    def __getattr__(self, name):
+        return getattr(self.opened(), name)
 
 
 # --- registration --------------------------------------------------------------------------------

@@ -15,7 +15,26 @@ from collections import Counter
 from itertools import accumulate, chain, islice, repeat
 from operator import is_
 
-from ..core.values import EMPTY, NONE, ArraySeq, Box, FrozenTransient, Keyword, PList, Ref, Some, Symbol, pmap, pset, pvector
+from ..core.values import (
+    EMPTY,
+    NONE,
+    ArraySeq,
+    Box,
+    FrozenTransient,
+    Keyword,
+    OptionNone,
+    PList,
+    PMap,
+    PSet,
+    PVector,
+    Ref,
+    Some,
+    Struct,
+    Symbol,
+    pmap,
+    pset,
+    pvector,
+)
 from .layout import (
     C_GENERAL,
     C_INT,
@@ -24,20 +43,36 @@ from .layout import (
     C_STR,
     C_STRRUN,
     COLUMN_MIN,
+    COST_CELL,
+    COST_CLOSURE,
+    COST_ENTRY,
+    COST_FRAME,
+    COST_FREE,
+    COST_HASHED,
+    COST_OBJECT,
+    COST_PAYLOAD_BYTE,
+    COST_SLOT,
+    COST_STRING,
+    COST_STRING_BYTE,
     DEFAULT_LIMITS,
     DEPTH_CHECK,
     FLAG_ZLIB,
     FLOAT,
     FORMAT_VERSION,
-    FREE_BASE,
-    FREE_PER_BYTE,
     HEAD_LEN,
+    INFLATE_BASE,
+    INFLATE_MAX,
     K_FN,
     K_HOST,
     K_SHAPE,
     K_STRUCT,
     K_TYPE,
+    KEY_WORK_BASE,
+    KEY_WORK_PER_BYTE,
     MAGIC,
+    MAX_COLLISIONS,
+    MEM_BASE,
+    MEM_PER_BYTE,
     PENDING,
     PRESEEDED,
     SFMT,
@@ -63,6 +98,7 @@ from .layout import (
     T_NONE,
     T_REF,
     T_RESOURCE,
+    T_SBYTES,
     T_SET,
     T_SOME,
     T_STRREF,
@@ -121,7 +157,7 @@ class ShapeEntry:
 class Header:
     """What a blob says before its value: versions, modules and the name table."""
 
-    __slots__ = ("format_version", "compressed", "size", "program", "version", "modules", "names", "nstrings")
+    __slots__ = ("format_version", "compressed", "size", "stored", "program", "version", "modules", "names", "nstrings", "charged")
 
     def __init__(self):
         self.format_version = None
@@ -132,6 +168,8 @@ class Header:
         self.modules = {}  # name -> (version, file)
         self.names = []
         self.nstrings = 0
+        self.stored = 0  # the blob's length: every limit is based on it
+        self.charged = 0  # memory charged before the value stream (payload and strings)
 
 
 class _Reader:
@@ -207,8 +245,14 @@ def _unwrap(blob, limits):
     r = _Reader(blob, HEAD_LEN)
     size = r.varint()
     h.size = size
+    h.stored = len(blob)
     if size > limits.max_bytes:
         raise Corrupt(f"payload of {size} bytes exceeds the limit of {limits.max_bytes}")
+    # checked before inflating: the inflation ratio, and the memory the payload alone would take
+    if h.compressed and size > INFLATE_MAX * len(blob) + INFLATE_BASE:
+        raise Corrupt(f"the payload would inflate to {size} bytes, more than {INFLATE_MAX} times the blob's {len(blob)} bytes")
+    if COST_PAYLOAD_BYTE * size > budget(len(blob)):
+        raise Corrupt(f"a payload of {size} bytes needs more memory than a {len(blob)}-byte blob is allowed")
     rest = blob[r.pos :]
     if h.compressed:
         try:
@@ -223,6 +267,11 @@ def _unwrap(blob, limits):
         if len(payload) != size:
             raise Corrupt(f"payload is {len(payload)} bytes, the header says {size}")
     return h, payload
+
+
+def budget(stored):
+    """The memory (bytes) decoding a blob of `stored` bytes may take: MEM_PER_BYTE * n + MEM_BASE."""
+    return MEM_PER_BYTE * stored + MEM_BASE
 
 
 def _read_header(h, r):
@@ -320,10 +369,14 @@ def read_header(blob, limits=DEFAULT_LIMITS):
         else:
             h.program, h.version, h.modules, h.names = cached
         r.pos += hlen
+        at = r.pos
         strs = _read_strings(r)
         h.nstrings = len(strs)
         if len(strs) > limits.max_elements:
             raise Corrupt(f"more than {limits.max_elements} strings")
+        h.charged = COST_PAYLOAD_BYTE * len(payload) + COST_STRING * len(strs) + COST_STRING_BYTE * (r.pos - at)
+        if h.charged > budget(h.stored):
+            raise Corrupt("the strings need more memory than the blob's size allows")
         return h, payload, strs, r.pos
     except Corrupt as e:
         raise corrupt(str(e)) from None
@@ -356,20 +409,28 @@ class Hooks:
         raise NotImplementedError
 
 
-def parse(blob, hooks, limits=DEFAULT_LIMITS):
-    """Decode `blob` with `hooks`; returns (Header, value)."""
+def parse(blob, hooks, limits=DEFAULT_LIMITS, stats=None):
+    """Decode `blob` with `hooks`; returns (Header, value). With a dict `stats`, records the
+    memory charged ("charged") and the budget ("budget"), for tests and the fuzzer."""
     h, payload, strs, start = read_header(blob, limits)
     resolved = hooks.names(h)
     room = StackRoom(limits.max_depth)
     dec = Decoder(payload, start, strs, h, resolved, hooks, limits, room)
     try:
-        return h, dec.run()
+        v = dec.run()
+        if stats is not None:
+            stats["budget"] = budget(h.stored)
+            stats["charged"] = stats["budget"] - dec.mem
+        return h, v
     except Corrupt as e:
         raise corrupt(str(e)) from None
     except (IndexError, ValueError, TypeError, KeyError, OverflowError, RecursionError, MemoryError, _struct.error) as e:
         raise corrupt("truncated" if type(e) is IndexError else f"malformed value ({type(e).__name__})") from None
     finally:
         room.restore()
+
+
+_FLAT = frozenset({int, str, float, bool, type(None), bytes, Keyword, Symbol, OptionNone})
 
 
 class Decoder:
@@ -386,7 +447,9 @@ class Decoder:
         "resolved",
         "hooks",
         "budget",
-        "free",
+        "mem",
+        "key_work",
+        "weights",
         "max_depth",
         "room",
         "shape_info",
@@ -406,7 +469,9 @@ class Decoder:
         self.resolved = resolved
         self.hooks = hooks
         self.budget = limits.max_elements - len(strs)  # values still allowed
-        self.free = FREE_PER_BYTE * len(data) + FREE_BASE  # values that may cost less than a byte
+        self.mem = budget(header.stored) - header.charged  # bytes of memory still allowed (layout.py)
+        self.key_work = KEY_WORK_PER_BYTE * header.stored + KEY_WORK_BASE  # hashing/comparing keys
+        self.weights = {}  # id(value) -> its size as a tree (for map keys and set elements)
         self.max_depth = limits.max_depth
         self.check_at = min(DEPTH_CHECK, limits.max_depth)  # nesting beyond which deep() checks
         self.room = room
@@ -452,10 +517,16 @@ class Decoder:
 
     def count(self, what):
         n = self.rv()
-        if n > self.end - self.pos + self.free:
+        if n > self.end - self.pos + self.mem // COST_SLOT:
             raise Corrupt(f"{what} of {n} elements is longer than the remaining bytes allow")
         self.spend(n)
         return n
+
+    def charge(self, n):
+        """Account for n bytes about to be allocated; refuse the blob beyond its memory budget."""
+        self.mem -= n
+        if self.mem < 0:
+            raise Corrupt("decoding would take more memory than the blob's size allows")
 
     def spend(self, n):
         self.budget -= n
@@ -463,9 +534,69 @@ class Decoder:
             raise Corrupt("too many values")
 
     def spend_free(self, n):
-        self.free -= n
-        if self.free < 0:
+        self.mem -= n * COST_FREE
+        if self.mem < 0:
             raise Corrupt("too many values for the size of the blob")
+
+    def check_keys(self, ks):
+        """Map keys / set elements about to be hashed: bounded work, bounded collisions."""
+        work = 0
+        weight = self.weight
+        for k in ks:
+            if type(k) not in _FLAT:
+                work += weight(k, 0)
+        self.key_work -= work
+        if self.key_work < 0:
+            raise Corrupt("map keys or set elements too large to hash for the size of the blob")
+        if len(ks) > MAX_COLLISIONS:
+            c = Counter(map(hash, ks))
+            if max(c.values()) > MAX_COLLISIONS:
+                raise Corrupt(f"more than {MAX_COLLISIONS} keys of one map or set share a hash")
+
+    def weight(self, v, depth):
+        """v's size as a tree (what hashing or comparing it may walk), memoized per object."""
+        t = type(v)
+        if t in _FLAT:
+            return 1
+        key = id(v)
+        w = self.weights.get(key)
+        if w is not None:
+            return w
+        if depth > self.check_at:
+            self.deep(depth)
+        depth += 1
+        weight = self.weight
+        if t is PList:
+            nodes = []
+            node = v
+            while type(node) is PList and node.count and id(node) not in self.weights:
+                nodes.append(node)
+                node = node.rest
+            w = 1 if not node.count else weight(node, depth)
+            for nd in reversed(nodes):
+                w += 1 + weight(nd.first, depth)
+                self.weights[id(nd)] = w
+            return w
+        if t is ArraySeq:
+            w = 1 + weight(v.items, depth)
+        elif isinstance(v, (tuple, PVector, PSet)):
+            w = 1
+            for x in v:
+                w += weight(x, depth)
+        elif isinstance(v, PMap):
+            w = 1
+            for k, x in v.items():
+                w += weight(k, depth) + weight(x, depth)
+        elif t is Some:
+            w = 1 + weight(v.value, depth)
+        elif isinstance(v, Struct):
+            w = 1 + weight(v.vals, depth)
+        else:  # refs, boxes, closures, continuations, inert values: hashed by identity
+            w = 1
+        self.weights[key] = w
+        if w > self.key_work:
+            raise Corrupt("map keys or set elements too large to hash for the size of the blob")
+        return w
 
     def deep(self, d):
         if d > self.max_depth:
@@ -629,6 +760,7 @@ class Decoder:
         for s, ((a, b), nv) in enumerate(shapes):
             m = counts[s]
             self.spend(m * nv)
+            self.charge(m * nv * COST_SLOT)
             if not nv:
                 its.append(repeat((a, b, ()), m))
                 continue
@@ -685,9 +817,13 @@ class Decoder:
             fa((a, b, tuple(vals)))
         self.pos = p
         self.spend(used)
+        self.charge(used * COST_SLOT)
         return tuple(out)
 
     def reserve(self):
+        self.mem -= COST_OBJECT
+        if self.mem < 0:
+            raise Corrupt("decoding would take more memory than the blob's size allows")
         objs = self.objs
         objs.append(PENDING)
         return len(objs) - 1
@@ -756,6 +892,13 @@ def _d_bytes(self, d):
     return self.data[pos:e]
 
 
+def _d_sbytes(self, d):
+    v = _d_bytes(self, d)
+    self.charge(COST_OBJECT)
+    self.objs.append(v)
+    return v
+
+
 def _d_keyword(self, d):
     return Keyword(_d_strref(self, d))
 
@@ -775,6 +918,7 @@ def _d_list(self, d):
     k = self.count("list")
     if k == 0:
         raise Corrupt("list with no elements")
+    self.charge(k * (COST_OBJECT + COST_SLOT))
     objs = self.objs
     base = len(objs)
     objs.extend(repeat(PENDING, k))
@@ -811,6 +955,7 @@ def _d_tuple(self, d):
     if d > self.check_at:
         self.deep(d)
     n = self.count("tuple")
+    self.charge(n * COST_SLOT)
     slot = self.reserve()
     v = tuple(self.seq(n, d))
     self.objs[slot] = v
@@ -822,6 +967,7 @@ def _d_frozen(self, d):
     if d > self.check_at:
         self.deep(d)
     n = self.count("accumulator")
+    self.charge(n * COST_SLOT)
     slot = self.reserve()
     v = FrozenTransient(tuple(self.seq(n, d)))
     self.objs[slot] = v
@@ -833,6 +979,7 @@ def _d_vector(self, d):
     if d > self.check_at:
         self.deep(d)
     n = self.count("vector")
+    self.charge(n * COST_SLOT)
     slot = self.reserve()
     v = pvector(self.seq(n, d))
     self.objs[slot] = v
@@ -844,8 +991,12 @@ def _d_set(self, d):
     if d > self.check_at:
         self.deep(d)
     n = self.count("set")
+    if n:
+        self.charge(n * (COST_SLOT + COST_ENTRY) + COST_HASHED)
     slot = self.reserve()
-    v = pset(self.seq(n, d))
+    xs = self.seq(n, d)
+    self.check_keys(xs)
+    v = pset(xs)
     self.objs[slot] = v
     return v
 
@@ -856,8 +1007,11 @@ def _d_map(self, d):
         self.deep(d)
     n = self.count("map")
     self.spend(n)
+    if n:
+        self.charge(n * (2 * COST_SLOT + COST_ENTRY) + COST_HASHED)
     slot = self.reserve()
     ks = self.seq(n, d)
+    self.check_keys(ks)
     vs = self.seq(n, d)
     v = pmap(dict(zip(ks, vs, strict=False)))
     self.objs[slot] = v
@@ -876,6 +1030,7 @@ def _d_some(self, d):
 
 
 def _d_ref(self, d):
+    self.charge(COST_OBJECT)
     r = Ref(None)
     self.objs.append(r)
     self.cells.append(r)
@@ -883,6 +1038,7 @@ def _d_ref(self, d):
 
 
 def _d_box(self, d):
+    self.charge(COST_OBJECT)
     b = Box(None)
     self.objs.append(b)
     self.cells.append(b)
@@ -896,6 +1052,7 @@ def _d_closure(self, d):
     i = self.name(FnEntry)
     e = self.names[i]
     self.spend(len(e.free))
+    self.charge(COST_CLOSURE + len(e.free) * (COST_SLOT + COST_CELL))
     slot = self.reserve()
     f = self.hooks.closure(e, self.resolved[i], self.read_n(len(e.free), d))
     self.objs[slot] = f
@@ -907,6 +1064,7 @@ def _d_cont(self, d):
     if d > self.check_at:
         self.deep(d)
     n = self.count("continuation")
+    self.charge(n * (COST_FRAME + COST_SLOT))
     slot = self.reserve()
     handler = self.dec(d)
     if n:
@@ -928,6 +1086,7 @@ def _d_struct(self, d):
     i = self.name(StructEntry)
     e = self.names[i]
     self.spend(len(e.fields))
+    self.charge(len(e.fields) * COST_SLOT)
     slot = self.reserve()
     v = self.hooks.struct(e, self.resolved[i], self.read_n(len(e.fields), d))
     self.objs[slot] = v
@@ -981,6 +1140,7 @@ for _tag, _f in (
     (T_FLOAT, _d_float),
     (T_STRREF, _d_strref),
     (T_BYTES, _d_bytes),
+    (T_SBYTES, _d_sbytes),
     (T_KEYWORD, _d_keyword),
     (T_SYMBOL, _d_symbol),
     (T_EMPTY, _d_empty),

@@ -42,10 +42,21 @@ from .layout import (
     C_STR,
     C_STRRUN,
     COLUMN_MIN,
+    COST_CELL,
+    COST_CLOSURE,
+    COST_ENTRY,
+    COST_FRAME,
+    COST_FREE,
+    COST_HASHED,
+    COST_OBJECT,
+    COST_PAYLOAD_BYTE,
+    COST_SLOT,
+    COST_STRING,
+    COST_STRING_BYTE,
     DEPTH_CHECK,
     FLOAT,
     FREE_BASE,
-    FREE_PER_BYTE,
+    FREE_DIVISOR,
     K_FN,
     K_HOST,
     K_SHAPE,
@@ -54,6 +65,7 @@ from .layout import (
     NO_MEMO,
     PRESEEDED,
     SFMT,
+    SHARE_BYTES_MIN,
     T_ARRAYSEQ,
     T_BACKREF,
     T_BIGINT,
@@ -75,6 +87,7 @@ from .layout import (
     T_NONE,
     T_REF,
     T_RESOURCE,
+    T_SBYTES,
     T_SET,
     T_SOME,
     T_STRREF,
@@ -93,6 +106,7 @@ from .layout import (
     zigzag,
 )
 
+_VALS = __import__("operator").itemgetter(2)
 _PRESEED_MEMO = {id(x): i for i, x in enumerate(PRESEEDED)}
 _FN_STATIC: dict = {}  # id(FnInfo) -> (FnInfo, encoded static part of its FN entry)
 _SITE_BYTES: dict = {}  # a resume point's names (a tuple of strings) -> their encoding
@@ -115,9 +129,11 @@ class Encoder:
         "closures",
         "struct_kinds",
         "check_at",
+        "cost",
+        "no_cheap",
     )
 
-    def __init__(self, limits, room):
+    def __init__(self, limits, room, no_cheap=False):
         self.buf = bytearray()
         self.memo = dict(_PRESEED_MEMO)  # id(object) -> object index
         self.strtab = defaultdict(count().__next__)  # string -> table index, in order of first use
@@ -132,6 +148,8 @@ class Encoder:
         self.free = 0  # values stored in less than a byte each, so far
         self.closures = {}  # code -> (FN name index, cell indexes)
         self.struct_kinds = {}  # StructType -> (tag, name index, method)
+        self.cost = 0  # the reader's memory charge for slots, entries, frames and closures (layout.py)
+        self.no_cheap = no_cheap  # never store a value in less than a byte (see format.encode)
 
     # --- the name table --------------------------------------------------------------------------
     def keep(self, x):
@@ -306,10 +324,23 @@ class Encoder:
 
     def cheap(self, m):
         """May m more values be stored in less than a byte each?"""
-        if self.free + m <= FREE_PER_BYTE * len(self.buf) + FREE_BASE:
+        if not self.no_cheap and self.free + m <= len(self.buf) // FREE_DIVISOR + FREE_BASE:
             self.free += m
             return True
         return False
+
+    def charge(self, payload_len, strtab_len):
+        """What the reader will charge against the memory budget to decode this payload
+        (decoder.Decoder.charge, layout.py): the same quantities, counted while writing."""
+        objects = len(self.memo) - len(PRESEEDED)
+        return (
+            COST_PAYLOAD_BYTE * payload_len
+            + COST_STRING * len(self.strtab)
+            + COST_STRING_BYTE * strtab_len
+            + COST_OBJECT * objects
+            + COST_FREE * self.free
+            + self.cost
+        )
 
     def deep(self, v, d):
         if d > self.max_depth:
@@ -677,6 +708,13 @@ def _e_float(e, v, d):
 
 
 def _e_bytes(e, v, d):
+    if len(v) >= SHARE_BYTES_MIN:  # shared by reference: a second path to it is a back-reference
+        if e.memo_hit(v):
+            return
+        e.buf.append(T_SBYTES)
+        wvarint(e.buf, len(v))
+        e.buf += v
+        return
     e.buf.append(T_BYTES)
     wvarint(e.buf, len(v))
     e.buf += v
@@ -738,6 +776,7 @@ def _e_list(e, v, d):
         fa(node.first)
         node = node.rest
     buf = e.buf
+    e.cost += len(firsts) * COST_SLOT
     buf.append(T_LIST)
     wvarint(buf, len(firsts))
     e.enc_elements(firsts, d)
@@ -778,6 +817,7 @@ def _e_tuple(e, v, d):
     d += 1
     if d > e.check_at:
         e.deep(v, d)
+    e.cost += len(v) * COST_SLOT
     e.buf.append(T_TUPLE)
     wvarint(e.buf, len(v))
     e.enc_elements(v, d)
@@ -790,6 +830,7 @@ def _e_frozen(e, v, d):
     if d > e.check_at:
         e.deep(v, d)
     items = tuple(v.items)
+    e.cost += len(items) * COST_SLOT
     e.buf.append(T_FROZEN)
     wvarint(e.buf, len(items))
     e.enc_elements(items, d)
@@ -801,6 +842,7 @@ def _e_vector(e, v, d):
     d += 1
     if d > e.check_at:
         e.deep(v, d)
+    e.cost += len(v) * COST_SLOT
     e.buf.append(T_VECTOR)
     wvarint(e.buf, len(v))
     e.enc_elements(v, d)
@@ -812,6 +854,8 @@ def _e_set(e, v, d):
     d += 1
     if d > e.check_at:
         e.deep(v, d)
+    if len(v):
+        e.cost += len(v) * (COST_SLOT + COST_ENTRY) + COST_HASHED
     e.buf.append(T_SET)
     wvarint(e.buf, len(v))
     e.enc_elements(tuple(v), d)
@@ -824,6 +868,8 @@ def _e_map(e, v, d):
     if d > e.check_at:
         e.deep(v, d)
     items = list(v.items())
+    if items:
+        e.cost += len(items) * (2 * COST_SLOT + COST_ENTRY) + COST_HASHED
     e.buf.append(T_MAP)
     wvarint(e.buf, len(items))
     e.enc_elements(tuple([kv[0] for kv in items]), d)
@@ -865,6 +911,7 @@ def _e_fn(e, f, d):
     d += 1
     if d > e.check_at:
         e.deep(f, d)
+    e.cost += COST_CLOSURE + len(c[1]) * (COST_SLOT + COST_CELL)
     e.buf.append(T_CLOSURE)
     wvarint(e.buf, c[0])
     cl = f.__closure__
@@ -884,6 +931,8 @@ def _e_cont(e, k, d):
     if d > e.check_at:
         e.deep(k, d)
     buf = e.buf
+    frames = k.frames
+    e.cost += len(frames) * (COST_FRAME + COST_SLOT) + COST_SLOT * sum(map(len, map(_VALS, frames)))
     buf.append(T_CONT)
     wvarint(buf, len(k.frames))
     e.enc(k.handler, d)
@@ -905,6 +954,7 @@ def _e_struct(e, v, d):
     if d > e.check_at:
         e.deep(v, d)
     if tag == T_STRUCT:
+        e.cost += len(v.vals) * COST_SLOT
         e.buf.append(T_STRUCT)
         wvarint(e.buf, ni)
         e.enc_seq(v.vals, d)

@@ -16,14 +16,16 @@ blob's size and the limits.
 
 from __future__ import annotations
 
+import types
 import zlib
+from operator import itemgetter
 
 from ..core.errors import make_error
 from ..core.registry import current_state
-from ..core.values import Thrown
+from ..core.values import FrozenTransient, Thrown
 from ..runtime import control
 from . import names as N
-from .decoder import FnEntry, Header, Hooks, HostEntry, ShapeEntry, StructEntry, TypeEntry, parse, read_header
+from .decoder import FnEntry, Header, Hooks, HostEntry, ShapeEntry, StructEntry, TypeEntry, budget, parse, read_header
 from .encoder import Encoder, find_path
 from .layout import (
     COMPRESS_LEVEL,
@@ -31,6 +33,9 @@ from .layout import (
     DEFAULT_LIMITS,
     FLAG_ZLIB,
     FORMAT_VERSION,
+    HEAD_LEN,
+    INFLATE_BASE,
+    INFLATE_MAX,
     MAGIC,
     SIGNED_MAGIC,
     Corrupt,
@@ -64,9 +69,37 @@ __all__ = [
 
 
 def encode(root, compress_threshold=COMPRESS_THRESHOLD, limits=DEFAULT_LIMITS):
-    """The blob for `root`. Raises Thrown(not-serializable type-name path) for a bad value."""
+    """The blob for `root`. Raises Thrown(not-serializable type-name path) for a bad value.
+
+    The blob always decodes within the reader's memory budget for its size (layout.py): the
+    compressed form is kept only when it is smaller, inflates at most INFLATE_MAX times and its
+    decoding charge fits the budget of the compressed size; an uncompressed payload that would
+    not fit is written again without sub-byte encodings."""
+    payload, charge = _payload(root, limits, False)
+    head_len = HEAD_LEN + 1  # at least: the length varint takes one byte or more
+    if charge > budget(len(payload) + head_len):
+        payload, charge = _payload(root, limits, True)
+        if charge > budget(len(payload) + head_len):
+            raise Thrown(make_error("not-serializable", "value", "the value itself (too large to decode within the memory budget)"))
+    flags = 0
+    stored = payload
+    if compress_threshold is not None and len(payload) >= compress_threshold:
+        z = zlib.compress(payload, COMPRESS_LEVEL)
+        zlen = len(z) + head_len
+        if len(z) < len(payload) and len(payload) <= INFLATE_MAX * zlen + INFLATE_BASE and charge <= budget(zlen):
+            flags |= FLAG_ZLIB
+            stored = z
+    out = bytearray()
+    wvarint(out, len(payload))
+    out += stored
+    head = MAGIC + bytes((FORMAT_VERSION, flags))
+    return head + zlib.crc32(out, zlib.crc32(head)).to_bytes(4, "little") + out
+
+
+def _payload(root, limits, no_cheap):
+    """(payload bytes, the reader's memory charge for them)."""
     room = StackRoom(limits.max_depth)
-    enc = Encoder(limits, room)
+    enc = Encoder(limits, room, no_cheap)
     try:
         body = enc.run(root)
     except NotSer as e:
@@ -77,23 +110,13 @@ def encode(root, compress_threshold=COMPRESS_THRESHOLD, limits=DEFAULT_LIMITS):
     finally:
         room.restore()
     header = enc.header()
+    strtab = enc.string_table()
     payload = bytearray()
     wvarint(payload, len(header))
     payload += header
-    payload += enc.string_table()
+    payload += strtab
     payload += body
-    flags = 0
-    stored = payload
-    if compress_threshold is not None and len(payload) >= compress_threshold:
-        z = zlib.compress(payload, COMPRESS_LEVEL)
-        if len(z) < len(payload):
-            flags |= FLAG_ZLIB
-            stored = z
-    out = bytearray()
-    wvarint(out, len(payload))
-    out += stored
-    head = MAGIC + bytes((FORMAT_VERSION, flags))
-    return head + zlib.crc32(out, zlib.crc32(head)).to_bytes(4, "little") + out
+    return payload, enc.charge(len(payload), len(strtab))
 
 
 class LiveHooks(Hooks):
@@ -168,7 +191,7 @@ class LiveHooks(Hooks):
             elif t is TypeEntry:
                 out.append(None)  # the instance is looked up when a value of the type appears
             else:  # HostEntry
-                if e.name.startswith("#") or e.name.startswith("__") or e.name in N.FORBIDDEN_HOST:
+                if N.internal_name(e.name):
                     raise _missing(e.name)
                 if e.module == "":
                     from ..runtime.library import BUILTINS
@@ -193,8 +216,10 @@ class LiveHooks(Hooks):
         return info.factory(*vals)
 
     def cont(self, frames, handler):
-        if handler is not None and not callable(handler):
-            raise Corrupt("a continuation's handler is not a function")
+        if handler is not None and not handler_ok(handler):
+            raise Corrupt("a continuation's handler is not a function of two arguments")
+        if frames:
+            check_frames(frames)
         return control.Continuation(frames, handler)
 
     def struct(self, entry, st, vals):
@@ -215,6 +240,78 @@ class LiveHooks(Hooks):
 
     def host(self, entry, obj):
         return obj
+
+
+_SHAPE_OF = itemgetter(0, 1)
+
+
+def check_frames(frames):
+    """Each frame against its function's resume points, so that resuming can't fail in Python:
+    the innermost frame stops where a capture happens (a shift or a throw) and every other
+    frame at a call (a call site resumes the frame inside it); the runtime's own loops
+    (the prelude) hold their private kinds of values where they expect them."""
+    info, site, _ = frames[0]
+    if info.suspends is not None and site not in info.suspends:
+        raise Corrupt(f"the innermost frame ({info.symbol}, resume point {site}) stops at a call, not at a capture")
+    transient = False
+    for info, site in set(map(_SHAPE_OF, frames[1:])):
+        if info.suspends and site in info.suspends:
+            raise Corrupt(f"a frame of {info.symbol} that is not innermost stops at a capture (resume point {site})")
+        transient = transient or info.transient or info is control.TRY_WITH_INFO
+    if transient or frames[0][0].transient:
+        for info, site, vals in frames:
+            if info.transient:
+                _check_kinds(info, site, vals)
+            elif info is control.TRY_WITH_INFO and not handler_ok(vals[0]):
+                raise Corrupt("a try-with frame's handler is not a function of two arguments")
+
+
+def handler_ok(h):
+    """Can `h` be a try-with handler, called as (h error k)? A Turmeric function must take two
+    arguments (or fewer and a rest parameter); a host function only has to be callable."""
+    if not callable(h):
+        return False
+    if type(h) is types.FunctionType:
+        info = control.CODES.get(h.__code__)
+        if info is not None:
+            n = len(info.params)
+            return n == 2 or (info.rest is not None and n <= 2)
+    return True
+
+
+_KIND = {"xs": (tuple, range), "n": (int,), "i": (int,)}
+_ACC_FNS: dict = {}  # prelude source -> the prelude functions whose `acc` is a private accumulator
+
+
+def _acc_fns():
+    m = N.runtime_modules().modules.get("prelude")
+    src = "\n".join(getattr(m, "lines", ()) or ())
+    hit = _ACC_FNS.get(src)
+    if hit is None:
+        import re
+
+        hit = set()
+        for part in re.split(r"\(defn\s+", src)[1:]:
+            name = part.split(None, 1)[0]
+            if "acc (%transient)" in part:
+                hit.add(f"prelude.{name}")
+        _ACC_FNS.clear()
+        _ACC_FNS[src] = hit
+    return hit
+
+
+def _check_kinds(info, site, vals):
+    names = info.sites.get(site, ())
+    acc = info.symbol in _acc_fns()
+    for name, v in zip(names, vals, strict=False):
+        t = type(v)
+        want = _KIND.get(name)
+        if name == "acc" and acc:
+            want = (FrozenTransient,)
+        if want is not None and t not in want:
+            raise Corrupt(f"a frame of {info.symbol} holds a {t.__name__} in {name}")
+        if want is None and t is FrozenTransient:
+            raise Corrupt(f"a frame of {info.symbol} holds an accumulator in {name}")
 
 
 def _missing(sym):

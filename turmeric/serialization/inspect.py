@@ -215,13 +215,18 @@ def summary(blob):
     signed = False
     if isinstance(blob, (bytearray, memoryview)):
         blob = bytes(blob)
-    if blob[:4] == fmt.SIGNED_MAGIC and len(blob) >= 5 + 32:
+    purpose = expiry = None
+    if blob[:4] == fmt.SIGNED_MAGIC:
+        from . import trust
+
         signed = True
-        blob = blob[5 + 32 :]
+        purpose, expiry, blob = trust.peek_unverified(blob)
     h, value = fmt.parse(blob, InertHooks())
     out = {
         "format": h.format_version,
         "signed": signed,
+        "purpose": purpose,
+        "expires_ms": expiry,
         "compressed": h.compressed,
         "bytes": len(blob),
         "payload_bytes": h.size,
@@ -325,7 +330,7 @@ def describe(blob, as_json=False):
         return json.dumps(s, indent=2, ensure_ascii=False)
     lines = [
         f"Turmeric blob, format {s['format']}"
-        + (" (signed; signature not checked)" if s["signed"] else "")
+        + (f" (signed for purpose {s['purpose']!r}; signature not checked)" if s["signed"] else "")
         + f", {s['bytes']} bytes"
         + (f" (zlib, {s['payload_bytes']} bytes inflated)" if s["compressed"] else ""),
         f"program: {s['program']['module'] or '(none)'} version {s['program']['version']}",

@@ -21,11 +21,43 @@ COMPRESS_THRESHOLD = 64 * 1024  # payloads at least this long are zlib-compresse
 COMPRESS_LEVEL = 1
 COLUMN_MIN = 32  # a shape seen this often, or a sequence this long, is stored as packed columns
 
-# Values that may cost less than a byte each (progression columns, string runs, run-encoded
-# frames) are limited to FREE_PER_BYTE per payload byte plus FREE_BASE, so a small blob can't
-# ask for a huge allocation. The encoder stays within the same allowance.
-FREE_PER_BYTE = 64
-FREE_BASE = 65536
+# --- bounds on what decoding may cost, all based on the STORED size of the blob ----------------------
+#
+# Decoding a blob of n stored bytes (after the signature is removed) charges an estimate of every
+# allocation against a memory budget of MEM_PER_BYTE * n + MEM_BASE bytes and refuses the blob
+# (corrupt-data) the moment the budget would be exceeded, before allocating. The estimates are
+# deliberate over-estimates of CPython's real sizes (measured with tracemalloc), so the real peak
+# stays below the budget; `python -m benchmarks.fuzz` checks that on every input it decodes.
+# The writer computes the same charge and never writes a blob its own reader would refuse.
+MEM_PER_BYTE = 256
+MEM_BASE = 4 * 1024 * 1024
+COST_PAYLOAD_BYTE = 32  # each payload byte: the inflated buffer, and any int/float/keyword/Some/bytes it holds
+COST_STRING = 80  # each string in the table (object header), plus...
+COST_STRING_BYTE = 8  # ...per byte of the string table (the joined text and its parts, up to 4 bytes a char)
+COST_OBJECT = 128  # each value that gets an object index (list node, ref, box, vector, closure, ...)
+COST_SLOT = 16  # each element of a collection, field, free variable, frame or saved value
+COST_HASHED = 384  # a non-empty map or set (pyrsistent's bucket vector), plus per entry:
+COST_ENTRY = 256  # a map entry or set element (its bucket, pair and the dict it is built from)
+COST_CLOSURE = 64  # a closure's function object beyond COST_OBJECT, plus per free variable:
+COST_CELL = 48
+COST_FRAME = 128  # a continuation frame: its (function, site, values) record and values tuple
+COST_FREE = 32  # a value that costs less than a byte (progression, string run, frame run)
+# The inflation ratio is capped too: a compressed payload may inflate to at most INFLATE_MAX
+# times the blob's size (+ INFLATE_BASE), checked before inflating.
+INFLATE_MAX = MEM_PER_BYTE // COST_PAYLOAD_BYTE
+INFLATE_BASE = MEM_BASE // COST_PAYLOAD_BYTE
+# The writer stores at most one value per FREE_DIVISOR payload bytes (+ FREE_BASE) in less than a
+# byte each, which keeps an uncompressed blob within its budget whatever it holds.
+FREE_DIVISOR = 4
+FREE_BASE = 4096
+# Map keys and set elements are hashed and compared while the collection is built. Python hashes
+# of ints, floats and tuples are predictable, so a crafted blob could make every key collide, and
+# a shared (DAG) value can be exponentially larger as a tree than as bytes. So: at most
+# MAX_COLLISIONS keys of one collection may share a hash, and the keys' total size as trees
+# (what hashing and comparing them may walk) is at most KEY_WORK_PER_BYTE * n + KEY_WORK_BASE.
+MAX_COLLISIONS = 64
+KEY_WORK_PER_BYTE = 64
+KEY_WORK_BASE = 1_000_000
 
 
 class StackRoom:
@@ -101,6 +133,8 @@ T_HOST = 0x9A  # varint HOST name index
 T_BACKREF = 0x9B  # varint object index
 T_TUPLE = 0x9C  # a runtime tuple (the prelude's loops hold one): varint n, n elements (a sequence)
 T_FROZEN = 0x9D  # a captured loop accumulator (FrozenTransient): varint n, n elements (a sequence)
+T_SBYTES = 0x9E  # bytes that get an object index (shared by reference): varint len, bytes
+SHARE_BYTES_MIN = 32  # bytes at least this long are written as T_SBYTES, so a second reference is a back-reference
 
 # --- name-table entry kinds ----------------------------------------------------------------------
 K_FN = 1

@@ -10,6 +10,7 @@ methods are called.
 from __future__ import annotations
 
 import os
+import re
 import types
 
 from ..core.errors import InternalError, make_error
@@ -18,7 +19,13 @@ from ..runtime import control, typeclasses
 from ..runtime.errors import as_thrown
 
 FORBIDDEN_HOST = frozenset({"BaseException"})
-_BAD_MODULE_CHARS = frozenset("/\\\0:")
+INTERNAL_PREFIXES = ("#", "__", "%")
+
+
+def internal_name(name):
+    """The runtime's internals (`%host-map`, `#resume_frames`, `__import__`, ...): never written
+    to a blob and never resolved from one."""
+    return name.startswith(INTERNAL_PREFIXES) or name in FORBIDDEN_HOST
 
 
 _LOADER = [None]
@@ -58,14 +65,14 @@ def _rebuild_host_cache():
     cache = {}
     codes = control.CODES
     for name, x in list(BUILTINS.items()):
-        if name.startswith("#") or name.startswith("__") or name in FORBIDDEN_HOST or not callable(x):
+        if internal_name(name) or not callable(x):
             continue
         if type(x) is types.FunctionType and x.__code__ in codes:
             continue
         cache.setdefault(id(x), (x, "", name))
     for mname, m in list(runtime_modules().modules.items()):
         for name, x in list(m.ns.items()):
-            if name.startswith("#") or name.startswith("__") or not callable(x):
+            if internal_name(name) or not callable(x):
                 continue
             if type(x) is types.FunctionType and x.__code__ in codes:
                 continue
@@ -145,6 +152,18 @@ def module_entry(name, file=""):
     return ent[0]
 
 
+_MODULE_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_+\-*!?<>=$&]*")
+
+
+def plain_module_name(name):
+    """Is `name` (taken from a blob) a canonical module name: dot-separated parts, none empty,
+    each letters, digits and `_+-*!?<>=$&`, not starting with a sign? So `sub..evil`, `.sub`,
+    `sub/evil` and `sub.` are refused, and one file has one name."""
+    if type(name) is not str or not name or len(name) > 200:
+        return False
+    return all(_MODULE_PART.fullmatch(part) for part in name.split("."))
+
+
 def _base_dir(base_dir):
     main = runtime_modules().main
     if base_dir is None and main is not None and main.file and not main.file.startswith("<"):
@@ -164,11 +183,16 @@ def load_module(name, base_dir):
     mods = runtime_modules()
     if name in mods.modules or name == "turmeric":
         return False
-    if not name or name.startswith(".") or len(name) > 200 or any(c in _BAD_MODULE_CHARS for c in name):
+    if not plain_module_name(name):
         return False
     path = mods.find_module_file(name, _base_dir(base_dir))
     if path is None:
         return False
+    real = os.path.realpath(path)
+    for other in list(mods.modules.values()):
+        f = getattr(other, "file", None)
+        if f and not str(f).startswith("<") and os.path.realpath(f) == real:
+            return False  # that file is loaded already, under its own name: never twice
     try:
         mods.load_file(path, definitions_only=True, expected_name=name)
         return True

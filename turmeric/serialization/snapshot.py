@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import contextvars
 import datetime
-import hashlib
-import hmac
 import linecache
 import os
 import re
@@ -34,6 +32,7 @@ from ..runtime import control
 from ..runtime.lib.files import ExitRequest
 from ..runtime.printer import readable, type_name
 from . import format as fmt
+from . import trust
 
 PURPOSE = "snapshot"
 SUFFIX = ".snap"
@@ -266,35 +265,19 @@ def foreign_frame(tb):
     return None
 
 
-# --- signing --------------------------------------------------------------------------------------
-
-_TAG = 32
-
-
-def _purpose_head():
-    return fmt.SIGNED_MAGIC + bytes([1])
-
-
-def _tag(key, body):
-    return hmac.new(key, _purpose_head() + b"purpose=" + PURPOSE.encode() + b"\0" + body, hashlib.sha256).digest()
+# --- signing: through the one trust boundary (trust.py), purpose "snapshot" ----------------------
 
 
 def seal(blob, key):
-    return _purpose_head() + _tag(key, blob) + blob
+    return trust.seal(blob, key, PURPOSE)
 
 
 def is_signed(data):
-    return data[:4] == fmt.SIGNED_MAGIC
+    return trust.is_sealed(data)
 
 
 def unseal(data, key):
-    head = _purpose_head()
-    if len(data) < len(head) + _TAG or data[: len(head)] != head:
-        raise fmt.corrupt("signature mismatch")
-    tag, body = data[len(head) : len(head) + _TAG], data[len(head) + _TAG :]
-    if not hmac.compare_digest(tag, _tag(key, body)):
-        raise fmt.corrupt("signature mismatch")
-    return body
+    return trust.open_sealed(data, key, PURPOSE)
 
 
 class SnapshotError(Exception):
@@ -305,19 +288,28 @@ class SnapshotError(Exception):
         self.message = message
 
 
-def open_bytes(data, key=None, where="snapshot"):
-    """The verified blob inside `data` (signature checked when `key` is given)."""
+def open_bytes(data, key=None, where="snapshot", purposes=(PURPOSE,)):
+    """The verified blob inside `data` (trust.open_sealed, for one of `purposes`, when `key` is
+    given; without a key, a signed blob is refused because it can't be checked)."""
     if key is not None:
         if not is_signed(data):
             raise SnapshotError(
                 f"{where} is not signed, but a key is configured: refusing to run it (sign snapshots by running the program with the same key)"
             )
+        purpose = purposes[0]
         try:
-            return unseal(data, key)
+            stored = trust.peek_unverified(data)[0]
         except Thrown:
-            raise SnapshotError(
-                f"{where}: signature mismatch: it was signed with another key, for another purpose, or changed since"
-            ) from None
+            stored = None
+        if stored in purposes:
+            purpose = stored  # open_sealed still checks the tag over it
+        try:
+            return trust.open_sealed(data, key, purpose)
+        except Thrown as e:
+            reason = e.value.vals[0] if getattr(e.value, "vals", None) else "signature mismatch"
+            if reason == "signature mismatch":
+                reason += ": it was signed with another key, for another purpose, or changed since"
+            raise SnapshotError(f"{where}: {reason}") from None
     if is_signed(data):
         raise SnapshotError(f"{where} is signed: give the key (--key-file FILE or TURMERIC_KEY) to check it")
     return data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import time
 
 from ...core.values import (
@@ -26,31 +27,109 @@ def read_text(path):
 
 @builtin("write-file")
 def write_file(path, data):
-    """Atomic: write a temporary file beside the target, fsync, then rename over it."""
+    """Atomic and durable: write a temporary file beside the target, fsync it, rename it over
+    the target, then fsync the folder (so the rename itself survives a crash). An existing
+    target keeps its permission bits; a new one gets 0666 minus the umask, as `open` would.
+    The temporary file is `.NAME.PID.RANDOM.part`, removed on any failure; ones left behind by
+    a killed process (whose PID is gone) are swept on the next write-file to the same target."""
     if type(data) is str:
         data = data.encode("utf-8")
     elif type(data) is not bytes:
         raise type_err(f"write-file: expected bytes or a string, got {type_name(data)}")
-    folder = os.path.dirname(os.path.abspath(path))
+    target = os.path.abspath(path)
+    folder, base = os.path.split(target)
     try:
-        import tempfile
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    except OSError as e:
+        raise err("error", f"write-file: can't write {path}: {e.strerror}") from None
+    _sweep_parts(folder, base)
+    try:
+        import tempfile  # imported on first use: start-up time
 
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{base}.{os.getpid()}.", suffix=".part")
     except OSError as e:
         raise err("error", f"write-file: can't write {path}: {e.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
+            os.fchmod(f.fileno(), mode)
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
+        tmp = None
+        _fsync_dir(folder)
     except BaseException as e:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
         if isinstance(e, OSError):
             raise err("error", f"write-file: can't write {path}: {e.strerror}") from None
         raise
     return None
+
+
+def _umask():
+    """The process umask, read without changing it (Linux), else by setting and restoring it."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    m = os.umask(0o022)
+    os.umask(m)
+    return m
+
+
+def _fsync_dir(folder):
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems can't fsync a folder; the rename is still atomic
+    finally:
+        os.close(fd)
+
+
+def _sweep_parts(folder, base):
+    """Remove `.BASE.PID.*.part` files whose writing process no longer exists. A file of a live
+    process (possibly a writer right now) is left alone, and only regular files are removed."""
+    prefix = f".{base}."
+    try:
+        with os.scandir(folder) as it:
+            names = [e.name for e in it if e.name.startswith(prefix) and e.name.endswith(".part")]
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(prefix) :].split(".", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        p = os.path.join(folder, name)
+        try:
+            if stat.S_ISREG(os.lstat(p).st_mode):
+                os.unlink(p)
+        except OSError:
+            pass
+
+
+def _alive(pid):
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
 
 
 @builtin("file-exists?")
