@@ -68,12 +68,13 @@ def db_url(request, tmp_path):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Say where the browser tests left their screenshots (tests/test_web_browser.py)."""
+    """Say where the browser tests left their screenshots (tests/test_web_browser.py, tests/test_ui_browser.py)."""
     from pathlib import Path
 
     root = Path(os.environ.get("TURMERIC_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts"))
-    shots = root / "web-browser"
-    if shots.is_dir():
-        n = len(list(shots.glob("*.png")))
-        if n:
-            terminalreporter.write_line(f"browser screenshots: {n} pages in {shots}")
+    for sub in ("web-browser", "ui"):
+        shots = root / sub
+        if shots.is_dir():
+            n = len(list(shots.glob("*.png")))
+            if n:
+                terminalreporter.write_line(f"browser screenshots: {n} pages in {shots}")

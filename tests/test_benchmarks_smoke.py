@@ -117,7 +117,14 @@ def test_web_quick():
         assert col in stdout, f"no column {col!r}{context}"
 
 
-@pytest.mark.parametrize("script", ["compute.py", "capture.py", "startup.py", "serialize.py", "interop.py", "web.py"])
+def test_snapshot_quick():
+    stdout, context = run_quick("snapshot.py")
+    assert_rows(stdout, ["10 frames", "100 frames", "1000 frames"], context)
+    for col in ["error off us", "error on us", "write us", "bytes", "resume us", "ok on/off", "py tb+locals us", "snapshot/tb bytes"]:
+        assert col in stdout, f"no column {col!r}{context}"
+
+
+@pytest.mark.parametrize("script", ["compute.py", "capture.py", "startup.py", "serialize.py", "interop.py", "web.py", "snapshot.py"])
 def test_readme_documents(script):
     readme = (BENCH / "README.md").read_text(encoding="utf-8")
     assert f"python benchmarks/{script}" in readme

@@ -38,6 +38,7 @@ ALLOWED = {
     "store": {"core", "runtime", "serialization"},
     "durable": _BELOW_LOADER | {"loader", "store"},
     "web": _BELOW_LOADER | {"loader", "store", "durable"},
+    "debug": _BELOW_LOADER | {"loader", "store", "durable", "web"},  # the debugger's views and `turmeric ui`
     "cluster": _BELOW_LOADER | {"loader", "store", "durable"},
     "cli": None,  # anything
 }

@@ -322,3 +322,36 @@ def test_the_resume_value_may_use_the_programs_structs_and_functions(tmp_path):
     r2 = turmeric("resume", snapshot_path(r.stderr), "--value", '(quote-line "teapot" (discounted 30))', cwd=tmp_path)
     assert r2.returncode == 0, r2.stderr
     assert r2.stdout == "teapot 25\n"
+
+
+def test_globals_are_saved_with_the_snapshot_and_put_back(tmp_path):
+    write(
+        tmp_path,
+        "g.tm",
+        """\
+        (def table (into {} (map (fn [i] [i (* i i)]) (range 5))))   ; not a literal: definitions mode skips it
+        (def hits (ref 0))
+        (defn lookup [i] (ref-set! hits (inc (deref hits))) (or (get table i) (throw (str "no square for " i))))
+        (defn main [] (println (+ (lookup 2) (lookup 9)) "hits" (deref hits)))
+    """,
+    )
+    r = turmeric("run", "--snapshot-on-error", "g.tm", cwd=tmp_path)
+    assert r.returncode == 1
+    snap = snapshot_path(r.stderr)
+    text = turmeric("inspect", snap, cwd=tmp_path).stdout
+    assert "g.table = {" in text and "g.hits = #<ref 2>" in text
+    r2 = turmeric("resume", snap, "--value", "81", cwd=tmp_path)
+    assert r2.returncode == 0, r2.stderr
+    assert r2.stdout == "85 hits 2\n"
+
+
+def test_the_worked_example_of_docs_debugging(tmp_path):
+    (tmp_path / "order_failure.tm").write_text((REPO / "examples" / "order_failure.tm").read_text())
+    r = turmeric("run", "--snapshot-on-error", "order_failure.tm", cwd=tmp_path)
+    assert r.returncode == 1 and "out of stock: 2 teapot wanted, 1 left" in r.stderr
+    snap = snapshot_path(r.stderr)
+    text = turmeric("inspect", snap, cwd=tmp_path).stdout
+    assert 'local shipped = [["tea" 2]]' in text and "order_failure.stock = {" in text
+    r2 = turmeric("resume", snap, "--value", "1", cwd=tmp_path)
+    assert r2.returncode == 0, r2.stderr
+    assert r2.stdout == "order: {:customer ann :shipped [[tea 2] [teapot 1] [cup 4]] :total 53}\n"

@@ -202,9 +202,11 @@ def test_fork_copies_one_checkpoint_and_the_chunk_refs(st):
     h = chunk_hash(b"c")
     for n in range(1, 6):
         st.commit("w", "A", step=(n, "s", 1, 0, 0, b"d%d" % n), chunks={h: b"c"} if n == 1 else None)
-    assert st.fork("w", "w2", 4, base_n=1) is True
+    rows = [s for s in st.steps("w") if s[0] in (1, 4)]
+    assert st.fork("w", "w2", b"in2", rows) is True
     assert [s[0] for s in st.steps("w2")] == [1, 4]
-    assert st.fork("w", "w2", 4) is False
+    assert st.get_workflow("w2")["status"] == "running" and st.get_workflow("w2")["parent"] == "w"
+    assert st.fork("w", "w2", b"in2", rows) is False
     st.set_status("w", "succeeded")
     st.run(lambda tx: tx.execute("UPDATE tm_workflows SET updated = 0 WHERE id = 'w'"))
     assert st.gc(60) == (1, 0)  # the fork still references the chunk

@@ -62,3 +62,8 @@
 ;; deref inline: a ref's value, anything else a type-error
 (defn dr [r] (deref r))
 (println (dr (ref 5)) (deref (ref [1])) (kind (fn [] (dr 5))) (kind (fn [] (deref nil))))
+
+;; type predicates inline, as the library defines them
+(defn preds [x] (list (int? x) (float? x) (string? x) (bool? x) (keyword? x) (symbol? x) (list? x) (vector? x) (map? x)))
+(println (map preds [1 1.5 "s" #t :k 'q '(1) (range 2) [1] {:a 1} nil]))
+(println (if (string? "a") :s :n) (if (int? #t) :i :n) (if (map? {}) :m :n))

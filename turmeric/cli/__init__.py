@@ -1,4 +1,4 @@
-"""Command line: `turmeric run | check | repl | resume | inspect`.
+"""Command line: `turmeric run | check | repl | resume | inspect | worker | workflows`.
 
 Owns argument parsing, the search path options, and how errors reach the user:
 file:line:col and the Turmeric call stack, never a Python traceback unless
@@ -19,7 +19,8 @@ def build_parser():
     p.add_argument("-I", dest="include", action="append", default=[], metavar="DIR", help="add DIR to the module search path")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks for internal errors")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    r = sub.add_parser("run", help="run FILE as the main module, then its (main)")
+    r = sub.add_parser("run", help="run FILE as the main module, then its (main), then finish its workflows")
+    r.add_argument("--db", default=None, metavar="URL", help="workflow database (default $TURMERIC_DB or ./turmeric.db)")
     r.add_argument(
         "--snapshot-on-error",
         action="store_true",
@@ -48,6 +49,45 @@ def build_parser():
     i = sub.add_parser("inspect", help="describe a blob without running it")
     i.add_argument("blob")
     i.add_argument("--json", action="store_true", help="machine-readable output")
+    u = sub.add_parser("ui", help="serve a browsable view of workflows, checkpoints and snapshots")
+    u.add_argument(
+        "files", nargs="*", metavar="FILES", help="snapshot files, folders of them, and the .tm programs their frames point into"
+    )
+    u.add_argument("--db", default=None, metavar="URL", help="the workflow store to show (sqlite:PATH or postgresql://...)")
+    u.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    u.add_argument("--port", type=int, default=8700, help="port to listen on (default 8700)")
+    u.add_argument("--key-file", default=None, metavar="FILE", help="check snapshot signatures with the key in FILE (also TURMERIC_KEY)")
+    w = sub.add_parser("worker", help="run the workflows of FILE from the database until stopped")
+    w.add_argument("file")
+    w.add_argument("--db", default=None, metavar="URL", help="workflow database (default $TURMERIC_DB or ./turmeric.db)")
+    w.add_argument("--name", default=None, help="join a cluster as this node and run its tasks (docs/cluster.md)")
+    w.add_argument("--lease", type=float, default=None, help="cluster node: seconds without a heartbeat after which it counts as down (default 5)")
+    w.add_argument("--forbid", default="", help="cluster node: comma-separated globals that agents and stored code may not use")
+    w.add_argument("--trust", default=None, metavar="FILE", help="cluster node: run agents signed by the Ed25519 public keys (hex, one a line) in FILE")
+    w.add_argument("--quiet", action="store_true", help="cluster node: no progress lines")
+    wf = sub.add_parser("workflows", help="list, show, cancel, resume, send to, fork, gc workflows")
+    wf.add_argument("--db", default=None, metavar="URL", help="workflow database (default $TURMERIC_DB or ./turmeric.db)")
+    ws = wf.add_subparsers(dest="wf_command", metavar="ACTION")
+    x = ws.add_parser("list", help="the workflows, with status and steps")
+    x.add_argument("--status", default=None, help="only this status")
+    x.add_argument("--json", action="store_true", help="machine-readable output")
+    x = ws.add_parser("show", help="status, result or error, steps, current frames and locals")
+    x.add_argument("id")
+    x.add_argument("--limit", type=int, default=200, help="show the last N checkpoints (default 200)")
+    x = ws.add_parser("cancel", help="cancel a workflow (its worker stops at the next checkpoint)")
+    x.add_argument("id")
+    x = ws.add_parser("resume", help="resume a cancelled, failed or blocked workflow from its last checkpoint")
+    x.add_argument("id")
+    x = ws.add_parser("send", help="send VALUE (a Turmeric expression) to workflow ID on TOPIC")
+    x.add_argument("id")
+    x.add_argument("topic")
+    x.add_argument("value")
+    x = ws.add_parser("fork", help="a new workflow continuing from checkpoint N of ID")
+    x.add_argument("id")
+    x.add_argument("--from-step", type=int, required=True, metavar="N")
+    x.add_argument("--id", dest="new_id", default=None, help="the new workflow's id")
+    x = ws.add_parser("gc", help="delete finished workflows older than a duration, and unused chunks")
+    x.add_argument("--older-than", required=True, metavar="DURATION", help="like 30s, 15m, 12h, 7d")
     for sp in (r, rs):
         sp.add_argument(
             "--snapshot-dir",
@@ -65,7 +105,7 @@ def build_parser():
     from .serve import add_parser as add_serve_parser
 
     sv = add_serve_parser(sub)
-    for sp in (r, c, rs, i, sv):
+    for sp in (r, c, rs, i, sv, w, wf, u):
         sp.add_argument("-I", dest="include_sub", action="append", default=[], metavar="DIR", help="add DIR to the module search path")
         sp.add_argument("--debug", dest="debug_sub", action="store_true", help="show Python tracebacks")
     return p
@@ -79,23 +119,43 @@ def main(argv=None):
         parser.print_help()
         return 2
     debug = args.debug or getattr(args, "debug_sub", False)
-    from .. import loader
+    from .. import durable, loader
     from . import commands
 
+    durable.install()  # step, defworkflow, ... are known to every command (check, repl too)
     handler = getattr(commands, "cmd_" + args.command)
     include = [os.path.abspath(d) for d in args.include + getattr(args, "include_sub", [])]
+    if args.command == "worker":
+        _stop_on_signals(durable.STOP)
 
     def run():
         if args.command != "inspect":  # programs may use import-python, ->py, ->tm
             from ..interop import install
 
             install()
+            from ..cluster import node as cluster_node
+
+            cluster_node.install()
         loader.current_session().search_path[:] = include  # (creating the session loads the prelude)
         return handler(args)
 
-    if args.command == "serve":  # the server keeps the main thread (signals); Turmeric code runs on its own thread
+    # servers keep the main thread (signals): serve runs Turmeric code on its own thread, ui runs none
+    if args.command in ("serve", "ui"):
         return report.guarded(run, debug)
     return run_with_big_stack(lambda: report.guarded(run, debug))
+
+
+def _stop_on_signals(stop):
+    """SIGTERM / Ctrl-C: the worker finishes its current commit, hands its workflows over, exits."""
+    import signal
+
+    def handler(signum, frame):
+        if stop.is_set():
+            os._exit(130)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
 
 
 def run_with_big_stack(thunk):

@@ -1,4 +1,4 @@
-"""The commands behind `turmeric run | check | repl | resume | inspect`."""
+"""The commands behind `turmeric run | check | repl | resume | inspect | worker | workflows`."""
 
 from __future__ import annotations
 
@@ -13,18 +13,27 @@ from .serve import cmd_serve as cmd_serve  # noqa: E402
 
 
 def cmd_run(args):
+    from .. import durable
+
     config = snapshot_config(args)
     session = modules.current_session()
     session.argv[:] = list(args.args)
+    eng = durable.use_engine(durable.Engine(db=args.db))
 
     def run():
         m = session.load_file(args.file, main=True)
         main = m.ns.get("main")
         if main is not None and callable(main):
             control.reset(main)
+        # finish (and recover) the workflows of this program that are still unfinished
+        if eng.opened or (_defines_workflows() and _db_exists(args.db)):
+            eng.drain(say=lambda msg: print(f"turmeric: {msg}", file=sys.stderr, flush=True))
         return 0
 
-    return with_error_snapshots(run, config)
+    try:
+        return with_error_snapshots(run, config)
+    finally:
+        eng.close()
 
 
 def snapshot_config(args):
@@ -89,6 +98,32 @@ def with_error_snapshots(thunk, config):
         raise
 
 
+def _defines_workflows():
+    from ..durable import workflow_info
+
+    return any(workflow_info(v) is not None for n, mod in modules.MODULES.items() if n != "prelude" for v in list(mod.ns.values()))
+
+
+def _db_exists(db):
+    from ..store import DEFAULT_FILE
+
+    return bool(db or os.environ.get("TURMERIC_DB") or os.path.exists(DEFAULT_FILE))
+
+
+def cmd_worker(args):
+    if getattr(args, "name", None):  # a cluster node (turmeric/cluster)
+        return cmd_cluster_worker(args)
+    from .workflows import cmd_worker as run_worker
+
+    return run_worker(args)
+
+
+def cmd_workflows(args):
+    from .workflows import cmd_workflows as run_workflows
+
+    return run_workflows(args)
+
+
 def cmd_check(args):
     from ..web import vocab
 
@@ -122,6 +157,10 @@ def cmd_resume(args):
 
     config = snapshot_config(args)
     session = modules.current_session()
+    # the program is looked for next to the blob, on the search path, then here (snapshots
+    # written into a folder of their own are resumed from the program's folder)
+    if os.getcwd() not in session.search_path:
+        session.search_path.append(os.getcwd())
     value_forms = parse_value(args.value) if args.value is not None else None
     data = _read_blob(args.blob)
     try:
@@ -137,6 +176,8 @@ def cmd_resume(args):
             raise
         print(msg, file=sys.stderr)
         return 1
+    if snapshot.is_snapshot(k):
+        snapshot.restore_globals(k)
     value = None
     if value_forms is not None:
         value = eval_expression(args.value, session.main, value_forms[0])
@@ -157,6 +198,18 @@ def cmd_resume(args):
     if result is not None:
         print(readable(result))
     return 0
+
+
+def cmd_ui(args):
+    try:
+        from ..debug import ui
+    except ImportError as e:  # pragma: no cover - the optional extra is missing
+        print(f"turmeric ui needs Starlette, uvicorn and Jinja2 (pip install -e '.[ui]'): {e}", file=sys.stderr)
+        return 1
+    catalog = ui.Catalog(args.files, db=args.db, key=read_key(args))
+    for p in catalog.problems:
+        print(f"turmeric ui: {p}", file=sys.stderr)
+    return ui.serve(catalog, args.host, args.port, ready=lambda url: print(f"turmeric ui: serving {url}", file=sys.stderr, flush=True))
 
 
 def resume_purposes(args):
@@ -250,3 +303,24 @@ def eval_expression(text, module=None, form=None):
             module.definitions_only = saved
     m = modules.Module("cli-value", "<--value>", source=text, session=modules.current_session())
     return m.eval_source(text, "<--value>")
+
+
+def cmd_cluster_worker(args):
+    """`turmeric worker --name NODE --db URL FILE`: a cluster node (turmeric/cluster/node.py)."""
+    from ..cluster.node import Node
+
+    session = modules.current_session()
+    session.load_file(args.file, main=True, definitions_only=True)
+    session.forbidden_globals = frozenset(n.strip() for n in args.forbid.split(",") if n.strip())
+    say = None if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
+    node = Node(args.name, db=args.db, session=session, lease=args.lease, log=say)
+    if args.trust:
+        from ..cluster.agents import load_trusted
+
+        node.trusted = load_trusted(args.trust)
+    node.join()
+    try:
+        node.serve()
+    finally:
+        node.leave()
+    return 0

@@ -11,6 +11,7 @@ from ..reader import TurmericSyntaxError
 from ..runtime.errors import message_of, thrown_value, turmeric_stack
 from ..runtime.library import ExitRequest
 from ..runtime.printer import readable, type_name
+from ..store import StoreError
 
 INTERNAL_ERROR_STATUS = 70  # EX_SOFTWARE: distinct from a program's uncaught error (1)
 
@@ -91,6 +92,12 @@ def guarded(thunk, debug=False):
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except StoreError as e:
+        sys.stdout.flush()
+        if debug:
+            traceback.print_exc()
+        print(f"turmeric: {e}", file=sys.stderr)
+        return 1
     except InternalError as e:
         sys.stdout.flush()
         if debug:

@@ -21,6 +21,8 @@ type test sends the value to the library function instead:
   error report see as `division-by-zero`, as the library function's own.
 - `<`, `>`, `<=`, `>=` with more than two arguments: one chained comparison.
 - `deref`: the ref's `value` behind a `type(r) is Ref` test.
+- `int? float? string? bool? keyword? symbol?` are `type(x) is T`, `list? vector? map?`
+  `isinstance(x, T)`, as in `lib/predicates.py`.
 - `str`: an f-string; strings and integers are formatted by Python directly (the
   display form of an int is its decimal text), everything else through `#display`.
 - `x.field`: an inline cache per module and field name (`#ic:field`, a `DotCache` the
@@ -47,7 +49,14 @@ BOOLEAN_HELPERS = frozenset({"#struct-is?", "#seq-shape?", "#some?", "#none?"})
 FAST_HELPERS = frozenset({"#struct-is?", "#field-at", "#some?", "#none?"})
 
 # prims whose value is always #t or #f (an `if` on them needs no truthiness test)
-BOOLEAN_PRIMS = frozenset({"<", ">", "<=", ">=", "=", "not=", "not", "nil?", "zero?", "pos?", "neg?", "even?", "odd?"})
+BOOLEAN_PRIMS = frozenset(
+    {"<", ">", "<=", ">=", "=", "not=", "not", "nil?", "zero?", "pos?", "neg?", "even?", "odd?"}
+    | {"int?", "float?", "string?", "bool?", "keyword?", "symbol?", "list?", "vector?", "map?"}
+)
+
+# type predicates as the library defines them (lib/predicates.py): exact type or isinstance
+_TYPE_IS = {"int?": "#int", "float?": "#float", "string?": "#str", "bool?": "#bool", "keyword?": "#Keyword", "symbol?": "#Symbol"}
+_INSTANCE_OF = {"list?": "#PList", "vector?": "#PVector", "map?": "#PMap"}
 
 
 def _is_identity_literal(node):
@@ -122,6 +131,10 @@ class FastPaths:
             return ast.IfExp(_type_is(x, "#int"), bit, call("#b:" + op, x))
         if op == "str":
             return self.fast_str(node.args, args, ctx, out)
+        if op in _TYPE_IS and n == 1:
+            return _type_is(args[0], _TYPE_IS[op])
+        if op in _INSTANCE_OF and n == 1:
+            return call("#isinstance", args[0], name(_INSTANCE_OF[op]))
         if op == "deref" and n == 1:
             r = self.simple(args[0], ctx, out)
             return ast.IfExp(_type_is(r, "#Ref"), ast.Attribute(r, "value", ast.Load()), call("#b:deref", r))

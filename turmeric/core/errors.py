@@ -19,6 +19,7 @@ BUILTIN_STRUCTS = {
     "missing-function": ["fn-symbol"],
     "not-serializable": ["type-name", "path"],
     "corrupt-data": ["reason"],
+    "code-error": ["message"],
     "file-error": ["message", "path"],
     "match-error": ["value"],
     "no-instance": ["class", "type-name"],

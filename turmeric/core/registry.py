@@ -43,6 +43,7 @@ class FnInfo:
         "rest",
         "transient",
         "leaf",
+        "origin",
         "suspends",
         "site_pos",
     )
@@ -67,6 +68,9 @@ class FnInfo:
         self.resume = None
         self.factory = None
         self.code = None
+        # (module, top-level symbol, canonical text of the top-level form) it was compiled
+        # from, or None (the runtime, the prelude, instance methods): what the code store keeps
+        self.origin = None
 
     def __repr__(self):
         return f"<FnInfo {self.symbol}>"
@@ -99,6 +103,14 @@ class State:
         if old is not None and not self.keep_versions and old.fingerprint != info.fingerprint:
             self.versions.pop((old.symbol, old.fingerprint), None)
         self.symbols[info.symbol] = info
+        self.versions[(info.symbol, info.fingerprint)] = info
+        for c in codes:
+            CODES[c] = info
+            self.codes.append(c)
+
+    def add_version(self, info, *codes):
+        """Register an old version of a function (compiled from the code store): findable by
+        (symbol, fingerprint), never the current definition of its symbol."""
         self.versions[(info.symbol, info.fingerprint)] = info
         for c in codes:
             CODES[c] = info

@@ -90,6 +90,15 @@ PRIMS = {
     "odd?": (1, 1),
     "str": (0, None),
     "deref": (1, 1),
+    "int?": (1, 1),
+    "float?": (1, 1),
+    "string?": (1, 1),
+    "bool?": (1, 1),
+    "keyword?": (1, 1),
+    "symbol?": (1, 1),
+    "list?": (1, 1),
+    "vector?": (1, 1),
+    "map?": (1, 1),
 }
 
 

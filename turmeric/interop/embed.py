@@ -100,6 +100,9 @@ def _run(thunk, session=None):
         return _run_here(thunk, session)
 
 
+call = _run  # for the facade's workflow functions: run Turmeric code from Python
+
+
 def _run_here(thunk, session):
     from ..runtime.library import ExitRequest
 

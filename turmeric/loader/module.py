@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import warnings
 
 from ..core.errors import InternalError, _bad_field
@@ -26,14 +27,37 @@ from ..expander import CompileError, Expander, canonical, parse_params
 from ..reader import MapLiteral, TurmericSyntaxError, read_all
 from ..runtime import control, typeclasses
 from ..runtime.abi import DotCache
+from ..runtime.builtins import MACROS
 from ..runtime.library import BUILTINS, HOST
 from . import cache
 
 # failures of the expander or compiler that are about the program (or the machine), not bugs
 _NOT_INTERNAL = (CompileError, TurmericSyntaxError, InternalError, Thrown, RecursionError, MemoryError)
-SHARED_MACROS: dict = {}  # macros every module sees (a library's, e.g. the web vocabulary's defpage)
+# macros every module sees unless it defines that name itself (a library's: the web vocabulary's
+# defpage, durable's step and defworkflow); the same dict as runtime.builtins.MACROS
+SHARED_MACROS: dict = MACROS
 
 DEFINITION_HEADS = {"defn", "defmacro", "struct", "defclass", "instance", "import", "import-python", "module", "version"}
+
+
+class ModuleMacros(dict):
+    """A module's macros, then the shared ones (`runtime.builtins.MACROS`: `step`,
+    `defworkflow`, ...) unless the module defines a global of that name itself."""
+
+    __slots__ = ("module",)
+
+    def __init__(self, module):
+        super().__init__()
+        self.module = module
+
+    def get(self, name, default=None):
+        m = dict.get(self, name)
+        if m is not None:
+            return m
+        m = MACROS.get(name)
+        if m is not None and not self.module.defined(name):
+            return m
+        return default
 
 
 class Module:
@@ -50,7 +74,7 @@ class Module:
         self.definitions_only = definitions_only
         self.ns = {"__builtins__": BUILTINS, "__name__": f"turmeric:{name}"}
         self.ns["#G"] = self.ns
-        self.macros = dict(SHARED_MACROS)
+        self.macros = ModuleMacros(self)
         self.aliases = {}
         self.py_names = {}  # names bound by import-python (turmeric.interop): their dotted symbols are Python attributes
         self.lines = source.split("\n")
@@ -158,7 +182,11 @@ class Module:
             raise
         except Exception as e:
             raise InternalError(f"expander: {type(e).__name__}: {e}", pos) from e
-        thunk = self.compile_units(fn, toplevel=True)
+        self._origin = (self.name, symbol, canonical(source_form))  # what the code store keeps
+        try:
+            thunk = self.compile_units(fn, toplevel=True)
+        finally:
+            self._origin = None
         runs = not self.definitions_only or is_definition(form)
         self.note(("run", name if plain_def else None, runs))
         return self.run_form(thunk, name if plain_def else None, runs)
@@ -221,8 +249,10 @@ class Module:
         except Exception as e:  # a broken invariant of the compiler, not the program's mistake
             raise InternalError(f"compiler: {type(e).__name__}: {e}", fn.pos) from e
         code, rcode = codes
+        origin = getattr(self, "_origin", None) if self.name != "prelude" else None
         for info, _, _, _ in mc.infos:
             info.module = self.name
+            info.origin = origin
             info.transient = self.name == "prelude"
         first = mc.infos[-1] if toplevel else next(i for i in mc.infos if i[0].symbol == fn.symbol)
         infos = list(mc.infos)
@@ -385,6 +415,9 @@ def _install_resume(state, ns, code, pairs):
         state.register(info, info.resume.__code__)
 
 
+_RESUME_LOCK = threading.Lock()
+
+
 class _LazyResume:
     """Resume variants of a replayed unit, executed the first time one of them is called."""
 
@@ -397,11 +430,12 @@ class _LazyResume:
 
     def entry(self, info):
         def first_call(*args):
-            if not self.done:
-                import marshal
+            with _RESUME_LOCK:  # two threads resuming at once: one executes, both then call it
+                if not self.done:
+                    import marshal
 
-                self.done = True
-                _install_resume(self.state, self.ns, marshal.loads(self.data), self.pairs)
+                    _install_resume(self.state, self.ns, marshal.loads(self.data), self.pairs)
+                    self.done = True
             return info.resume(*args)
 
         return first_call

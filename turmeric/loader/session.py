@@ -55,6 +55,10 @@ class Session:
         self.caches = {}  # serialization's caches of names and headers (see serialization.names)
         self.state = _state if _state is not None else State(parent=ROOT, keep_versions=keep_versions)
         self.state.owner = self
+        # where old function versions come from (turmeric.loader.codes): callables
+        # (symbol, fingerprint) -> (record hash, record bytes) or None, tried in order
+        self.code_sources = []
+        self.forbidden_globals = frozenset()  # globals code compiled from a record may not use
         if self.state is not ROOT:
             prelude = load_prelude()
             self.modules["prelude"] = prelude
@@ -117,6 +121,38 @@ class Session:
     def close(self):
         """Forget this session's code objects (its functions can't be named in a blob afterwards)."""
         self.state.release()
+
+    # --- old versions of functions (the code store) -------------------------------------
+    def load_version(self, symbol, fingerprint, extra_sources=()):
+        """The version (symbol, fingerprint) of a function, compiled from a code record
+        of `extra_sources` or `self.code_sources` if this session doesn't have it; None when
+        no source has it. Raises Thrown(code-error) for a record that fails its checks."""
+        from .codes import CodeError, code_error, compile_record, parse_record
+
+        info = self.state.versions.get((symbol, fingerprint))
+        if info is not None:
+            return info
+        for src in list(extra_sources) + list(self.code_sources):
+            got = src(symbol, fingerprint)
+            if got is None:
+                continue
+            h, data = got
+            try:
+                obj = parse_record(data, h)
+                if [symbol, fingerprint] not in obj["fns"]:
+                    raise CodeError(f"code record {h} does not define {symbol} version {fingerprint}")
+                with self.activate():
+                    out = compile_record(self, obj, self.forbidden_globals)
+            except CodeError as e:
+                raise code_error(str(e)) from None
+            return out.get((symbol, fingerprint))
+        return None
+
+    def code_record(self, info):
+        """(hash, bytes) of the code record `info` was compiled from, or None."""
+        from .codes import record_of
+
+        return record_of(info, self.state)
 
     # --- what the loader and serialization ask ----------------------------------------
     def search_dirs(self, first_dir=None):

@@ -4,7 +4,7 @@ No Turmeric symbol can spell a name starting with `#`, so these never collide wi
 user code. The compiler's (see docs/design.md, "Names"): `#cap`, `#check_tail`,
 `#Unwind`, `#Capture` (site handlers), `#Suspension` (finally blocks), `#shift`, `#throw`, `#resume_frames`,
 `#TailContinue`, `#Box`, `#caught`, `#NoSite`, `#len`, `#type`, `#int`, `#float`,
-`#bool`, `#str`, `#display`, `#Some`, `#Ref`, `#dot_ic`, `#struct_is_ic` (the fast paths of `compiler/fastpath.py`),
+`#bool`, `#str`, `#display`, `#Some`, `#Ref`, `#Keyword`, `#Symbol`, `#PList`, `#PVector`, `#PMap`, `#isinstance`, `#dot_ic`, `#struct_is_ic` (the fast paths of `compiler/fastpath.py`),
 `#arith-check`, `#pyerr` (a Python call's exception), `#with-enter`, `#with-exit`, `#None`, `#plist`, `#vec`, `#dot`, and `#eq` (`lib/numbers.py`),
 `#hmap` (`lib/collections.py`), `#b:<name>` (a host builtin bound at compile time) and
 `#modget` (the loader's). The expander's: `#qq-list`, `#qq-vec` (quasiquote) and the
@@ -15,7 +15,7 @@ in each module's dict, not here.
 
 from __future__ import annotations
 
-from ..core.values import NONE, Box, Keyword, PList, PMap, PVector, Ref, Some, Struct, plist, pvector, type_name
+from ..core.values import NONE, Box, Keyword, PList, PMap, PVector, Ref, Some, Struct, Symbol, plist, pvector, type_name
 from . import control
 from .builtins import BUILTINS, builtin, err
 from .errors import as_thrown, python_call_error, thrown_value
@@ -208,3 +208,4 @@ BUILTINS.update(
 BUILTINS["#None"] = NONE
 BUILTINS["#Some"] = Some
 BUILTINS["#Ref"] = Ref
+BUILTINS.update({"#Keyword": Keyword, "#Symbol": Symbol, "#PList": PList, "#PVector": PVector, "#PMap": PMap, "#isinstance": isinstance})

@@ -12,6 +12,7 @@ from ..core.values import Thrown
 
 BUILTINS: dict = {}
 HOST: set = set()  # names of host builtins (calls to them are not capture sites)
+MACROS: dict = {}  # macros every module sees unless it defines that name itself (added by systems such as durable)
 BOOL_PREDICATES: set = set()  # builtins that always return #t or #f (Python truthiness agrees)
 
 

@@ -46,9 +46,17 @@ def __getattr__(name):  # api.Limits, api.DEFAULT_LIMITS
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def serialize(v):
-    """`(serialize v)`: the bytes of any serializable value, continuations included."""
-    return fmt.encode(v)
+_KW_WITH_CODE = Keyword("with-code")
+
+
+def serialize(v, *opts):
+    """`(serialize v)`: the bytes of any serializable value, continuations included.
+    `(serialize v :with-code #t)`: a code bundle, with the code of every function it names."""
+    if not opts:
+        return fmt.encode(v)
+    if len(opts) != 2 or opts[0] != _KW_WITH_CODE:
+        raise Thrown(make_error("arity-error", "serialize takes a value and optionally :with-code #t"))
+    return fmt.encode_with_code(v) if opts[1] is True else fmt.encode(v)
 
 
 def deserialize(b, base_dir=None, limits=None):

@@ -28,6 +28,7 @@ from . import names as N
 from .decoder import FnEntry, Header, Hooks, HostEntry, ShapeEntry, StructEntry, TypeEntry, budget, parse, read_header
 from .encoder import Encoder, find_path
 from .layout import (
+    CODE_MAGIC,
     COMPRESS_LEVEL,
     COMPRESS_THRESHOLD,
     DEFAULT_LIMITS,
@@ -122,10 +123,14 @@ def _payload(root, limits, no_cheap):
 class LiveHooks(Hooks):
     """Resolve names against the running program, loading modules in definitions mode."""
 
-    def __init__(self, base_dir=None):
+    def __init__(self, base_dir=None, code=None):
         self.base_dir = base_dir
+        self.code = code  # records of a code bundle: (symbol, fingerprint) -> (hash, bytes)
         self.version = "?"
         self.loaded = set()  # modules this decode loaded
+
+    def bundled(self, symbol, fingerprint):
+        return self.code.get((symbol, fingerprint))
 
     def load(self, name):
         if N.load_module(name, self.base_dir):
@@ -167,6 +172,12 @@ class LiveHooks(Hooks):
                 if info is None:
                     self.load(e.symbol.split(".", 1)[0])
                     info = state.find(e.symbol, e.fingerprint)
+                if info is None or info.fingerprint != e.fingerprint:
+                    # changed or gone since the blob was made: its own version, from a code record
+                    srcs = (self.bundled,) if self.code else ()
+                    old = N.old_version(e.symbol, e.fingerprint, srcs)
+                    if old is not None:
+                        info = old
                 if info is None:
                     raise self.missing(e.symbol, e.symbol.split(".", 1)[0])
                 if info.fingerprint != e.fingerprint or len(info.free) != len(e.free):
@@ -319,5 +330,77 @@ def _missing(sym):
 
 
 def decode(blob, base_dir=None, limits=DEFAULT_LIMITS):
-    """The value in `blob`, its code resolved in this process."""
-    return parse(blob, LiveHooks(base_dir), limits)[1]
+    """The value in `blob` (or a code bundle), its code resolved in this process."""
+    code = None
+    if blob[:4] == CODE_MAGIC:
+        code, blob = split_bundle(blob, limits)
+    return parse(blob, LiveHooks(base_dir, code), limits)[1]
+
+
+# --- code bundles --------------------------------------------------------------------------------
+
+
+def encode_with_code(root, compress_threshold=COMPRESS_THRESHOLD, limits=DEFAULT_LIMITS):
+    """A code bundle: the blob for `root` preceded by the code record of every function it
+    names (docs/format.md, "Code bundles"), so it resumes where that code changed or is gone."""
+    blob = encode(root, compress_threshold, limits)
+    h = read_header(blob, limits)[0]
+    state = current_state()
+    records = {}
+    for e in h.names:
+        if type(e) is FnEntry:
+            info = state.find(e.symbol, e.fingerprint)
+            if info is None or info.fingerprint != e.fingerprint:
+                continue
+            rec = N.code_record(info)
+            if rec is not None:
+                records[rec[0]] = rec[1]
+    out = bytearray(CODE_MAGIC + bytes((1,)))
+    wvarint(out, len(records))
+    for hx in sorted(records):
+        out += bytes.fromhex(hx)
+        wvarint(out, len(records[hx]))
+        out += records[hx]
+    return bytes(out) + blob
+
+
+def split_bundle(b, limits=DEFAULT_LIMITS):
+    """({(symbol, fingerprint): (hash, record bytes)}, inner blob) of a code bundle. The
+    records are only indexed here (by the function list each one claims); their hashes
+    and their code are checked when one is needed (loader/codes.py)."""
+    import json
+
+    from .decoder import _Reader
+
+    if len(b) > limits.max_bytes:
+        raise corrupt("code bundle larger than the limit")
+    if b[4:5] != bytes((1,)):
+        raise corrupt("unknown code bundle version")
+    r = _Reader(b, 5)
+    try:
+        n = r.varint()
+        if n > len(b):
+            raise Corrupt("too many code records")
+        index = {}
+        for _ in range(n):
+            hx = b[r.pos : r.pos + 16]
+            if len(hx) != 16:
+                raise Corrupt("truncated code record")
+            r.pos += 16
+            ln = r.varint()
+            data = b[r.pos : r.pos + ln]
+            if len(data) != ln:
+                raise Corrupt("truncated code record")
+            r.pos += ln
+            try:
+                fns = json.loads(data.decode("utf-8")).get("fns", [])
+                for sym, fp in fns:
+                    if type(sym) is str and type(fp) is str:
+                        index[(sym, fp)] = (hx.hex(), data)
+            except (ValueError, TypeError, AttributeError, UnicodeDecodeError):
+                pass  # reported as a bad record if a frame needs it (no function can be found in it)
+    except Corrupt as e:
+        raise corrupt(str(e)) from None
+    except (IndexError, ValueError) as e:
+        raise corrupt(f"malformed code bundle ({type(e).__name__})") from None
+    return index, b[r.pos :]

@@ -85,12 +85,16 @@ class InertHooks(fmt.Hooks):
 # --- printing --------------------------------------------------------------------------------------
 
 
-def show(v):
+FULL_CHARS = 20_000  # the unfolded text of a large value (summary(..., full=True))
+FULL_ITEMS = 1_000
+
+
+def show(v, max_chars=MAX_CHARS, max_items=MAX_ITEMS):
     """A readable, bounded text for a decoded (inert) value."""
     out = []
-    _show(v, 0, set(), out, [MAX_CHARS])
+    _show(v, 0, set(), out, [max_chars, max_items])
     s = "".join(out)
-    return s if len(s) <= MAX_CHARS else s[: MAX_CHARS - 3] + "..."
+    return s if len(s) <= max_chars else s[: max_chars - 3] + "..."
 
 
 def _atom(v):
@@ -139,7 +143,7 @@ def _show(v, depth, seen, out, left):
             for i, (k, x) in enumerate(v.items()):
                 if i:
                     out.append(" ")
-                if i >= MAX_ITEMS:
+                if i >= left[1]:
                     out.append(f"... {len(v) - i} more")
                     break
                 _show(k, d, seen, out, left)
@@ -185,7 +189,7 @@ def _seq(open_, close, items, depth, seen, out, left):
     for i, x in enumerate(items):
         if i:
             out.append(" ")
-        if i >= MAX_ITEMS or left[0] <= 0:
+        if i >= left[1] or left[0] <= 0:
             out.append(f"... {n - i} more")
             break
         _show(x, depth, seen, out, left)
@@ -210,8 +214,9 @@ def _type_of(v):
 # --- the description ------------------------------------------------------------------------------
 
 
-def summary(blob):
-    """The description as plain data (what `--json` prints)."""
+def summary(blob, full=False):
+    """The description as plain data (what `--json` prints). With `full`, each argument and
+    local also has "full": its text with far larger limits (what a UI unfolds)."""
     signed = False
     if isinstance(blob, (bytearray, memoryview)):
         blob = bytes(blob)
@@ -235,9 +240,9 @@ def summary(blob):
         "type": _type_of(value),
     }
     if _is_snapshot(value):
-        _snapshot(value, h, out)
+        _snapshot(value, h, out, full)
     elif type(value) is InertCont:
-        out["frames"] = [_frame(i, shape, vals, h) for i, (shape, _, vals) in enumerate(value.frames)]
+        out["frames"] = [_frame(i, shape, vals, h, full) for i, (shape, _, vals) in enumerate(value.frames)]
         out["handler"] = None if value.handler is None else show(value.handler)
     elif type(value) is InertFn:
         e = value.entry
@@ -259,10 +264,10 @@ def _is_snapshot(v):
     return isinstance(v, PMap) and v.get(K["turmeric-snapshot"]) == 1 and type(v.get(K["k"])) is InertCont
 
 
-def _snapshot(v, h, out):
+def _snapshot(v, h, out, full=False):
     """A snapshot (`snapshot.py`): its metadata, and its continuation's frames with their
     source positions and lines as the snapshot recorded them."""
-    from .snapshot import F, K
+    from .snapshot import K
 
     def text(key):
         x = v.get(K[key])
@@ -273,7 +278,7 @@ def _snapshot(v, h, out):
     out["snapshot"] = {
         "kind": text("kind"),
         "name": text("name"),
-        "error": None if err is None else show(err),
+        "error": None if err is None else (text("message") or show(err)),
         "error_type": None if err is None else _type_of(err),
         "message": text("message"),
         "at": text("at"),
@@ -281,20 +286,30 @@ def _snapshot(v, h, out):
         "program": text("program"),
     }
     k = v.get(K["k"])
-    meta = v.get(K["frames"])
-    meta = list(meta) if isinstance(meta, PVector) else []
+    where = {}
+    rows = v.get(K["places"])
+    for row in rows if isinstance(rows, PVector) else ():
+        if isinstance(row, PVector) and len(row) == 6:
+            sym, site, file, line, col, src = row
+            if type(sym) is str and type(site) is int and type(file) is str and type(line) is int and type(col) is int and type(src) is str:
+                where[(sym, site)] = {"file": file, "line": line, "col": col, "source": src}
     frames = []
     for i, (shape, _, vals) in enumerate(k.frames):
-        f = _frame(i, shape, vals, h)
-        m = meta[i] if i < len(meta) and isinstance(meta[i], PMap) else None
-        if m is not None:
-            for name in ("file", "line", "col", "source"):
-                x = m.get(F[name])
-                if type(x) is (int if name in ("line", "col") else str):
-                    f[name] = x
+        f = _frame(i, shape, vals, h, full)
+        f.update(where.get((f["symbol"], f["resume_point"]), {}))
         frames.append(f)
     out["frames"] = frames
     out["handler"] = None if k.handler is None else show(k.handler)
+    saved = v.get(K["globals"])
+    out["globals"] = []
+    if isinstance(saved, PMap):
+        for mname, vals in saved.items():
+            if type(mname) is str and isinstance(vals, PMap):
+                for gname, x in vals.items():
+                    item = {"module": mname, "name": str(gname), "value": show(x)}
+                    if full:
+                        item["full"] = show(x, FULL_CHARS, FULL_ITEMS)
+                    out["globals"].append(item)
 
 
 def _file_of(symbol, h):
@@ -302,7 +317,7 @@ def _file_of(symbol, h):
     return h.modules.get(mod, ("?", ""))[1]
 
 
-def _frame(i, shape, vals, h):
+def _frame(i, shape, vals, h, full=False):
     fn = shape.fn
     args = []
     locals_ = []
@@ -310,6 +325,8 @@ def _frame(i, shape, vals, h):
         if name.startswith("~"):
             continue
         item = {"name": name, "value": show(x)}
+        if full:
+            item["full"] = show(x, FULL_CHARS, FULL_ITEMS)
         (args if j < fn.nparams else locals_).append(item)
     return {
         "index": i,
@@ -370,4 +387,8 @@ def describe(blob, as_json=False):
             lines.append(f"  free {item['name']} = {item['value']}")
     else:
         lines.append(f"value: {s['type']} {s['value']}")
+    if s.get("globals"):
+        lines.append("globals saved with the snapshot (resuming puts them back):")
+        for g in s["globals"]:
+            lines.append(f"  {g['module']}.{g['name']} = {g['value']}")
     return "\n".join(lines)

@@ -13,6 +13,7 @@ from ..core.values import EMPTY, NONE, Keyword, OptionNone, Symbol, Thrown
 
 MAGIC = b"TMRC"
 SIGNED_MAGIC = b"TMRS"
+CODE_MAGIC = b"TMRK"  # a blob with the code records of its functions (format.md, "Code bundles")
 FORMAT_VERSION = 1
 FLAG_ZLIB = 0x01
 HEAD_LEN = 10  # magic, version, flags, CRC-32

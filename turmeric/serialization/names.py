@@ -200,3 +200,21 @@ def load_module(name, base_dir):
         raise
     except Exception as e:
         raise Thrown(make_error("error", f"deserialize: loading module {name} from {path} failed: {e}")) from None
+
+
+# --- old versions of functions (code records) ----------------------------------------------------
+
+
+def old_version(symbol, fingerprint, extra_sources=()):
+    """The version (symbol, fingerprint), compiled from a code record by the session
+    (`Session.load_version`, turmeric/loader/codes.py), or None."""
+    mods = runtime_modules()
+    lv = getattr(mods, "load_version", None)
+    return lv(symbol, fingerprint, extra_sources) if lv is not None else None
+
+
+def code_record(info):
+    """(hash hex, bytes) of the code record `info` was compiled from, or None."""
+    mods = runtime_modules()
+    cr = getattr(mods, "code_record", None)
+    return cr(info) if cr is not None else None

@@ -3,9 +3,11 @@
 A snapshot is an ordinary blob (`format.py`) whose value is a map marked
 `:turmeric-snapshot 1`: the continuation `:k`, why it was taken (`:kind` "error",
 "snapshot" or "breakpoint"), its `:name`, for an error the thrown `:error` and where it
-was thrown (`:at` "file:line:col"), the time, the program, and per frame (innermost
-first) its symbol, file, line, column and source line (`:frames`, so that `turmeric
-inspect` and the UI can show source without opening files the blob names). When a key
+was thrown (`:at` "file:line:col"), the time, the program, and for each function and
+resume point of its frames the file, line, column and source line there (`:places`,
+rows [symbol site file line col source]), so that `turmeric inspect` and the UI show
+source without opening files the blob names, and the program's global variables
+(`:globals`, the values of its `def`s that serialize), which resuming puts back. When a key
 is configured the blob is signed for the purpose "snapshot", so a signed blob of some
 other purpose does not pass for a snapshot.
 
@@ -31,14 +33,13 @@ from ..core.values import Keyword, PMap, Thrown, pmap, pvector
 from ..runtime import control
 from ..runtime.lib.files import ExitRequest
 from ..runtime.printer import readable, type_name
-from . import format as fmt
 from . import trust
+from .api import fmt  # the encoder and decoder, imported on first use (start-up pays nothing)
 
 PURPOSE = "snapshot"
 SUFFIX = ".snap"
 
-K = {n: Keyword(n) for n in ("turmeric-snapshot", "kind", "name", "error", "message", "at", "time", "program", "frames", "k")}
-F = {n: Keyword(n) for n in ("symbol", "file", "line", "col", "source", "site")}
+K = {n: Keyword(n) for n in ("turmeric-snapshot", "kind", "name", "error", "message", "at", "time", "program", "places", "globals", "k")}
 
 
 class Config:
@@ -102,30 +103,22 @@ def _source_line(file, line):
     return linecache.getline(file, line).strip()
 
 
-def frame_positions(frames, throw_pos=None):
-    """Per frame (innermost first): {symbol file line col source site}."""
-    out = []
+def places(frames, throw_pos=None):
+    """One row [symbol site file line col source] per distinct (function, resume point) of
+    `frames`: where a frame resumed there stands. A deep recursion has few of them."""
+    seen = {}
     for i, (info, site, _vals) in enumerate(frames):
+        key = (info.symbol, site)
+        if key in seen:
+            continue
         file, line, col = info.file, info.line, 1
-        if i == 0 and throw_pos:
+        p = (getattr(info, "site_pos", None) or {}).get(site)
+        if p is not None:
+            line, col = p[0], p[1] or 1
+        elif i == 0 and throw_pos:
             file, line, col = _split_pos(throw_pos, file, line)
-        else:
-            p = (getattr(info, "site_pos", None) or {}).get(site)
-            if p is not None:
-                line, col = p[0], p[1] or 1
-        out.append(
-            pmap(
-                {
-                    F["symbol"]: info.symbol,
-                    F["file"]: file or "",
-                    F["line"]: int(line or 0),
-                    F["col"]: int(col or 1),
-                    F["site"]: int(site),
-                    F["source"]: _source_line(file, line),
-                }
-            )
-        )
-    return pvector(out)
+        seen[key] = pvector([info.symbol, int(site), file or "", int(line or 0), int(col or 1), _source_line(file, line)])
+    return pvector(seen.values())
 
 
 def _split_pos(pos, file, line):
@@ -145,6 +138,60 @@ def _program():
         return ""
 
 
+def saved_globals():
+    """{module name: {global name: value}} for the program's modules: every `def` whose
+    value serializes, except the functions a `defn` defines (resuming loads the code, and
+    definitions mode would not recompute a def like `(def table (build-table))`). What
+    can't be serialized is left out (resuming then sees it unbound)."""
+    out = {}
+    try:
+        from . import names
+
+        mods = list(names.runtime_modules().modules.values())
+    except Exception:
+        return pmap()
+    for m in mods:
+        if m.name in ("prelude", "cli-value") or not getattr(m, "declared", None):
+            continue
+        vals = {}
+        for gname in sorted(m.declared):
+            if gname not in m.ns:
+                continue
+            v = m.ns[gname]
+            code = getattr(v, "__code__", None)
+            if code is not None:
+                info = control.CODES.get(code)
+                if info is not None and info.symbol == f"{m.name}.{gname}":
+                    continue  # a defn: its code is loaded again on resume
+            if callable(v) and code is None and not isinstance(v, control.Continuation):
+                continue  # struct constructors, type classes, host objects
+            try:
+                fmt.encode(v)
+            except Exception:
+                continue
+            vals[gname] = v
+        if vals:
+            out[m.name] = pmap(vals)
+    return pmap(out)
+
+
+def restore_globals(snap):
+    """Put a snapshot's saved globals back into the loaded modules (resume calls this)."""
+    saved = snap.get(K["globals"])
+    if not isinstance(saved, PMap):
+        return
+    from . import names
+
+    mods = names.runtime_modules().modules
+    for mname, vals in saved.items():
+        m = mods.get(mname)
+        if m is None or not isinstance(vals, PMap):
+            continue
+        for gname, v in vals.items():
+            if type(gname) is str and not gname.startswith("#"):
+                m.ns[gname] = v
+
+
 def build(kind, k, name=None, error=None, pos=None):
     """The snapshot map for continuation `k`."""
     return pmap(
@@ -157,7 +204,8 @@ def build(kind, k, name=None, error=None, pos=None):
             K["at"]: pos,
             K["time"]: datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds"),
             K["program"]: _program(),
-            K["frames"]: frame_positions(k.frames, pos),
+            K["places"]: places(k.frames, pos),
+            K["globals"]: saved_globals(),
             K["k"]: k,
         }
     )
@@ -255,12 +303,19 @@ def foreign_frame(tb):
     runtime = _runtime_files()
     reset_code = control.reset.__code__
     started = False
+    codes = control.CODES
+    files = {}
     while tb is not None:
         code = tb.tb_frame.f_code
-        if code is reset_code or code in control.CODES:
+        if code is reset_code or code in codes:
             started = True
-        elif started and code not in transparent and os.path.abspath(code.co_filename) not in runtime:
-            return f"{code.co_name} in {os.path.basename(code.co_filename)}"
+        elif started and code not in transparent:
+            fn = code.co_filename
+            ok = files.get(fn)
+            if ok is None:
+                ok = files[fn] = os.path.abspath(fn) in runtime
+            if not ok:
+                return f"{code.co_name} in {os.path.basename(fn)}"
         tb = tb.tb_next
     return None
 

@@ -329,6 +329,59 @@ class Store:
             )
         )
 
+    # --- the code store (tm_code over tm_chunks) -------------------------------------------------
+    def code_put(self, owner, records):
+        """Keep code records for `owner` in one transaction: `records` is a list of
+        (hash, data, module, [(symbol, fingerprint), ...]); the data is a chunk referenced by
+        `owner`, and each (symbol, fingerprint) is indexed to its hash."""
+
+        def q(tx):
+            t = now()
+            self.put_chunks_tx(tx, owner, {h: d for h, d, _, _ in records})
+            for h, _, module, fns in records:
+                for sym, fp in fns:
+                    tx.execute(
+                        "INSERT INTO tm_code (symbol, fingerprint, hash, module, created) VALUES (?, ?, ?, ?, ?) "
+                        "ON CONFLICT (symbol, fingerprint) DO UPDATE SET hash = excluded.hash",
+                        (sym, fp, h, module, t),
+                    )
+
+        self.run(q)
+
+    def code_find(self, symbol, fingerprint):
+        """(hash, data) of the code record defining (symbol, fingerprint), or None. The data is
+        checked against its hash (StoreError if a row was altered)."""
+        row = self.run(
+            lambda tx: tx.one("SELECT hash FROM tm_code WHERE symbol = ? AND fingerprint = ?", (symbol, fingerprint)), write=False
+        )
+        if row is None:
+            return None
+        h = bytes(row[0])
+        data = self.chunk_get(h)
+        return None if data is None else (h, data)
+
+    def code_list(self):
+        """[(symbol, fingerprint, hash, module, owners)] of every version in the code store."""
+        return [
+            (r[0], r[1], bytes(r[2]), r[3], int(r[4]))
+            for r in self.run(
+                lambda tx: tx.all(
+                    "SELECT c.symbol, c.fingerprint, c.hash, c.module, "
+                    "(SELECT COUNT(*) FROM tm_chunk_refs r WHERE r.hash = c.hash) FROM tm_code c ORDER BY c.symbol, c.created"
+                ),
+                write=False,
+            )
+        ]
+
+    def code_gc(self):
+        """Collect the versions no owner refers to any more; returns how many index rows went."""
+
+        def q(tx):
+            tx.execute("DELETE FROM tm_chunks WHERE NOT EXISTS (SELECT 1 FROM tm_chunk_refs r WHERE r.hash = tm_chunks.hash)")
+            return tx.execute("DELETE FROM tm_code WHERE NOT EXISTS (SELECT 1 FROM tm_chunks k WHERE k.hash = tm_code.hash)").rowcount
+
+        return self.run(q)
+
     # --- workflows ---------------------------------------------------------------------------
     @staticmethod
     def _wf(row):
@@ -578,21 +631,22 @@ class Store:
         row = self.run(lambda tx: tx.one("SELECT MAX(n) FROM tm_steps WHERE workflow = ?", (wf_id,)), write=False)
         return row[0] or 0
 
-    def fork(self, src, new_id, n, base_n=None):
-        """A new pending workflow `new_id` whose history is step n of `src` (and the step its
-        checkpoint is a delta against, `base_n`), sharing its chunks. False if new_id exists."""
+    def fork(self, src, new_id, input_blob, rows):
+        """A new workflow `new_id` (status running, no owner) with the name and module of `src`,
+        the given input and step rows [(n, kind, line, at_ms, us, data)] (the checkpoint to
+        continue from and the one its delta refers to), sharing the chunks of `src`.
+        False if `src` is unknown or `new_id` exists."""
 
         def q(tx):
-            w = tx.one("SELECT name, module, input FROM tm_workflows WHERE id = ?", (src,))
+            w = tx.one("SELECT name, module FROM tm_workflows WHERE id = ?", (src,))
             if w is None:
                 return False
-            if not self.create_workflow_tx(tx, new_id, w[0], w[1], w[2], parent=src):
+            if not self.create_workflow_tx(tx, new_id, w[0], w[1], input_blob, parent=src):
                 return False
-            for m in sorted({n, base_n} - {None}):
+            for n, kind, line, at, us, data in rows:
                 tx.execute(
-                    "INSERT INTO tm_steps (workflow, n, kind, line, at, us, data) "
-                    "SELECT ?, n, kind, line, at, us, data FROM tm_steps WHERE workflow = ? AND n = ?",
-                    (new_id, src, m),
+                    "INSERT INTO tm_steps (workflow, n, kind, line, at, us, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (new_id, n, kind, line, at, us, data),
                 )
             tx.execute(
                 "INSERT INTO tm_chunk_refs (owner, hash) SELECT ?, hash FROM tm_chunk_refs WHERE owner = ? ON CONFLICT (owner, hash) DO NOTHING",

@@ -18,6 +18,7 @@ Tables (all prefixed `tm_`, so they can share a database with an application):
 | `tm_messages` | messages waiting to be received, first in first out per (dest, topic) |
 | `tm_events` | the latest value of each (workflow, key) event |
 | `tm_kv` | namespaced key/value rows with an optional expiry and use limit (web continuations, ...) |
+| `tm_code` | the code store's index: (function symbol, fingerprint) -> hash of the code record (a chunk) |
 """
 
 from __future__ import annotations
@@ -99,6 +100,22 @@ MIGRATIONS = [
         [
             # uses left for rows taken with kv_take (a web continuation's use limit); NULL: no limit
             "ALTER TABLE tm_kv ADD COLUMN uses INTEGER",
+        ],
+    ),
+    (
+        3,
+        [
+            # the code store (turmeric.cluster.codestore): which code record (a chunk in
+            # tm_chunks, kept alive by the owners that refer to it) defines each function version
+            """CREATE TABLE IF NOT EXISTS tm_code (
+                symbol TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                hash {blob} NOT NULL,
+                module TEXT NOT NULL,
+                created {real} NOT NULL,
+                PRIMARY KEY (symbol, fingerprint)
+            ){norowid}""",
+            "CREATE INDEX IF NOT EXISTS tm_code_hash ON tm_code (hash)",
         ],
     ),
 ]

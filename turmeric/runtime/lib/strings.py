@@ -6,6 +6,7 @@ import itertools
 import sys
 
 from ...core.values import (
+    ArraySeq,
     Keyword,
     Symbol,
     pvector,
@@ -53,6 +54,11 @@ def str_split(s, sep):
 def str_join(sep, coll=None):
     if coll is None:
         sep, coll = "", sep
+    if type(coll) is ArraySeq and coll.off == 0 and type(coll.items) is tuple:
+        try:  # all strings (a string displays as itself): joined in C
+            return sep.join(coll.items)
+        except TypeError:
+            pass
     return sep.join(display(x) for x in coll)
 
 

@@ -1,0 +1,306 @@
+"""`turmeric worker` and `turmeric workflows list | show | cancel | resume | send | fork | gc`.
+
+Tables go through rich. Nothing here runs workflow code: `show` describes
+checkpoints and values with the serialization inspector (inert), after checking
+their seals.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import time
+
+from .. import durable
+from .. import loader as modules
+from ..durable import checkpoint as ck
+from ..durable.seal import Tampered, load_key, seal, unseal
+from ..serialization import inspect as sinspect
+from ..store import TERMINAL, open_store, resolve_url
+
+_DUR = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
+_UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+KINDS = {
+    "s": "step",
+    "z": "sleep-for",
+    "r": "recv",
+    "wr": "recv (waiting)",
+    "e": "set-event",
+    "m": "send",
+    "c": "start-workflow",
+    "a": "await-workflow",
+    "wa": "await (waiting)",
+    "g": "get-event",
+    "wg": "get-event (waiting)",
+}
+
+
+def parse_duration(text):
+    m = _DUR.match(text or "")
+    if not m:
+        raise SystemExit(_fail(f"--older-than: expected a duration like 30s, 15m, 12h, 7d; got {text!r}"))
+    return float(m.group(1)) * _UNIT[m.group(2)]
+
+
+def _fail(msg):
+    print(f"turmeric: {msg}", file=sys.stderr)
+    return 1
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False, width=160 if not sys.stdout.isatty() else None)
+
+
+def _when(t):
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t)) if t else ""
+
+
+# --- worker ---------------------------------------------------------------------------------------
+
+
+def cmd_worker(args):
+    durable.install()
+    eng = durable.use_engine(durable.Engine(db=args.db))
+    session = modules.current_session()
+    session.argv[:] = []
+    session.load_file(args.file, main=True, definitions_only=True)
+
+    def log(msg):
+        print(f"{time.strftime('%H:%M:%S')} {msg}", file=sys.stderr, flush=True)
+
+    eng.log = log
+    st = eng.store
+    log(f"worker {eng.worker} on {st.describe()}: running workflows of {', '.join(sorted(eng.modules()))}")
+    try:
+        eng.serve()
+    finally:
+        eng.close()
+        log("worker stopped; its workflows are handed over")
+    return 0
+
+
+# --- workflows --------------------------------------------------------------------------------------
+
+
+def _store(args):
+    url = resolve_url(args.db)
+    if url.startswith("sqlite:///") and not os.path.exists(url[len("sqlite:///") :]):
+        raise SystemExit(
+            _fail(f"no workflow database at {url[len('sqlite:///') :]} (nothing has run here yet; --db URL or TURMERIC_DB names another)")
+        )
+    st = open_store(url)
+    return st, load_key(st.backend, st.describe())
+
+
+def cmd_workflows(args):
+    sub = args.wf_command
+    if sub is None:
+        return _fail(
+            "workflows: say what to do: list, show ID, cancel ID, resume ID, send ID TOPIC VALUE, fork ID --from-step N, gc --older-than D"
+        )
+    st, key = _store(args)
+    try:
+        return globals()["wf_" + sub](args, st, key)
+    finally:
+        st.close()
+
+
+def _counts(st):
+    rows = st.run(lambda tx: tx.all("SELECT workflow, MAX(n) FROM tm_steps GROUP BY workflow"), write=False)
+    return dict(rows)
+
+
+def wf_list(args, st, key):
+    if args.status and args.status not in ("pending", "running", "sleeping", "waiting", "succeeded", "failed", "cancelled", "blocked"):
+        return _fail(f"--status: unknown status {args.status!r} (pending running sleeping waiting succeeded failed cancelled blocked)")
+    rows = st.list_workflows(status=args.status)
+    counts = _counts(st)
+    if args.json:
+        out = [
+            {
+                "id": r["id"],
+                "name": r["name"],
+                "status": r["status"],
+                "steps": counts.get(r["id"], 0),
+                "created": r["created"],
+                "updated": r["updated"],
+                "owner": r["owner"],
+                "parent": r["parent"],
+                "error": r["error"],
+            }
+            for r in rows
+        ]
+        print(json.dumps(out, indent=2))
+        return 0
+    from rich.table import Table
+
+    t = Table(title=f"workflows in {st.describe()}" + (f" ({args.status})" if args.status else ""))
+    for col in ("id", "workflow", "status", "steps", "created", "updated", "owner"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        t.add_row(r["id"], r["name"], r["status"], str(counts.get(r["id"], 0)), _when(r["created"]), _when(r["updated"]), r["owner"] or "")
+    _console().print(t)
+    return 0
+
+
+def _open(key, context, blob):
+    return unseal(key, context, blob)
+
+
+def _value_text(key, context, blob):
+    try:
+        data = _open(key, context, blob)
+    except Tampered:
+        return "(signature mismatch: altered row)"
+    try:
+        return sinspect.summary(data).get("value", "?")
+    except Exception as e:  # noqa: BLE001 - shown, not run
+        return f"(unreadable: {e})"
+
+
+def _main_of(st, key, wf_id, n, data):
+    rec = _open(key, f"step:{wf_id}:{n}", data)
+    kind, base_n, refs, payload = ck.parse(rec)
+    if kind == ck.DELTA:
+        b = st.get_step(wf_id, base_n)
+        brec = _open(key, f"step:{wf_id}:{base_n}", b[2])
+        _, _, _, bmain = ck.parse(brec)
+        return ck.inflate(payload, bmain), refs, base_n
+    return payload, refs, None
+
+
+def wf_show(args, st, key):
+    row = st.get_workflow(args.id)
+    if row is None:
+        return _fail(f"no workflow has the id {args.id!r} in {st.describe()} (turmeric workflows list shows them)")
+    from rich.table import Table
+
+    con = _console()
+    con.print(f"[bold]workflow[/bold] {row['id']}  {row['name']}  ([bold]{row['status']}[/bold])")
+    if row["parent"]:
+        con.print(f"parent / forked from: {row['parent']}")
+    if row["input"]:
+        con.print(f"arguments: {_value_text(key, 'input:' + row['id'], row['input'])}")
+    if row["status"] == "succeeded" and row["output"]:
+        con.print(f"result: {_value_text(key, 'output:' + row['id'], row['output'])}")
+    if row["error"]:
+        con.print(f"{'reason' if row['status'] == 'blocked' else 'error'}: {row['error']}")
+    if row["status"] == "sleeping" and row["wake_at"]:
+        con.print(f"sleeping until {_when(row['wake_at'])}")
+    if row["status"] == "waiting":
+        what = {
+            "msg": f"a message on {row['wait_a']!r}",
+            "child": f"workflow {row['wait_a']}",
+            "event": f"event {row['wait_b']!r} of {row['wait_a']}",
+        }
+        con.print(
+            f"waiting for {what.get(row['wait_kind'], row['wait_kind'])}" + (f" until {_when(row['wake_at'])}" if row["wake_at"] else "")
+        )
+    con.print(
+        f"created {_when(row['created'])}, updated {_when(row['updated'])}, recoveries {row['recoveries']}"
+        + (f", owner {row['owner']}" if row["owner"] else "")
+    )
+    steps = st.steps(row["id"])
+    t = Table(title=f"{len(steps)} checkpoints")
+    for col in ("n", "what", "line", "at", "ms", "value"):
+        t.add_column(col, overflow="fold")
+    last = None
+    for n, kind, line, at, us, data in steps[-args.limit :]:
+        try:
+            main, refs, _ = _main_of(st, key, row["id"], n, data)
+            _, vb = ck.split_main(main)
+            v = sinspect.summary(vb).get("value", "?")
+            if any(slot == 0 for slot, _, _ in refs):
+                v = "(large value, stored as a chunk)"
+            last = (n, main, refs)
+        except Tampered:
+            v = "(signature mismatch: altered row)"
+        except Exception as e:  # noqa: BLE001
+            v = f"(unreadable: {e})"
+        t.add_row(str(n), KINDS.get(kind, kind), str(line or ""), _when(at / 1000), f"{us / 1000:.2f}" if us is not None else "", str(v))
+    con.print(t)
+    if last is not None and row["status"] not in TERMINAL:
+        n, main, refs = last
+        kb, _ = ck.split_main(main)
+        con.print(f"[bold]current checkpoint[/bold] (after step {n}): frames and locals, innermost first")
+        text = sinspect.describe(kb)
+        if refs:
+            text += "\n" + "\n".join(f"  (frame {s - 1} value {i}: a large value stored as chunk {h.hex()})" for s, i, h in refs if s)
+        print(text)
+    return 0
+
+
+def wf_cancel(args, st, key):
+    was = st.set_status(args.id, "cancelled", only_from=("pending", "running", "sleeping", "waiting", "blocked"))
+    if was is None:
+        return _fail(f"no workflow has the id {args.id!r}")
+    if was in TERMINAL:
+        return _fail(f"workflow {args.id} is already {was}: nothing to cancel")
+    print(f"cancelled {args.id} (was {was}); its worker stops it at its next checkpoint")
+    return 0
+
+
+def wf_resume(args, st, key):
+    was = st.set_status(args.id, "running", only_from=("cancelled", "failed", "blocked"))
+    if was is None:
+        return _fail(f"no workflow has the id {args.id!r}")
+    if was not in ("cancelled", "failed", "blocked"):
+        return _fail(f"workflow {args.id} is {was}: only a cancelled, failed or blocked workflow can be resumed")
+    n = st.step_count(args.id)
+    print(f"{args.id} resumes from checkpoint {n} with the next worker (or turmeric run) for its program")
+    return 0
+
+
+def wf_send(args, st, key):
+    from .commands import eval_expression
+
+    if st.get_workflow(args.id) is None:
+        return _fail(f"no workflow has the id {args.id!r}")
+    modules.current_session()  # the prelude, for the expression
+    from ..serialization import format as fmt
+
+    value = eval_expression(args.value)
+    st.send(args.id, args.topic, seal(key, f"msg:{args.id}:{args.topic}", fmt.encode(value)))
+    print(f"sent to {args.id} on {args.topic!r}")
+    return 0
+
+
+def wf_fork(args, st, key):
+    src = st.get_workflow(args.id)
+    if src is None:
+        return _fail(f"no workflow has the id {args.id!r}")
+    n = args.from_step
+    got = st.get_step(args.id, n)
+    if got is None:
+        return _fail(f"workflow {args.id} has no checkpoint {n} (it has {st.step_count(args.id)}; turmeric workflows show {args.id})")
+    import uuid
+
+    new_id = args.new_id or f"{args.id}-fork-{uuid.uuid4().hex[:6]}"
+    rec = _open(key, f"step:{args.id}:{n}", got[2])
+    kind, base_n, _, _ = ck.parse(rec)
+    rows = []
+    wanted = [n] if base_n is None else [base_n, n]
+    all_rows = {r[0]: r for r in st.steps(args.id) if r[0] in wanted}
+    for m in wanted:
+        r = all_rows[m]
+        data = seal(key, f"step:{new_id}:{m}", _open(key, f"step:{args.id}:{m}", r[5]))
+        rows.append((m, r[1], r[2], r[3], r[4], data))
+    inp = seal(key, f"input:{new_id}", _open(key, f"input:{args.id}", src["input"])) if src["input"] else None
+    if not st.fork(args.id, new_id, inp, rows):
+        return _fail(f"a workflow with the id {new_id!r} exists already")
+    print(new_id)
+    print(
+        f"forked {args.id} at checkpoint {n} as {new_id}; the next worker (or turmeric run) for its program continues it", file=sys.stderr
+    )
+    return 0
+
+
+def wf_gc(args, st, key):
+    secs = parse_duration(args.older_than)
+    n, c = st.gc(secs)
+    print(f"deleted {n} finished workflows and {c} unreferenced chunks")
+    return 0

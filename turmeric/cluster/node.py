@@ -1,0 +1,657 @@
+"""Nodes: named workers sharing one database, running tasks that move between them.
+
+A *node* is a process (`turmeric worker --name NODE --db URL FILE`) that loads a
+program's definitions and runs *tasks*: rows of `tm_workflows` (name
+`cluster-task`, module `node:NAME`, the node that must run it) whose steps are
+sealed checkpoints `[k v]` (a continuation and the value to resume it with). Every
+checkpoint's code is kept in the code store (`codestore.keep_code`, owner
+`wf:ID`), so a node running another version of the program resumes the frames on
+their own code.
+
+Inside a task:
+
+- `(migrate-to "node-b")` commits the continuation as a checkpoint and, in the same
+  transaction, reassigns the task to node-b and drops the lease; node-b claims it and
+  continues from there. Unknown node, or node down (no heartbeat for a lease): a
+  thrown error at the call, the task stays where it is.
+- `(task-checkpoint)` commits a checkpoint and continues: after a crash the task
+  restarts from its last checkpoint, on another node if this one is down.
+- `(receive-bytes)` takes the oldest `send-to-node` message for this node, in the
+  same transaction as the checkpoint that resumes with it (never lost, never twice).
+- `(current-node)` is the node's name (`"local"` outside a node).
+
+Anywhere (with `TURMERIC_DB` naming the database): `(spawn-on "node-b" thunk)`
+creates a task that runs `(thunk)` on node-b and returns its id; `(await-task id)`
+waits for its result (its error is re-thrown); `(send-to-node "node-b" bytes)`
+queues bytes for node-b's `receive-bytes`; `(cluster-nodes)` lists live nodes.
+
+Take-over: each node renews its liveness row (`tm_kv`, namespace `tm-node`, with a
+time to live of one lease) and its task leases. A node whose liveness row expired is
+down: any node claims the down node's tasks, moves them to itself and resumes each
+from its last checkpoint. A commit after the lease was lost writes nothing ('lost'),
+so a step committed by one node is never committed again by another.
+
+Every blob a node reads from the database was sealed (HMAC-SHA256 over its row
+context and bytes, with `$TURMERIC_SECRET`) and is verified before it is decoded.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import hmac
+import os
+import socket
+import threading
+import time
+import uuid
+
+from ..core.errors import make_error
+from ..core.registry import ROOT, FnInfo
+from ..core.values import PVector, Thrown, pvector
+from ..runtime import control
+from ..runtime.printer import display, type_name
+from ..serialization import format as fmt
+from ..store import TERMINAL, StoreError, open_store
+from . import agents, codestore
+
+TASK = "cluster-task"
+TASK_SEAL_NS = ""  # prefix of the seal contexts of cluster rows
+NODE_NS = "tm-node"  # liveness rows: name -> "host/pid", expiring after a lease
+KNOWN_NS = "tm-node-known"  # every node that ever joined: name -> first seen
+TAG = 16
+PARKED = "node-bytes"  # wait_kind of a task parked in (receive-bytes) until bytes arrive for its node
+
+_NODE = contextvars.ContextVar("turmeric_node", default=None)  # the Node running this code
+_TASK = contextvars.ContextVar("turmeric_task", default=None)  # the task being run
+
+
+def _err(msg, kind="error"):
+    return Thrown(make_error(kind, msg))
+
+
+# --- sealing --------------------------------------------------------------------------------------
+
+
+def cluster_key():
+    k = os.environ.get("TURMERIC_SECRET")
+    if not k:
+        raise _err("the cluster needs a shared secret: set TURMERIC_SECRET to the same value on every node and client")
+    return k.encode()
+
+
+def seal(key, context, data):
+    return hmac.new(key, context.encode() + b"\0" + data, hashlib.sha256).digest()[:TAG] + data
+
+
+def unseal(key, context, blob):
+    blob = bytes(blob)
+    data = blob[TAG:]
+    good = hmac.new(key, context.encode() + b"\0" + data, hashlib.sha256).digest()[:TAG]
+    if len(blob) < TAG or not hmac.compare_digest(good, blob[:TAG]):
+        raise _err(
+            f"signature mismatch in {context} (a row written by hand, altered, or sealed with another TURMERIC_SECRET)", "corrupt-data"
+        )
+    return data
+
+
+# --- the innermost frame of an operation's continuation ------------------------------------------
+
+
+def _return_resume(vals, site, frames, j, v):
+    return v
+
+
+RETURN_INFO = FnInfo("turmeric.cluster-return", "runtime", "turmeric", "<runtime>", 0, (), {0: ()})
+RETURN_INFO.resume = _return_resume
+ROOT.register(RETURN_INFO)
+
+
+class Op:
+    __slots__ = ("kind", "arg")
+
+    def __init__(self, kind, arg=None):
+        self.kind = kind
+        self.arg = arg
+
+    def __call__(self, k):  # reached an ordinary prompt: not inside a task
+        raise _err(f"{self.kind}: not inside a cluster task (start one with spawn-on)")
+
+
+def _suspend(kind, arg=None):
+    c = control.Capture(Op(kind, arg))
+    c.frames.append((RETURN_INFO, 0, ()))
+    raise c
+
+
+# --- client side: the database and the nodes ------------------------------------------------------
+
+
+class Client:
+    """What any process needs to talk to the cluster: the store and the secret."""
+
+    def __init__(self, db=None, lease=None):
+        self.db = db
+        self.lease = float(lease if lease is not None else os.environ.get("TURMERIC_LEASE", 5))
+        self._store = None
+        self.key = None
+
+    @property
+    def store(self):
+        if self._store is None:
+            self.key = cluster_key()
+            self._store = open_store(self.db)
+        return self._store
+
+    def close(self):
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def node_alive(self, name):
+        return self.store.kv_get(NODE_NS, name) is not None
+
+    def node_known(self, name):
+        return self.store.kv_get(KNOWN_NS, name) is not None
+
+    def live_nodes(self):
+        rows = self.store.run(lambda tx: tx.all("SELECT key, expires FROM tm_kv WHERE ns = ? ORDER BY key", (NODE_NS,)), write=False)
+        t = time.time()
+        return [r[0] for r in rows if r[1] is None or r[1] > t]
+
+    def known_nodes(self):
+        return [
+            r[0] for r in self.store.run(lambda tx: tx.all("SELECT key FROM tm_kv WHERE ns = ? ORDER BY key", (KNOWN_NS,)), write=False)
+        ]
+
+    def check_target(self, who, name):
+        if type(name) is not str:
+            raise _err(f"{who}: the node name must be a string, got {type_name(name)}", "type-error")
+        if not self.node_known(name):
+            known = ", ".join(self.known_nodes()) or "none yet"
+            raise _err(f"{who}: unknown node {name!r} (known nodes: {known}); start it with turmeric worker --name {name} --db URL FILE")
+        if not self.node_alive(name):
+            raise _err(f"{who}: node {name!r} is down (no heartbeat for {self.lease:g} s); start it again, or choose another node")
+
+    def encode_task_value(self, wf_id, context, v, owner=True):
+        blob = fmt.encode(v)
+        codestore.keep_code(self.store, blob, "wf:" + wf_id)
+        return seal(self.key, context, blob)
+
+    def spawn(self, node, thunk, who="spawn-on"):
+        self.check_target(who, node)
+        if not callable(thunk):
+            raise _err(f"{who}: expected a function of no arguments, got {type_name(thunk)}", "type-error")
+        wf_id = uuid.uuid4().hex
+        try:
+            blob = fmt.encode(thunk)
+        except Thrown as e:
+            raise _err(f"{who}: the thunk can't travel: {display(e.value)}", "not-serializable") from None
+        codestore.keep_code(self.store, blob, "wf:" + wf_id)
+        self.store.create_workflow(wf_id, TASK, "node:" + node, seal(self.key, f"input:{wf_id}", blob))
+        return wf_id
+
+    def result(self, wf_id, timeout=None):
+        """Wait for task `wf_id` to finish: its value, or its error re-thrown."""
+        if type(wf_id) is not str:
+            raise _err(f"await-task: expected a task id (a string), got {type_name(wf_id)}", "type-error")
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay = 0.01
+        while True:
+            row = self.store.get_workflow(wf_id)
+            if row is None:
+                raise _err(f"await-task: no task {wf_id}")
+            if row["status"] in TERMINAL:
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                raise _err(f"await-task: task {wf_id} did not finish within {timeout} s (status {row['status']})")
+            time.sleep(delay)
+            delay = min(delay * 1.5, 0.2)
+        if row["status"] == "cancelled":
+            raise _err(f"await-task: task {wf_id} was cancelled")
+        v = fmt.decode(unseal(self.key, f"output:{wf_id}", row["output"]))
+        if row["status"] == "failed":
+            raise Thrown(v)
+        return v
+
+    def send_bytes(self, node, data):
+        if type(data) is not bytes:
+            raise _err(f"send-to-node: expected bytes, got {type_name(data)}", "type-error")
+        self.check_target("send-to-node", node)
+        mid = uuid.uuid4().hex
+        self.store.send("node:" + node, "bytes", seal(self.key, f"msg:node:{node}:bytes", data))
+        return mid
+
+
+# --- the node ----------------------------------------------------------------------------------------
+
+
+class Node(Client):
+    """A named worker: claims the tasks of its name (and of down nodes) and runs them."""
+
+    def __init__(self, name, db=None, session=None, lease=None, poll=None, log=None):
+        super().__init__(db, lease)
+        if not name or "/" in name or len(name) > 100:
+            raise _err(f"bad node name {name!r}: a short name without '/'")
+        self.name = name
+        self.worker = f"{name}/{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:6]}"
+        self.poll = float(poll if poll is not None else os.environ.get("TURMERIC_POLL", 0.05))
+        self.session = session
+        self.trusted = frozenset()  # hex Ed25519 public keys whose agents this node runs (agents.py)
+        self.log = log
+        self._stop = threading.Event()
+        self._hb = None
+        self.ran = 0
+
+    def say(self, msg):
+        if self.log is not None:
+            self.log(f"[{self.name}] {msg}")
+
+    def join(self):
+        st = self.store
+        if not self.node_known(self.name):
+            st.kv_put(KNOWN_NS, self.name, str(time.time()).encode())
+        st.kv_put(NODE_NS, self.name, self.worker.encode(), ttl=self.lease)
+        if self.session is not None:
+            codestore.attach(self.session, st)
+        hb = st.clone()
+
+        def beat():
+            while not self._stop.wait(self.lease / 4):
+                try:
+                    hb.kv_put(NODE_NS, self.name, self.worker.encode(), ttl=self.lease)
+                    hb.heartbeat(self.worker, self.lease)
+                except StoreError:
+                    pass  # the database is restarting: the next beat or commit tries again
+            hb.close()
+
+        self._hb = threading.Thread(target=beat, name=f"turmeric-node-{self.name}", daemon=True)
+        self._hb.start()
+        self.say(f"joined as {self.worker}")
+
+    def leave(self):
+        self._stop.set()
+        if self._hb is not None:
+            self._hb.join(timeout=5)
+        try:
+            self.store.release(self.worker)
+            self.store.kv_delete(NODE_NS, self.name)
+        except StoreError:
+            pass
+        self.close()
+
+    # --- claiming --------------------------------------------------------------------------------
+    def down_nodes(self):
+        live = set(self.live_nodes())
+        return [n for n in self.known_nodes() if n not in live and n != self.name]
+
+    def wake_parked(self):
+        """Make runnable as many of this node's parked tasks as there are bytes waiting for it."""
+        me = "node:" + self.name
+
+        def q(tx):
+            n = tx.one("SELECT COUNT(*) FROM tm_messages WHERE dest = ? AND topic = 'bytes'", (me,))[0]
+            if not n:
+                return 0
+            busy = tx.one("SELECT COUNT(*) FROM tm_workflows WHERE module = ? AND status = 'running' AND wait_kind = ?", (me, PARKED))[0]
+            want = n - busy
+            if want <= 0:
+                return 0
+            ids = [
+                r[0]
+                for r in tx.all(
+                    "SELECT id FROM tm_workflows WHERE module = ? AND status = 'waiting' AND wait_kind = ? ORDER BY updated LIMIT ?",
+                    (me, PARKED, want),
+                )
+            ]
+            for i in ids:
+                tx.execute("UPDATE tm_workflows SET status = 'running' WHERE id = ? AND status = 'waiting'", (i,))
+            return len(ids)
+
+        return self.store.run(q)
+
+    def claim(self):
+        self.wake_parked()
+        mods = {"node:" + self.name} | {"node:" + n for n in self.down_nodes()}
+        rows = self.store.claim(self.worker, modules=mods, lease=self.lease, limit=4)
+        for r in rows:
+            if r["module"] != "node:" + self.name:
+                # a down node's task: it is ours now
+                self.store.run(
+                    lambda tx, r=r: tx.execute(
+                        "UPDATE tm_workflows SET module = ? WHERE id = ? AND owner = ?", ("node:" + self.name, r["id"], self.worker)
+                    )
+                )
+                self.say(f"took over task {r['id'][:8]} from {r['module'][5:]} (down)")
+                r["module"] = "node:" + self.name
+        return rows
+
+    def run_once(self):
+        """Claim and run what is runnable now; returns how many tasks ran."""
+        n = 0
+        for row in self.claim():
+            self.execute(row)
+            n += 1
+        return n
+
+    def serve(self, until=None):
+        """Run tasks until stopped (`until()` true, or SIGTERM via `stop`)."""
+        while not self._stop.is_set() and not (until is not None and until()):
+            try:
+                if self.run_once() == 0:
+                    time.sleep(self.poll)
+            except StoreError as e:
+                self.say(f"database unavailable, retrying: {e}")
+                time.sleep(min(1.0, self.lease / 2))
+
+    def stop(self):
+        self._stop.set()
+
+    # --- running a task ----------------------------------------------------------------------------
+    def execute(self, row):
+        wf_id = row["id"]
+        st = self.store
+        last = st.last_step(wf_id)
+        t_node = _NODE.set(self)
+        t_task = _TASK.set(wf_id)
+        try:
+            ctx = self.session.activate() if self.session is not None else _null()
+            with ctx:
+                try:
+                    allowed = None
+                    if row["name"] == agents.AGENT:
+                        allowed = agents.allowed_code(self, wf_id)
+                    if last is None:
+                        n = 0
+                        blob = unseal(self.key, f"input:{wf_id}", row["input"])
+                        if allowed is not None:
+                            agents.check_blob(self, wf_id, blob, allowed)
+                        thunk = fmt.decode(blob)
+                        f = thunk
+                    else:
+                        n = last[0]
+                        blob = unseal(self.key, f"step:{wf_id}:{n}", last[2])
+                        if allowed is not None:
+                            agents.check_blob(self, wf_id, blob, allowed)
+                        kv = fmt.decode(blob)
+                        if not (isinstance(kv, PVector) and len(kv) == 2 and isinstance(kv[0], control.Continuation)):
+                            raise _err(f"task {wf_id}: checkpoint {n} is not [k v]", "corrupt-data")
+                        k, v = kv[0], kv[1]
+                        if last[1] == "w":  # parked in receive-bytes: take the bytes now
+                            got = self._take()
+                            nbox = [n]
+                            if got is None:
+                                self.store.commit(wf_id, self.worker, status="waiting", wait=(PARKED, None, None), release=True)
+                                return
+                            self._checkpoint(wf_id, nbox, k, got[1], consume=got[0])
+                            n = nbox[0]
+                            v = got[1]
+                        f = k.entry(v)
+                    result = self._prompt(f, wf_id, [n])
+                except Thrown as e:
+                    self._finish(wf_id, "failed", e.value)
+                    return
+                except agents.AgentRefused as e:
+                    self.say(f"refused agent: {e}")
+                    self._finish(wf_id, "failed", make_error("error", str(e)))
+                    return
+                except control.BarrierError as e:
+                    self._finish(wf_id, "failed", make_error("continuation-barrier", e.fname))
+                    return
+                except _Stop as s:
+                    self.say(f"task {wf_id[:8]}: {s.why}")
+                    return
+                except RecursionError:
+                    self._finish(wf_id, "failed", make_error("error", "stack overflow"))
+                    return
+            if result is not _MOVED:
+                self._finish(wf_id, "succeeded", result)
+        finally:
+            _TASK.reset(t_task)
+            _NODE.reset(t_node)
+            self.ran += 1
+
+    def _finish(self, wf_id, status, value):
+        try:
+            out = seal(self.key, f"output:{wf_id}", fmt.encode(value))
+        except Thrown as e:
+            status = "failed"
+            value = e.value
+            out = seal(self.key, f"output:{wf_id}", fmt.encode(e.value))
+        err = display(value) if status == "failed" else None
+        r = self.store.commit(wf_id, self.worker, status=status, output=out, error=err, release=True)
+        self.say(f"task {wf_id[:8]} {status if r == 'ok' else 'lost: ' + r}")
+
+    def _checkpoint(self, wf_id, nbox, k, v, move_to=None, consume=None, park=False):
+        n = nbox[0] + 1
+        blob = fmt.encode(pvector([k, v]))
+        data = seal(self.key, f"step:{wf_id}:{n}", blob)
+        recs = codestore.records_for(blob, self.session)
+        st = self.store
+        worker = self.worker
+        if move_to is None:
+            if recs:
+                st.code_put("wf:" + wf_id, [(h, d, m, fns) for h, (d, m, fns) in recs.items()])
+            if park:
+                kw = {"status": "waiting", "wait": (PARKED, None, None), "release": True}
+            else:
+                kw = {"status": "running", "consume": consume}
+            step = (n, "w" if park else "c", None, int(time.time() * 1000), None, data)
+            r = st.commit(wf_id, worker, step=step, lease=self.lease, **kw)
+            if r != "ok":
+                raise _Stop(f"checkpoint {n} refused ({r}): another node holds the task")
+            nbox[0] = n
+            return
+
+        def q(tx):
+            row = tx.one("SELECT status, owner FROM tm_workflows WHERE id = ?" + st.dialect["for_update"], (wf_id,))
+            if row is None or row[1] != worker or row[0] == "cancelled":
+                return "lost"
+            st.put_chunks_tx(tx, "wf:" + wf_id, {h: d for h, (d, _, _) in recs.items()})
+            for h, (_, m, fns) in recs.items():
+                for sym, fp in fns:
+                    tx.execute(
+                        "INSERT INTO tm_code (symbol, fingerprint, hash, module, created) VALUES (?, ?, ?, ?, ?) ON CONFLICT (symbol, fingerprint) DO NOTHING",
+                        (sym, fp, h, m, time.time()),
+                    )
+            tx.execute(
+                "INSERT INTO tm_steps (workflow, n, kind, line, at, us, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (wf_id, n, "m", None, int(time.time() * 1000), None, data),
+            )
+            tx.execute(
+                "UPDATE tm_workflows SET module = ?, owner = NULL, lease_until = NULL, status = 'running', updated = ? WHERE id = ?",
+                ("node:" + move_to, time.time(), wf_id),
+            )
+            return "ok"
+
+        r = st.run(q)
+        if r != "ok":
+            raise _Stop(f"migration refused ({r}): another node holds the task")
+        nbox[0] = n
+        self.say(f"task {wf_id[:8]} -> {move_to}")
+
+    def _prompt(self, thunk, wf_id, nbox):
+        f = thunk
+        while True:
+            try:
+                r = f()
+            except control.Capture as c:
+                k = control.Continuation(tuple(c.frames))
+                body = c.body
+                if type(body) is not Op:
+                    f = _bind1(body, k)
+                    continue
+                if body.kind == "migrate-to":
+                    if body.arg == self.name:
+                        f = k.entry(None)
+                        continue
+                    self._checkpoint(wf_id, nbox, k, None, move_to=body.arg)
+                    return _MOVED
+                if body.kind == "task-checkpoint":
+                    self._checkpoint(wf_id, nbox, k, None)
+                    f = k.entry(None)
+                    continue
+                if body.kind == "receive-bytes":
+                    if body.arg is None:
+                        got = self._take()
+                        if got is None:  # nothing yet: park the task (a checkpoint) and run others
+                            self._checkpoint(wf_id, nbox, k, None, park=True)
+                            return _MOVED
+                    else:
+                        got = self._receive(body.arg)
+                    mid, data = got
+                    self._checkpoint(wf_id, nbox, k, data, consume=mid)
+                    f = k.entry(data)
+                    continue
+                raise _err(f"unknown cluster operation {body.kind}")
+            except control.ThrowCapture as tc:
+                raise Thrown(tc.value, tc.pos) from None
+            if type(r) is control.TailContinue:
+                f = r.k.entry(r.v)
+                continue
+            return r
+
+    def _take(self):
+        got = self.store.peek_message("node:" + self.name, "bytes")
+        if got is None:
+            return None
+        mid, blob = got
+        return mid, unseal(self.key, f"msg:node:{self.name}:bytes", blob)
+
+    def _receive(self, timeout):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            got = self.store.peek_message("node:" + self.name, "bytes")
+            if got is not None:
+                mid, blob = got
+                return mid, unseal(self.key, f"msg:node:{self.name}:bytes", blob)
+            if self._stop.is_set():
+                raise _Stop("stopping while waiting for bytes")
+            if deadline is not None and time.monotonic() > deadline:
+                raise _err(f"receive-bytes: nothing arrived for node {self.name} within {timeout} s")
+            time.sleep(self.poll)
+
+
+class _Stop(Exception):
+    def __init__(self, why):
+        super().__init__(why)
+        self.why = why
+
+
+_MOVED = object()
+
+
+class _null:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *a):
+        return False
+
+
+def _bind1(f, x):
+    return lambda: f(x)
+
+
+# --- the builtins --------------------------------------------------------------------------------------
+
+_CLIENTS: dict = {}  # database URL -> Client, per process (a node uses itself)
+
+
+def client():
+    node = _NODE.get()
+    if node is not None:
+        return node
+    url = os.environ.get("TURMERIC_DB")
+    c = _CLIENTS.get(url)
+    if c is None:
+        c = _CLIENTS[url] = Client(url)
+    return c
+
+
+def migrate_to(node):
+    """`(migrate-to "node-b")`: continue this task on node-b."""
+    if _TASK.get() is None:
+        raise _err("migrate-to: not inside a cluster task (start one with spawn-on, on a node started with turmeric worker --name)")
+    me = _NODE.get()
+    if node != me.name:
+        me.check_target("migrate-to", node)
+    _suspend("migrate-to", node)
+
+
+def task_checkpoint():
+    """`(task-checkpoint)`: commit this task's continuation; a crash restarts it from here."""
+    if _TASK.get() is None:
+        return None
+    _suspend("task-checkpoint")
+
+
+def receive_bytes(timeout=None):
+    """`(receive-bytes)` / `(receive-bytes seconds)`: the next bytes sent to this node."""
+    if _TASK.get() is None:
+        raise _err("receive-bytes: not inside a cluster task; a node receives bytes for the tasks it runs")
+    if timeout is not None and (type(timeout) not in (int, float) or timeout < 0):
+        raise _err("receive-bytes: the timeout is a number of seconds", "type-error")
+    _suspend("receive-bytes", timeout)
+
+
+def current_node():
+    """`(current-node)`: the name of the node running this code, "local" outside a node."""
+    n = _NODE.get()
+    return n.name if n is not None and _TASK.get() is not None else "local"
+
+
+def spawn_on(node, thunk):
+    """`(spawn-on "node-b" thunk)`: run (thunk) as a task on node-b; its id, for await-task."""
+    return client().spawn(node, thunk)
+
+
+def spawn_agent(node, thunk):
+    """`(spawn-agent "node-a" thunk)`: like spawn-on, the code signed with $TURMERIC_AGENT_KEY."""
+    return agents.spawn_agent(client(), node, thunk)
+
+
+def await_task(wf_id, timeout=None):
+    """`(await-task id)`: the task's value (its error is thrown here)."""
+    return client().result(wf_id, timeout)
+
+
+def send_to_node(node, data):
+    """`(send-to-node "node-b" bytes)`: queue bytes for node-b's receive-bytes."""
+    client().send_bytes(node, data)
+    return None
+
+
+def cluster_nodes():
+    """`(cluster-nodes)`: the names of the live nodes."""
+    from ..core.values import plist
+
+    return plist(client().live_nodes())
+
+
+_INSTALLED = []
+
+
+def install():
+    """Add the cluster builtins (idempotent; the CLI calls it before loading code)."""
+    if _INSTALLED:
+        return
+    _INSTALLED.append(True)
+    from ..runtime.library import BUILTINS, HOST
+
+    ops = {"migrate-to": migrate_to, "task-checkpoint": task_checkpoint, "receive-bytes": receive_bytes}
+    for name, f in ops.items():
+        BUILTINS[name] = f  # not host builtins: a call to one is a capture site
+        control.TRANSPARENT.add(f)
+    host = {
+        "current-node": current_node,
+        "spawn-on": spawn_on,
+        "spawn-agent": spawn_agent,
+        "await-task": await_task,
+        "send-to-node": send_to_node,
+        "cluster-nodes": cluster_nodes,
+    }
+    for name, f in host.items():
+        BUILTINS[name] = f
+        BUILTINS["#b:" + name] = f  # what compiled calls to host builtins refer to
+        HOST.add(name)

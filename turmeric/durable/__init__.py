@@ -1,0 +1,19 @@
+"""Durable workflows: ordinary Turmeric code whose continuation is committed to the
+store after every step, and resumed from its last checkpoint after a crash.
+
+Owns the language surface (`lang.py`: `defworkflow`, `step`, `sleep-for`, `recv`,
+`set-event`, `get-event`, `send`, `start-workflow`, `await-workflow`,
+`workflow-status`, `workflow-id`), the engine that runs, commits and recovers
+workflows (`engine.py`), the checkpoint records with deltas and content-addressed
+chunks (`checkpoint.py`) and the sealing of every blob another process reads
+(`seal.py`). Uses the loader (to find workflow code) and the store (for the
+tables); the CLI's `run`, `worker` and `workflows` commands drive it. The guide
+and the guarantees are in docs/workflows.md.
+"""
+
+from __future__ import annotations
+
+from .engine import STOP, Engine, workflow_info
+from .lang import current_engine, install, use_engine
+
+__all__ = ["Engine", "STOP", "install", "use_engine", "current_engine", "workflow_info"]
