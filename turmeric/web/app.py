@@ -196,7 +196,7 @@ class WebApp:
             ident = tokens.new_id()
             sealed = tokens.seal(blob, self.key, tokens.row_purpose(purpose, ident), o["ttl"])
             self.store.put(ident, sealed, o["ttl"], o["max-uses"])
-            tok = tokens.store_token(ident, self.key, purpose)
+            tok = tokens.store_token(ident, self.key, purpose, o["ttl"])
         return tok
 
     def open_token(self, route, tok):

@@ -2,12 +2,16 @@
 
 Two kinds, told apart by the first character:
 
-- `p...`: in the page. A random nonce and the serialized continuation, compressed,
-  sealed with the app key for one purpose (the app and the route) with an expiry
-  time, base64url. Signed, not encrypted: the client can read what it holds.
-- `s...`: in the store. 16 random bytes (128 bits) naming a store row, and a 16-byte
-  HMAC of them under the app key and purpose, base64url. A token nobody issued is
-  refused without a store lookup.
+- `p...`: in the page. A random nonce, the use limit and the serialized continuation,
+  compressed, sealed with the app key for one purpose (the app and the route) with an
+  expiry time, base64url. Signed, not encrypted: the client can read what it holds.
+
+Sealing is the serialization package's trust boundary (`serialization.trust`: an
+HMAC-SHA256 envelope that carries its purpose and expiry), the one function every
+reader of bytes from outside goes through.
+- `s...`: in the store. 16 random bytes (128 bits) naming a store row, sealed with the
+  app key for the purpose and with the expiry, base64url. A token nobody issued, or
+  one past its time, is refused without a store lookup.
 
 Every token is checked (signature, purpose, expiry) before a single byte of it is
 decoded; a bad one raises `Forged`, an old one `Expired`, a malformed one `Unknown`.
@@ -19,13 +23,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import hmac
 import os
-import time
 import zlib
 
+from ..core.values import Thrown
+from ..serialization import trust
+
 ID_BYTES = 16
-TAG_BYTES = 16
 
 
 class TokenError(Exception):
@@ -67,30 +71,23 @@ def short(token: str) -> str:
 
 
 # --- sealing -------------------------------------------------------------------------------------
-# A small signed envelope: version, expiry (unix seconds), body, HMAC-SHA256 tag over
-# purpose and all of it.
-
-_SEAL_V = 1
+# Through the serialization package's trust boundary (the one verify-before-decode
+# function): an HMAC-SHA256 envelope bound to a purpose, with an expiry.
 
 
 def seal(blob: bytes, key: bytes, purpose: str, ttl: float | None) -> bytes:
-    expires = 0 if ttl is None else int(time.time() + ttl)
-    head = bytes([_SEAL_V]) + expires.to_bytes(8, "big")
-    tag = hmac.new(key, purpose.encode() + b"\0" + head + blob, hashlib.sha256).digest()[:TAG_BYTES]
-    return head + tag + blob
+    return trust.seal(blob, key, purpose, ttl)
 
 
 def open_sealed(data: bytes, key: bytes, purpose: str) -> bytes:
-    if len(data) < 9 + TAG_BYTES or data[0] != _SEAL_V:
-        raise Forged("bad envelope")
-    head, tag, blob = data[:9], data[9 : 9 + TAG_BYTES], data[9 + TAG_BYTES :]
-    good = hmac.new(key, purpose.encode() + b"\0" + head + blob, hashlib.sha256).digest()[:TAG_BYTES]
-    if not hmac.compare_digest(tag, good):
-        raise Forged("signature mismatch")
-    expires = int.from_bytes(head[1:9], "big")
-    if expires and time.time() > expires:
-        raise Expired("expired")
-    return blob
+    """The blob inside, verified; Expired past its expiry, Forged for anything else."""
+    try:
+        return trust.open_sealed(data, key, purpose)
+    except Thrown as e:
+        reason = e.value.get_field("reason") if hasattr(e.value, "get_field") else None
+        if reason == "signature expired":
+            raise Expired("expired") from None
+        raise Forged(str(reason or "signature mismatch")) from None
 
 
 # --- in-page tokens ------------------------------------------------------------------------------
@@ -142,21 +139,14 @@ def new_id() -> bytes:
     return os.urandom(ID_BYTES)
 
 
-def _id_tag(ident: bytes, key: bytes, purpose: str) -> bytes:
-    return hmac.new(key, b"store-id\0" + purpose.encode() + b"\0" + ident, hashlib.sha256).digest()[:TAG_BYTES]
-
-
-def store_token(ident: bytes, key: bytes, purpose: str) -> str:
-    return "s" + b64e(ident + _id_tag(ident, key, purpose))
+def store_token(ident: bytes, key: bytes, purpose: str, ttl: float | None = None) -> str:
+    return "s" + b64e(trust.seal(ident, key, "id/" + purpose, ttl))
 
 
 def open_store_token(token: str, key: bytes, purpose: str) -> bytes:
-    raw = b64d(token[1:])
-    if len(raw) != ID_BYTES + TAG_BYTES:
-        raise Unknown("bad length")
-    ident, tag = raw[:ID_BYTES], raw[ID_BYTES:]
-    if not hmac.compare_digest(tag, _id_tag(ident, key, purpose)):
-        raise Forged("signature mismatch")
+    ident = open_sealed(b64d(token[1:]), key, "id/" + purpose)
+    if len(ident) != ID_BYTES:
+        raise Forged("bad id")
     return ident
 
 
