@@ -61,9 +61,13 @@ def build_parser():
     w.add_argument("file")
     w.add_argument("--db", default=None, metavar="URL", help="workflow database (default $TURMERIC_DB or ./turmeric.db)")
     w.add_argument("--name", default=None, help="join a cluster as this node and run its tasks (docs/cluster.md)")
-    w.add_argument("--lease", type=float, default=None, help="cluster node: seconds without a heartbeat after which it counts as down (default 5)")
+    w.add_argument(
+        "--lease", type=float, default=None, help="cluster node: seconds without a heartbeat after which it counts as down (default 5)"
+    )
     w.add_argument("--forbid", default="", help="cluster node: comma-separated globals that agents and stored code may not use")
-    w.add_argument("--trust", default=None, metavar="FILE", help="cluster node: run agents signed by the Ed25519 public keys (hex, one a line) in FILE")
+    w.add_argument(
+        "--trust", default=None, metavar="FILE", help="cluster node: run agents signed by the Ed25519 public keys (hex, one a line) in FILE"
+    )
     w.add_argument("--quiet", action="store_true", help="cluster node: no progress lines")
     wf = sub.add_parser("workflows", help="list, show, cancel, resume, send to, fork, gc workflows")
     wf.add_argument("--db", default=None, metavar="URL", help="workflow database (default $TURMERIC_DB or ./turmeric.db)")
