@@ -16,6 +16,7 @@ from .analysis import SiteAnalysis
 from .fastpath import BOOLEAN_HELPERS, BOOLEAN_PRIMS, FAST_HELPERS, FastPaths, InlineHOF
 from .ir import CatchS, FinallyS, IfS, LoopS, SiteS
 from .pyast import assign, at, call, const, name, store
+from .transient import STEPS, TransientPass
 
 
 def is_plain_eq_literal(e):
@@ -40,6 +41,10 @@ def copy_path(e):
     return ast.Name(e.id, ast.Load())
 
 
+# library collection functions that are calls, not primitives, but have fast paths
+# (`fastpath.fast_coll`): name -> the argument counts they apply to
+_COLL_CALLS = {"assoc": {"assoc": STEPS["assoc"]}}
+
 SIMPLE_PRIMS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult}
 COMPARE_PRIMS = {"<": ast.Lt, ">": ast.Gt, "<=": ast.LtE, ">=": ast.GtE}
 
@@ -63,7 +68,7 @@ class FnCtx:
         return f"~t{self.ntmp}"
 
 
-class Lowering(FastPaths, InlineHOF, SiteAnalysis):
+class Lowering(FastPaths, InlineHOF, TransientPass, SiteAnalysis):
     """The expression and statement compilers; `compile_unit` (in `unit.py`) drives them."""
 
     def new_site(self, ctx, target, callexpr, callee, kind, out, pos, label=None, py=False):
@@ -117,6 +122,8 @@ class Lowering(FastPaths, InlineHOF, SiteAnalysis):
     def compile_expr(self, node, ctx, out):
         t = type(node)
         pos = node.pos
+        if self.tops and id(node) in self.tops:
+            return self.compile_transient_op(node, self.tops[id(node)], ctx, out)
         if t is C.Const:
             return self.const_expr(node.value)
         if t is C.LRef:
@@ -131,6 +138,10 @@ class Lowering(FastPaths, InlineHOF, SiteAnalysis):
             fn = self.inline_hof_fn(node)
             if fn is not None:
                 return self.compile_inline_hof(node, fn, ctx, out)
+            if type(node.fn) is C.GRef and node.fn.name in _COLL_CALLS:
+                op = self.coll_op(node, _COLL_CALLS[node.fn.name])
+                if op is not None:  # `assoc`, `contains?`... of the library: as a primitive
+                    return self.compile_expr(self.temp_prim(op[0], op[1], pos), ctx, out)
             return self.compile_call(node, ctx, out, tail=False)
         if t is C.Prim:
             args, n_live = self.compile_args(node.args, ctx, out)
@@ -227,6 +238,18 @@ class Lowering(FastPaths, InlineHOF, SiteAnalysis):
         if t is C.Recur:
             raise InternalError("lowering: recur outside tail position", pos)
         raise InternalError(f"lowering: unknown core node {t.__name__}", pos)
+
+    def temp_prim(self, op, args, pos):
+        """A Prim node made while compiling; kept alive, since memos are keyed by node id."""
+        p = C.Prim(op, list(args), pos)
+        self.temp_nodes.append(p)
+        return p
+
+    def compile_transient_op(self, node, op, ctx, out):
+        """A read, update or exit of a transient accumulator (`compiler/transient.py`)."""
+        if op == "%tend":
+            return at(call("#b:%tend", self.ref(node.var)), node.pos)
+        return self.compile_expr(self.temp_prim(op, node.args, node.pos), ctx, out)
 
     def is_pure(self, node):
         return type(node) in (C.Const, C.LRef, C.GRef) or (type(node) is C.Prim and all(self.is_pure(a) for a in node.args))
@@ -396,6 +419,8 @@ class Lowering(FastPaths, InlineHOF, SiteAnalysis):
             n_live = len(ctx.live)
             inits, _ = self.compile_args(node.inits, ctx, out)
             del ctx.live[n_live:]
+            for i in self.transient_inits.get(id(node), ()):
+                inits[i] = call("#b:%tbegin", inits[i])
             for v, e in zip(node.vars, inits, strict=False):
                 out.append(at(assign(v.py, call("#Box", e) if v.boxed else e), pos))
                 ctx.live.append(v.py)

@@ -39,12 +39,17 @@ class ModuleCompiler(Lowering):
         self.memo_sites = {}
         self.numeric = NumericFacts()
         self.numeric_done = False
+        self.tops = {}  # compiler/transient.py: id(node) -> its transient operation
+        self.transient_inits = {}
+        self.transient_reduce = set()
+        self.temp_nodes = []
 
     def compile_unit(self, fn, toplevel=False):
         """Compile an Fn node; returns the FnInfo. Top-level units are plain defs, others factories."""
         info_name = f"#I:{fn.symbol}"
         if not self.numeric_done:  # once per compiled unit, nested functions included
             self.numeric.analyze(fn)
+            self.transient_pass(fn)
             self.numeric_done = True
         ctx = FnCtx(fn, info_name)
         params = [v.py for v in fn.params]

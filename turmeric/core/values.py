@@ -1,8 +1,9 @@
 """Values: the data every stage shares.
 
 Owns the Python representation of Turmeric values: symbols, keywords, persistent
-lists (vectors, maps and sets come from pyrsistent), boxes, refs, Option, structs
-and their type registry, and the exceptions that carry thrown values.
+lists (vectors and sets come from pyrsistent, maps are `immutables.Map`, a HAMT
+written in C), boxes, refs, Option, structs and their type registry, and the
+exceptions that carry thrown values.
 The reader produces these values and macros manipulate them, so code is data.
 """
 
@@ -11,7 +12,8 @@ from __future__ import annotations
 import functools
 import types
 
-from pyrsistent import PMap, PSet, PVector, pmap, pset, pvector
+from immutables import Map as PMap
+from pyrsistent import PSet, PVector, pset, pvector
 
 from .registry import current_state
 
@@ -39,6 +41,16 @@ __all__ = [
     "Pos",
     "type_name",
 ]
+
+
+EMPTY_MAP = PMap()
+
+
+def pmap(items=None):
+    """A persistent map (`immutables.Map`) of a dict, a mapping or an iterable of pairs."""
+    if not items:
+        return EMPTY_MAP
+    return PMap(items)
 
 
 class Pos:
