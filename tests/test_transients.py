@@ -53,7 +53,7 @@ def code(src, setup="(defn g [x] x)"):
     m = modules.Module(name, file, source=setup + "\n" + src)
     m.eval_source(setup, file)
     fn = m.expander.expand_top(read_all(src, file)[0], f"{name}.top#1")
-    mc = ModuleCompiler(name, file, library.HOST.__contains__, m.consts)
+    mc = ModuleCompiler(name, file, library.HOST.__contains__, m.consts, m.struct_fields)
     mc.compile_unit(fn, toplevel=True)
     mod = ast.Module(mc.defs, [])
     ast.fix_missing_locations(mod)
@@ -263,3 +263,80 @@ def test_recur_arguments_see_the_old_value():
     assert readable(ns["b"]) == "[[0 1 2] [0 1 2]]"
     assert readable(ns["h"]) == "[[] [0] [0 1]]"
     assert readable(ns["m"]) == "[{0 0 1 1 2 2} [nil 0 1]]"
+
+
+# --- structs rebuilt in a loop: fields kept in locals ---------------------------------------------
+
+STRUCTS = """
+(struct P [x y vx vy])
+(struct Q [x y vx vy])
+(struct T [x : int64 y : int64])
+(struct W [p n])
+(defn step [p n]
+  (loop [i 0 p p]
+    (if (< i n)
+      (let [nx (+ p.x p.vx) ny (+ p.y p.vy)]
+        (recur (inc i) (P nx ny (if (> nx 10) (- 0 p.vx) p.vx) p.vy)))
+      p)))
+"""
+
+
+def test_struct_loop_keeps_fields_in_locals_behind_a_layout_test():
+    c = code("(defn f [n] (loop [i 0 p (P 0 0 1 2)] (if (< i n) (recur (inc i) (P (+ p.x p.vx) p.y p.vx p.vy)) p)))", setup=STRUCTS)
+    assert "#b:%struct-layout(P) == 'x y vx vy'" in c
+    assert re.search(r"p~\d+:x, p~\d+:y, p~\d+:vx, p~\d+:vy = p~\d+\.vals", c)
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        # typed fields are checked by the constructor: no copy over locals
+        "(defn f [n] (loop [i 0 p (T 0 0)] (if (< i n) (recur (inc i) (T (+ p.x 1) p.y)) p)))",
+        # the struct escapes
+        "(defn f [n] (loop [i 0 p (P 0 0 1 2) h []] (if (< i n) (recur (inc i) (P 1 2 3 4) (conj h p)) h)))",
+        # a capture site
+        "(defn f [n] (loop [i 0 p (P 0 0 1 2)] (if (< i n) (recur (inc i) (P (g p.x) 2 3 4)) p)))",
+        # two struct types at the same place
+        "(defn f [n] (loop [i 0 p (P 0 0 1 2)] (if (< i n) (recur (inc i) (if (even? i) (P 1 2 3 4) (Q 1 2 3 4))) p)))",
+        # a field the struct doesn't have
+        "(defn f [n] (loop [i 0 p (P 0 0 1 2)] (if (< i n) (recur (inc i) (P p.z 2 3 4)) p)))",
+    ],
+)
+def test_no_struct_locals_where_they_would_change_behaviour(src):
+    assert "%struct-layout" not in code(src, setup=STRUCTS + "(defn g [x] x)")
+
+
+def test_struct_loop_results_and_the_ordinary_copy():
+    src = (
+        STRUCTS
+        + """
+(def start (P 0 0 3 4))
+(def a (step start 5))
+(def b (step (Q 0 0 3 4) 5))
+(def c (step nil 0))
+(def chained (loop [i 0 w (W (P 1 2 3 4) 0)] (if (< i 3) (recur (inc i) (W w.p (+ w.n w.p.x))) w)))
+(def typed (try (loop [i 0 t (T 0 0)] (if (< i 2) (recur (inc i) (T (str t.x) t.y)) t)) (catch [e] (type-of e))))
+"""
+    )
+    ns = load(src)
+    assert readable(ns["start"]) == "(P 0 0 3 4)"
+    assert readable(ns["a"]) == "(P 9 20 -3 4)"
+    # a Q at entry: the ordinary loop (the constructor makes P from the first step on)
+    assert readable(ns["b"]) == "(P 9 20 -3 4)"
+    assert ns["c"] is None
+    assert readable(ns["chained"]) == "(W (P 1 2 3 4) 3)"
+    assert ns["typed"] == "type-error"
+
+
+def test_struct_loop_under_capture_and_after_redefinition():
+    src = (
+        STRUCTS
+        + """
+(def k (cloneable-reset (fn [] (let [p (step (P 0 0 1 1) 2) got (cloneable-shift [k] k)] [p (step p got)]))))
+(def r1 (k 1))
+(def r2 (k 3))
+"""
+    )
+    ns = load(src)
+    assert readable(ns["r1"]) == "[(P 2 2 1 1) (P 3 3 1 1)]"
+    assert readable(ns["r2"]) == "[(P 2 2 1 1) (P 5 5 1 1)]"

@@ -32,3 +32,16 @@
 ;; capture inside the loop: each resumption continues from the vector at capture
 (def k2 (cloneable-reset (fn [] (loop [i 0 v []] (if (< i 4) (recur (inc i) (conj v (if (= i 2) (cloneable-shift [k] k) i))) v)))))
 (println (k2 :a) (k2 :b))
+
+;; a struct rebuilt in a loop keeps its fields in locals; any other value at entry
+;; runs the ordinary loop, with the same result
+(struct P [x y vx vy])
+(struct Q [x y vx vy])
+(defn run [p n]
+  (loop [i 0 p p]
+    (if (< i n)
+      (let [nx (+ p.x p.vx)]
+        (recur (inc i) (P nx (+ p.y p.vy) (if (> nx 10) (- 0 p.vx) p.vx) p.vy)))
+      p)))
+(def start (P 0 0 3 4))
+(println (run start 5) (run (Q 0 0 3 4) 5) start)

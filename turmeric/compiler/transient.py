@@ -60,6 +60,7 @@ class TransientPass:
             t = type(n)
             if t is C.Loop:
                 self._transient_loop(n)
+                self.struct_loop(n)
             elif t is C.Call and type(n.fn) is C.GRef and n.fn.name == "reduce" and self.inline_hof_fn(n) is not None:
                 self._transient_reduce_fn(n.args[0])
             stack.extend(x for x in children(n) if x is not None)
@@ -190,3 +191,117 @@ def _mentions(node, v):
             return True
         stack.extend(x for x in children(n) if x is not None)
     return False
+
+
+# --- structs rebuilt in a loop: their fields as locals ----------------------------------------
+#
+# `(loop [... p (S ...) ...] ... p.x ... (recur ... (S a b c) ...) ... p)`: when every
+# update of the loop variable `p` is a call of the constructor of one struct type `S`
+# (untyped fields: nothing to check) with all its fields, every other use reads a field
+# (`p.x`) or is an exit, and the loop has no other capture site and no function inside,
+# the loop is compiled twice. The copy used when, at loop entry, `p` is an `S` and the
+# global `S` still is that struct with the layout seen at compile time (`S._tm_layout`)
+# keeps the fields in locals: a read is a local, an update assigns them, and an exit
+# builds the one `S` the loop returns. No object is changed in place, so nothing can be
+# shared wrongly; any other value at entry runs the ordinary copy.
+
+
+class StructLoops:
+    """Mixed into the compiler with TransientPass: needs `struct_fields(name)` (the field
+    names of a struct without field types, or None), `has_site`, `is_host_call`."""
+
+    def struct_loop(self, loop):
+        out = []
+        for i, v in enumerate(loop.vars):
+            if v.captured or v.mutated:
+                continue
+            found = {"ctors": [], "reads": [], "exits": [], "sname": None}
+            if not self._sra_scan(loop.body, v, loop, i, True, found):
+                continue
+            if not found["ctors"] or found["sname"] is None:
+                continue
+            fields = self.struct_fields(found["sname"])
+            if fields is None or any(len(c.args) != len(fields) for c in found["ctors"]):
+                continue
+            if any(d.fields[0] not in fields for d in found["reads"]):
+                continue
+            out.append((i, v, found["sname"], tuple(fields), found["ctors"]))
+        if not out:
+            return
+        ctor_ids = {id(c) for *_, ctors in out for c in ctors}
+        if self._sra_blocked(loop.body, ctor_ids):
+            return
+        self.struct_loops[id(loop)] = [(i, v, s, f) for i, v, s, f, _ in out]
+
+    def _sra_ctor(self, node):
+        """The struct name when node is a call of a global (of this module) that names a
+        struct, else None."""
+        if type(node) is not C.Call or node.kwargs or node.pyname is not None:
+            return None
+        f = node.fn
+        if type(f) is not C.GRef or f.module is not None or f.builtin:
+            return None
+        return f.name if self.struct_fields(f.name) is not None else None
+
+    def _sra_scan(self, node, v, loop, pos, tail, found):
+        t = type(node)
+        if t is C.LRef:
+            if node.var is not v:
+                return True
+            if tail:
+                found["exits"].append(node)
+                return True
+            return False
+        if t is C.Dot and type(node.obj) is C.LRef and node.obj.var is v:
+            found["reads"].append(node)
+            return True
+        if t is C.Fn:
+            return False  # compiled twice: no function inside
+        if t is C.Recur and node.target is loop:
+            for i, a in enumerate(node.args):
+                if i == pos:
+                    if type(a) is C.LRef and a.var is v:
+                        continue
+                    s = self._sra_ctor(a)
+                    if s is None or (found["sname"] not in (None, s)):
+                        return False
+                    found["sname"] = s
+                    found["ctors"].append(a)
+                    if not all(self._sra_scan(x, v, loop, pos, False, found) for x in a.args):
+                        return False
+                elif not self._sra_scan(a, v, loop, pos, False, found):
+                    return False
+            return True
+        if t is C.If:
+            return (
+                self._sra_scan(node.test, v, loop, pos, False, found)
+                and self._sra_scan(node.then, v, loop, pos, tail, found)
+                and self._sra_scan(node.else_, v, loop, pos, tail, found)
+            )
+        if t is C.Do:
+            last = len(node.body) - 1
+            return all(self._sra_scan(x, v, loop, pos, tail and i == last, found) for i, x in enumerate(node.body))
+        if t is C.Let:
+            return all(self._sra_scan(x, v, loop, pos, False, found) for _, x in node.bindings) and self._sra_scan(
+                node.body, v, loop, pos, tail, found
+            )
+        return all(self._sra_scan(x, v, loop, pos, False, found) for x in children(node) if x is not None)
+
+    def _sra_blocked(self, node, ctor_ids):
+        """A capture site (other than the constructor calls), a function, or an assignment to
+        a global in the loop body."""
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            t = type(n)
+            if id(n) in ctor_ids:
+                stack.extend(n.args)
+                continue
+            if t in (C.Fn, C.SetG, C.DefG):
+                return True
+            if t is C.Call and not self.is_host_call(n):
+                return True
+            if t in (C.Shift, C.Throw):
+                return True
+            stack.extend(x for x in children(n) if x is not None)
+        return False

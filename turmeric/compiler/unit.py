@@ -28,10 +28,11 @@ class ModuleCompiler(Lowering):
     that never calls back into Turmeric: calls to those are not capture sites.
     """
 
-    def __init__(self, module_name, file, host_builtin, consts):
+    def __init__(self, module_name, file, host_builtin, consts, struct_fields=None):
         self.module_name = module_name
         self.file = file
         self.host_builtin = host_builtin
+        self.struct_fields = struct_fields or _no_structs  # name -> fields of an untyped struct, or None
         self.consts = consts  # shared list of non-literal constants, referenced as #K<n>
         self.defs = []  # module-level ast statements (factories and resume variants)
         self.infos = []  # (FnInfo, normal-name, resume-name, is_factory)
@@ -43,6 +44,9 @@ class ModuleCompiler(Lowering):
         self.transient_inits = {}
         self.transient_reduce = set()
         self.temp_nodes = []
+        self.struct_loops = {}  # id(Loop) -> its struct variables kept in locals
+        self.sra_active = {}
+        self.sra_active_loops = frozenset()
 
     def compile_unit(self, fn, toplevel=False):
         """Compile an Fn node; returns the FnInfo. Top-level units are plain defs, others factories."""
@@ -135,6 +139,10 @@ class ModuleCompiler(Lowering):
         info.leaf = not ctx.sites and not ctx.tail_sites
         self.infos.append((info, normal_name, resume_name, not toplevel))
         return info
+
+
+def _no_structs(name):
+    return None
 
 
 def display_name(py):

@@ -309,7 +309,9 @@ def make_struct_type(name, fields, types=None, module=None, checker=None, state=
                 checker(stype, i, vals[i])
         self.vals = vals
 
-    cls = type(name, (Struct,), {"__slots__": (), "__init__": __init__, "stype": stype})
+    # the layout a compiled loop may keep in locals (compiler/transient.py): only without checks
+    layout = " ".join(stype.fields) if not checks else None
+    cls = type(name, (Struct,), {"__slots__": (), "__init__": __init__, "stype": stype, "_tm_layout": layout})
     stype.cls = cls
     stype.predicate = lambda x: type(x) is cls  # the `name?` function
     (state if state is not None else current_state()).struct_types[name] = stype

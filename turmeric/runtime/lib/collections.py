@@ -500,3 +500,12 @@ def tcontains(v, k):
     if t is TVec:
         return type(k) is int and 0 <= k < len(v)
     return contains(v, k)
+
+
+@builtin("%struct-layout")
+def struct_layout(cls):
+    """The field names a compiled loop may keep in locals (compiler/transient.py), as one
+    string, when cls is a struct class without checked fields; else None."""
+    if isinstance(cls, type) and issubclass(cls, Struct):
+        return cls._tm_layout
+    return None
