@@ -3,7 +3,8 @@
 Input: an `Fn` (core nodes) of one top-level form. Output: `ModuleCompiler.defs`
 (module-level Python `ast` definitions: a plain def or a factory, plus the resume
 variant, for the `Fn` and every function inside it) and `ModuleCompiler.infos`.
-The passes, in order: `numeric` facts, `lower` (core nodes -> IR), `emit_normal`,
+The passes, in order: `numeric` facts, `transient` (loop accumulators updated in place,
+structs kept in locals), `lower` (core nodes -> IR), `emit_normal`,
 `emit_resume`, `fingerprint`.
 """
 
