@@ -169,7 +169,7 @@ class FastPaths:
             return ast.IfExp(test, call(ast.Attribute(xs[0], "get", ast.Load()), xs[1], d), call("#b:%tget", *xs))
         if op in ("nth", "%tnth") and n == 2:
             v, i = (self.simple(a, ctx, out) for a in args)
-            is_vec = _type_is(v, "#PVec") if op == "nth" else self._either_type(v, "#TList", "#TVec", ctx)
+            is_vec = _type_is(v, "#PVec" if op == "nth" else "#TList")
             ok = ast.BoolOp(ast.And(), [is_vec, _type_is(i, "#int"), ast.Compare(const(0), [ast.LtE(), ast.Lt()], [i, call("#len", v)])])
             return ast.IfExp(ok, ast.Subscript(v, i, ast.Load()), call("#b:" + op, v, i))
         return None
@@ -182,8 +182,9 @@ class FastPaths:
 
     def fast_update(self, op, args, ctx, out):
         """An update of a transient accumulator `v` (compiler/transient.py) as statements: the
-        list's, dict's, evolver's or map mutation's own `append` or item assignment (the
-        latter two's methods cost twice as much), else `v = slow path`; the value is `v`.
+        list's or dict's `append` or item assignment, the map mutation's item assignment (its
+        `set` method costs twice as much), else `v = slow path` (which may replace a `TVec`
+        by a list); the value is `v`.
         The transient analysis makes sure no expression already compiled but not yet
         evaluated reads `v` (it is not mentioned in the other arguments of the `recur`), so
         running the update here keeps the order."""
@@ -192,7 +193,7 @@ class FastPaths:
         slow = [assign(v.id, call("#b:" + op, v, *rest))]
         if op == "%tconj":
             fast = [ast.Expr(call(ast.Attribute(v, "append", ast.Load()), rest[0]))]
-            out.append(ast.If(self._either_type(v, "#TList", "#TVec", ctx), fast, slow))
+            out.append(ast.If(_type_is(v, "#TList"), fast, slow))
             return name(v.id)
         k, x = rest
         t = ctx.tmp()
@@ -207,9 +208,7 @@ class FastPaths:
         in_vec = ast.BoolOp(
             ast.And(),
             [
-                ast.BoolOp(
-                    ast.Or(), [ast.Compare(name(t), [ast.Is()], [name("#TList")]), ast.Compare(name(t), [ast.Is()], [name("#TVec")])]
-                ),
+                ast.Compare(name(t), [ast.Is()], [name("#TList")]),
                 _type_is(k, "#int"),
                 ast.Compare(const(0), [ast.LtE(), ast.Lt()], [k, call("#len", v)]),
             ],

@@ -427,7 +427,32 @@ class TDict(dict):
     __slots__ = ()
 
 
-TVec = type(pvector().evolver())
+class TVec:
+    """A non-empty vector a loop updates: pyrsistent's C evolver (O(1) to make,
+    copy-on-write over the vector) until the loop has made a number of updates equal to an
+    eighth of its length, then a private `TList` (the copy costs at most eight times the
+    updates already made, so a loop's cost stays proportional to its work)."""
+
+    __slots__ = ("ev", "writes")
+
+    def __init__(self, ev):
+        self.ev = ev
+        self.writes = 0
+
+    def __len__(self):
+        return len(self.ev)
+
+    def __getitem__(self, i):
+        return self.ev[i]
+
+    def wrote(self):
+        """Count one update; the list to continue with once the copy has paid off, else self."""
+        self.writes += 1
+        if self.writes * 8 >= len(self.ev):
+            return TList(self.ev.persistent())
+        return self
+
+
 PVec = type(pvector())
 TMap = type(pmap().mutate())
 _TVECS = (TList, TVec)
@@ -439,7 +464,7 @@ BUILTINS.update({"#TVec": TVec, "#TMap": TMap, "#TList": TList, "#TDict": TDict,
 def to_transient(v):
     t = type(v)
     if t is PVec:
-        return v.evolver() if len(v) else TList()
+        return TVec(v.evolver()) if len(v) else TList()
     if t is PMap:
         return v.mutate() if len(v) else TDict()
     return v
@@ -453,7 +478,7 @@ def to_persistent(v):
     if t is TDict:
         return pmap(v)
     if t is TVec:
-        return v.persistent()
+        return v.ev.persistent()
     if t is TMap:
         return v.finish()
     return v
@@ -462,9 +487,12 @@ def to_persistent(v):
 @builtin("%tconj")
 def tconj(v, x):
     t = type(v)
-    if t in _TVECS:
+    if t is TList:
         v.append(x)
         return v
+    if t is TVec:
+        v.ev.append(x)
+        return v.wrote()
     if t in _TMAPS:
         v[x[0]] = x[1]  # as `conj` on a map does
         return v
@@ -481,6 +509,12 @@ def tassoc(v, k, x):
         n = len(v)
         if type(k) is not int or not 0 <= k <= n:
             raise err("error", f"assoc: index {readable(k)} out of range")
+        if t is TVec:
+            if k == n:
+                v.ev.append(x)
+            else:
+                v.ev[k] = x
+            return v.wrote()
         if k == n:
             v.append(x)
         else:
