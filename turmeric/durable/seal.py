@@ -12,10 +12,11 @@ Workers on several machines must share `TURMERIC_SECRET`.
 
 The envelope is the serialization package's trust boundary: its compact row
 envelope (`trust.seal_row` / `trust.open_row`, purpose "workflow-row": one version
-byte and the 16-byte tag, 17 bytes a row), keyed per row: the key is an HMAC of the
-deployment secret and the row's context, so neither the context nor the purpose
-costs a byte. Rows written before (the full `TMRS` envelope, 51 bytes, schema
-version 3 and earlier) still open, through `trust.open_sealed` with the same key.
+byte and the 16-byte tag, 17 bytes a row; other systems keeping rows in the same
+store pass their own purpose, e.g. the cluster's "cluster-message"), keyed per row:
+the key is an HMAC of the deployment secret and the row's context, so neither the
+context nor the purpose costs a byte. Rows written before (the full `TMRS`
+envelope, 51 bytes) still open, through `trust.open_sealed` with the same key.
 """
 
 from __future__ import annotations
@@ -40,15 +41,15 @@ def _row_key(key: bytes, context: str) -> bytes:
     return hmac.new(key, b"turmeric-durable\0" + context.encode(), hashlib.sha256).digest()
 
 
-def seal(key: bytes, context: str, data: bytes) -> bytes:
-    return trust.seal_row(data, _row_key(key, context), PURPOSE)
+def seal(key: bytes, context: str, data: bytes, purpose: str = PURPOSE) -> bytes:
+    return trust.seal_row(data, _row_key(key, context), purpose)
 
 
-def unseal(key: bytes, context: str, blob: bytes) -> bytes:
+def unseal(key: bytes, context: str, blob: bytes, purpose: str = PURPOSE) -> bytes:
     try:
         if trust.is_sealed(blob):  # a row written before the compact envelope
-            return trust.open_sealed(blob, _row_key(key, context), PURPOSE)
-        return trust.open_row(blob, _row_key(key, context), PURPOSE)
+            return trust.open_sealed(blob, _row_key(key, context), purpose)
+        return trust.open_row(blob, _row_key(key, context), purpose)
     except Thrown:
         raise Tampered(context) from None
 
