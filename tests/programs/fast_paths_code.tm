@@ -3,7 +3,7 @@
 ;; arithmetic, match on structs, per-site field caches, reduce/for-each over functions
 ;; that may capture. Each keeps the library's semantics: non-numbers throw type-error,
 ;; booleans are not numbers, a capture inside resumes (multi-shot, and serialized).
-(defn kind [thunk] (try (thunk) (catch [e] (match e (type-error _) -> :type-error _ -> e))))
+(defn kind [thunk] (try (thunk) (catch [e] (match e (type-error _) -> :type-error (arity-error _) -> :arity-error (no-instance _ _) -> :no-instance _ -> e))))
 
 ;; self-recursion: fib's + needs no check; a base case that is not a number keeps it
 (defn fib [n] (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))
@@ -72,3 +72,13 @@
 (println :for-each-each (let [k1 (cloneable-reset (fn [] (push-all [1 2])))] (let [k2 (k1 5)] (list (k2 7) ((deserialize (serialize k2)) 9)))))
 (println (reduce + 0 [1 2 3]) (reduce (fn [a x] (str a x)) "" [1 2]) (reduce add-grab 5 []) (for-each [] grab))
 (println (kind (fn [] (reduce (fn [a x] (+ a x)) 0 ["a"]))) (kind (fn [] (reduce 5 0 [1]))))
+
+;; type-class dispatch: the method cached per type, arity errors as before, a new
+;; instance seen at once
+(defclass Shape [a] (area2 [s : a]) (scale2 [k s : a]))
+(struct Sq [side])
+(instance Shape Sq (area2 [s] (* s.side s.side)) (scale2 [k s] (Sq (* k s.side))))
+(println (area2 (Sq 3)) (area2 (scale2 2 (Sq 3))) (map area2 [(Sq 1) (Sq 2)]))
+(println (kind (fn [] (area2))) (kind (fn [] (area2 (Sq 1) 2))) (kind (fn [] (area2 5))) (kind (fn [] (scale2 2))))
+(instance Shape int64 (area2 [s] (* 10 s)) (scale2 [k s] (* k s)))
+(println (area2 5) (scale2 3 4) (area2 (Sq 2)))

@@ -94,6 +94,9 @@ def _changed():
         d.cache.state = None
 
 
+_MISSING = object()  # no first argument: slow() reports the arity error
+
+
 def make_dispatcher(cls, mname, idx):
     # The method for each Python type seen, valid for one state (session) while no class or
     # instance changes (a change empties the cache): the type name of a value depends only
@@ -106,14 +109,14 @@ def make_dispatcher(cls, mname, idx):
     current = _CURRENT.get
     default = _DEFAULT
 
-    if idx == 0:
+    if idx == 0:  # the common case: no argument tuple on the hit path, a plain call
 
-        def dispatch(*args):
-            if args and cache.state is current(default[0]):
-                f = get(type(args[0]))
+        def dispatch(a0=_MISSING, *rest):
+            if cache.state is current(default[0]):
+                f = get(type(a0))
                 if f is not None:
-                    return f(*args)
-            return slow(args)
+                    return f(a0, *rest) if rest else f(a0)
+            return slow((a0, *rest) if a0 is not _MISSING else ())
 
     else:
 

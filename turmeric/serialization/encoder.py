@@ -594,14 +594,17 @@ class Encoder:
         strtab = self.strtab
         memo_get = self.memo.get
         enc = self.enc
+        last_info = last_site = sn = None
         for f in frames:
             info, site, vals = f
-            key = (info, site)
-            sn = local.get(key)
-            if sn is None:
-                if len(vals) != len(info.sites.get(site, ())):
-                    raise NotSer(f, "continuation", "a frame has the wrong number of values for its resume point")
-                sn = local[key] = len(local)
+            if info is not last_info or site != last_site:  # runs of one shape are the rule
+                key = (info, site)
+                sn = local.get(key)
+                if sn is None:
+                    if len(vals) != len(info.sites.get(site, ())):
+                        raise NotSer(f, "continuation", "a frame has the wrong number of values for its resume point")
+                    sn = local[key] = len(local)
+                last_info, last_site = info, site
             ap(sn)
             for x in vals:
                 t = type(x)
