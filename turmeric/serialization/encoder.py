@@ -205,7 +205,8 @@ class Encoder:
         and program version) share one header, so it is built once and then reused."""
         prog_version = N.program()
         headers = N.session_cache("headers")  # header key -> header bytes
-        key = (prog_version, tuple(self.names), tuple(tuple(d.items()) for d in self.fn_sites.values()))
+        # a resume point's names are its FnInfo's (fixed when compiled): the site numbers say them
+        key = (prog_version, tuple(self.names), tuple(map(tuple, self.fn_sites.values())))
         try:
             hit = headers.get(key)
         except TypeError:  # an unhashable name entry: build it every time
