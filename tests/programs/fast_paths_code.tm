@@ -82,3 +82,7 @@
 (println (kind (fn [] (area2))) (kind (fn [] (area2 (Sq 1) 2))) (kind (fn [] (area2 5))) (kind (fn [] (scale2 2))))
 (instance Shape int64 (area2 [s] (* 10 s)) (scale2 [k s] (* k s)))
 (println (area2 5) (scale2 3 4) (area2 (Sq 2)))
+
+;; vector?: the C vector type, scalars, and everything else through the library's test
+(defn vec? [x] (vector? x))
+(println (map vec? [[] [1 2] (conj [] 1) (vec (list 1)) 1 1.5 "v" :v nil #t '(1) {:a 1} (range 2) (Some [1])]))

@@ -138,6 +138,16 @@ class FastPaths:
             return self.fast_str(node.args, args, ctx, out)
         if op in _TYPE_IS and n == 1:
             return _type_is(args[0], _TYPE_IS[op])
+        if op == "vector?" and n == 1:
+            # pyrsistent's PVector is an ABC (a Python-level isinstance): the C vector type
+            # first, and no isinstance at all for the scalar types, which are never vectors
+            x = self.simple(args[0], ctx, out)
+            t = ctx.tmp()
+            exact = ast.Compare(ast.NamedExpr(ast.Name(t, ast.Store()), call("#type", x)), [ast.Is()], [name("#PVec")])
+            other = ast.BoolOp(
+                ast.And(), [ast.Compare(name(t), [ast.NotIn()], [name("#SCALARS")]), call("#isinstance", x, name("#PVector"))]
+            )
+            return ast.BoolOp(ast.Or(), [exact, other])
         if op in _INSTANCE_OF and n == 1:
             return call("#isinstance", args[0], name(_INSTANCE_OF[op]))
         if op == "deref" and n == 1:
