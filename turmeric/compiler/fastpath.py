@@ -101,6 +101,16 @@ class FastPaths:
         out.append(assign(t, e))
         return name(t)
 
+    def not_bool_tests(self, nodes, xs):
+        """For each operand not known to be a number, `x is not True and x is not False`:
+        Python's arithmetic and ordering take booleans as 1 and 0, Turmeric's don't."""
+        tests = []
+        for n, x in zip(nodes, xs, strict=True):
+            if self.numeric.is_num(n) or (type(x) is ast.Constant and type(x.value) is not bool):
+                continue
+            tests += [ast.Compare(x, [ast.IsNot()], [const(True)]), ast.Compare(x, [ast.IsNot()], [const(False)])]
+        return tests
+
     def fast_prim(self, node, args, ctx, out):
         op = node.op
         n = len(args)
@@ -110,7 +120,11 @@ class FastPaths:
             return self.fast_eq(node.args, args, op == "not=", ctx, out)
         if op in _CMP and n > 2:
             xs = [self.simple(a, ctx, out) for a in args]
-            return ast.Compare(xs[0], [_CMP[op]() for _ in xs[1:]], xs[1:])
+            e = ast.Compare(xs[0], [_CMP[op]() for _ in xs[1:]], xs[1:])
+            tests = self.not_bool_tests(node.args, xs)
+            if not tests:
+                return e
+            return ast.IfExp(ast.BoolOp(ast.And(), tests) if len(tests) > 1 else tests[0], e, call("#b:" + op, *xs))
         if op == "mod" and n == 2:
             return self.fast_mod(node.args, args, ctx, out)
         if op == "quot" and n == 2:

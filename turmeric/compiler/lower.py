@@ -179,8 +179,10 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
         if t is C.Prim:
             args, n_live = self.compile_args(node.args, ctx, out)
             del ctx.live[n_live:]
-            if node.op in SIMPLE_PRIMS and len(args) == 2 and self.numeric.needs_check(node.op, node.args):
-                return at(self.checked_arith(node.op, args, ctx, out), pos)
+            if node.op in SIMPLE_PRIMS and len(args) == 2 and not all(self.numeric.is_num(a) for a in node.args):
+                return at(self.checked_arith(node, args, ctx, out), pos)
+            if node.op in COMPARE_PRIMS and len(args) == 2:
+                return at(self.checked_compare(node, args, ctx, out), pos)
             if node.op in SIMPLE_PRIMS and len(args) > 2:
                 return at(self.nary_arith(node, args, ctx, out), pos)
             fast = self.fast_prim(node, args, ctx, out)
@@ -406,17 +408,18 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
         self.new_site(ctx, tgt, callexpr, callee, "call", out, pos, **py)
         return name(tgt)
 
-    def checked_arith(self, op, args, ctx, out):
-        """`a + b`, then a class test on the result: an int or a float goes straight on;
-        anything else goes to `#arith-check`, which throws type-error (Python would have
-        concatenated strings or vectors, or repeated a string)."""
-        names = []
-        for a in args:
-            if type(a) not in (ast.Name, ast.Constant):
-                t = ctx.tmp()
-                out.append(assign(t, a))
-                a = name(t)
-            names.append(a)
+    def checked_arith(self, node, args, ctx, out):
+        """`a + b` where an operand is not known to be a number. Python's operator would
+        take a boolean as 1 or 0, so each such operand is first tested not to be `True` or
+        `False` (two identity tests); where Python could also produce a non-number
+        (concatenated strings or vectors, a repeated string), a class test on the result
+        follows. Anything that fails goes to `#arith-check`, which throws type-error."""
+        op = node.op
+        names = [self.simple(a, ctx, out) for a in args]
+        tests = self.not_bool_tests(node.args, names)
+        if not self.numeric.needs_check(op, node.args):  # number +/- other: Python raises TypeError
+            e = ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1])
+            return ast.IfExp(ast.BoolOp(ast.And(), tests) if len(tests) > 1 else tests[0], e, call("#b:" + op, *names))
         r, rt = ctx.tmp(), ctx.tmp()
         computed = ast.NamedExpr(store(r), ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1]))
         result_type = ast.NamedExpr(store(rt), call("#type", computed))
@@ -424,7 +427,19 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
             ast.Or(),
             [ast.Compare(result_type, [ast.Is()], [name("#int")]), ast.Compare(name(rt), [ast.Is()], [name("#float")])],
         )
+        test = ast.BoolOp(ast.And(), [test, *tests])
         return ast.IfExp(test, name(r), call("#arith-check", const(op), names[0], names[1], name(r)))
+
+    def checked_compare(self, node, args, ctx, out):
+        """`(< a b)` as Python's `a < b`, behind identity tests that an operand not known to
+        be a number is not a boolean (Python would order `True` as 1); a boolean goes to the
+        library function, which throws type-error."""
+        names = [self.simple(a, ctx, out) for a in args]
+        e = ast.Compare(names[0], [COMPARE_PRIMS[node.op]()], [names[1]])
+        tests = self.not_bool_tests(node.args, names)
+        if not tests:
+            return e
+        return ast.IfExp(ast.BoolOp(ast.And(), tests) if len(tests) > 1 else tests[0], e, call("#b:" + node.op, *names))
 
     def nary_arith(self, node, args, ctx, out):
         """`(+ a b c ...)`: the operators left to right, as the library folds them, behind a

@@ -154,7 +154,11 @@ def tneq(a, *xs):
 
 def _cmp(name, op):
     def f(a, *xs):
+        if a is True or a is False:
+            _num(a, name)  # Python would order a boolean as 1 or 0
         for b in xs:
+            if b is True or b is False:
+                _num(b, name)
             if not op(a, b):
                 return False
             a = b

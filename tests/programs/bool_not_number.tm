@@ -1,0 +1,20 @@
+;; Booleans are not numbers: Python takes True as 1 and orders it as 1, Turmeric throws
+;; type-error, whichever way the operation is compiled (two-argument operator fast path,
+;; one operand known to be a number, three or more arguments, or the library function
+;; called through apply).
+(defn kind [thunk] (try (thunk) (catch [e] (match e (type-error _) -> :type-error _ -> e))))
+(defn add [a b] (+ a b))
+(defn sub [a b] (- a b))
+(defn mul [a b] (* a b))
+(defn add1 [a] (+ a 1))
+(defn lt [a b] (< a b))
+(defn ge [a b] (>= a b))
+(defn chain [a b c] (< a b c))
+(println (kind (fn [] (add #t #t))) (kind (fn [] (add 1 #f))) (kind (fn [] (add #t 1.5))))
+(println (kind (fn [] (sub #t 1))) (kind (fn [] (mul 3 #t))) (kind (fn [] (add1 #t))))
+(println (kind (fn [] (lt #t 3))) (kind (fn [] (ge 0 #f))) (kind (fn [] (chain 1 #t 3))))
+(println (kind (fn [] (apply < [#t 3]))) (kind (fn [] (apply + [1 #t]))) (kind (fn [] (+ 1 2 #t))))
+(loop [i 0 acc 0] (if (< i 3) (recur (+ i 1) (+ acc i)) (println acc)))
+;; numbers still go straight through, ints and floats mixed
+(println (add 1 2) (add 1.5 2) (sub 5 7) (mul 2 2.5) (add1 41) (lt 1 2) (ge 2.0 3) (chain 1 2 3))
+(println (lt "a" "b") (kind (fn [] (add "a" "b"))))
