@@ -231,7 +231,71 @@ def wf_show(args, st, key):
         if refs:
             text += "\n" + "\n".join(f"  (frame {s - 1} value {i}: a large value stored as chunk {h.hex()})" for s, i, h in refs if s)
         print(text)
+        _show_code(con, st, row, kb)
     return 0
+
+
+def _current_fingerprints(module):
+    """{symbol: fingerprint} of the program's current code (its file loaded in definitions mode,
+    which runs no workflow), or a string saying why it is unknown."""
+    session = modules.current_session()
+    m = session.modules.get(module)
+    if m is None:
+        path = session.find_module_file(module, os.getcwd())
+        if path is None:
+            return f"{module}.tm not found here or on the search path (-I DIR)"
+        try:
+            session.load_file(path, definitions_only=True, expected_name=module)
+        except BaseException as e:  # noqa: BLE001 - reported, the view goes on
+            from ..runtime.printer import display
+
+            why = display(e.value) if hasattr(e, "value") else f"{type(e).__name__}: {e}"
+            return f"loading {path} failed: {why}"
+    out = {}
+    for (sym, fp), info in session.state.versions.items():
+        cur = session.state.lookup(sym)
+        if cur is info:
+            out[sym] = fp
+    return out
+
+
+def code_versions(st, row, kb):
+    """[(frame, symbol, short fingerprint, what)] for the frames of checkpoint blob `kb`: which
+    code version each frame runs (docs/versioning.md). Runs nothing."""
+    frames = sinspect.summary(kb).get("frames") or []
+    current = _current_fingerprints(row["module"])
+    out = []
+    for f in frames:
+        sym, fp = f["symbol"], f["fingerprint"]
+        if sym.startswith("turmeric.") or sym.startswith("prelude."):
+            out.append((f["index"], sym, fp[:8], "runtime (part of Turmeric)"))
+            continue
+        rec = st.code_find(sym, fp)
+        kept = f"stored in the code store (record {rec[0].hex()[:8]})" if rec is not None else "NOT in the code store"
+        if isinstance(current, str):
+            what = f"current code unknown ({current}); this version is {kept}"
+        elif current.get(sym) == fp:
+            what = "current code"
+        else:
+            now = current.get(sym)
+            what = (f"old version (current is {now[:8]})" if now else "old version (no longer defined)") + f", {kept}"
+            if rec is None:
+                what += ": the workflow blocks unless that version is deployed again or a migration upgrades it"
+            else:
+                what += ": resumes on its own code"
+        out.append((f["index"], sym, fp[:8], what))
+    return out
+
+
+def _show_code(con, st, row, kb):
+    from rich.table import Table
+
+    t = Table(title="code version of each frame (innermost first)")
+    for col in ("frame", "function", "version", "runs"):
+        t.add_column(col, overflow="fold")
+    for i, sym, fp, what in code_versions(st, row, kb):
+        t.add_row(str(i), sym, fp, what)
+    con.print(t)
 
 
 def wf_cancel(args, st, key):
@@ -302,5 +366,6 @@ def wf_fork(args, st, key):
 def wf_gc(args, st, key):
     secs = parse_duration(args.older_than)
     n, c = st.gc(secs)
-    print(f"deleted {n} finished workflows and {c} unreferenced chunks")
+    v = st.code_gc()
+    print(f"deleted {n} finished workflows, {c} unreferenced chunks and {v} code versions no checkpoint refers to")
     return 0

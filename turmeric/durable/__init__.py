@@ -6,8 +6,9 @@ Owns the language surface (`lang.py`: `defworkflow`, `step`, `sleep-for`, `recv`
 `workflow-status`, `workflow-id`), the engine that runs, commits and recovers
 workflows (`engine.py`), the checkpoint records with deltas and content-addressed
 chunks (`checkpoint.py`) and the sealing of every blob another process reads
-(`seal.py`). Uses the loader (to find workflow code) and the store (for the
-tables); the CLI's `run`, `worker` and `workflows` commands drive it. The guide
+(`seal.py`). Uses the loader (to find workflow code, and its code store: every
+checkpoint keeps the code it names, so a deploy never strands a workflow) and the
+store (for the tables); the CLI's `run`, `worker` and `workflows` commands drive it. The guide
 and the guarantees are in docs/workflows.md.
 """
 

@@ -19,6 +19,12 @@ nowhere else. Every such reader calls ONE of these functions:
         open_sealed, then deserialize. With continuation_only, a value that is not a
         continuation is refused with (corrupt-data ...) before it is returned.
 
+    open_addressed(data, digest_hex, what="record") -> bytes
+        For content-addressed bytes (a code record in the code store or a code bundle,
+        named by the BLAKE2b-128 hash of its bytes): `data` if it hashes to `digest_hex`,
+        else (corrupt-data "<what> <digest>: its content does not match its hash
+        (altered or corrupt)"). Nothing is read from the bytes before the check.
+
 Keys are bytes or strings (UTF-8) of at least MIN_KEY_BYTES (16) bytes; shorter keys are
 refused with (error ...). The purpose is a short label ("resume", "web-session",
 "workflow-row", ...): an envelope sealed for one purpose never opens for another. The
@@ -48,6 +54,7 @@ from .layout import SIGNED_MAGIC, corrupt
 __all__ = [
     "seal",
     "open_sealed",
+    "open_addressed",
     "decode_trusted",
     "is_sealed",
     "coerce_key",
@@ -160,6 +167,19 @@ def open_sealed(data, key, purpose=DEFAULT_PURPOSE, now=None):
         if t * 1000 >= expiry:
             raise corrupt("signature expired")
     return rest[pos:]
+
+
+def address(data):
+    """The content address of `data`: BLAKE2b-128, hex."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def open_addressed(data, digest_hex, what="record"):
+    """`data`, once it is known to hash to `digest_hex` (content-addressed bytes from a store or a bundle)."""
+    data = _as_bytes(data, "open")
+    if type(digest_hex) is not str or not hmac.compare_digest(address(data), digest_hex):
+        raise corrupt(f"{what} {digest_hex}: its content does not match its hash (altered or corrupt)")
+    return data
 
 
 def decode_trusted(data, key, purpose=DEFAULT_PURPOSE, base_dir=None, limits=None, now=None, continuation_only=False):
