@@ -137,3 +137,124 @@ def test_store_code_release_counts_owners(db_url):
     assert st.code_find("m.f", "fp1") is None
     assert st.code_list() == []
     st.close()
+
+
+# --- declared migrations ---------------------------------------------------------------------------
+
+M1 = """\
+(defworkflow upgrade [x]
+  (def a (step (* x 2)))
+  (def m (recv "go"))
+  (def extra (recv "more"))
+  (step (str "v1 " (+ a m extra))))
+(defn main []
+  (start-workflow upgrade [5] :id "u1"))
+"""
+# v2 adds a local before the first recv: a migration must supply it
+M2 = """\
+(defworkflow upgrade [x]
+  (def a (step (* x 2)))
+  (def note "fresh")
+  (def m (recv "go"))
+  (def extra (recv "more"))
+  (step (str "v2 " note " " (+ a m extra))))
+"""
+MIG = """
+(defmigration upgrade-v1
+  :function upgrade
+  :from FROM
+  :at AT
+  :to (recv "go")
+  :locals (fn [old] (assoc old :note "migrated")))
+"""
+START_NEW = '(defn main [] (start-workflow upgrade [1] :id "n1") (send "n1" "go" 1) (send "n1" "more" 1) (println "new" (await-workflow "n1")))\n'
+
+
+def park_m1(tmp_path, db_url, st):
+    write(tmp_path, "up.tm", M1)
+    p = spawn(tmp_path, db_url, "run", "up.tm")
+    wait_for(lambda: st.status_of("u1") == "waiting", p, what="the recv")
+    p.send_signal(signal.SIGKILL)
+    reap(p)
+    for topic in ("go", "more"):
+        ok(tm(tmp_path, db_url, "workflows", "send", "u1", topic, "100"))
+
+
+def old_fingerprint(tmp_path, db_url):
+    import re
+
+    shown = ok(tm(tmp_path, db_url, "workflows", "show", "u1"))
+    return re.search(r"up\.upgrade\s*│\s*([0-9a-f]{8})", shown).group(1)
+
+
+def test_a_declared_migration_upgrades_the_old_frame_to_the_new_code(tmp_path, db_url):
+    st = store(db_url)
+    park_m1(tmp_path, db_url, st)
+    fp = old_fingerprint(tmp_path, db_url)
+    write(tmp_path, "up.tm", M2 + MIG.replace("FROM", f'"{fp}"').replace("AT", '(recv "go")') + START_NEW)
+    shown = ok(tm(tmp_path, db_url, "workflows", "show", "u1"))
+    assert "upgraded by" in shown and "defmigration upgrade-v1" in shown and "(up.tm:8:1)" in shown, shown
+    out = ok(tm(tmp_path, db_url, "run", "up.tm"))
+    # the old frame continued in v2's code, at v2's (recv "go"), with the local the migration gave
+    assert '"v2 migrated 210"' in ok(tm(tmp_path, db_url, "workflows", "show", "u1"))
+    assert "new v2 fresh 4" in out
+    st.close()
+
+
+def test_a_migration_for_another_resume_point_leaves_the_frame_on_its_own_version(tmp_path, db_url):
+    st = store(db_url)
+    park_m1(tmp_path, db_url, st)
+    # :any old version, but only frames standing at (recv "more"): u1 stands at (recv "go")
+    write(tmp_path, "up.tm", M2 + MIG.replace("FROM", ":any").replace("AT", '(recv "more")').replace(':to (recv "go")', ':to (recv "more")'))
+    ok(tm(tmp_path, db_url, "run", "up.tm"))
+    assert '"v1 210"' in ok(tm(tmp_path, db_url, "workflows", "show", "u1"))
+    st.close()
+
+
+def test_a_migration_naming_no_resume_point_of_the_old_version_blocks_with_its_position(tmp_path, db_url):
+    st = store(db_url)
+    park_m1(tmp_path, db_url, st)
+    write(tmp_path, "up.tm", M2 + MIG.replace("FROM", ":any").replace("AT", '(recv "nope")'))
+    ok(tm(tmp_path, db_url, "run", "up.tm"))
+    row = st.get_workflow("u1")
+    assert row["status"] == "blocked", row
+    assert "up.tm:8:1: defmigration upgrade-v1" in row["error"] and '(recv "nope")' in row["error"], row["error"]
+    assert 'its resume points: 1 (step (* x 2)), 2 (recv "go"), 3 (recv "more")' in row["error"], row["error"]
+    st.close()
+
+
+def test_a_migration_whose_locals_lack_a_new_local_blocks_and_says_which(tmp_path, db_url):
+    st = store(db_url)
+    park_m1(tmp_path, db_url, st)
+    write(tmp_path, "up.tm", M2 + MIG.replace("FROM", ":any").replace("AT", '(recv "go")').replace('(assoc old :note "migrated")', "old"))
+    ok(tm(tmp_path, db_url, "run", "up.tm"))
+    row = st.get_workflow("u1")
+    assert row["status"] == "blocked" and "needs the local note" in row["error"], row
+    st.close()
+
+
+BAD_DECLS = [
+    (":function upgrade", ":function upgrad", "9:13", "no function upgrad is defined in module up above this form"),
+    (':to (recv "go")', ':to (recv "stop")', "12:7", 'no resume point of up.upgrade is a call (recv "stop")'),
+    (':to (recv "go")', ":to 9", "8:1", "up.upgrade has no resume point 9"),
+    ("AT", "(recv topic)", "11:13", "topic is not a literal"),
+    ("FROM", '"xyz"', "8:1", ":from is the old version's fingerprint"),
+    (":from FROM", ":from FROM :bogus 1", "8:1", "unknown option :bogus"),
+    (':to (recv "go")', ":to (step _)", "8:1", None),  # valid: (step _) is resume point 1
+]
+
+
+def test_bad_migration_declarations_are_compile_errors_with_file_line_col(tmp_path):
+    from _durable import env
+
+    for old, new, where, msg in BAD_DECLS:
+        src = M2 + MIG.replace(old, new).replace("FROM", ":any").replace("AT", '(recv "go")')
+        write(tmp_path, "up.tm", src)
+        r = tm(tmp_path, "sqlite:///" + str(tmp_path / "x.db"), "check", "up.tm")
+        assert "Traceback" not in r.stderr, r.stderr
+        if msg is None:
+            assert r.returncode == 0, (new, r.stderr)
+            continue
+        assert r.returncode == 1, (new, r.stdout, r.stderr)
+        assert f"up.tm:{where}: compile error: defmigration upgrade-v1: " in r.stderr and msg in r.stderr, (new, r.stderr)
+    assert env  # the helper module is the one the other tests use

@@ -268,8 +268,9 @@ def code_versions(st, row, kb):
     for f in frames:
         sym, fp = f["symbol"], f["fingerprint"]
         if sym.startswith("turmeric.") or sym.startswith("prelude."):
-            out.append((f["index"], sym, fp[:8], "runtime (part of Turmeric)"))
+            out.append((f["index"], sym, fp[:8], "", "runtime (part of Turmeric)"))
             continue
+        point, info = _resume_point(st, sym, fp, f["resume_point"])
         rec = st.code_find(sym, fp)
         kept = f"stored in the code store (record {rec[0].hex()[:8]})" if rec is not None else "NOT in the code store"
         if isinstance(current, str):
@@ -279,22 +280,60 @@ def code_versions(st, row, kb):
         else:
             now = current.get(sym)
             what = (f"old version (current is {now[:8]})" if now else "old version (no longer defined)") + f", {kept}"
-            if rec is None:
+            mig = _migration_for(info, f["resume_point"])
+            if mig is not None:
+                what += f": upgraded by defmigration {mig.name} ({mig.where()}) to resume point {mig.to_site} of the current code"
+            elif rec is None:
                 what += ": the workflow blocks unless that version is deployed again or a migration upgrades it"
             else:
                 what += ": resumes on its own code"
-        out.append((f["index"], sym, fp[:8], what))
+        out.append((f["index"], sym, fp[:8], point, what))
     return out
+
+
+def _resume_point(st, sym, fp, site):
+    """`N (call ...)`: the resume point a frame stands at, described from that version's own code
+    (the current file, or the stored record compiled in definitions mode: nothing runs)."""
+    from ..loader import codestore, migrations
+
+    session = modules.current_session()
+    try:
+        info = session.state.versions.get((sym, fp))
+        if info is None:
+            codestore.attach(session, st)
+            info = session.load_version(sym, fp)
+        if info is None:
+            return str(site), None
+        return migrations.describe_point(site, migrations.resume_points(session, info).get(site)), info
+    except Exception:  # noqa: BLE001 - the number alone, if the code can't be described
+        return str(site), None
+
+
+def _migration_for(info, site):
+    """The defmigration of the loaded program that upgrades a frame of `info` at `site`, or None."""
+    from ..loader import migrations
+
+    if info is None:
+        return None
+    session = modules.current_session()
+    for mig in session.migrations.get(info.symbol, []):
+        if mig.matches(info.fingerprint) and mig.to_info is session.state.lookup(info.symbol):
+            try:
+                if migrations.find_point(session, info, mig.at) == site:
+                    return mig
+            except ValueError:
+                continue
+    return None
 
 
 def _show_code(con, st, row, kb):
     from rich.table import Table
 
     t = Table(title="code version of each frame (innermost first)")
-    for col in ("frame", "function", "version", "runs"):
+    for col in ("frame", "function", "version", "resume point", "runs"):
         t.add_column(col, overflow="fold")
-    for i, sym, fp, what in code_versions(st, row, kb):
-        t.add_row(str(i), sym, fp, what)
+    for i, sym, fp, point, what in code_versions(st, row, kb):
+        t.add_row(str(i), sym, fp, point, what)
     con.print(t)
 
 

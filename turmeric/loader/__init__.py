@@ -36,6 +36,9 @@ from __future__ import annotations
 from .install import current_version, in_root, install_builtins
 from .module import SHARED_MACROS, TOPLEVEL, Module, is_definition, is_head, module_name_of
 from .session import PRELUDE_PATH, Session, bind_host_aliases, current_session, default_session, load_prelude
+from . import migrations as _migrations  # noqa: E402
+
+_migrations.install()
 
 
 def load_file(path, definitions_only=False, expected_name=None, main=False):

@@ -225,6 +225,7 @@ def compile_record(session, obj, forbid=None):
         else:
             info.code = f.__code__
         session.state.add_version(info, info.code, info.resume.__code__)
+        session.from_records.add((info.symbol, info.fingerprint))
         out[(info.symbol, info.fingerprint)] = info
     return out
 
