@@ -9,7 +9,7 @@ from __future__ import annotations
 import signal
 import textwrap
 
-from _durable import ok, reap, spawn, store, tm, wait_for
+from _durable import REPO, ok, reap, spawn, store, tm, wait_for
 
 V1 = """\
 (defn helper [a] (* a 2))
@@ -23,6 +23,13 @@ V1 = """\
 """
 V2 = V1.replace('"v1 "', '"v2 "').replace("(* a 2)", "(* a 3)")
 NEW = '(defn main [] (start-workflow upgrade [7] :id "n1") (send "n1" "go" 1) (println "new" (await-workflow "n1")))\n'
+
+
+def flat(text):
+    """A rich table's text with its borders and line wraps taken out (cells that wrap read on)."""
+    import re
+
+    return re.sub(r"[\s│┃]+", " ", text)
 
 
 def write(tmp_path, name, text):
@@ -71,10 +78,10 @@ def test_show_says_which_code_version_each_frame_runs(tmp_path, db_url):
     before = ok(tm(tmp_path, db_url, "workflows", "show", "u1"))
     assert "code version of each frame" in before and "current code" in before
     write(tmp_path, "up.tm", V2)
-    after = ok(tm(tmp_path, db_url, "workflows", "show", "u1"))
+    after = flat(ok(tm(tmp_path, db_url, "workflows", "show", "u1")))
     assert "old version (current is" in after and "stored in the code store" in after and "resumes on its own code" in after
     st.run(lambda tx: tx.execute("DELETE FROM tm_code"))
-    gone = ok(tm(tmp_path, db_url, "workflows", "show", "u1"))
+    gone = flat(ok(tm(tmp_path, db_url, "workflows", "show", "u1")))
     assert "NOT in the code store" in gone and "blocks" in gone
     st.close()
 
@@ -192,7 +199,7 @@ def test_a_declared_migration_upgrades_the_old_frame_to_the_new_code(tmp_path, d
     park_m1(tmp_path, db_url, st)
     fp = old_fingerprint(tmp_path, db_url)
     write(tmp_path, "up.tm", M2 + MIG.replace("FROM", f'"{fp}"').replace("AT", '(recv "go")') + START_NEW)
-    shown = ok(tm(tmp_path, db_url, "workflows", "show", "u1"))
+    shown = flat(ok(tm(tmp_path, db_url, "workflows", "show", "u1")))
     assert "upgraded by" in shown and "defmigration upgrade-v1" in shown and "(up.tm:8:1)" in shown, shown
     out = ok(tm(tmp_path, db_url, "run", "up.tm"))
     # the old frame continued in v2's code, at v2's (recv "go"), with the local the migration gave
@@ -258,3 +265,53 @@ def test_bad_migration_declarations_are_compile_errors_with_file_line_col(tmp_pa
         assert r.returncode == 1, (new, r.stdout, r.stderr)
         assert f"up.tm:{where}: compile error: defmigration upgrade-v1: " in r.stderr and msg in r.stderr, (new, r.stderr)
     assert env  # the helper module is the one the other tests use
+
+
+# --- the deploy example: 100 workflows in flight -----------------------------------------------------
+
+DEPLOY = REPO / "examples" / "versioning" / "workflows"
+
+
+def test_deploy_with_100_workflows_in_flight_each_finishing_on_its_own_version(tmp_path, db_url):
+    """Separate processes: a v1 worker runs 100 orders until each waits for a message; the
+    worker is SIGKILLed; orders.tm is replaced by v2; a v2 worker and `turmeric run` finish
+    them (all on v1) and run new orders (all on v2)."""
+    import shutil
+
+    st = store(db_url)
+    shutil.copy(DEPLOY / "v1" / "orders.tm", tmp_path / "orders.tm")
+    w1 = spawn(tmp_path, db_url, "worker", "orders.tm", log="worker1")
+    try:
+        assert "started 100 orders" in ok(tm(tmp_path, db_url, "run", "--no-wait", "orders.tm", "start", "100"))
+        wait_for(lambda: len(st.list_workflows(status="waiting")) == 100, w1, what="100 orders waiting")
+    finally:
+        w1.send_signal(signal.SIGKILL)
+        reap(w1)
+    assert len({s for s, _ in code_rows(st) if s.startswith("orders.")}) >= 2  # order and its step's closure
+    shutil.copy(DEPLOY / "v2" / "orders.tm", tmp_path / "orders.tm")  # the deploy
+    shown = flat(ok(tm(tmp_path, db_url, "workflows", "show", "order-7")))
+    assert "old version (current is" in shown and "resumes on its own code" in shown
+    w2 = spawn(tmp_path, db_url, "worker", "orders.tm", log="worker2")
+    try:
+        ok(tm(tmp_path, db_url, "run", "--no-wait", "orders.tm", "release", "100"))
+        assert "new orders: {v2 5}" in ok(tm(tmp_path, db_url, "run", "orders.tm", "new", "5"))
+        assert "in-flight orders: {v1 100}" in ok(tm(tmp_path, db_url, "run", "orders.tm", "tally", "100"))
+    finally:
+        w2.send_signal(signal.SIGTERM)
+        reap(w2)
+    assert '"v1 order 7 total 70"' in ok(tm(tmp_path, db_url, "workflows", "show", "order-7"))
+    assert '"v2 order 3 total 36 incl. tax"' in ok(tm(tmp_path, db_url, "workflows", "show", "new-3"))
+    assert code_rows(st) == []  # every order finished: no checkpoint refers to v1 any more
+    st.close()
+
+
+def test_the_deploy_example_script_runs(tmp_path):
+    import subprocess
+
+    from _durable import env
+
+    e = env("sqlite:///" + str(tmp_path / "orders.db"), WORK=str(tmp_path))
+    r = subprocess.run(["bash", str(DEPLOY / "deploy.sh"), "20"], cwd=tmp_path, capture_output=True, text=True, timeout=300, env=e)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "in flight: 20 orders waiting on v1" in r.stdout
+    assert "new orders: {v2 5}" in r.stdout and "in-flight orders: {v1 20}" in r.stdout, r.stdout
