@@ -173,7 +173,11 @@ def main():
             print("| case | first workflow in the process | ratio | each further workflow (median) | ratio |")
             print("|---|---|---|---|---|")
             s0, s1 = med["same"]
-            for c, label in (("same", "code unchanged"), ("changed", "code changed: old version from the code store"), ("migrated", "code changed, defmigration to v2")):
+            for c, label in (
+                ("same", "code unchanged"),
+                ("changed", "code changed: old version from the code store"),
+                ("migrated", "code changed, defmigration to v2"),
+            ):
                 f0, f1 = med[c]
                 print(f"| {label} | {f0 * 1e3:.2f} ms | {f0 / s0:.2f}x | {f1 * 1e3:.2f} ms | {f1 / s1:.2f}x |")
     return 0

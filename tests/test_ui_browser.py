@@ -71,12 +71,12 @@ def free_port():
 
 
 class UI:
-    def __init__(self, *args, cwd):
+    def __init__(self, *args, cwd, extra_env=None):
         self.port = free_port()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "turmeric", "ui", "--port", str(self.port), *args],
             cwd=cwd,
-            env=env(),
+            env={**env(), **(extra_env or {})},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -209,3 +209,129 @@ def test_bad_snapshot_files_are_reported_not_shown(browser, tmp_path):
         assert r.returncode == 1
     finally:
         ui.close()
+
+
+# --- workflows ---------------------------------------------------------------------------------------
+
+SHOP = """\
+    (def big (apply str (map (fn [i] "x") (range 5000))))      ; a large value, stored as a chunk
+    (defworkflow fulfil [customer lines]
+      (def note (step big))
+      (loop [ls lines total 0 shipped []]
+        (if (empty? ls)
+          (do (def ok (recv "approve"))
+              {:customer customer :total total :shipped shipped :ok ok})
+          (let [line (first ls)
+                got (step (second line))]
+            (recur (rest ls) (+ total got) (conj shipped (first line)))))))
+
+    (defworkflow quick [x] (step (* x 2)))
+
+    (defn main []
+      (start-workflow quick [21] :id "done")
+      (start-workflow fulfil ["ann" [["tea" 2] ["cup" 4]]] :id "o1"))
+"""
+
+
+def test_workflow_pages_and_buttons(browser, tmp_path, db_url):
+    """The workflow list, a workflow, a checkpoint's frames with source lines, locals and the
+    diff against the step before; the Cancel, Resume and Fork buttons (POST forms) do what
+    `turmeric workflows cancel | resume | fork` do. On SQLite and on PostgreSQL."""
+    import signal
+
+    from _durable import SECRET, reap, spawn, store, wait_for
+
+    backend = "pg" if db_url.startswith("postgresql") else "sqlite"
+    (tmp_path / "shop.tm").write_text(textwrap.dedent(SHOP))
+    p = spawn(tmp_path, db_url, "run", "shop.tm")
+    st = store(db_url)
+    try:
+        wait_for(lambda: st.status_of("o1") == "waiting" and st.status_of("done") == "succeeded", p, what="the recv")
+    finally:
+        p.send_signal(signal.SIGKILL)
+        reap(p)
+    ui = UI("--db", db_url, "shop.tm", cwd=tmp_path, extra_env={"TURMERIC_SECRET": SECRET})
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(ui.url + "/")
+        rows = page.locator("#workflows tr")
+        assert rows.count() == 3, page.content()  # header, done, o1
+        done = page.locator("#workflows tr", has_text="done")
+        assert "succeeded" in done.inner_text() and "42" in done.inner_text()
+        o1 = page.locator("#workflows tr", has_text="o1")
+        assert "waiting" in o1.inner_text() and "shop.fulfil" in o1.inner_text()
+        assert o1.locator("td").nth(3).inner_text() == "4"  # steps
+        password = db_url.split("://", 1)[1].split("@")[0].partition(":")[2] if "@" in db_url else ""
+        assert not password or f":{password}@" not in page.content()  # the URL is shown without its password
+        shot(page, f"workflows-{backend}")
+
+        o1.locator("a").click()
+        page.wait_for_load_state()
+        assert page.locator("h1").inner_text().startswith("Workflow o1")
+        assert page.locator("#steps tr").count() == 5
+        assert "recv (waiting)" in page.locator("#steps tr").nth(4).inner_text()
+        assert page.locator("#cancel-button").count() == 1 and page.locator("#resume-button").count() == 0
+        shot(page, f"workflow-{backend}")
+
+        page.locator("#steps tr").nth(3).locator("a").click()  # checkpoint 3: after the step for "tea"
+        page.wait_for_load_state()
+        assert "checkpoint 3" in page.locator("h1").inner_text()
+        fulfil = page.locator(".frame", has_text="shop.fulfil")
+        assert "got (step (second line))]" in fulfil.locator(".source").inner_text()
+        assert "shop.tm:9:17" in fulfil.locator(".where").inner_text()
+        table = fulfil.locator("table").inner_text()
+        assert re.search(r"total\s+2", table) and re.search(r"customer\s+\"ann\"", table)
+        diff = page.locator("#diff").inner_text()
+        assert re.search(r"total\s+changed\s+0\s+2", diff), diff
+        assert "customer" not in diff and "note" not in diff
+        big = fulfil.locator("details")  # the 5000-character note, folded
+        assert big.count() == 1 and not big.locator("pre").is_visible()
+        shot(page, f"step-{backend}")
+        big.locator("summary").click()
+        assert big.locator("pre").is_visible() and big.locator("pre").inner_text().count("x") > 4000
+        shot(page, f"step-unfolded-{backend}")
+
+        # state changes only through POST forms carrying the page's token
+        assert page.request.get(ui.url + "/workflows/o1/cancel").status == 405
+        assert page.request.post(ui.url + "/workflows/o1/cancel", form={}).status == 403
+        assert st.status_of("o1") == "waiting"
+
+        page.goto(ui.url + "/workflows/o1")
+        page.click("#cancel-button")
+        page.wait_for_load_state()
+        assert page.locator("#status").inner_text() == "0"
+        assert "cancelled o1 (was waiting)" in page.locator("#stdout").inner_text()
+        assert st.status_of("o1") == "cancelled"
+        shot(page, f"cancelled-{backend}")
+
+        page.goto(ui.url + "/workflows/o1")
+        assert page.locator("#cancel-button").count() == 0
+        page.click("#resume-button")
+        page.wait_for_load_state()
+        assert "o1 resumes from checkpoint 4" in page.locator("#stdout").inner_text()
+        assert st.status_of("o1") == "running"
+        shot(page, f"resumed-{backend}")
+
+        page.goto(ui.url + "/workflows/o1")
+        page.fill("input[name=from_step]", "2")
+        page.click("#fork-button")
+        page.wait_for_load_state()
+        new_id = page.locator("#stdout").inner_text().strip()
+        assert new_id.startswith("o1-fork-") and "at checkpoint 2" in page.locator("#stderr").inner_text()
+        w = st.get_workflow(new_id)
+        assert w["parent"] == "o1" and w["status"] == "running" and st.step_count(new_id) == 2
+        shot(page, f"forked-{backend}")
+
+        page.goto(ui.url + "/workflows/" + new_id)
+        assert page.locator("a", has_text="o1").count() >= 1  # forked from
+        page.eval_on_selector("input[name=from_step]", "e => e.removeAttribute('max')")  # past the form's own check
+        page.fill("input[name=from_step]", "9")
+        page.click("#fork-button")
+        page.wait_for_load_state()
+        assert page.locator("#status").inner_text() == "1" and "has no checkpoint 9" in page.locator("#stderr").inner_text()
+
+        assert page.goto(ui.url + "/workflows/nope").status == 404
+        assert page.goto(ui.url + "/workflows/o1/steps/99").status == 404
+    finally:
+        ui.close()
+        st.close()

@@ -174,7 +174,9 @@ MIG = """
   :to (recv "go")
   :locals (fn [old] (assoc old :note "migrated")))
 """
-START_NEW = '(defn main [] (start-workflow upgrade [1] :id "n1") (send "n1" "go" 1) (send "n1" "more" 1) (println "new" (await-workflow "n1")))\n'
+START_NEW = (
+    '(defn main [] (start-workflow upgrade [1] :id "n1") (send "n1" "go" 1) (send "n1" "more" 1) (println "new" (await-workflow "n1")))\n'
+)
 
 
 def park_m1(tmp_path, db_url, st):
@@ -212,7 +214,9 @@ def test_a_migration_for_another_resume_point_leaves_the_frame_on_its_own_versio
     st = store(db_url)
     park_m1(tmp_path, db_url, st)
     # :any old version, but only frames standing at (recv "more"): u1 stands at (recv "go")
-    write(tmp_path, "up.tm", M2 + MIG.replace("FROM", ":any").replace("AT", '(recv "more")').replace(':to (recv "go")', ':to (recv "more")'))
+    write(
+        tmp_path, "up.tm", M2 + MIG.replace("FROM", ":any").replace("AT", '(recv "more")').replace(':to (recv "go")', ':to (recv "more")')
+    )
     ok(tm(tmp_path, db_url, "run", "up.tm"))
     assert '"v1 210"' in ok(tm(tmp_path, db_url, "workflows", "show", "u1"))
     st.close()

@@ -15,26 +15,15 @@ import time
 
 from .. import durable
 from .. import loader as modules
+from ..durable import admin
 from ..durable import checkpoint as ck
-from ..durable.seal import Tampered, load_key, seal, unseal
+from ..durable.seal import Tampered, seal, unseal
 from ..serialization import inspect as sinspect
-from ..store import TERMINAL, open_store, resolve_url
+from ..store import TERMINAL
 
 _DUR = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-KINDS = {
-    "s": "step",
-    "z": "sleep-for",
-    "r": "recv",
-    "wr": "recv (waiting)",
-    "e": "set-event",
-    "m": "send",
-    "c": "start-workflow",
-    "a": "await-workflow",
-    "wa": "await (waiting)",
-    "g": "get-event",
-    "wg": "get-event (waiting)",
-}
+KINDS = admin.KINDS
 
 
 def parse_duration(text):
@@ -87,20 +76,17 @@ def cmd_worker(args):
 
 
 def _store(args):
-    url = resolve_url(args.db)
-    if url.startswith("sqlite:///") and not os.path.exists(url[len("sqlite:///") :]):
-        raise SystemExit(
-            _fail(f"no workflow database at {url[len('sqlite:///') :]} (nothing has run here yet; --db URL or TURMERIC_DB names another)")
-        )
-    st = open_store(url)
-    return st, load_key(st.backend, st.describe())
+    try:
+        return admin.open_db(args.db)
+    except admin.AdminError as e:
+        raise SystemExit(_fail(e.message)) from None
 
 
 def cmd_workflows(args):
     sub = args.wf_command
     if sub is None:
         return _fail(
-            "workflows: say what to do: list, show ID, cancel ID, resume ID, send ID TOPIC VALUE, fork ID --from-step N, gc --older-than D"
+            "workflows: say what to do: list, show ID [--step N], diff ID N M, cancel ID, resume ID, send ID TOPIC VALUE, fork ID --from-step N, gc --older-than D"
         )
     st, key = _store(args)
     try:
@@ -163,20 +149,15 @@ def _value_text(key, context, blob):
 
 
 def _main_of(st, key, wf_id, n, data):
-    rec = _open(key, f"step:{wf_id}:{n}", data)
-    kind, base_n, refs, payload = ck.parse(rec)
-    if kind == ck.DELTA:
-        b = st.get_step(wf_id, base_n)
-        brec = _open(key, f"step:{wf_id}:{base_n}", b[2])
-        _, _, _, bmain = ck.parse(brec)
-        return ck.inflate(payload, bmain), refs, base_n
-    return payload, refs, None
+    return admin.checkpoint_main(st, key, wf_id, n, data)
 
 
 def wf_show(args, st, key):
     row = st.get_workflow(args.id)
     if row is None:
         return _fail(f"no workflow has the id {args.id!r} in {st.describe()} (turmeric workflows list shows them)")
+    if args.step is not None:
+        return _show_step(args, st, key, row)
     from rich.table import Table
 
     con = _console()
@@ -337,25 +318,108 @@ def _show_code(con, st, row, kb):
     con.print(t)
 
 
-def wf_cancel(args, st, key):
-    was = st.set_status(args.id, "cancelled", only_from=("pending", "running", "sleeping", "waiting", "blocked"))
-    if was is None:
-        return _fail(f"no workflow has the id {args.id!r}")
-    if was in TERMINAL:
-        return _fail(f"workflow {args.id} is already {was}: nothing to cancel")
-    print(f"cancelled {args.id} (was {was}); its worker stops it at its next checkpoint")
+def _checkpoint_frames(st, key, wf_id, n, full=False):
+    """(checkpoint as debug.workflows.checkpoint gives it, with source places) or raises
+    AdminError with what to say."""
+    from ..debug import workflows as W
+
+    try:
+        cp = W.checkpoint(st, key, wf_id, n, full=full)
+    except Tampered:
+        raise admin.AdminError(
+            f"checkpoint {n} of workflow {wf_id} does not match its seal (the row was altered, or TURMERIC_SECRET is another "
+            "deployment's): not shown"
+        ) from None
+    except ck.BadRecord as e:
+        raise admin.AdminError(f"checkpoint {n} of workflow {wf_id} is malformed ({e}): not shown") from None
+    session = modules.current_session()
+    if os.getcwd() not in session.search_path:
+        session.search_path.append(os.getcwd())
+    cp["problems"] = W.load_programs(session, cp["modules"])
+    with session.activate():
+        W.with_places(cp["frames"], W.lookup_in(session.state))
+    return cp
+
+
+def _step_row(st, wf_id, n):
+    got = st.get_step(wf_id, n)
+    if got is None or n < 1:
+        raise admin.step_out_of_range(st, wf_id, n)
+    return got
+
+
+def _show_step(args, st, key, row):
+    wf_id, n = row["id"], args.step
+    try:
+        _step_row(st, wf_id, n)
+        cp = _checkpoint_frames(st, key, wf_id, n)
+    except admin.AdminError as e:
+        return _fail(e.message)
+    steps = {r[0]: r for r in st.steps(wf_id)}
+    _, kind, line, at, us, _ = steps[n]
+    count = max(steps)
+    if args.json:
+        out = {
+            "id": wf_id,
+            "workflow": row["name"],
+            "status": row["status"],
+            "step": n,
+            "steps": count,
+            "kind": KINDS.get(kind, kind),
+            "line": line,
+            "at_ms": at,
+            "value": cp["value"],
+            "frames": cp["frames"],
+        }
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return 0
+    print(f"workflow {wf_id}  {row['name']}  ({row['status']}): checkpoint {n} of {count}")
+    print(f"  after {KINDS.get(kind, kind)}" + (f" at line {line}" if line else "") + f", {_when(at / 1000)}")
+    print(f"  resumes with: {cp['value']}")
+    print(f"frames and locals, innermost first ({len(cp['frames'])} frames):")
+    print("\n".join(sinspect.frame_lines(cp["frames"])))
+    if not any(f.get("source") for f in cp["frames"]):
+        print(f"(no source lines: put the workflow's program ({', '.join(_programs(cp))}) in the current folder or give -I DIR)")
+    for p in cp["problems"]:
+        print(f"turmeric: {p}", file=sys.stderr)
     return 0
+
+
+def _programs(cp):
+    return [f"{m}.tm" for m in cp["modules"] if m not in ("prelude", "turmeric")] or ["its .tm file"]
+
+
+def wf_diff(args, st, key):
+    from ..debug import frames as F
+
+    row = st.get_workflow(args.id)
+    if row is None:
+        return _fail(f"no workflow has the id {args.id!r} in {st.describe()} (turmeric workflows list shows them)")
+    a, b = args.a, args.b if args.b is not None else args.a + 1
+    try:
+        _step_row(st, row["id"], a)
+        _step_row(st, row["id"], b)
+        fa = _checkpoint_frames(st, key, row["id"], a, full=True)  # compared unfolded
+        fb = _checkpoint_frames(st, key, row["id"], b, full=True)
+    except admin.AdminError as e:
+        return _fail(e.message)
+    d = F.diff(fa["frames"], fb["frames"])
+    if args.json:
+        print(json.dumps({"id": row["id"], "a": a, "b": b, "frames": d}, indent=2, ensure_ascii=False, default=list))
+        return 0
+    print(f"workflow {row['id']}  {row['name']}: what changed from checkpoint {a} to checkpoint {b} (frames outermost first)")
+    print(f"  checkpoint {a} resumes with: {fa['value']}")
+    print(f"  checkpoint {b} resumes with: {fb['value']}")
+    print("\n".join(F.diff_text(d, f"checkpoint {a}", f"checkpoint {b}")))
+    return 0
+
+
+def wf_cancel(args, st, key):
+    return _admin(lambda: print(admin.cancel(st, args.id)))
 
 
 def wf_resume(args, st, key):
-    was = st.set_status(args.id, "running", only_from=("cancelled", "failed", "blocked"))
-    if was is None:
-        return _fail(f"no workflow has the id {args.id!r}")
-    if was not in ("cancelled", "failed", "blocked"):
-        return _fail(f"workflow {args.id} is {was}: only a cancelled, failed or blocked workflow can be resumed")
-    n = st.step_count(args.id)
-    print(f"{args.id} resumes from checkpoint {n} with the next worker (or turmeric run) for its program")
-    return 0
+    return _admin(lambda: print(admin.resume(st, args.id)))
 
 
 def wf_send(args, st, key):
@@ -373,32 +437,19 @@ def wf_send(args, st, key):
 
 
 def wf_fork(args, st, key):
-    src = st.get_workflow(args.id)
-    if src is None:
-        return _fail(f"no workflow has the id {args.id!r}")
-    n = args.from_step
-    got = st.get_step(args.id, n)
-    if got is None:
-        return _fail(f"workflow {args.id} has no checkpoint {n} (it has {st.step_count(args.id)}; turmeric workflows show {args.id})")
-    import uuid
+    def go():
+        new_id, msg = admin.fork(st, key, args.id, args.from_step, args.new_id)
+        print(new_id)
+        print(msg, file=sys.stderr)
 
-    new_id = args.new_id or f"{args.id}-fork-{uuid.uuid4().hex[:6]}"
-    rec = _open(key, f"step:{args.id}:{n}", got[2])
-    kind, base_n, _, _ = ck.parse(rec)
-    rows = []
-    wanted = [n] if base_n is None else [base_n, n]
-    all_rows = {r[0]: r for r in st.steps(args.id) if r[0] in wanted}
-    for m in wanted:
-        r = all_rows[m]
-        data = seal(key, f"step:{new_id}:{m}", _open(key, f"step:{args.id}:{m}", r[5]))
-        rows.append((m, r[1], r[2], r[3], r[4], data))
-    inp = seal(key, f"input:{new_id}", _open(key, f"input:{args.id}", src["input"])) if src["input"] else None
-    if not st.fork(args.id, new_id, inp, rows):
-        return _fail(f"a workflow with the id {new_id!r} exists already")
-    print(new_id)
-    print(
-        f"forked {args.id} at checkpoint {n} as {new_id}; the next worker (or turmeric run) for its program continues it", file=sys.stderr
-    )
+    return _admin(go)
+
+
+def _admin(fn):
+    try:
+        fn()
+    except admin.AdminError as e:
+        return _fail(e.message)
     return 0
 
 

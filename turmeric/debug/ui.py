@@ -4,8 +4,11 @@ A Starlette app (Jinja2 templates in `templates/`, autoescaped) served by uvicor
 Nothing it shows is run: blobs are read with the serialization inspector (inert),
 checkpoint rows are unsealed first, and frames get their source lines from the
 programs given on the command line, loaded in definitions mode into a session of the
-UI's own. The buttons (resume, cancel, fork) run the same `turmeric` command a user
-would, in a new process, and show its output: the UI does what the CLI can, no more.
+UI's own (or found, for a workflow's checkpoints, in the folders of those programs
+and the current folder). The snapshot's Resume button runs `turmeric resume` in a
+new process (resuming runs the program); a workflow's buttons (resume, cancel,
+fork) call the functions behind `turmeric workflows resume | cancel | fork`
+(durable.admin) and show what they said: the UI does what the CLI can, no more.
 Every form carries a per-process token, and a POST from another origin is refused.
 """
 
@@ -19,9 +22,11 @@ import time
 
 from .. import loader
 from ..core.registry import current_state
+from ..durable import admin
 from ..serialization import inspect as sinspect
 from ..serialization import snapshot
 from . import frames as F
+from . import workflows as W
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 ACTION_TIMEOUT = 120  # seconds a resume / cancel / fork command may take
@@ -38,9 +43,6 @@ class Catalog:
 
     def __init__(self, files=(), db=None, key=None):
         self.problems = []
-        if db is not None and not _have_workflow_views():
-            self.problems.append(f"--db {db}: the workflow views need the durable workflows package, which this version lacks")
-            db = None
         self.db = db
         self.key = key
         self.session = loader.Session()
@@ -121,7 +123,8 @@ def make_app(catalog, python=sys.executable):
 
     templates = Jinja2Templates(directory=TEMPLATES)
     csrf = secrets.token_urlsafe(24)
-    where = "snapshots" + (f" and workflows in {catalog.db}" if catalog.db else "")
+    shown_db = _without_password(catalog.db) if catalog.db else None
+    where = "snapshots" + (f" and workflows in {shown_db}" if catalog.db else "")
 
     def page(request, name, http_status=200, **ctx):
         ctx.setdefault("where", where)
@@ -167,8 +170,9 @@ def make_app(catalog, python=sys.executable):
                 snaps.append(
                     {"i": i, "file": path, "kind": sn.get("kind"), "time": sn.get("time"), "frames": len(s.get("frames", [])), "what": what}
                 )
-            workflows = _workflows(catalog) if catalog.db else []
-        return page(request, "index.html", snapshots=snaps, workflows=workflows, db=catalog.db, problems=catalog.problems)
+        workflows, problem = _workflows(catalog) if catalog.db else ([], None)
+        problems = catalog.problems + ([problem] if problem else [])
+        return page(request, "index.html", snapshots=snaps, workflows=workflows, db=shown_db, problems=problems)
 
     def _snapshot_path(request):
         try:
@@ -216,27 +220,26 @@ def make_app(catalog, python=sys.executable):
     async def workflow_page(request: Request):
         if not catalog.db:
             return not_found(request, "no workflow store (turmeric ui --db URL)")
-        from . import workflows as W
-
-        with catalog.session.activate():
+        try:
             got = W.workflow(catalog.db, request.path_params["id"])
+        except admin.AdminError as e:
+            return not_found(request, e.message)
         if got is None:
             return not_found(request, f"no workflow {request.path_params['id']}")
         w, steps = got
-        actions = W.actions(w["status"])
-        return page(request, "workflow.html", w=w, steps=steps, actions=actions)
+        return page(request, "workflow.html", w=w, steps=steps, actions=W.actions(w["status"], len(steps)))
 
     async def step_page(request: Request):
         if not catalog.db:
             return not_found(request, "no workflow store (turmeric ui --db URL)")
-        from . import workflows as W
-
         try:
             n = int(request.path_params["n"])
         except ValueError:
             return not_found(request, "no such step")
-        with catalog.session.activate():
-            got = W.step(catalog.db, request.path_params["id"], n, catalog.lookup)
+        try:
+            got = W.step(catalog.db, request.path_params["id"], n, catalog.session, catalog.program_dirs() + [os.getcwd()])
+        except admin.AdminError as e:
+            return not_found(request, e.message)
         if got is None:
             return not_found(request, f"workflow {request.path_params['id']} has no step {n}")
         return page(request, "step.html", n=n, **got)
@@ -245,15 +248,12 @@ def make_app(catalog, python=sys.executable):
         form = await checked_form(request)
         if form is None:
             return HTMLResponse("refused: this form did not come from this page", status_code=403)
-        from . import workflows as W
-
         wf_id, action = request.path_params["id"], request.path_params["action"]
-        if action not in W.ACTIONS:
+        if action not in W.ACTIONS or not catalog.db:
             return not_found(request, f"no action {action}")
-        args = W.cli_args(catalog.db, wf_id, action, form)
-        if args is None:
-            return HTMLResponse("bad request: fork needs a step number", status_code=400)
-        return run_cli(request, f"{action.capitalize()} {wf_id}", args, f"/workflows/{wf_id}")
+        command, status, out, err = W.act(catalog.db, wf_id, action, form)
+        title = f"{action.capitalize()} {wf_id}"
+        return page(request, "output.html", title=title, command=command, status=status, stdout=out, stderr=err, back=f"/workflows/{wf_id}")
 
     async def favicon(request):
         return RedirectResponse("data:,", status_code=404)
@@ -270,16 +270,18 @@ def make_app(catalog, python=sys.executable):
     return Starlette(routes=routes)
 
 
-def _have_workflow_views():
-    import importlib.util
+def _without_password(url):
+    """The database URL as pages show it: a password in it is replaced by ***."""
+    import re
 
-    return importlib.util.find_spec("turmeric.debug.workflows") is not None
+    return re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", url)
 
 
 def _workflows(catalog):
-    from . import workflows as W
-
-    return W.listing(catalog.db)
+    try:
+        return W.listing(catalog.db), None
+    except admin.AdminError as e:
+        return [], e.message
 
 
 def serve(catalog, host="127.0.0.1", port=8700, ready=None):

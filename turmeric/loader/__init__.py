@@ -33,10 +33,10 @@ The module-level functions (`load_file`, `import_module`, `find_module_file`) ac
 
 from __future__ import annotations
 
+from . import migrations as _migrations  # noqa: E402
 from .install import current_version, in_root, install_builtins
 from .module import SHARED_MACROS, TOPLEVEL, Module, is_definition, is_head, module_name_of
 from .session import PRELUDE_PATH, Session, bind_host_aliases, current_session, default_session, load_prelude
-from . import migrations as _migrations  # noqa: E402
 
 _migrations.install()
 

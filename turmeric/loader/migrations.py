@@ -174,7 +174,7 @@ def _check_pattern(mod, name, key, v, form):
                 )
         return v
     mod.expander.error(
-        f"defmigration {name}: :{key} names a resume point: a call pattern like (recv \"approval\") or a resume point number, "
+        f'defmigration {name}: :{key} names a resume point: a call pattern like (recv "approval") or a resume point number, '
         f"got {readable(v)}",
         v if getattr(v, "pos", None) else form,
     )
@@ -182,7 +182,7 @@ def _check_pattern(mod, name, key, v, form):
 
 def tl_defmigration(mod, form, pos):
     items = list(form)
-    usage = "(defmigration name :function f :from \"fingerprint\" :at (call ...) :to (call ...) :locals (fn [old] new))"
+    usage = '(defmigration name :function f :from "fingerprint" :at (call ...) :to (call ...) :locals (fn [old] new))'
     if len(items) < 2 or type(items[1]) is not Symbol:
         mod.expander.error(f"defmigration needs a name: {usage}", form)
     name = items[1].name
@@ -241,7 +241,7 @@ def tl_defmigration(mod, form, pos):
     if temps:
         mod.expander.error(
             f"defmigration {name}: resume point {to_site} of {symbol} also holds values of an unfinished expression, which "
-            "a migration can't supply: choose a call whose value is bound directly, like (def m (recv \"go\"))",
+            'a migration can\'t supply: choose a call whose value is bound directly, like (def m (recv "go"))',
             form,
         )
     fn = None

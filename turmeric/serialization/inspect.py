@@ -335,9 +335,30 @@ def _frame(i, shape, vals, h, full=False):
         "file": _file_of(fn.symbol, h),
         "line": fn.line,
         "resume_point": shape.site,
+        "slots": list(shape.names),  # the frame's saved values, in order (what a chunk reference's index counts)
         "args": args,
         "locals": locals_,
     }
+
+
+def frame_lines(frames, indent="  "):
+    """The text of `summary`'s frames, innermost first: where each one stands (file:line:col
+    of its resume point), the source line there when known, its arguments and locals."""
+    lines = []
+    for f in frames:
+        if f["file"].startswith("<"):
+            where = "runtime"
+        else:
+            where = f"{f['file']}:{f['line']}" if f["file"] else f"line {f['line']}"
+            if f.get("col"):
+                where += f":{f['col']}"
+        lines.append(f"{indent}frame {f['index']} {f['symbol']}  ({where})")
+        if f.get("source"):
+            lines.append(f"{indent}  | {f['source']}")
+        for kind in ("args", "locals"):
+            for item in f[kind]:
+                lines.append(f"{indent}  {'arg' if kind == 'args' else 'local'} {item['name']} = {item['value']}")
+    return lines
 
 
 def describe(blob, as_json=False):
@@ -365,19 +386,7 @@ def describe(blob, as_json=False):
                 lines.append(f"  thrown at {sn['at']}")
     if "frames" in s:
         lines.append(f"value: continuation of {len(s['frames'])} frames (innermost first)")
-        for f in s["frames"]:
-            if f["file"].startswith("<"):
-                where = "runtime"
-            else:
-                where = f"{f['file']}:{f['line']}" if f["file"] else f"line {f['line']}"
-                if f.get("col"):
-                    where += f":{f['col']}"
-            lines.append(f"  frame {f['index']} {f['symbol']}  ({where})")
-            if f.get("source"):
-                lines.append(f"    | {f['source']}")
-            for kind in ("args", "locals"):
-                for item in f[kind]:
-                    lines.append(f"    {'arg' if kind == 'args' else 'local'} {item['name']} = {item['value']}")
+        lines += frame_lines(s["frames"])
         if s["handler"] is not None:
             lines.append(f"  try-with handler: {s['handler']}")
     elif "closure" in s:
