@@ -319,3 +319,18 @@ def test_the_deploy_example_script_runs(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert "in flight: 20 orders waiting on v1" in r.stdout
     assert "new orders: {v2 5}" in r.stdout and "in-flight orders: {v1 20}" in r.stdout, r.stdout
+
+
+def test_a_fork_keeps_the_code_of_the_checkpoint_it_continues(tmp_path, db_url):
+    st = store(db_url)
+    park(tmp_path, db_url, st)
+    write(tmp_path, "up.tm", V2)
+    ok(tm(tmp_path, db_url, "workflows", "fork", "u1", "--from-step", "1", "--id", "f1"))
+    owners = {r[0] for r in st.run(lambda tx: tx.all("SELECT owner FROM tm_chunk_refs WHERE owner LIKE ?", ("%/code",)), write=False)}
+    assert "wf:f1/code" in owners, owners
+    for i in ("u1", "u2", "f1"):
+        ok(tm(tmp_path, db_url, "workflows", "send", i, "go", "1"))
+    ok(tm(tmp_path, db_url, "run", "up.tm"))
+    assert '"v1 11"' in ok(tm(tmp_path, db_url, "workflows", "show", "f1"))  # the fork runs the version it forked
+    assert code_rows(st) == []
+    st.close()

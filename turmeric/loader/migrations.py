@@ -117,10 +117,18 @@ def source_of(session, info):
 
 
 def resume_points(session, info):
-    """{site: call form or None} for every resume point of `info`."""
+    """{site: call form or None} for every resume point of `info` (cached per version: a
+    version's code never changes)."""
+    cache = session.caches.setdefault("resume-points", {})
+    key = (info.symbol, info.fingerprint, id(info))
+    hit = cache.get(key)
+    if hit is not None and hit[0] is info:
+        return hit[1]
     text, filename = source_of(session, info)
     by_pos = _forms_by_pos(text, filename) if text is not None else {}
-    return {site: by_pos.get(info.site_pos.get(site)) for site in sorted(info.sites)}
+    out = {site: by_pos.get(info.site_pos.get(site)) for site in sorted(info.sites)}
+    cache[key] = (info, out)
+    return out
 
 
 def describe_point(site, call):
