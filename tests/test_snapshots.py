@@ -262,9 +262,17 @@ def test_bad_input_is_refused_and_nothing_runs(tmp_path):
     (tmp_path / "cut.snap").write_bytes(data[: len(data) // 2])
     r = turmeric("resume", "cut.snap", "--value", "1", cwd=tmp_path)
     assert r.returncode == 1 and r.stdout == "" and "not an intact Turmeric blob" in r.stderr
-    # the code moved on: reserve was edited since the snapshot was taken
+    # the code moved on: reserve was edited since the snapshot was taken. The snapshot
+    # carries its frames' code, so it resumes on its own version; one without its code
+    # (as an older version wrote them: the bundle taken off) is refused
+    from turmeric.serialization import format as fmt
+
+    assert data[:4] == fmt.CODE_MAGIC
+    (tmp_path / "nocode.snap").write_bytes(fmt.split_bundle(data)[1])
     (tmp_path / "order.tm").write_text(textwrap.dedent(ORDER).replace("(< have qty)", "(<= have qty)"))
     r = turmeric("resume", snap, "--value", "1", cwd=tmp_path)
+    assert r.returncode == 0 and "order.reserve changed since the snapshot was taken: resuming on the snapshot's own version" in r.stderr
+    r = turmeric("resume", "nocode.snap", "--value", "1", cwd=tmp_path)
     assert r.returncode == 1 and r.stdout == ""
     assert "the code of order.reserve (" in r.stderr and "changed since it was written; nothing was run" in r.stderr
     assert "Traceback" not in r.stderr

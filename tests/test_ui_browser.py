@@ -335,3 +335,34 @@ def test_workflow_pages_and_buttons(browser, tmp_path, db_url):
     finally:
         ui.close()
         st.close()
+
+
+def test_snapshot_resume_button_with_upgrade(browser, tmp_path):
+    """The Resume button with "on the current code" ticked runs `turmeric resume --upgrade`:
+    after the bug was fixed in the file, the fixed code runs from the resume point."""
+    from test_snapshot_upgrade import FIXED, INVOICE
+
+    (tmp_path / "invoice.tm").write_text(textwrap.dedent(INVOICE))
+    r = turmeric("run", "--snapshot-on-error", "invoice.tm", cwd=tmp_path)
+    assert r.returncode == 1 and "snapshot: " in r.stderr, r.stderr
+    (tmp_path / "invoice.tm").write_text(textwrap.dedent(FIXED))
+    ui = UI(".", "invoice.tm", cwd=tmp_path)
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(ui.url + "/snapshots/0")
+        page.fill("#resume-form input[name=value]", "10")
+        page.click("#resume-form button")
+        page.wait_for_load_state()
+        assert page.locator("#stdout").inner_text().strip() == "invoice total: 20"  # its own code
+        page.goto(ui.url + "/snapshots/0")
+        page.fill("#resume-form input[name=value]", "10")
+        page.check("#resume-form input[name=upgrade]")
+        shot(page, "snapshot-upgrade-form")
+        page.click("#resume-form button")
+        page.wait_for_load_state()
+        assert "--upgrade" in page.locator("code").first.inner_text()
+        assert page.locator("#stdout").inner_text().strip() == "invoice total: 28"  # the fixed code
+        assert "resuming invoice.invoice on the current code" in page.locator("#stderr").inner_text()
+        shot(page, "snapshot-upgraded")
+    finally:
+        ui.close()

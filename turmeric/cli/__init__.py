@@ -46,6 +46,12 @@ def build_parser():
     )
     rs.add_argument("--snapshot-on-error", action="store_true", help="an uncaught throw while resuming saves a new snapshot")
     rs.add_argument(
+        "--upgrade",
+        action="store_true",
+        help="frames of functions changed since the snapshot run the current (fixed) version at their resume point "
+        "(default: their own version, from the code saved with the snapshot)",
+    )
+    rs.add_argument(
         "--purpose",
         default=None,
         metavar="LABEL",

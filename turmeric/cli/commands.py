@@ -179,6 +179,15 @@ def cmd_resume(args):
         print(msg, file=sys.stderr)
         return 1
     if snapshot.is_snapshot(k):
+        gone = snapshot.missing_modules(k.get(snapshot.K["k"]), session)
+        if gone:
+            print(
+                f"turmeric: {args.blob}: the program's module {', '.join(gone)} was not found (looked next to the snapshot, on the "
+                "search path and in the current folder): the code a snapshot carries covers its frames only; put "
+                f"{', '.join(m.replace('.', '/') + '.tm' for m in gone)} there or add its folder with -I DIR; nothing was run",
+                file=sys.stderr,
+            )
+            return 1
         snapshot.restore_globals(k)
     value = None
     if value_forms is not None:
@@ -186,6 +195,22 @@ def cmd_resume(args):
     if snapshot.is_snapshot(k):
         snap = k
         k = snap.get(snapshot.K["k"])
+        if getattr(args, "upgrade", False):
+            try:
+                k, moved = snapshot.upgrade(k, snap, args.blob)
+            except snapshot.SnapshotError as e:
+                print(f"turmeric: {e.message}", file=sys.stderr)
+                return 1
+            if moved:
+                print(f"turmeric: resuming {', '.join(moved)} on the current code (--upgrade)", file=sys.stderr)
+        else:
+            own = snapshot.changed_functions(k)
+            if own:
+                print(
+                    f"turmeric: {', '.join(own)} changed since the snapshot was taken: resuming on the snapshot's own version "
+                    "(the code it carries); --upgrade resumes on the current one",
+                    file=sys.stderr,
+                )
         return with_error_snapshots(lambda: (k(value), 0)[1], config)
     if not isinstance(k, control.Continuation):
         from ..runtime.printer import type_name

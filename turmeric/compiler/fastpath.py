@@ -41,6 +41,8 @@ from ..core import nodes as C
 from ..core.values import Keyword
 from .pyast import assign, call, const, name
 
+_COLL_FAST = frozenset({"conj", "assoc", "get", "nth", "%tconj", "%tassoc", "%tget", "%tnth"})
+
 _CMP = {"<": ast.Lt, ">": ast.Gt, "<=": ast.LtE, ">=": ast.GtE}
 
 # match's helpers (expander/patterns.py) that return #t or #f
@@ -101,6 +103,8 @@ class FastPaths:
     def fast_prim(self, node, args, ctx, out):
         op = node.op
         n = len(args)
+        if op in _COLL_FAST:
+            return self.fast_coll(op, args, ctx, out)
         if op in ("=", "not=") and n == 2:
             return self.fast_eq(node.args, args, op == "not=", ctx, out)
         if op in _CMP and n > 2:
@@ -139,6 +143,60 @@ class FastPaths:
             r = self.simple(args[0], ctx, out)
             return ast.IfExp(_type_is(r, "#Ref"), ast.Attribute(r, "value", ast.Load()), call("#b:deref", r))
         return None
+
+    # --- persistent and transient collections ----------------------------------------------------
+    def fast_coll(self, op, args, ctx, out):
+        """`conj` on a vector, `assoc`/`get` on a map, `nth` on a vector, and the transient
+        operations of `compiler/transient.py`: the C method behind an exact type test, else
+        the library function (which also throws the errors)."""
+        n = len(args)
+        if op in ("%tconj", "%tassoc") and type(args[0]) is ast.Name:
+            return self.fast_update(op, args, ctx, out)
+        if op == "conj" and n == 2:
+            v, x = (self.simple(a, ctx, out) for a in args)
+            return ast.IfExp(_type_is(v, "#PVec"), call(ast.Attribute(v, "append", ast.Load()), x), call("#b:conj", v, x))
+        if op == "assoc" and n == 3:
+            m, k, x = (self.simple(a, ctx, out) for a in args)
+            return ast.IfExp(_type_is(m, "#PMapT"), call(ast.Attribute(m, "set", ast.Load()), k, x), call("#b:assoc", m, k, x))
+        if op in ("get", "%tget") and n in (2, 3):
+            xs = [self.simple(a, ctx, out) for a in args]
+            t = "#PMapT" if op == "get" else "#TMap"
+            d = xs[2] if n == 3 else const(None)
+            return ast.IfExp(_type_is(xs[0], t), call(ast.Attribute(xs[0], "get", ast.Load()), xs[1], d), call("#b:" + op, *xs))
+        if op in ("nth", "%tnth") and n == 2:
+            v, i = (self.simple(a, ctx, out) for a in args)
+            t = "#PVec" if op == "nth" else "#TVec"
+            ok = ast.BoolOp(
+                ast.And(),
+                [_type_is(v, t), _type_is(i, "#int"), ast.Compare(const(0), [ast.LtE(), ast.Lt()], [i, call("#len", v)])],
+            )
+            return ast.IfExp(ok, ast.Subscript(v, i, ast.Load()), call("#b:" + op, v, i))
+        return None
+
+    def fast_update(self, op, args, ctx, out):
+        """An update of a transient accumulator `v` (compiler/transient.py) as statements: the
+        evolver's or the map mutation's own item assignment (their methods cost twice as
+        much), else `v = slow path`; the value is `v`. The transient analysis makes sure no
+        expression already compiled but not yet evaluated reads `v` (it is not mentioned in
+        the other arguments of the `recur`), so running the update here keeps the order."""
+        v = args[0]
+        rest = [self.simple(a, ctx, out) for a in args[1:]]
+        slow = [assign(v.id, call("#b:" + op, v, *rest))]
+        if op == "%tconj":
+            fast = [ast.Expr(call(ast.Attribute(v, "append", ast.Load()), rest[0]))]
+            out.append(ast.If(_type_is(v, "#TVec"), fast, slow))
+            return name(v.id)
+        k, x = rest
+        # an index up to the length: the evolver appends at the length, as assoc does
+        in_vec = ast.BoolOp(
+            ast.And(), [_type_is(v, "#TVec"), _type_is(k, "#int"), ast.Compare(const(0), [ast.LtE(), ast.LtE()], [k, call("#len", v)])]
+        )
+
+        def setitem():
+            return [ast.Assign([ast.Subscript(name(v.id), k, ast.Store())], x)]
+
+        out.append(ast.If(_type_is(v, "#TMap"), setitem(), [ast.If(in_vec, setitem(), slow)]))
+        return name(v.id)
 
     # --- and / or of booleans -----------------------------------------------------------------------
     def bool_andor(self, node):
@@ -387,12 +445,13 @@ class InlineHOF:
             return const(None)
         # reduce
         a, x = fn.params[0].py, fn.params[1].py
-        out.append(assign(a, vals[0]))
+        transient = id(fn) in self.transient_reduce  # compiler/transient.py
+        out.append(assign(a, call("#b:%tbegin", vals[0]) if transient else vals[0]))
         e = self.compile_expr(fn.body, ctx, body)
         step = assign(a, e)
         out.append(at_(ast.For(ast.Name(x, ast.Store()), items, emit_normal(body, ctx) + [step], []), pos))
         r = ctx.tmp()
-        out.append(assign(r, name(a)))
+        out.append(assign(r, call("#b:%tend", name(a)) if transient else name(a)))
         return name(r)
 
 

@@ -16,6 +16,7 @@ from .analysis import SiteAnalysis
 from .fastpath import BOOLEAN_HELPERS, BOOLEAN_PRIMS, FAST_HELPERS, FastPaths, InlineHOF
 from .ir import CatchS, FinallyS, IfS, LoopS, SiteS
 from .pyast import assign, at, call, const, name, store
+from .transient import STEPS, StructLoops, TransientPass
 
 
 def is_plain_eq_literal(e):
@@ -25,6 +26,10 @@ def is_plain_eq_literal(e):
         return False
     v = e.value
     return type(v) is str or (type(v) in (int, float) and v != 0 and v != 1)
+
+
+def _type_is_name(py, tname):
+    return ast.Compare(call("#type", name(py)), [ast.Is()], [name(tname)])
 
 
 def is_attribute_path(e):
@@ -39,6 +44,10 @@ def copy_path(e):
         return ast.Attribute(copy_path(e.value), e.attr, ast.Load())
     return ast.Name(e.id, ast.Load())
 
+
+# library collection functions that are calls, not primitives, but have fast paths
+# (`fastpath.fast_coll`): name -> the argument counts they apply to
+_COLL_CALLS = {"assoc": {"assoc": STEPS["assoc"]}}
 
 SIMPLE_PRIMS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult}
 COMPARE_PRIMS = {"<": ast.Lt, ">": ast.Gt, "<=": ast.LtE, ">=": ast.GtE}
@@ -63,7 +72,7 @@ class FnCtx:
         return f"~t{self.ntmp}"
 
 
-class Lowering(FastPaths, InlineHOF, SiteAnalysis):
+class Lowering(FastPaths, InlineHOF, TransientPass, StructLoops, SiteAnalysis):
     """The expression and statement compilers; `compile_unit` (in `unit.py`) drives them."""
 
     def new_site(self, ctx, target, callexpr, callee, kind, out, pos, label=None, py=False):
@@ -117,9 +126,14 @@ class Lowering(FastPaths, InlineHOF, SiteAnalysis):
     def compile_expr(self, node, ctx, out):
         t = type(node)
         pos = node.pos
+        if self.tops and id(node) in self.tops:
+            return self.compile_transient_op(node, self.tops[id(node)], ctx, out)
         if t is C.Const:
             return self.const_expr(node.value)
         if t is C.LRef:
+            if self.sra_active and node.var in self.sra_active:  # an exit: build the struct
+                sname, locs = self.sra_active[node.var]
+                return at(call(name(sname), *[name(x) for x in locs.values()]), pos)
             return self.ref(node.var)
         if t is C.GRef:
             return at(self.gref(node), pos)
@@ -131,6 +145,10 @@ class Lowering(FastPaths, InlineHOF, SiteAnalysis):
             fn = self.inline_hof_fn(node)
             if fn is not None:
                 return self.compile_inline_hof(node, fn, ctx, out)
+            if type(node.fn) is C.GRef and node.fn.name in _COLL_CALLS:
+                op = self.coll_op(node, _COLL_CALLS[node.fn.name])
+                if op is not None:  # `assoc`, `contains?`... of the library: as a primitive
+                    return self.compile_expr(self.temp_prim(op[0], op[1], pos), ctx, out)
             return self.compile_call(node, ctx, out, tail=False)
         if t is C.Prim:
             args, n_live = self.compile_args(node.args, ctx, out)
@@ -212,8 +230,13 @@ class Lowering(FastPaths, InlineHOF, SiteAnalysis):
         if t is C.Attr:
             return at(ast.Attribute(self.compile_expr(node.obj, ctx, out), node.name, ast.Load()), pos)
         if t is C.Dot:
-            obj = self.compile_expr(node.obj, ctx, out)
-            for f in node.fields:
+            fields = node.fields
+            if self.sra_active and type(node.obj) is C.LRef and node.obj.var in self.sra_active:
+                obj = name(self.sra_active[node.obj.var][1][fields[0]])
+                fields = fields[1:]
+            else:
+                obj = self.compile_expr(node.obj, ctx, out)
+            for f in fields:
                 obj = at(self.fast_dot(obj, f, ctx, out), pos)
             return obj
         if t is C.VecLit:
@@ -227,6 +250,62 @@ class Lowering(FastPaths, InlineHOF, SiteAnalysis):
         if t is C.Recur:
             raise InternalError("lowering: recur outside tail position", pos)
         raise InternalError(f"lowering: unknown core node {t.__name__}", pos)
+
+    def temp_prim(self, op, args, pos):
+        """A Prim node made while compiling; kept alive, since memos are keyed by node id."""
+        p = C.Prim(op, list(args), pos)
+        self.temp_nodes.append(p)
+        return p
+
+    def compile_transient_op(self, node, op, ctx, out):
+        """A read, update or exit of a transient accumulator (`compiler/transient.py`)."""
+        if op == "%tend":
+            return at(call("#b:%tend", self.ref(node.var)), node.pos)
+        return self.compile_expr(self.temp_prim(op, node.args, node.pos), ctx, out)
+
+    # --- structs rebuilt in a loop (compiler/transient.py, StructLoops) --------------------------
+    def struct_loop_copy(self, sra, node, ctx, inner, generic):
+        """`if <each struct variable is its struct, of the layout seen here>: <unpack the fields
+        into locals> <the loop over locals> else: <the ordinary loop>`."""
+        tests, unpack, active = [], [], {}
+        for _, v, sname, fields in sra:
+            locs = {f: f"{v.py}:{f}" for f in fields}
+            active[v] = (sname, locs)
+            tests.append(_type_is_name(v.py, sname))
+            layout = call("#b:%struct-layout", name(sname))
+            tests.append(ast.Compare(layout, [ast.Eq()], [const(" ".join(fields))]))
+            targets = ast.Tuple([store(x) for x in locs.values()], ast.Store())
+            unpack.append(ast.Assign([targets], ast.Attribute(name(v.py), "vals", ast.Load())))
+        saved, saved_loops = self.sra_active, self.sra_active_loops
+        self.sra_active = {**saved, **active}
+        self.sra_active_loops = saved_loops | {node}
+        try:
+            body = []
+            self.compile_to(node.body, ctx, body, inner)
+        finally:
+            self.sra_active, self.sra_active_loops = saved, saved_loops
+        return IfS(ast.BoolOp(ast.And(), tests), unpack + [LoopS(body)], [generic])
+
+    def compile_struct_recur(self, node, ctx, out):
+        """A recur to a loop whose struct variables live in locals: a constructor call at such
+        a variable's place assigns its arguments to the field locals, in one tuple with the
+        other new values (all computed first, as recur does)."""
+        nodes, targets = [], []
+        for v, a in zip(node.target.vars, node.args, strict=False):
+            if v in self.sra_active:
+                if type(a) is C.LRef and a.var is v:
+                    continue
+                nodes += a.args
+                targets += list(self.sra_active[v][1].values())
+            else:
+                nodes.append(a)
+                targets.append(v.py)
+        n_live = len(ctx.live)
+        args, _ = self.compile_args(nodes, ctx, out)
+        del ctx.live[n_live:]
+        if targets:
+            out.append(at(ast.Assign([ast.Tuple([store(x) for x in targets], ast.Store())], ast.Tuple(args, ast.Load())), node.pos))
+        out.append(ast.Continue())
 
     def is_pure(self, node):
         return type(node) in (C.Const, C.LRef, C.GRef) or (type(node) is C.Prim and all(self.is_pure(a) for a in node.args))
@@ -396,6 +475,8 @@ class Lowering(FastPaths, InlineHOF, SiteAnalysis):
             n_live = len(ctx.live)
             inits, _ = self.compile_args(node.inits, ctx, out)
             del ctx.live[n_live:]
+            for i in self.transient_inits.get(id(node), ()):
+                inits[i] = call("#b:%tbegin", inits[i])
             for v, e in zip(node.vars, inits, strict=False):
                 out.append(at(assign(v.py, call("#Box", e) if v.boxed else e), pos))
                 ctx.live.append(v.py)
@@ -407,10 +488,17 @@ class Lowering(FastPaths, InlineHOF, SiteAnalysis):
                 inner = ("setbrk", ctx.tmp())
             body = []
             self.compile_to(node.body, ctx, body, inner)
-            out.append(LoopS(body))
+            sra = self.struct_loops.get(id(node))
+            if sra is None:
+                out.append(LoopS(body))
+            else:
+                out.append(self.struct_loop_copy(sra, node, ctx, inner, LoopS(body)))
             del ctx.live[n_live:]
             if sink[0] == "setbrk":
                 out.append(ast.Break())
+            return
+        if t is C.Recur and self.sra_active and node.target in self.sra_active_loops:
+            self.compile_struct_recur(node, ctx, out)
             return
         if t is C.Recur:
             n_live = len(ctx.live)

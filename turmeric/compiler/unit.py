@@ -3,7 +3,8 @@
 Input: an `Fn` (core nodes) of one top-level form. Output: `ModuleCompiler.defs`
 (module-level Python `ast` definitions: a plain def or a factory, plus the resume
 variant, for the `Fn` and every function inside it) and `ModuleCompiler.infos`.
-The passes, in order: `numeric` facts, `lower` (core nodes -> IR), `emit_normal`,
+The passes, in order: `numeric` facts, `transient` (loop accumulators updated in place,
+structs kept in locals), `lower` (core nodes -> IR), `emit_normal`,
 `emit_resume`, `fingerprint`.
 """
 
@@ -28,10 +29,11 @@ class ModuleCompiler(Lowering):
     that never calls back into Turmeric: calls to those are not capture sites.
     """
 
-    def __init__(self, module_name, file, host_builtin, consts):
+    def __init__(self, module_name, file, host_builtin, consts, struct_fields=None):
         self.module_name = module_name
         self.file = file
         self.host_builtin = host_builtin
+        self.struct_fields = struct_fields or _no_structs  # name -> fields of an untyped struct, or None
         self.consts = consts  # shared list of non-literal constants, referenced as #K<n>
         self.defs = []  # module-level ast statements (factories and resume variants)
         self.infos = []  # (FnInfo, normal-name, resume-name, is_factory)
@@ -39,12 +41,20 @@ class ModuleCompiler(Lowering):
         self.memo_sites = {}
         self.numeric = NumericFacts()
         self.numeric_done = False
+        self.tops = {}  # compiler/transient.py: id(node) -> its transient operation
+        self.transient_inits = {}
+        self.transient_reduce = set()
+        self.temp_nodes = []
+        self.struct_loops = {}  # id(Loop) -> its struct variables kept in locals
+        self.sra_active = {}
+        self.sra_active_loops = frozenset()
 
     def compile_unit(self, fn, toplevel=False):
         """Compile an Fn node; returns the FnInfo. Top-level units are plain defs, others factories."""
         info_name = f"#I:{fn.symbol}"
         if not self.numeric_done:  # once per compiled unit, nested functions included
             self.numeric.analyze(fn)
+            self.transient_pass(fn)
             self.numeric_done = True
         ctx = FnCtx(fn, info_name)
         params = [v.py for v in fn.params]
@@ -130,6 +140,10 @@ class ModuleCompiler(Lowering):
         info.leaf = not ctx.sites and not ctx.tail_sites
         self.infos.append((info, normal_name, resume_name, not toplevel))
         return info
+
+
+def _no_structs(name):
+    return None
 
 
 def display_name(py):

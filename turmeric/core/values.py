@@ -1,8 +1,9 @@
 """Values: the data every stage shares.
 
 Owns the Python representation of Turmeric values: symbols, keywords, persistent
-lists (vectors, maps and sets come from pyrsistent), boxes, refs, Option, structs
-and their type registry, and the exceptions that carry thrown values.
+lists (vectors and sets come from pyrsistent, maps are `immutables.Map`, a HAMT
+written in C), boxes, refs, Option, structs and their type registry, and the
+exceptions that carry thrown values.
 The reader produces these values and macros manipulate them, so code is data.
 """
 
@@ -11,7 +12,8 @@ from __future__ import annotations
 import functools
 import types
 
-from pyrsistent import PMap, PSet, PVector, pmap, pset, pvector
+from immutables import Map as PMap
+from pyrsistent import PSet, PVector, pset, pvector
 
 from .registry import current_state
 
@@ -39,6 +41,16 @@ __all__ = [
     "Pos",
     "type_name",
 ]
+
+
+EMPTY_MAP = PMap()
+
+
+def pmap(items=None):
+    """A persistent map (`immutables.Map`) of a dict, a mapping or an iterable of pairs."""
+    if not items:
+        return EMPTY_MAP
+    return PMap(items)
 
 
 class Pos:
@@ -297,7 +309,9 @@ def make_struct_type(name, fields, types=None, module=None, checker=None, state=
                 checker(stype, i, vals[i])
         self.vals = vals
 
-    cls = type(name, (Struct,), {"__slots__": (), "__init__": __init__, "stype": stype})
+    # the layout a compiled loop may keep in locals (compiler/transient.py): only without checks
+    layout = " ".join(stype.fields) if not checks else None
+    cls = type(name, (Struct,), {"__slots__": (), "__init__": __init__, "stype": stype, "_tm_layout": layout})
     stype.cls = cls
     stype.predicate = lambda x: type(x) is cls  # the `name?` function
     (state if state is not None else current_state()).struct_types[name] = stype

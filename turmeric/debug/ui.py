@@ -212,7 +212,7 @@ def make_app(catalog, python=sys.executable):
         if path is None:
             return not_found(request, "no such snapshot")
         value = str(form.get("value", "")).strip()[:MAX_VALUE_TEXT]
-        args = ["resume", path] + (["--value", value] if value else [])
+        args = ["resume", path] + (["--value", value] if value else []) + (["--upgrade"] if form.get("upgrade") else [])
         for d in catalog.program_dirs():
             args += ["-I", d]
         return run_cli(request, f"Resumed {path}", args, f"/snapshots/{i}")

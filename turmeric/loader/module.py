@@ -22,7 +22,7 @@ import warnings
 
 from ..core.errors import InternalError, _bad_field
 from ..core.registry import activate, current_state
-from ..core.values import Keyword, PList, Pos, PVector, Symbol, Thrown, make_struct_type, plist
+from ..core.values import Keyword, PList, Pos, PVector, Struct, Symbol, Thrown, make_struct_type, plist
 from ..expander import CompileError, Expander, canonical, parse_params
 from ..reader import MapLiteral, TurmericSyntaxError, read_all
 from ..runtime import control, typeclasses
@@ -226,7 +226,7 @@ class Module:
         from ..compiler import ModuleCompiler
 
         first_const = len(self.consts)
-        mc = ModuleCompiler(self.name, self.file, HOST.__contains__, self.consts)
+        mc = ModuleCompiler(self.name, self.file, HOST.__contains__, self.consts, self.struct_fields)
         try:
             mc.compile_unit(fn, toplevel=toplevel)
             # the normal functions and the resume variants as two code objects: a replayed
@@ -267,6 +267,15 @@ class Module:
             else:
                 self.note(step)
         return self.install_unit(code, rcode, infos, first[1], ic_names)
+
+    def struct_fields(self, name):
+        """The fields of the struct this module's global `name` constructs, when its fields
+        are unchecked (`_tm_layout`); else None. Compiled loops may keep such a struct's
+        fields in locals, behind a test of the same layout at run time."""
+        cls = self.ns.get(name)
+        if isinstance(cls, type) and issubclass(cls, Struct) and getattr(cls, "_tm_layout", None) is not None:
+            return cls.stype.fields
+        return None
 
     def install_unit(self, code, resume, infos, first_name, ic_names):
         """Bind a compiled unit's constants and FnInfos, execute its definitions, register them;

@@ -226,6 +226,11 @@ def summary(blob, full=False):
 
         signed = True
         purpose, expiry, blob = trust.peek_unverified(blob)
+    code = None
+    if blob[:4] == fmt.CODE_MAGIC:  # a code bundle: the records are indexed, never compiled here
+        whole = len(blob)
+        index, blob = fmt.split_bundle(blob)
+        code = {"functions": sorted({sym for sym, _ in index}), "bytes": whole - len(blob)}
     h, value = fmt.parse(blob, InertHooks())
     out = {
         "format": h.format_version,
@@ -238,6 +243,7 @@ def summary(blob, full=False):
         "program": {"module": h.program, "version": h.version},
         "modules": [{"name": n, "version": v, "file": f} for n, (v, f) in h.modules.items()],
         "type": _type_of(value),
+        "code": code,  # a code bundle: the functions whose code it carries and its size; else None
     }
     if _is_snapshot(value):
         _snapshot(value, h, out, full)
@@ -292,7 +298,7 @@ def _snapshot(v, h, out, full=False):
         if isinstance(row, PVector) and len(row) == 6:
             sym, site, file, line, col, src = row
             if type(sym) is str and type(site) is int and type(file) is str and type(line) is int and type(col) is int and type(src) is str:
-                where[(sym, site)] = {"file": file, "line": line, "col": col, "source": src}
+                where[(sym, site)] = {"file": file, "line": line, "col": col, "source": src.strip()}
     frames = []
     for i, (shape, _, vals) in enumerate(k.frames):
         f = _frame(i, shape, vals, h, full)
@@ -372,6 +378,13 @@ def describe(blob, as_json=False):
         + f", {s['bytes']} bytes"
         + (f" (zlib, {s['payload_bytes']} bytes inflated)" if s["compressed"] else ""),
         f"program: {s['program']['module'] or '(none)'} version {s['program']['version']}",
+        *(
+            [
+                f"carries the code of {len(s['code']['functions'])} functions ({s['code']['bytes']} bytes): resuming runs it where the program changed since"
+            ]
+            if s["code"]
+            else []
+        ),
         "modules:",
     ]
     for m in s["modules"]:

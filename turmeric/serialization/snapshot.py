@@ -11,6 +11,11 @@ source without opening files the blob names, and the program's global variables
 is configured the blob is signed for the purpose "snapshot", so a signed blob of some
 other purpose does not pass for a snapshot.
 
+The blob is a code bundle (`format.encode_with_code`, what `(serialize v :with-code #t)`
+writes): it carries the code records of the functions its frames are in, so that it
+resumes on its own code after the program was edited; `upgrade` moves frames onto the
+current code instead (`turmeric resume SNAP --upgrade`), at the same resume point.
+
 Owns: building and writing snapshots (`build`, `encode`, `write`), reading them back
 (`read`, verify before decode), where and how they are written (`Config`, a context
 variable: per thread and per asyncio task), the builtins `snapshot` and `breakpoint`
@@ -89,7 +94,14 @@ def activate(config):
 # --- building -------------------------------------------------------------------------------------
 
 
-def _source_line(file, line):
+def _source_line(file, line, strip=True):
+    """Line `line` of `file` as loaded (else as on disk), stripped unless `strip` is false
+    (then only the line end goes, so that a column still counts from its start)."""
+    text = _raw_line(file, line)
+    return text.strip() if strip else text.rstrip()
+
+
+def _raw_line(file, line):
     if not file or file.startswith("<") or not line:
         return ""
     try:
@@ -97,10 +109,10 @@ def _source_line(file, line):
 
         for m in names.runtime_modules().modules.values():
             if m.file == file and getattr(m, "lines", None):
-                return m.lines[line - 1].strip() if 0 < line <= len(m.lines) else ""
+                return m.lines[line - 1] if 0 < line <= len(m.lines) else ""
     except Exception:  # the loader isn't there (a bare runtime): read the file
         pass
-    return linecache.getline(file, line).strip()
+    return linecache.getline(file, line)
 
 
 def places(frames, throw_pos=None):
@@ -117,7 +129,7 @@ def places(frames, throw_pos=None):
             line, col = p[0], p[1] or 1
         elif i == 0 and throw_pos:
             file, line, col = _split_pos(throw_pos, file, line)
-        seen[key] = pvector([info.symbol, int(site), file or "", int(line or 0), int(col or 1), _source_line(file, line)])
+        seen[key] = pvector([info.symbol, int(site), file or "", int(line or 0), int(col or 1), _source_line(file, line, strip=False)])
     return pvector(seen.values())
 
 
@@ -212,15 +224,16 @@ def build(kind, k, name=None, error=None, pos=None):
 
 
 def encode(snap, key=None):
-    """The snapshot's bytes; signed for the purpose "snapshot" when `key` is given. An error
+    """The snapshot's bytes (a code bundle: the blob with the code of its frames' functions);
+    signed for the purpose "snapshot" when `key` is given. An error
     value that can't be serialized is kept as its printed text; a continuation that can't
     be serialized raises Thrown(not-serializable ...)."""
     try:
-        blob = fmt.encode(snap)
+        blob = fmt.encode_with_code(snap)
     except Thrown:
         if snap.get(K["error"]) is None:
             raise
-        blob = fmt.encode(snap.set(K["error"], snap.get(K["message"])))
+        blob = fmt.encode_with_code(snap.set(K["error"], snap.get(K["message"])))
     return seal(blob, key) if key is not None else blob
 
 
@@ -441,3 +454,150 @@ def install(builtins):
     for name, f in (("snapshot", p_snapshot), ("breakpoint", p_breakpoint)):
         builtins[name] = f
         control.TRANSPARENT.add(f)
+
+
+# --- resuming on fixed code (`turmeric resume SNAP --upgrade`) -------------------------------------
+
+
+def _place_of(snap, symbol, site):
+    """(file, line, col, line text) of a resume point as the snapshot recorded it, or None."""
+    rows = snap.get(K["places"]) if snap is not None else None
+    for row in rows or ():
+        if len(row) == 6 and row[0] == symbol and row[1] == site:
+            return row[2], row[3], row[4], row[5]
+    return None
+
+
+def call_text(line_text, col):
+    """The expression starting at column `col` (from 1) of a line: balanced brackets, strings
+    skipped; cut at the end of the line if it goes on (what `--upgrade` compares)."""
+    i = max(col - 1, 0)
+    if i >= len(line_text) or line_text[i] not in "([{":
+        return line_text[i:].rstrip()
+    depth = 0
+    in_str = False
+    j = i
+    while j < len(line_text):
+        c = line_text[j]
+        if in_str:
+            if c == "\\":
+                j += 1
+            elif c == '"':
+                in_str = False
+        elif c == '"':
+            in_str = True
+        elif c == ";":
+            break
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0:
+                return line_text[i : j + 1]
+        j += 1
+    return line_text[i:j].rstrip()
+
+
+def _current_call(info, site):
+    pos = (getattr(info, "site_pos", None) or {}).get(site)
+    if pos is None:
+        return None
+    return call_text(_raw_line(info.file, pos[0]), pos[1] or 1)
+
+
+def missing_modules(k, session):
+    """The modules of `k`'s frames that `session` did not load (their frames decoded from the
+    code the snapshot carries, but what they call is not there)."""
+    out = []
+    for info, _, _ in k.frames:
+        m = info.module
+        if not m or m in ("turmeric", "prelude", "runtime") or m in out:
+            continue
+        mod = session.modules.get(m)
+        if mod is None or (mod.file or "").startswith("<code store"):  # only the carried code's shadow module
+            out.append(m)
+    return out
+
+
+def changed_functions(k):
+    """The symbols of the frames of `k` whose function has another version loaded now."""
+    from ..core.registry import current_state
+
+    state = current_state()
+    out = []
+    for info, _, _ in k.frames:
+        cur = state.lookup(info.symbol)
+        if cur is not None and cur.fingerprint != info.fingerprint and info.symbol not in out:
+            out.append(info.symbol)
+    return out
+
+
+def upgrade(k, snap=None, where="snapshot"):
+    """(k', [symbols]): continuation `k` with every frame whose function has a newer version
+    loaded (same symbol, another fingerprint) moved onto that version at the same resume
+    point, and the symbols moved. A resume point matches when the new version has it (the
+    same number: the n-th place in the function that can be resumed) saving the same
+    values; otherwise SnapshotError, naming the function and what to do. Frames of
+    unchanged functions, and closures held in values, keep their own code."""
+    from ..core.registry import current_state
+
+    state = current_state()
+    frames = list(k.frames)
+    moved = []
+    for j, (info, site, vals) in enumerate(frames):
+        cur = state.lookup(info.symbol)
+        if cur is None or cur is info or cur.fingerprint == info.fingerprint:
+            continue
+        new_site = _matching_site(info, site, cur, snap)
+        if new_site is None:
+            place = _place_of(snap, info.symbol, site)
+            at = f" ({place[0]}:{place[1]}:{place[2]}: {call_text(place[3], place[2])})" if place else ""
+            raise SnapshotError(
+                f"{where}: frame {j} is in {info.symbol}, which changed since the snapshot was taken, and the call it "
+                f"waits in{at} is not in the current version ({cur.file}:{cur.line}) with the same locals: it was edited "
+                "or removed, or locals were added or removed before it. Resume without --upgrade to run the version the "
+                "snapshot was taken with, or keep that call and the code before it as they were and put the fix after it; "
+                "nothing was run"
+            )
+        frames[j] = (cur, new_site, vals)
+        if info.symbol not in moved:
+            moved.append(info.symbol)
+    if not moved:
+        return k, moved
+    from .decoder import Corrupt
+    from .format import check_frames
+
+    try:
+        check_frames(tuple(frames))
+    except Corrupt as e:
+        raise SnapshotError(
+            f"{where}: the current code can't take over these frames ({e}); resume without --upgrade; nothing was run"
+        ) from None
+    return control.Continuation(tuple(frames), k.handler), moved
+
+
+def _matching_site(old, site, cur, snap):
+    """The resume point of `cur` (a new version of `old`'s function) that stands where `old`'s
+    resume point `site` stood: it saves the same values, is of the same kind (a call, or the
+    capture itself), and its call reads the same as the snapshot recorded it. The same number
+    is tried first, then any other; None when there is none or more than one."""
+    names = tuple(old.sites.get(site) or ())
+    place = _place_of(snap, old.symbol, site)
+    want = call_text(place[3], place[2]) if place and place[3] else None
+    captures = old.suspends is not None and site in old.suspends
+
+    def fits(s2):
+        if tuple(cur.sites.get(s2) or ("?",)) != names:
+            return False
+        if (cur.suspends is not None and s2 in cur.suspends) != captures:
+            return False
+        if want is not None:
+            got = _current_call(cur, s2)
+            if got is not None and got != want:
+                return False
+        return True
+
+    if site in cur.sites and fits(site):
+        return site
+    others = [s2 for s2 in cur.sites if s2 != site and fits(s2)]
+    return others[0] if len(others) == 1 and want is not None else None

@@ -202,9 +202,18 @@ def assoc(coll, *kvs):
 
 @builtin("dissoc")
 def dissoc(coll, *ks):
-    for k in ks:
-        coll = coll.discard(k)
-    return coll
+    if coll is None:
+        return None
+    if isinstance(coll, PMap):
+        for k in ks:
+            if k in coll:
+                coll = coll.delete(k)
+        return coll
+    if isinstance(coll, PSet):
+        for k in ks:
+            coll = coll.discard(k)
+        return coll
+    raise type_err(f"dissoc: expected a map, got {type_name(coll)}")
 
 
 @builtin("keys")
@@ -388,3 +397,115 @@ def register_host_values():
 @builtin("into")
 def into(to, coll):
     return conj(to, *_seq_items(coll))
+
+
+# --- transient accumulators of site-free loops (compiler/transient.py) ------------------------
+#
+# A `loop` variable or an inlined `reduce` accumulator that the compiler proves is only
+# read (`get nth count contains?`) and updated (`conj assoc` whose result becomes the
+# variable's next value) inside a loop with no capture site holds a transient while the
+# loop runs: pyrsistent's C evolver for a vector, an `immutables.MapMutation` for a map.
+# `%tbegin` is O(1) and never changes the persistent value it starts from (both are
+# copy-on-write over it); `%tend` turns the transient back at every exit of the
+# loop. Any other value (a list, a set, nil, a struct) stays as it is and the `%t` helpers
+# apply the ordinary persistent operation to it. Generated code tests the transient types
+# inline (`compiler/fastpath.py`); these are the slow paths.
+
+TVec = type(pvector().evolver())
+PVec = type(pvector())
+TMap = type(pmap().mutate())
+BUILTINS.update({"#TVec": TVec, "#TMap": TMap, "#PVec": PVec, "#PMapT": PMap})
+
+
+@builtin("%tbegin")
+def to_transient(v):
+    t = type(v)
+    if t is PVec:
+        return v.evolver()
+    if t is PMap:
+        return v.mutate()
+    return v
+
+
+@builtin("%tend")
+def to_persistent(v):
+    t = type(v)
+    if t is TVec:
+        return v.persistent()
+    if t is TMap:
+        return v.finish()
+    return v
+
+
+@builtin("%tconj")
+def tconj(v, x):
+    t = type(v)
+    if t is TVec:
+        return v.append(x)
+    if t is TMap:
+        v.set(x[0], x[1])  # as `conj` on a map does
+        return v
+    return to_transient(conj(v, x))
+
+
+@builtin("%tassoc")
+def tassoc(v, k, x):
+    t = type(v)
+    if t is TMap:
+        v.set(k, x)
+        return v
+    if t is TVec:
+        n = len(v)
+        if type(k) is not int or not 0 <= k <= n:
+            raise err("error", f"assoc: index {readable(k)} out of range")
+        return v.append(x) if k == n else v.set(k, x)
+    return to_transient(assoc(v, k, x))
+
+
+@builtin("%tget")
+def tget(v, k, default=None):
+    t = type(v)
+    if t is TMap:
+        return v.get(k, default)
+    if t is TVec:
+        return v[k] if type(k) is int and 0 <= k < len(v) else default
+    return get(v, k, default)
+
+
+@builtin("%tnth")
+def tnth(v, i, *default):
+    if type(v) is TVec:
+        if type(i) is not int:
+            raise type_err(f"nth: index must be an integer, got {type_name(i)}")
+        if 0 <= i < len(v):
+            return v[i]
+        if default:
+            return default[0]
+        raise err("error", f"nth: index {i} out of range for vector of {len(v)}")
+    return nth(v, i, *default)
+
+
+@builtin("%tcount")
+def tcount(v):
+    if type(v) in (TVec, TMap):
+        return len(v)
+    return count(v)
+
+
+@builtin("%tcontains?")
+def tcontains(v, k):
+    t = type(v)
+    if t is TMap:
+        return k in v
+    if t is TVec:
+        return type(k) is int and 0 <= k < len(v)
+    return contains(v, k)
+
+
+@builtin("%struct-layout")
+def struct_layout(cls):
+    """The field names a compiled loop may keep in locals (compiler/transient.py), as one
+    string, when cls is a struct class without checked fields; else None."""
+    if isinstance(cls, type) and issubclass(cls, Struct):
+        return cls._tm_layout
+    return None

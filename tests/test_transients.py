@@ -1,0 +1,342 @@
+"""Transient accumulators and the collection fast paths (compiler/transient.py,
+compiler/fastpath.py `fast_coll`, runtime/lib/collections.py `%t` helpers).
+
+Two kinds of test: the generated code shows where the in-place path is used and
+where it must not be (an escaping accumulator, a capture site in the loop, a recur
+argument that reads the old value), and running programs shows that no persistent
+value anyone else can see ever changes: an older version kept in a vector, the map
+a captured continuation holds, a map handed in from Python, the start value of a
+loop left by an exception, the results of every run of a multi-shot continuation.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+
+import pytest
+
+from turmeric import loader as modules
+from turmeric.compiler import ModuleCompiler
+from turmeric.core.values import PMap, PVector, Thrown, pmap, pvector
+from turmeric.reader import read_all
+from turmeric.runtime import library
+from turmeric.runtime.printer import readable
+from turmeric.serialization import api
+
+sys.setrecursionlimit(100000)
+modules.load_prelude()
+
+_n = [0]
+
+
+def load(src):
+    """Run src as a fresh module; return its namespace."""
+    _n[0] += 1
+    name = f"transients{_n[0]}"
+    m = modules.Module(name, f"/tmp/{name}.tm", source=src)
+    m.eval_source(src, f"/tmp/{name}.tm")
+    return m.ns
+
+
+def ev(src, expr):
+    ns = load(src + "\n(def result " + expr + ")")
+    return ns["result"]
+
+
+def code(src, setup="(defn g [x] x)"):
+    """The generated Python (ast.unparse) of the form src, compiled in a module where setup ran."""
+    _n[0] += 1
+    name = f"transientc{_n[0]}"
+    file = f"/tmp/{name}.tm"
+    m = modules.Module(name, file, source=setup + "\n" + src)
+    m.eval_source(setup, file)
+    fn = m.expander.expand_top(read_all(src, file)[0], f"{name}.top#1")
+    mc = ModuleCompiler(name, file, library.HOST.__contains__, m.consts, m.struct_fields)
+    mc.compile_unit(fn, toplevel=True)
+    mod = ast.Module(mc.defs, [])
+    ast.fix_missing_locations(mod)
+    return ast.unparse(mod)
+
+
+# --- where the in-place path is used ----------------------------------------------------------
+
+
+def test_loop_conj_and_reduce_assoc_become_transient():
+    c = code("(defn f [n] (loop [i 0 v []] (if (< i n) (recur (inc i) (conj v i)) v)))")
+    assert re.search(r"\bv~\d+ = #b:%tbegin", c)
+    assert "#b:%tbegin(" in c and "#b:%tend(" in c and ".append(" in c
+    c = code("(defn wc [ws] (reduce (fn [m w] (assoc m w (inc (get m w 0)))) {} ws))")
+    assert "#b:%tbegin(" in c and "#b:%tend(" in c
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        # the accumulator escapes into another collection
+        "(defn f [n] (loop [i 0 v [] h []] (if (< i n) (recur (inc i) (conj v i) (conj h v)) h)))",
+        "(defn f [n] (loop [i 0 v []] (if (< i n) (recur (inc i) (conj v i)) [v])))",
+        # a capture site in the loop: a frame could record the transient
+        "(defn f [n] (loop [i 0 v []] (if (< i n) (recur (inc i) (conj v (g i))) v)))",
+        # a later recur argument reads the accumulator: it must see the old value
+        "(defn f [n] (loop [v [] c 0] (if (< c n) (recur (conj v c) (count v)) v)))",
+        # an earlier recur argument reads it
+        "(defn f [n] (loop [c 0 v []] (if (< c n) (recur (count v) (conj v c)) v)))",
+        # captured by a closure
+        "(defn f [n] (loop [i 0 v []] (if (< i n) (recur (inc i) (conj v (fn [] v))) v)))",
+        # passed to a function
+        "(defn f [n] (loop [i 0 v []] (if (< i n) (recur (inc i) (conj v (str v))) v)))",
+        # compared: the whole value is read
+        "(defn f [n] (loop [i 0 v []] (if (= v [1 2]) v (recur (inc i) (conj v i)))))",
+        # a site in a later initial value would hold the transient in its frame
+        "(defn f [n] (loop [v [] i (g 0)] (if (< i n) (recur (conj v i) (inc i)) v)))",
+        # a reduce whose accumulator escapes
+        "(defn f [xs] (reduce (fn [acc x] (conj acc acc)) [] xs))",
+    ],
+)
+def test_no_transient_where_the_value_could_be_seen(src):
+    c = code(src)
+    assert not re.search(r"\b(v|acc)~\d+ = #b:%tbegin", c), c
+
+
+# --- behaviour -----------------------------------------------------------------------------------
+
+BASICS = """
+(defn build [n] (loop [i 0 v []] (if (< i n) (recur (inc i) (conj v i)) v)))
+(defn doubled [v] (loop [i 0 w v] (if (< i (count w)) (recur (inc i) (assoc w i (* 2 (nth w i)))) w)))
+(defn counts [ws] (reduce (fn [m w] (assoc m w (inc (get m w 0)))) {} ws))
+(defn evens [n] (loop [i 0 v []] (if (< i n) (recur (inc i) (if (even? i) (conj v i) v)) v)))
+"""
+
+
+def test_results_are_ordinary_persistent_values():
+    ns = load(BASICS)
+    v = ns["build"](5)
+    assert type(v) is type(pvector()) and list(v) == [0, 1, 2, 3, 4]
+    w = ns["doubled"](v)
+    assert list(w) == [0, 2, 4, 6, 8] and list(v) == [0, 1, 2, 3, 4]
+    m = ns["counts"](pvector(["a", "b", "a"]))
+    assert type(m) is PMap and dict(m) == {"a": 2, "b": 1}
+    assert list(ns["evens"](7)) == [0, 2, 4, 6]
+    # equality and hashing as any map or vector built another way
+    assert m == pmap({"b": 1, "a": 2}) and hash(m) == hash(pmap({"a": 2, "b": 1}))
+    assert ev(BASICS, '(= (counts ["a" "b" "a"]) {"a" 2 "b" 1})') is True
+    assert ev(BASICS, "(= (build 3) '(0 1 2))") is True
+
+
+def test_the_start_value_is_never_changed():
+    src = (
+        BASICS
+        + """
+(def base [1 2 3])
+(def old {:a 1})
+(def history (loop [i 0 acc [] v base] (if (< i 3) (recur (inc i) (conj acc v) (conj v i)) (conj acc v))))
+(def d (doubled base))
+(def m2 (reduce (fn [m k] (assoc m k 0)) old [:b :c]))
+"""
+    )
+    ns = load(src)
+    assert list(ns["base"]) == [1, 2, 3]
+    assert list(ns["d"]) == [2, 4, 6]
+    assert readable(ns["old"]) == "{:a 1}"
+    assert len(ns["m2"]) == 3
+    assert [list(x) for x in ns["history"]] == [[1, 2, 3], [1, 2, 3, 0], [1, 2, 3, 0, 1], [1, 2, 3, 0, 1, 2]]
+
+
+def test_a_map_from_python_is_not_changed():
+    ns = load(BASICS + "(defn fill [m n] (loop [i 0 m m] (if (< i n) (recur (inc i) (assoc m i (* i i))) m)))")
+    mine = pmap({"x": 1})
+    out = ns["fill"](mine, 4)
+    assert dict(mine) == {"x": 1}
+    assert dict(out) == {"x": 1, 0: 0, 1: 1, 2: 4, 3: 9}
+    vec = pvector([9, 9])
+    assert list(ns["doubled"](vec)) == [18, 18] and list(vec) == [9, 9]
+
+
+def test_an_exception_in_the_loop_leaves_the_start_value_intact():
+    src = (
+        BASICS
+        + """
+(def base [1 2 "x" 4])
+(def caught (try (doubled base) (catch [e] (type-of e))))
+"""
+    )
+    ns = load(src)
+    assert ns["caught"] == "type-error"
+    assert list(ns["base"]) == [1, 2, "x", 4]
+
+
+def test_a_continuation_holding_the_old_map_sees_it_unchanged():
+    src = """
+(defn fill [m n] (loop [i 0 m m] (if (< i n) (recur (inc i) (assoc m i i)) m)))
+(def k (cloneable-reset (fn [] (let [m {:a 1}] (let [got (cloneable-shift [k] k)] [m (fill m 3) got])))))
+(def r1 (k 1))
+(def r2 (k 2))
+"""
+    ns = load(src)
+    for r, got in ((ns["r1"], 1), (ns["r2"], 2)):
+        m, filled, g = list(r)
+        assert len(m) == 1 and len(filled) == 4 and g == got
+    # and after a trip through bytes
+    k2 = api.deserialize(api.serialize(ns["k"]))
+    m, filled, g = list(k2(3))
+    assert len(m) == 1 and len(filled) == 4 and g == 3
+
+
+def test_capture_inside_the_loop_keeps_every_run_independent():
+    # the shift is a site: the loop is not transient, and each resumption continues from
+    # the vector as it was at capture
+    src = """
+(def k (cloneable-reset (fn [] (loop [i 0 v []] (if (< i 4) (recur (inc i) (conj v (if (= i 2) (cloneable-shift [k] k) i))) v)))))
+(def a (k :a))
+(def b (k :b))
+"""
+    ns = load(src)
+    assert readable(ns["a"]) == "[0 1 :a 3]"
+    assert readable(ns["b"]) == "[0 1 :b 3]"
+
+
+def test_reads_see_the_updates_and_errors_are_the_library_ones():
+    src = (
+        BASICS
+        + """
+(defn probe [n] (loop [i 0 v []] (if (< i n) (recur (inc i) (conj v (count v))) [v (get v 0 :none) (nth v 0 :none)])))
+(defn bad-assoc [] (loop [i 0 v []] (if (< i 1) (recur (inc i) (assoc v 5 1)) v)))
+(defn app [] (loop [i 0 v []] (if (< i 3) (recur (inc i) (assoc v i i)) v)))
+(defn bad-nth [] (loop [i 0 v [1]] (if (< i 1) (recur (inc i) (conj v (nth v 7))) v)))
+(defn neg-nth [] (loop [i 0 v [1]] (if (< i 1) (recur (inc i) (conj v (nth v -1))) v)))
+(defn from-nil [n] (loop [i 0 v nil] (if (< i n) (recur (inc i) (conj v i)) v)))
+(defn to-set [n] (loop [i 0 v (hash-set)] (if (< i n) (recur (inc i) (conj v (mod i 2))) v)))
+(defn pairs [n] (loop [i 0 m {}] (if (< i n) (recur (inc i) (conj m [i (* 10 i)])) m)))
+(defn has [n] (loop [i 0 m {}] (if (< i n) (recur (inc i) (assoc m i (contains? m (dec i)))) m)))
+"""
+    )
+    ns = load(src)
+    assert readable(ns["probe"](3)) == "[[0 1 2] 0 0]"
+    assert readable(ns["probe"](0)) == "[[] :none :none]"
+    assert readable(ns["app"]()) == "[0 1 2]"
+    for f, kind, text in (("bad-assoc", "error", "out of range"), ("bad-nth", "error", "out of range"), ("neg-nth", "error", "")):
+        with pytest.raises(Thrown) as e:
+            ns[f]()
+        assert e.value.value.stype.name == kind and text in e.value.value.vals[0]
+    assert readable(ns["from-nil"](3)) == "(2 1 0)"
+    assert readable(ns["to-set"](5)) == "#{0 1}"
+    assert readable(ns["pairs"](3)) == "{0 0 1 10 2 20}"
+    assert readable(ns["has"](3)) == "{0 #f 1 #t 2 #t}"
+
+
+def test_persistent_fast_paths_keep_library_semantics():
+    src = """
+(def v [1 2])
+(def m {:a 1})
+(def r [(conj v 3) v (assoc m :b 2) m (get m :a) (get m :z :d) (get v 1) (get v 9 :d) (nth v 1) (conj '(1) 0) (conj nil 1)
+        (assoc [1] 1 2) (get nil :a) (get "ab" 1)])
+(def e1 (try (nth v 2) (catch [e] (type-of e))))
+(def e2 (try (nth v -1) (catch [e] (type-of e))))
+(def e3 (try (nth v 1.0) (catch [e] (type-of e))))
+(def e4 (try (assoc v 5 0) (catch [e] (type-of e))))
+"""
+    ns = load(src)
+    assert readable(ns["r"]) == '[[1 2 3] [1 2] {:a 1 :b 2} {:a 1} 1 :d 2 :d 2 (0 1) (1) [1 2] nil "b"]'
+    assert ns["e1"] == "error" and ns["e2"] == "error" and ns["e3"] == "type-error" and ns["e4"] == "error"
+
+
+def test_values_built_in_place_serialize_like_any_other():
+    ns = load(BASICS)
+    m = ns["counts"](pvector(["a", "b", "a"]))
+    v = ns["build"](40)
+    back = api.deserialize(api.serialize(pvector([m, v])))
+    assert back == pvector([pmap({"a": 2, "b": 1}), pvector(range(40))])
+    assert type(back[0]) is PMap and isinstance(back[1], PVector)
+
+
+def test_recur_arguments_see_the_old_value():
+    src = """
+(def a (loop [i 0 v [] cs []] (if (< i 3) (recur (inc i) (conj v i) (conj cs (count v))) [v cs])))
+(def b (loop [i 0 cs [] v []] (if (< i 3) (recur (inc i) (conj cs (count v)) (conj v i)) [v cs])))
+(def h (loop [i 0 v [] h []] (if (< i 3) (recur (inc i) (conj v i) (conj h v)) h)))
+(def m (loop [i 0 m {} seen []] (if (< i 3) (recur (inc i) (assoc m i i) (conj seen (get m (dec i)))) [m seen])))
+"""
+    ns = load(src)
+    assert readable(ns["a"]) == "[[0 1 2] [0 1 2]]"
+    assert readable(ns["b"]) == "[[0 1 2] [0 1 2]]"
+    assert readable(ns["h"]) == "[[] [0] [0 1]]"
+    assert readable(ns["m"]) == "[{0 0 1 1 2 2} [nil 0 1]]"
+
+
+# --- structs rebuilt in a loop: fields kept in locals ---------------------------------------------
+
+STRUCTS = """
+(struct P [x y vx vy])
+(struct Q [x y vx vy])
+(struct T [x : int64 y : int64])
+(struct W [p n])
+(defn step [p n]
+  (loop [i 0 p p]
+    (if (< i n)
+      (let [nx (+ p.x p.vx) ny (+ p.y p.vy)]
+        (recur (inc i) (P nx ny (if (> nx 10) (- 0 p.vx) p.vx) p.vy)))
+      p)))
+"""
+
+
+def test_struct_loop_keeps_fields_in_locals_behind_a_layout_test():
+    c = code("(defn f [n] (loop [i 0 p (P 0 0 1 2)] (if (< i n) (recur (inc i) (P (+ p.x p.vx) p.y p.vx p.vy)) p)))", setup=STRUCTS)
+    assert "#b:%struct-layout(P) == 'x y vx vy'" in c
+    assert re.search(r"p~\d+:x, p~\d+:y, p~\d+:vx, p~\d+:vy = p~\d+\.vals", c)
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        # typed fields are checked by the constructor: no copy over locals
+        "(defn f [n] (loop [i 0 p (T 0 0)] (if (< i n) (recur (inc i) (T (+ p.x 1) p.y)) p)))",
+        # the struct escapes
+        "(defn f [n] (loop [i 0 p (P 0 0 1 2) h []] (if (< i n) (recur (inc i) (P 1 2 3 4) (conj h p)) h)))",
+        # a capture site
+        "(defn f [n] (loop [i 0 p (P 0 0 1 2)] (if (< i n) (recur (inc i) (P (g p.x) 2 3 4)) p)))",
+        # two struct types at the same place
+        "(defn f [n] (loop [i 0 p (P 0 0 1 2)] (if (< i n) (recur (inc i) (if (even? i) (P 1 2 3 4) (Q 1 2 3 4))) p)))",
+        # a field the struct doesn't have
+        "(defn f [n] (loop [i 0 p (P 0 0 1 2)] (if (< i n) (recur (inc i) (P p.z 2 3 4)) p)))",
+    ],
+)
+def test_no_struct_locals_where_they_would_change_behaviour(src):
+    assert "%struct-layout" not in code(src, setup=STRUCTS + "(defn g [x] x)")
+
+
+def test_struct_loop_results_and_the_ordinary_copy():
+    src = (
+        STRUCTS
+        + """
+(def start (P 0 0 3 4))
+(def a (step start 5))
+(def b (step (Q 0 0 3 4) 5))
+(def c (step nil 0))
+(def chained (loop [i 0 w (W (P 1 2 3 4) 0)] (if (< i 3) (recur (inc i) (W w.p (+ w.n w.p.x))) w)))
+(def typed (try (loop [i 0 t (T 0 0)] (if (< i 2) (recur (inc i) (T (str t.x) t.y)) t)) (catch [e] (type-of e))))
+"""
+    )
+    ns = load(src)
+    assert readable(ns["start"]) == "(P 0 0 3 4)"
+    assert readable(ns["a"]) == "(P 9 20 -3 4)"
+    # a Q at entry: the ordinary loop (the constructor makes P from the first step on)
+    assert readable(ns["b"]) == "(P 9 20 -3 4)"
+    assert ns["c"] is None
+    assert readable(ns["chained"]) == "(W (P 1 2 3 4) 3)"
+    assert ns["typed"] == "type-error"
+
+
+def test_struct_loop_under_capture_and_after_redefinition():
+    src = (
+        STRUCTS
+        + """
+(def k (cloneable-reset (fn [] (let [p (step (P 0 0 1 1) 2) got (cloneable-shift [k] k)] [p (step p got)]))))
+(def r1 (k 1))
+(def r2 (k 3))
+"""
+    )
+    ns = load(src)
+    assert readable(ns["r1"]) == "[(P 2 2 1 1) (P 3 3 1 1)]"
+    assert readable(ns["r2"]) == "[(P 2 2 1 1) (P 5 5 1 1)]"

@@ -1,0 +1,307 @@
+"""Transient accumulators: in-place updates of collections that no one else can see.
+
+Input: the `Fn` of a compiled unit (core nodes), before lowering. Output: the same
+nodes, where a `loop` variable or the accumulator of an inlined `reduce` is proved
+private to its loop, rewritten to the `%t` primitives (`%tbegin`, `%tend`,
+`%tconj`, `%tassoc`, `%tget`, `%tnth`, `%tcount`, `%tcontains?`, in
+`runtime/lib/collections.py`).
+
+A variable `v` qualifies when:
+
+- the loop (its body, and the initial values after `v`'s) has no capture site, so no
+  continuation, snapshot or durable step can record a frame while the transient lives,
+  and no Python code (a call to Python is a site) can be handed it;
+- `v` is not captured by a closure nor `set!`;
+- every occurrence of `v` in the body is one of
+  - the collection argument of a read (`get nth count contains?`), whose value is an
+    element or a number, never `v`;
+  - the collection argument of an update (`conj v x`, `assoc v k x`) that is itself `v`'s
+    next value: the argument at `v`'s place of a `recur` to this loop (or the `reduce`
+    function's body), possibly under `if` branches; such a `recur`'s other arguments
+    don't mention `v` (the update is a statement run before the recur's new values are
+    assigned, so they would see it);
+  - `v` itself as its own next value, or as the loop's result (an exit in tail
+    position, where it becomes `(%tend v)`).
+
+While the loop runs, `v` then holds pyrsistent's C evolver for a vector or an
+`immutables.MapMutation` for a map: updates change it in place. Both are
+copy-on-write over the persistent value the loop started from, which therefore never
+changes, whoever else holds it (an older version kept in a vector, a map passed to
+Python, a frame of a captured continuation). If the loop is left by an exception the
+transient is simply dropped. Any other value (nil, a list, a set) stays persistent and
+the `%t` helpers apply the ordinary operation.
+"""
+
+from __future__ import annotations
+
+from ..core import nodes as C
+from .numeric import children
+
+# op -> (min args, max args, transient op)
+READS = {"get": (2, 3, "%tget"), "nth": (2, 3, "%tnth"), "count": (1, 1, "%tcount"), "contains?": (2, 2, "%tcontains?")}
+STEPS = {"conj": (2, 2, "%tconj"), "assoc": (3, 3, "%tassoc")}
+
+
+class TransientPass:
+    """Mixed into the compiler (`Lowering`): needs `has_site`, `host_builtin`, `inline_hof_fn`.
+
+    The result is a side table, `self.tops`: id(node) -> the `%t` primitive that node
+    compiles to (a read or update call, or an exit `LRef`), `self.transient_inits`: id(Loop)
+    -> indices of its transient variables, and `self.transient_reduce`: ids of inlined
+    reduce functions whose accumulator is transient. The nodes themselves are unchanged.
+    """
+
+    def transient_pass(self, root):
+        """Find every qualifying loop variable and reduce accumulator under root (nested
+        functions included)."""
+        stack = [root]
+        while stack:
+            n = stack.pop()
+            t = type(n)
+            if t is C.Loop:
+                self._transient_loop(n)
+                self.struct_loop(n)
+            elif t is C.Call and type(n.fn) is C.GRef and n.fn.name == "reduce" and self.inline_hof_fn(n) is not None:
+                self._transient_reduce_fn(n.args[0])
+            stack.extend(x for x in children(n) if x is not None)
+
+    # --- recognising the operations ----------------------------------------------------------
+    def coll_op(self, node, table):
+        """(name, args) when node is a call of a library collection function in table with an
+        accepted argument count, as a `Prim` or a call of the builtin itself; else None."""
+        t = type(node)
+        if t is C.Prim:
+            opname, args = node.op, node.args
+        elif t is C.Call and type(node.fn) is C.GRef and node.fn.builtin and node.fn.module is None and not node.kwargs:
+            opname, args = node.fn.name, node.args
+            if node.pyname is not None or not self.host_builtin(opname):
+                return None
+        else:
+            return None
+        spec = table.get(opname)
+        if spec is None or not spec[0] <= len(args) <= spec[1]:
+            return None
+        return opname, args
+
+    # --- the check ---------------------------------------------------------------------------
+    def _reads_only(self, node, v, loop, pos, tail, found):
+        """Every occurrence of v under node is legal (see the module docstring); collects in
+        found the reads, updates and exits (LRef v in tail position). False on an illegal one."""
+        t = type(node)
+        if t is C.LRef:
+            if node.var is not v:
+                return True
+            if tail:
+                found.append(("%tend", node))
+                return True
+            return False
+        if t is C.Fn:
+            return not _mentions(node, v)
+        if t is C.Recur and node.target is loop:
+            for i, a in enumerate(node.args):
+                if i == pos:
+                    if not self._step(a, v, loop, pos, found):
+                        return False
+                elif _mentions(a, v):  # the update runs before the recur's tuple is built
+                    return False
+            return True
+        op = self.coll_op(node, READS)
+        if op is not None and _is_v(op[1][0], v):
+            found.append((READS[op[0]][2], node))
+            return all(self._reads_only(a, v, loop, pos, False, found) for a in op[1][1:])
+        if t is C.If:
+            return (
+                self._reads_only(node.test, v, loop, pos, False, found)
+                and self._reads_only(node.then, v, loop, pos, tail, found)
+                and self._reads_only(node.else_, v, loop, pos, tail, found)
+            )
+        if t is C.Do:
+            last = len(node.body) - 1
+            return all(self._reads_only(x, v, loop, pos, tail and i == last, found) for i, x in enumerate(node.body))
+        if t is C.Let:
+            return all(self._reads_only(x, v, loop, pos, False, found) for _, x in node.bindings) and self._reads_only(
+                node.body, v, loop, pos, tail, found
+            )
+        return all(self._reads_only(x, v, loop, pos, False, found) for x in children(node) if x is not None)
+
+    def _step(self, node, v, loop, pos, found):
+        """node is a legal next value of v: v itself, an update of v, an `if` of those, or an
+        expression that doesn't mention v."""
+        if _is_v(node, v):
+            return True
+        op = self.coll_op(node, STEPS)
+        if op is not None and _is_v(op[1][0], v):
+            found.append((STEPS[op[0]][2], node))
+            return all(self._reads_only(a, v, loop, pos, False, found) for a in op[1][1:])
+        if type(node) is C.If:
+            return (
+                self._reads_only(node.test, v, loop, pos, False, found)
+                and self._step(node.then, v, loop, pos, found)
+                and self._step(node.else_, v, loop, pos, found)
+            )
+        return not _mentions(node, v)
+
+    # --- loops and reduce --------------------------------------------------------------------
+    def _transient_loop(self, loop):
+        if self.has_site(loop.body):
+            return
+        for i, v in enumerate(loop.vars):
+            if v.captured or v.mutated:
+                continue
+            # the transient is made once the initial values are computed; a site in a later
+            # initial value would hold it in a frame
+            if any(self.has_site(x) for x in loop.inits[i + 1 :]):
+                continue
+            found = []
+            if not self._reads_only(loop.body, v, loop, i, True, found):
+                continue
+            if not any(op in UPDATES for op, _ in found):
+                continue  # nothing to gain
+            for op, node in found:
+                self.tops[id(node)] = op
+            self.transient_inits.setdefault(id(loop), set()).add(i)
+
+    def _transient_reduce_fn(self, fn):
+        acc = fn.params[0]
+        if acc.captured or acc.mutated:
+            return
+        found = []
+        # the body is the accumulator's next value; there is no exit inside the function
+        if not self._step(fn.body, acc, None, -1, found) or not any(op in UPDATES for op, _ in found):
+            return
+        for op, node in found:
+            self.tops[id(node)] = op
+        self.transient_reduce.add(id(fn))
+
+
+UPDATES = frozenset(spec[2] for spec in STEPS.values())
+
+
+def _is_v(node, v):
+    return type(node) is C.LRef and node.var is v
+
+
+def _mentions(node, v):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if type(n) is C.LRef and n.var is v:
+            return True
+        if type(n) is C.Fn and v in n.free:
+            return True
+        stack.extend(x for x in children(n) if x is not None)
+    return False
+
+
+# --- structs rebuilt in a loop: their fields as locals ----------------------------------------
+#
+# `(loop [... p (S ...) ...] ... p.x ... (recur ... (S a b c) ...) ... p)`: when every
+# update of the loop variable `p` is a call of the constructor of one struct type `S`
+# (untyped fields: nothing to check) with all its fields, every other use reads a field
+# (`p.x`) or is an exit, and the loop has no other capture site and no function inside,
+# the loop is compiled twice. The copy used when, at loop entry, `p` is an `S` and the
+# global `S` still is that struct with the layout seen at compile time (`S._tm_layout`)
+# keeps the fields in locals: a read is a local, an update assigns them, and an exit
+# builds the one `S` the loop returns. No object is changed in place, so nothing can be
+# shared wrongly; any other value at entry runs the ordinary copy.
+
+
+class StructLoops:
+    """Mixed into the compiler with TransientPass: needs `struct_fields(name)` (the field
+    names of a struct without field types, or None), `has_site`, `is_host_call`."""
+
+    def struct_loop(self, loop):
+        out = []
+        for i, v in enumerate(loop.vars):
+            if v.captured or v.mutated:
+                continue
+            found = {"ctors": [], "reads": [], "exits": [], "sname": None}
+            if not self._sra_scan(loop.body, v, loop, i, True, found):
+                continue
+            if not found["ctors"] or found["sname"] is None:
+                continue
+            fields = self.struct_fields(found["sname"])
+            if fields is None or any(len(c.args) != len(fields) for c in found["ctors"]):
+                continue
+            if any(d.fields[0] not in fields for d in found["reads"]):
+                continue
+            out.append((i, v, found["sname"], tuple(fields), found["ctors"]))
+        if not out:
+            return
+        ctor_ids = {id(c) for *_, ctors in out for c in ctors}
+        if self._sra_blocked(loop.body, ctor_ids):
+            return
+        self.struct_loops[id(loop)] = [(i, v, s, f) for i, v, s, f, _ in out]
+
+    def _sra_ctor(self, node):
+        """The struct name when node is a call of a global (of this module) that names a
+        struct, else None."""
+        if type(node) is not C.Call or node.kwargs or node.pyname is not None:
+            return None
+        f = node.fn
+        if type(f) is not C.GRef or f.module is not None or f.builtin:
+            return None
+        return f.name if self.struct_fields(f.name) is not None else None
+
+    def _sra_scan(self, node, v, loop, pos, tail, found):
+        t = type(node)
+        if t is C.LRef:
+            if node.var is not v:
+                return True
+            if tail:
+                found["exits"].append(node)
+                return True
+            return False
+        if t is C.Dot and type(node.obj) is C.LRef and node.obj.var is v:
+            found["reads"].append(node)
+            return True
+        if t is C.Fn:
+            return False  # compiled twice: no function inside
+        if t is C.Recur and node.target is loop:
+            for i, a in enumerate(node.args):
+                if i == pos:
+                    if type(a) is C.LRef and a.var is v:
+                        continue
+                    s = self._sra_ctor(a)
+                    if s is None or (found["sname"] not in (None, s)):
+                        return False
+                    found["sname"] = s
+                    found["ctors"].append(a)
+                    if not all(self._sra_scan(x, v, loop, pos, False, found) for x in a.args):
+                        return False
+                elif not self._sra_scan(a, v, loop, pos, False, found):
+                    return False
+            return True
+        if t is C.If:
+            return (
+                self._sra_scan(node.test, v, loop, pos, False, found)
+                and self._sra_scan(node.then, v, loop, pos, tail, found)
+                and self._sra_scan(node.else_, v, loop, pos, tail, found)
+            )
+        if t is C.Do:
+            last = len(node.body) - 1
+            return all(self._sra_scan(x, v, loop, pos, tail and i == last, found) for i, x in enumerate(node.body))
+        if t is C.Let:
+            return all(self._sra_scan(x, v, loop, pos, False, found) for _, x in node.bindings) and self._sra_scan(
+                node.body, v, loop, pos, tail, found
+            )
+        return all(self._sra_scan(x, v, loop, pos, False, found) for x in children(node) if x is not None)
+
+    def _sra_blocked(self, node, ctor_ids):
+        """A capture site (other than the constructor calls), a function, or an assignment to
+        a global in the loop body."""
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            t = type(n)
+            if id(n) in ctor_ids:
+                stack.extend(n.args)
+                continue
+            if t in (C.Fn, C.SetG, C.DefG):
+                return True
+            if t is C.Call and not self.is_host_call(n):
+                return True
+            if t in (C.Shift, C.Throw):
+                return True
+            stack.extend(x for x in children(n) if x is not None)
+        return False
