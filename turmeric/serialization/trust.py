@@ -24,6 +24,10 @@ nowhere else. Every such reader calls ONE of these functions:
         named by the BLAKE2b-128 hash of its bytes): `data` if it hashes to `digest_hex`,
         else (corrupt-data "<what> <digest>: its content does not match its hash
         (altered or corrupt)"). Nothing is read from the bytes before the check.
+    seal_row(blob, key, purpose) -> bytes / open_row(data, key, purpose) -> bytes
+        The compact envelope for many small rows (a durable workflow's step rows): a
+        version byte and a 16-byte tag (HMAC-SHA256 truncated to 128 bits), the purpose
+        bound into the tag but not stored, no expiry. 17 bytes instead of 38 + purpose.
 
 Keys are bytes or strings (UTF-8) of at least MIN_KEY_BYTES (16) bytes; shorter keys are
 refused with (error ...). The purpose is a short label ("resume", "web-session",
@@ -38,6 +42,10 @@ The envelope (docs/format.md, "Signed envelopes"):
 flags bit 0: an expiry is present; other bits must be 0. The tag is HMAC-SHA256 with the
 key over every byte of the envelope except the tag itself, so the purpose, the flags and
 the expiry are all authenticated.
+
+The compact row envelope (docs/format.md, "Row envelopes"):
+
+    A1  tag(16)  blob        tag = HMAC-SHA256(key, "TMRW" 01 u8 len(purpose) purpose blob)[:16]
 """
 
 from __future__ import annotations
@@ -61,6 +69,9 @@ __all__ = [
     "MIN_KEY_BYTES",
     "DEFAULT_PURPOSE",
     "ENVELOPE_VERSION",
+    "seal_row",
+    "open_row",
+    "ROW_MAGIC",
 ]
 
 ENVELOPE_VERSION = 2
@@ -180,6 +191,37 @@ def open_addressed(data, digest_hex, what="record"):
     if type(digest_hex) is not str or not hmac.compare_digest(address(data), digest_hex):
         raise corrupt(f"{what} {digest_hex}: its content does not match its hash (altered or corrupt)")
     return data
+
+
+ROW_MAGIC = 0xA1  # the first byte of a compact row envelope (a full envelope starts with "TMRS")
+ROW_TAG_LEN = 16
+_ROW_DOMAIN = b"TMRW\x01"
+
+
+def _row_tag(k, p, blob):
+    return hmac.new(k, _ROW_DOMAIN + bytes([len(p)]) + p + blob, hashlib.sha256).digest()[:ROW_TAG_LEN]
+
+
+def seal_row(blob, key, purpose):
+    """`blob` in a compact envelope: A1, a 16-byte tag over the purpose and the blob, the blob."""
+    blob = _as_bytes(blob, "sign")
+    k = coerce_key(key, "sign")
+    p = _purpose_bytes(purpose, "sign")
+    return bytes([ROW_MAGIC]) + _row_tag(k, p, blob) + blob
+
+
+def open_row(data, key, purpose):
+    """The blob inside a compact envelope, verified (tag, and so key and purpose); raises
+    (corrupt-data "signature mismatch") otherwise. Nothing is read before the tag is checked."""
+    k = coerce_key(key, "verify")
+    p = _purpose_bytes(purpose, "verify")
+    data = _as_bytes(data, "verify")
+    if len(data) < 1 + ROW_TAG_LEN or data[0] != ROW_MAGIC:
+        raise corrupt("signature mismatch")
+    blob = data[1 + ROW_TAG_LEN :]
+    if not hmac.compare_digest(data[1 : 1 + ROW_TAG_LEN], _row_tag(k, p, blob)):
+        raise corrupt("signature mismatch")
+    return blob
 
 
 def decode_trusted(data, key, purpose=DEFAULT_PURPOSE, base_dir=None, limits=None, now=None, continuation_only=False):
