@@ -13,7 +13,7 @@ import ast
 from ..core import nodes as C
 from ..core.errors import InternalError
 from .analysis import SiteAnalysis
-from .fastpath import BOOLEAN_HELPERS, BOOLEAN_PRIMS, FAST_HELPERS, FastPaths, InlineHOF
+from .fastpath import BOOLEAN_HELPERS, BOOLEAN_PRIMS, FAST_HELPERS, FastPaths, InlineHOF, SiteHOF
 from .ir import CatchS, FinallyS, IfS, LoopS, SiteS
 from .pyast import assign, at, call, const, name, store
 from .transient import STEPS, StructLoops, TransientPass
@@ -72,7 +72,7 @@ class FnCtx:
         return f"~t{self.ntmp}"
 
 
-class Lowering(FastPaths, InlineHOF, TransientPass, StructLoops, SiteAnalysis):
+class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAnalysis):
     """The expression and statement compilers; `compile_unit` (in `unit.py`) drives them."""
 
     def new_site(self, ctx, target, callexpr, callee, kind, out, pos, label=None, py=False):
@@ -145,6 +145,9 @@ class Lowering(FastPaths, InlineHOF, TransientPass, StructLoops, SiteAnalysis):
             fn = self.inline_hof_fn(node)
             if fn is not None:
                 return self.compile_inline_hof(node, fn, ctx, out)
+            loop = self.site_hof(node)
+            if loop is not None:
+                return self.compile_expr(loop, ctx, out)
             if type(node.fn) is C.GRef and node.fn.name in _COLL_CALLS:
                 op = self.coll_op(node, _COLL_CALLS[node.fn.name])
                 if op is not None:  # `assoc`, `contains?`... of the library: as a primitive
@@ -155,6 +158,8 @@ class Lowering(FastPaths, InlineHOF, TransientPass, StructLoops, SiteAnalysis):
             del ctx.live[n_live:]
             if node.op in SIMPLE_PRIMS and len(args) == 2 and self.numeric.needs_check(node.op, node.args):
                 return at(self.checked_arith(node.op, args, ctx, out), pos)
+            if node.op in SIMPLE_PRIMS and len(args) > 2:
+                return at(self.nary_arith(node, args, ctx, out), pos)
             fast = self.fast_prim(node, args, ctx, out)
             if fast is not None:
                 return at(fast, pos)
@@ -393,6 +398,34 @@ class Lowering(FastPaths, InlineHOF, TransientPass, StructLoops, SiteAnalysis):
         )
         return ast.IfExp(test, name(r), call("#arith-check", const(op), names[0], names[1], name(r)))
 
+    def nary_arith(self, node, args, ctx, out):
+        """`(+ a b c ...)`: the operators left to right, as the library folds them, behind a
+        test that each operand not known to be a number is an int or a float (so a boolean
+        or a string goes to the library function, which throws type-error)."""
+        tests = []
+        xs = []
+        for n, a in zip(node.args, args, strict=True):
+            if not self.numeric.is_num(n):
+                a = self.simple(a, ctx, out)
+                t = ctx.tmp()
+                tests.append(
+                    ast.BoolOp(
+                        ast.Or(),
+                        [
+                            ast.Compare(ast.NamedExpr(store(t), call("#type", a)), [ast.Is()], [name("#int")]),
+                            ast.Compare(name(t), [ast.Is()], [name("#float")]),
+                        ],
+                    )
+                )
+            xs.append(a)
+        e = xs[0]
+        for x in xs[1:]:
+            e = ast.BinOp(e, SIMPLE_PRIMS[node.op](), x)
+        if not tests:
+            return e
+        test = tests[0] if len(tests) == 1 else ast.BoolOp(ast.And(), tests)
+        return ast.IfExp(test, e, call("#b:" + node.op, *xs))
+
     def prim(self, op, a):
         if op in SIMPLE_PRIMS and len(a) == 2:
             return ast.BinOp(a[0], SIMPLE_PRIMS[op](), a[1])
@@ -525,11 +558,18 @@ class Lowering(FastPaths, InlineHOF, TransientPass, StructLoops, SiteAnalysis):
             k, v = args[0], (args[1] if len(args) > 1 else const(None))
             out.append(at(ast.Return(call("#TailContinue", k, v)), pos))
             return
+        if t is C.Call and not self.is_host_call(node):
+            loop = self.site_hof(node)
+            if loop is not None:
+                self.compile_to(loop, ctx, out, sink)
+                return
         if t is C.Call and sink[0] == "ret" and not self.is_host_call(node) and self.inline_hof_fn(node) is None:
             self.compile_call(node, ctx, out, tail=True)
             return
         if t is C.Try:
             self.compile_try(node, ctx, out, sink)
+            return
+        if t is C.Call and self.is_host_call(node) and self.ref_set_stmt(node, ctx, out, sink):
             return
         e = self.compile_expr(node, ctx, out)
         self.emit_sink(e, sink, out, pos)

@@ -263,9 +263,9 @@ def tsort(*args):
 
     if len(args) == 2:
         cmp, coll = args
-        return plist(sorted(_seq_items(coll), key=functools.cmp_to_key(cmp)))
-    try:
-        return plist(sorted(_seq_items(args[0])))
+        return array_seq(tuple(sorted(_seq_items(coll), key=functools.cmp_to_key(cmp))))
+    try:  # an ArraySeq, as map and filter return: a list to every reader, no node per element
+        return array_seq(tuple(sorted(_seq_items(args[0]))))
     except TypeError:
         raise type_err("sort: elements can't be compared") from None
 
