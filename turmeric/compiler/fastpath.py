@@ -40,7 +40,7 @@ import ast
 from ..core import nodes as C
 from ..core.values import Keyword
 from .numeric import is_known_ref
-from .pyast import assign, at, call, const, name
+from .pyast import assign, at, call, const, name, store
 
 _COLL_FAST = frozenset({"conj", "assoc", "get", "nth", "%tconj", "%tassoc", "%tget", "%tnth"})
 
@@ -194,44 +194,66 @@ class FastPaths:
         if op == "assoc" and n == 3:
             m, k, x = (self.simple(a, ctx, out) for a in args)
             return ast.IfExp(_type_is(m, "#PMapT"), call(ast.Attribute(m, "set", ast.Load()), k, x), call("#b:assoc", m, k, x))
-        if op in ("get", "%tget") and n in (2, 3):
+        if op == "get" and n in (2, 3):
             xs = [self.simple(a, ctx, out) for a in args]
-            t = "#PMapT" if op == "get" else "#TMap"
             d = xs[2] if n == 3 else const(None)
-            return ast.IfExp(_type_is(xs[0], t), call(ast.Attribute(xs[0], "get", ast.Load()), xs[1], d), call("#b:" + op, *xs))
+            return ast.IfExp(_type_is(xs[0], "#PMapT"), call(ast.Attribute(xs[0], "get", ast.Load()), xs[1], d), call("#b:get", *xs))
+        if op == "%tget" and n in (2, 3):
+            xs = [self.simple(a, ctx, out) for a in args]
+            d = xs[2] if n == 3 else const(None)
+            test = self._either_type(xs[0], "#TDict", "#TMap", ctx)
+            return ast.IfExp(test, call(ast.Attribute(xs[0], "get", ast.Load()), xs[1], d), call("#b:%tget", *xs))
         if op in ("nth", "%tnth") and n == 2:
             v, i = (self.simple(a, ctx, out) for a in args)
-            t = "#PVec" if op == "nth" else "#TVec"
-            ok = ast.BoolOp(
-                ast.And(),
-                [_type_is(v, t), _type_is(i, "#int"), ast.Compare(const(0), [ast.LtE(), ast.Lt()], [i, call("#len", v)])],
-            )
+            is_vec = _type_is(v, "#PVec" if op == "nth" else "#TList")
+            ok = ast.BoolOp(ast.And(), [is_vec, _type_is(i, "#int"), ast.Compare(const(0), [ast.LtE(), ast.Lt()], [i, call("#len", v)])])
             return ast.IfExp(ok, ast.Subscript(v, i, ast.Load()), call("#b:" + op, v, i))
         return None
 
+    def _either_type(self, v, t1, t2, ctx):
+        """`(t := type(v)) is t1 or t is t2`."""
+        t = ctx.tmp()
+        first = ast.Compare(ast.NamedExpr(store(t), call("#type", v)), [ast.Is()], [name(t1)])
+        return ast.BoolOp(ast.Or(), [first, ast.Compare(name(t), [ast.Is()], [name(t2)])])
+
     def fast_update(self, op, args, ctx, out):
         """An update of a transient accumulator `v` (compiler/transient.py) as statements: the
-        evolver's or the map mutation's own item assignment (their methods cost twice as
-        much), else `v = slow path`; the value is `v`. The transient analysis makes sure no
-        expression already compiled but not yet evaluated reads `v` (it is not mentioned in
-        the other arguments of the `recur`), so running the update here keeps the order."""
+        list's or dict's `append` or item assignment, the map mutation's item assignment (its
+        `set` method costs twice as much), else `v = slow path` (which may replace a `TVec`
+        by a list); the value is `v`.
+        The transient analysis makes sure no expression already compiled but not yet
+        evaluated reads `v` (it is not mentioned in the other arguments of the `recur`), so
+        running the update here keeps the order."""
         v = args[0]
         rest = [self.simple(a, ctx, out) for a in args[1:]]
         slow = [assign(v.id, call("#b:" + op, v, *rest))]
         if op == "%tconj":
             fast = [ast.Expr(call(ast.Attribute(v, "append", ast.Load()), rest[0]))]
-            out.append(ast.If(_type_is(v, "#TVec"), fast, slow))
+            out.append(ast.If(_type_is(v, "#TList"), fast, slow))
             return name(v.id)
         k, x = rest
-        # an index up to the length: the evolver appends at the length, as assoc does
+        t = ctx.tmp()
+        is_map = ast.BoolOp(
+            ast.Or(),
+            [
+                ast.Compare(ast.NamedExpr(store(t), call("#type", v)), [ast.Is()], [name("#TDict")]),
+                ast.Compare(name(t), [ast.Is()], [name("#TMap")]),
+            ],
+        )
+        # an index within the vector (appending at the length is the slow path's)
         in_vec = ast.BoolOp(
-            ast.And(), [_type_is(v, "#TVec"), _type_is(k, "#int"), ast.Compare(const(0), [ast.LtE(), ast.LtE()], [k, call("#len", v)])]
+            ast.And(),
+            [
+                ast.Compare(name(t), [ast.Is()], [name("#TList")]),
+                _type_is(k, "#int"),
+                ast.Compare(const(0), [ast.LtE(), ast.Lt()], [k, call("#len", v)]),
+            ],
         )
 
         def setitem():
             return [ast.Assign([ast.Subscript(name(v.id), k, ast.Store())], x)]
 
-        out.append(ast.If(_type_is(v, "#TMap"), setitem(), [ast.If(in_vec, setitem(), slow)]))
+        out.append(ast.If(is_map, setitem(), [ast.If(in_vec, setitem(), slow)]))
         return name(v.id)
 
     # --- and / or of booleans -----------------------------------------------------------------------

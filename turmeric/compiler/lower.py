@@ -28,6 +28,29 @@ def is_plain_eq_literal(e):
     return type(v) is str or (type(v) in (int, float) and v != 0 and v != 1)
 
 
+def _assignment_order(targets, values):
+    """An order of the assignments `targets[j] = values[j]` equal to assigning them all at
+    once: a value that reads another target is assigned before that target changes. None
+    when there is a cycle."""
+    index = {t: j for j, t in enumerate(targets)}
+    before = {j: set() for j in range(len(targets))}  # k in before[j]: j must wait for k
+    for j, e in enumerate(values):
+        for n in ast.walk(e):
+            if type(n) is ast.Name:
+                k = index.get(n.id)
+                if k is not None and k != j:
+                    before[k].add(j)  # values[j] reads targets[k]: assign j before k
+    order, done = [], set()
+    while len(order) < len(targets):
+        ready = [j for j in range(len(targets)) if j not in done and before[j] <= done]
+        if not ready:
+            return None
+        for j in ready:
+            order.append(j)
+            done.add(j)
+    return order
+
+
 def _type_is_name(py, tname):
     return ast.Compare(call("#type", name(py)), [ast.Is()], [name(tname)])
 
@@ -308,8 +331,13 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
         n_live = len(ctx.live)
         args, _ = self.compile_args(nodes, ctx, out)
         del ctx.live[n_live:]
-        if targets:
+        order = _assignment_order(targets, args)
+        if order is None:  # the new values read each other's targets in a cycle: one tuple
             out.append(at(ast.Assign([ast.Tuple([store(x) for x in targets], ast.Store())], ast.Tuple(args, ast.Load())), node.pos))
+        else:  # a tuple of 4 or more would be built and unpacked on every iteration
+            for j in order:
+                if not (type(args[j]) is ast.Name and args[j].id == targets[j]):
+                    out.append(at(assign(targets[j], args[j]), node.pos))
         out.append(ast.Continue())
 
     def is_pure(self, node):

@@ -6,7 +6,7 @@ user code. The compiler's (see docs/design.md, "Names"): `#cap`, `#check_tail`,
 `#TailContinue`, `#Box`, `#caught`, `#NoSite`, `#len`, `#type`, `#int`, `#float`,
 `#bool`, `#str`, `#display`, `#Some`, `#Ref`, `#Keyword`, `#Symbol`, `#PList`, `#PVector`, `#PMap`, `#isinstance`, `#range`, `#SCALARS`, `#dot_ic`, `#struct_is_ic` (the fast paths of `compiler/fastpath.py`),
 `#arith-check`, `#pyerr` (a Python call's exception), `#with-enter`, `#with-exit`, `#None`, `#plist`, `#vec`, `#dot`, and `#eq` (`lib/numbers.py`),
-`#hmap`, and the collection fast paths' exact types `#PVec`, `#PMapT`, `#TVec`, `#TMap`
+`#hmap`, and the collection fast paths' exact types `#PVec`, `#PMapT`, `#TVec`, `#TMap`, `#TList`, `#TDict`
 (`lib/collections.py`), `#b:<name>` (a host builtin bound at compile time) and
 `#modget` (the loader's). The expander's: `#qq-list`, `#qq-vec` (quasiquote) and the
 `match` tests `#none?`, `#some?`, `#some-value`, `#struct-is?`, `#field-at`,
