@@ -419,6 +419,8 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
         tests = self.not_bool_tests(node.args, names)
         if not self.numeric.needs_check(op, node.args):  # number +/- other: Python raises TypeError
             e = ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1])
+            if not tests:
+                return e
             return ast.IfExp(ast.BoolOp(ast.And(), tests) if len(tests) > 1 else tests[0], e, call("#b:" + op, *names))
         r, rt = ctx.tmp(), ctx.tmp()
         computed = ast.NamedExpr(store(r), ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1]))
@@ -427,7 +429,8 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
             ast.Or(),
             [ast.Compare(result_type, [ast.Is()], [name("#int")]), ast.Compare(name(rt), [ast.Is()], [name("#float")])],
         )
-        test = ast.BoolOp(ast.And(), [test, *tests])
+        if tests:
+            test = ast.BoolOp(ast.And(), [test, *tests])
         return ast.IfExp(test, name(r), call("#arith-check", const(op), names[0], names[1], name(r)))
 
     def checked_compare(self, node, args, ctx, out):
