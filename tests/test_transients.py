@@ -359,3 +359,24 @@ def test_struct_loop_updates_that_read_other_fields_are_simultaneous():
     assert a == b == "(P 2 1 7 4)"
     assert c == d == "[9 (P 4 2 3 4)]"
     assert readable(ns["probe"]) == "[:d :d]"
+
+
+def test_capability_lists_see_the_library_function_behind_a_transient_operation():
+    # a node that forbids `conj` or `assoc` (cluster --forbid, code compiled from the store)
+    # must refuse code whose conj/assoc became `%tconj`/`%tassoc` in a transient loop
+    from turmeric.loader.codes import library_name, referenced_globals
+
+    for op, src in [
+        ("conj", "(defn f [n] (loop [i 0 v []] (if (< i n) (recur (inc i) (conj v i)) v)))"),
+        ("assoc", "(defn f [n] (loop [i 0 m {:a 1}] (if (< i n) (recur (inc i) (assoc m i i)) m)))"),
+    ]:
+        assert f"#b:%t{op}" in code(src)
+        file = f"/tmp/transient_forbid_{op}.tm"
+        m = modules.Module(f"transient_forbid_{op}", file, source=src)
+        fn = m.expander.expand_top(read_all(src, file)[0], f"transient_forbid_{op}.top#1")
+        mc = ModuleCompiler(f"transient_forbid_{op}", file, library.HOST.__contains__, m.consts, m.struct_fields)
+        mc.compile_unit(fn, toplevel=True)
+        names = referenced_globals(ast.Module(mc.defs, []))
+        assert op in names and f"%t{op}" not in names
+    assert library_name("%tcontains?") == "contains?" and library_name("#b:%tbegin") == "%tbegin"
+    assert library_name("#b:map") == "map" and library_name("user-fn") == "user-fn"

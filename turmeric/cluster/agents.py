@@ -34,6 +34,7 @@ import sys
 
 from ..core.errors import make_error
 from ..core.values import Thrown
+from ..loader.codes import library_name
 from ..runtime.printer import display, type_name
 from ..serialization import format as fmt
 
@@ -180,7 +181,7 @@ def code_names(code):
     stack = [code]
     while stack:
         c = stack.pop()
-        out.update(n[3:] if n.startswith("#b:") else n for n in c.co_names)
+        out.update(library_name(n) for n in c.co_names)
         stack += [k for k in c.co_consts if type(k) is type(code)]
     return out
 

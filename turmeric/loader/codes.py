@@ -137,13 +137,25 @@ class ShadowNS(dict):
         return self.base[key]
 
 
+# the transient accumulators' operations (compiler/transient.py) stand for these
+# library functions: a capability list that forbids `assoc` forbids `%tassoc` too
+_TRANSIENT_OPS = {"%t" + n: n for n in ("conj", "assoc", "get", "nth", "count", "contains?")}
+
+
+def library_name(n):
+    """The library or global name a name in generated code refers to: `#b:x` is the
+    builtin `x`, and a transient operation `%tx` is `x`."""
+    if n.startswith("#b:"):
+        n = n[3:]
+    return _TRANSIENT_OPS.get(n, n)
+
+
 def referenced_globals(tree):
     """Every global name generated code may read (`#b:x` counts as `x`)."""
     out = set()
     for node in ast.walk(tree):
         if type(node) is ast.Name:
-            n = node.id
-            out.add(n[3:] if n.startswith("#b:") else n)
+            out.add(library_name(node.id))
         elif type(node) is ast.Constant and type(node.value) is str:
             out.add(node.value)  # `#modget` of another module's global by name
     return out
