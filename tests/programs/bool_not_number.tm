@@ -18,3 +18,10 @@
 ;; numbers still go straight through, ints and floats mixed
 (println (add 1 2) (add 1.5 2) (sub 5 7) (mul 2 2.5) (add1 41) (lt 1 2) (ge 2.0 3) (chain 1 2 3))
 (println (lt "a" "b") (kind (fn [] (add "a" "b"))))
+;; a local compared in an if's test needs no boolean test again in its branches; one that
+;; was not compared still has it
+(defn fib [n] (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))
+(defn other [a b] (if (< a 1) (+ b 1) (- b 1)))
+(defn sq [n] (loop [i 0 acc 0] (if (< i n) (recur (inc i) (+ acc (* n i))) acc)))
+(println (fib 10) (kind (fn [] (fib #t))) (other 0 1) (kind (fn [] (other 0 #t))) (kind (fn [] (other 5 #f))))
+(println (sq 3) (kind (fn [] (sq #t))))

@@ -101,12 +101,14 @@ class FastPaths:
         out.append(assign(t, e))
         return name(t)
 
-    def not_bool_tests(self, nodes, xs):
+    def not_bool_tests(self, nodes, xs, ctx):
         """For each operand not known to be a number, `x is not True and x is not False`:
         Python's arithmetic and ordering take booleans as 1 and 0, Turmeric's don't."""
         tests = []
         for n, x in zip(nodes, xs, strict=True):
             if self.numeric.is_num(n) or (type(x) is ast.Constant and type(x.value) is not bool):
+                continue
+            if type(n) is C.LRef and n.var in ctx.not_bool:
                 continue
             tests += [ast.Compare(x, [ast.IsNot()], [const(True)]), ast.Compare(x, [ast.IsNot()], [const(False)])]
         return tests
@@ -121,7 +123,7 @@ class FastPaths:
         if op in _CMP and n > 2:
             xs = [self.simple(a, ctx, out) for a in args]
             e = ast.Compare(xs[0], [_CMP[op]() for _ in xs[1:]], xs[1:])
-            tests = self.not_bool_tests(node.args, xs)
+            tests = self.not_bool_tests(node.args, xs, ctx)
             if not tests:
                 return e
             return ast.IfExp(ast.BoolOp(ast.And(), tests) if len(tests) > 1 else tests[0], e, call("#b:" + op, *xs))

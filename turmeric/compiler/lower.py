@@ -87,6 +87,7 @@ class FnCtx:
         self.live = []
         self.ntmp = 0
         self.has_head_recur = False
+        self.not_bool = set()  # locals known not to be booleans here (Lowering.enter_not_bool)
         self.tail_sites = 0
         self.shift_body = fn.is_shift_body
 
@@ -208,8 +209,10 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
             if not self.has_site(node.then) and not self.has_site(node.else_) and self.is_pure(node.then) and self.is_pure(node.else_):
                 test_out, then_out, else_out = [], [], []
                 test = self.compile_test(node.test, ctx, test_out)
+                added = self.enter_not_bool(node.test, ctx)
                 then = self.compile_expr(node.then, ctx, then_out)
                 else_ = self.compile_expr(node.else_, ctx, else_out)
+                ctx.not_bool -= added
                 if not then_out and not else_out:  # a branch's statements would run unconditionally
                     out += test_out
                     return ast.IfExp(test, then, else_)
@@ -416,7 +419,7 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
         follows. Anything that fails goes to `#arith-check`, which throws type-error."""
         op = node.op
         names = [self.simple(a, ctx, out) for a in args]
-        tests = self.not_bool_tests(node.args, names)
+        tests = self.not_bool_tests(node.args, names, ctx)
         if not self.numeric.needs_check(op, node.args):  # number +/- other: Python raises TypeError
             e = ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1])
             if not tests:
@@ -433,13 +436,24 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
             test = ast.BoolOp(ast.And(), [test, *tests])
         return ast.IfExp(test, name(r), call("#arith-check", const(op), names[0], names[1], name(r)))
 
+    def enter_not_bool(self, test, ctx):
+        """An `if` whose test is a comparison has tested each local it compares not to be a
+        boolean (`checked_compare`: a boolean throws), so within both branches those locals
+        need no such test again; returns the locals added, to be removed after the branches.
+        Only locals never `set!`: their value in the branches is the one the test saw."""
+        if type(test) is not C.Prim or test.op not in COMPARE_PRIMS or len(test.args) < 2:
+            return set()
+        added = {a.var for a in test.args if type(a) is C.LRef and not a.var.mutated} - ctx.not_bool
+        ctx.not_bool |= added
+        return added
+
     def checked_compare(self, node, args, ctx, out):
         """`(< a b)` as Python's `a < b`, behind identity tests that an operand not known to
         be a number is not a boolean (Python would order `True` as 1); a boolean goes to the
         library function, which throws type-error."""
         names = [self.simple(a, ctx, out) for a in args]
         e = ast.Compare(names[0], [COMPARE_PRIMS[node.op]()], [names[1]])
-        tests = self.not_bool_tests(node.args, names)
+        tests = self.not_bool_tests(node.args, names, ctx)
         if not tests:
             return e
         return ast.IfExp(ast.BoolOp(ast.And(), tests) if len(tests) > 1 else tests[0], e, call("#b:" + node.op, *names))
@@ -535,8 +549,10 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
         if t is C.If:
             test = self.compile_test(node.test, ctx, out)
             a, b = [], []
+            added = self.enter_not_bool(node.test, ctx)
             self.compile_to(node.then, ctx, a, sink)
             self.compile_to(node.else_, ctx, b, sink)
+            ctx.not_bool -= added
             out.append(IfS(test, a, b))
             return
         if t is C.Do:
