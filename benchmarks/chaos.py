@@ -20,7 +20,9 @@ last kill a final run finishes everything. Then it counts:
 
 PostgreSQL comes from $TURMERIC_TEST_PG (as .ci/run sets it up); `--pg-restarts`
 starts a private cluster (initdb in a temp folder, run as the postgres user when
-root) and restarts it every few seconds while a worker runs.
+root) and restarts it while a worker runs: restart k once k/(restarts+1) of the steps
+have run and at least --pg-every seconds after the previous one, so every restart
+lands under load whatever the speed of the machine.
 """
 
 from __future__ import annotations
@@ -319,10 +321,19 @@ def run_pg_restarts(restarts, workflows=6, steps=60, every=2.0, port=5460):
         w = spawn(work, url, "worker", "chaos.tm")
         runner = spawn(work, url, "run", "chaos.tm", "0")
         done = 0
+        total = workflows * steps
+        log = work / "exec.log"
+        last = time.monotonic()
+        # restart k once k/(restarts+1) of the steps have run (and `every` seconds passed):
+        # every restart lands while work is left, however fast or loaded the machine is
         while done < restarts and runner.poll() is None:
-            time.sleep(every)
+            time.sleep(0.01)
+            ran = log.read_bytes().count(b"\n") if log.exists() else 0
+            if ran * (restarts + 1) < total * (done + 1) or time.monotonic() - last < every:
+                continue
             pg.restart()
             done += 1
+            last = time.monotonic()
         runner.wait(timeout=300)
         w.send_signal(signal.SIGTERM)
         w.wait(timeout=120)
@@ -343,7 +354,7 @@ def main():
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--pg-restarts", type=int, default=0, help="instead: restart a private PostgreSQL this many times under load")
-    ap.add_argument("--pg-every", type=float, default=2.0, help="seconds between PostgreSQL restarts (default 2)")
+    ap.add_argument("--pg-every", type=float, default=2.0, help="at least this many seconds between PostgreSQL restarts (default 2)")
     ap.add_argument("--procs", type=int, default=0, help="processes per round, all killed (default: a run, and half the time a worker)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()

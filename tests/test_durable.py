@@ -507,6 +507,41 @@ def test_workers_share_the_workflows_each_runs_on_one(tmp_path, db_url):
     st.close()
 
 
+LANES = """\
+(defn arrive [i]
+  ;; a barrier: each step says it is inside, then waits until all 4 are (or 60 s pass)
+  (def fh (open-file "in.log" "a")) (write-line fh (str (workflow-id))) (close fh)
+  (def t0 (time-ns))
+  (loop []
+    (cond
+      (>= (count (filter (fn [l] (not= l "")) (string/split (read-text "in.log") "\\n"))) 4) "together"
+      (> (- (time-ns) t0) 60000000000) "alone"
+      :else (do (sleep-for 0.01) (recur)))))
+(defn log-step [i]
+  (def fh (open-file "exec.log" "a")) (write-line fh (str (workflow-id) " " i)) (close fh) i)
+(defworkflow meet [j]
+  (def r (step (arrive j)))
+  (def s (loop [i 0 s 0] (if (< i 5) (recur (inc i) (+ s (step (log-step i)))) s)))
+  [r s])
+(defn main []
+  (def ids (map (fn [j] (start-workflow meet [j] :id (str "m" j))) (range 4)))
+  (for-each ids (fn [id] (println id (await-workflow id)))))
+"""
+
+
+def test_lanes_run_claimed_workflows_at_once_each_on_one_lane(tmp_path, db_url):
+    write(tmp_path, "lanes.tm", LANES)
+    out = ok(tm(tmp_path, db_url, "run", "lanes.tm", TURMERIC_LANES=4))
+    # the four first steps were inside at the same time: four lanes, not one after the other
+    assert sorted(out.split("\n")[:4]) == [f"m{j} [together 10]" for j in range(4)], out
+    got = lines(tmp_path / "exec.log")
+    assert len(got) == 4 * 5 and len(set(got)) == 4 * 5  # every step once, none twice
+    st = store(db_url)
+    rows = st.list_workflows()
+    assert all(r["status"] == "succeeded" for r in rows) and all(r["owner"] is None for r in rows)
+    st.close()
+
+
 def test_a_stopped_worker_hands_its_workflow_over_at_once(tmp_path, db_url):
     write(
         tmp_path,

@@ -49,7 +49,7 @@ def test_postgres_restarts_under_load_lose_nothing():
         if os.environ.get("CI") == "true":
             pytest.fail("PostgreSQL binaries are missing (.ci/run installs them)")
         pytest.skip("PostgreSQL binaries not installed")
-    rc, res = chaos("--pg-restarts", "2", "--pg-every", "1", "--workflows", "6", "--steps", "200")
+    rc, res = chaos("--pg-restarts", "2", "--pg-every", "0.5", "--workflows", "6", "--steps", "200")
     c = res["postgres-restarts"]
     assert c["pg_restarts"] == 2, c
     assert c["lost_workflows"] == 0 and c["committed_steps_run_twice"] == 0 and c["corrupt_checkpoints"] == 0, c

@@ -2,8 +2,9 @@
 
 One `Engine` per process (or per worker thread of a server): it owns a store
 connection, a worker id and the leases it holds (renewed by a heartbeat thread with
-its own connection). It runs one workflow at a time on the calling thread, under a
-prompt of its own (`_prompt`): each durable operation (a step, a sleep, a receive,
+its own connection). It runs each workflow on one thread (the calling one, or one
+of its lanes: threads with a connection each, so several workflows' commits
+overlap; see `run_once`), under a prompt of its own (`_prompt`): each durable operation (a step, a sleep, a receive,
 ...) raises a capture whose body is a `DurableOp`; when the capture reaches the
 prompt, the frames of the whole workflow are the continuation `k`, and the engine
 commits `k` with the value to resume it with in one transaction, then either
@@ -145,9 +146,14 @@ def _owner_alive(pid, start):
 
 
 class Engine:
-    def __init__(self, db=None, lease=None, poll=None, base_dir=None):
+    def __init__(self, db=None, lease=None, poll=None, base_dir=None, lanes=None):
         self.db = db
         self._store = None
+        # how many claimed workflows run at once (each on its own thread and connection,
+        # so their commits overlap); None: TURMERIC_LANES, else 8 on PostgreSQL, 1 on SQLite
+        # (whose writers take turns on one lock anyway)
+        self._lanes_wanted = lanes
+        self._lanes = []  # the lane engines, made on first use
         self.key = None
         self.host = socket.gethostname()
         # host/pid/start-token: a process on this host that finds the lease of a dead owner
@@ -202,6 +208,9 @@ class Engine:
         """Hand over every lease at once (another worker may take them now) and disconnect."""
         if self._store is None:
             return
+        for lane in self._lanes:
+            lane._store.close()
+        self._lanes = []
         self._hb_stop.set()
         if self._hb is not None:
             self._hb.join(timeout=10)
@@ -586,15 +595,74 @@ class Engine:
     def run_once(self, only=None):
         """Claim and run what is runnable now; returns how many workflows ran."""
         st = self.store
+        if STOP.is_set():  # stopping: claim nothing (a claim released at once would loop)
+            return 0
         self.sweep_dead()
-        rows = st.claim(self.worker, self.modules(), self.lease, limit=4, code_id=self.code_id(), only=only)
+        lanes = self.lanes()
+        rows = st.claim(self.worker, self.modules(), self.lease, limit=max(4, lanes), code_id=self.code_id(), only=only)
+        if lanes > 1 and len(rows) > 1:
+            self._run_lanes(rows, lanes)
+            return len(rows)
+        self._run_rows(self, rows)
+        return len(rows)
+
+    def _run_rows(self, eng, rows):
         for i, row in enumerate(rows):
             if STOP.is_set():
                 for rest in rows[i:]:
-                    st.release(self.worker, rest["id"])
+                    eng._store.release(self.worker, rest["id"])
                 break
-            self.execute(row)
-        return len(rows)
+            eng.execute(row)
+
+    def lanes(self):
+        if self._lanes_wanted is None:
+            env = os.environ.get("TURMERIC_LANES")
+            self._lanes_wanted = max(1, int(env)) if env else (8 if self.store.backend == "postgres" else 1)
+        return self._lanes_wanted
+
+    def _lane(self, i):
+        """Lane i: an engine with this one's worker id, key and settings and a connection of
+        its own. It holds no leases of its own: this engine's heartbeat renews them all (they
+        are all this worker's), and the next claim waits until every lane is done, so each
+        claimed workflow runs on exactly one lane."""
+        while len(self._lanes) <= i:
+            lane = Engine.__new__(Engine)
+            lane.__dict__.update(self.__dict__)
+            lane._lanes = []
+            lane._lanes_wanted = 1
+            lane._hb = None
+            lane.current = None
+            lane._store = self._store.clone()
+            self._lanes.append(lane)
+        return self._lanes[i]
+
+    def _run_lanes(self, rows, lanes):
+        """Run the claimed rows on up to `lanes` threads at once, each its own connection."""
+        import contextvars
+
+        from .lang import use_engine
+
+        groups = [rows[i::lanes] for i in range(min(lanes, len(rows)))]
+        errors = []
+
+        def work(lane, group):
+            use_engine(lane)
+            try:
+                self._run_rows(lane, group)
+            except BaseException as e:  # reported on the calling thread
+                errors.append(e)
+
+        threads = []
+        for i, group in enumerate(groups):
+            lane = self._lane(i)
+            ctx = contextvars.copy_context()  # the caller's settings; the lane's engine in its own copy
+            t = threading.Thread(target=ctx.run, args=(work, lane, group), name=f"turmeric-lane-{i}", daemon=True)
+            threads.append(t)
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            raise errors[0]
 
     def run_until(self, done, only=None, deadline=None):
         """Run workflows of the loaded modules until `done()` (or the deadline passes)."""
