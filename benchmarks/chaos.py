@@ -263,22 +263,53 @@ def _as_postgres(cmd):
     return subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
 
 
+class PrivatePostgres:
+    """A private PostgreSQL cluster in a temp folder (initdb; as the postgres user when
+    root) on 127.0.0.1:`port`, for tests that restart the server under load without
+    disturbing the shared one. `url`; `restart()` is `pg_ctl restart -m fast`; `stop()`
+    stops it and deletes the folder. Also a context manager (tests/test_cluster_faults.py
+    and run_pg_restarts use it)."""
+
+    def __init__(self, port=5460):
+        self.pgbin = _pg_bin()
+        self.base = Path(tempfile.mkdtemp(prefix="turmeric-pgrestart-"))
+        self.data = self.base / "data"
+        self.data.mkdir()
+        if os.geteuid() == 0:
+            shutil.chown(self.base, "postgres", "postgres")
+            shutil.chown(self.data, "postgres", "postgres")
+        r = _as_postgres(f"{self.pgbin}/initdb -D {self.data} -U postgres --auth=trust -E UTF8")
+        if r.returncode:
+            shutil.rmtree(self.base, ignore_errors=True)
+            raise SystemExit(r.stderr)
+        self.opts = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={self.base}"
+        r = _as_postgres(f"{self.pgbin}/pg_ctl -D {self.data} -l {self.base}/log -w -o '{self.opts}' start")
+        if r.returncode:
+            log = (self.base / "log").read_text() if (self.base / "log").exists() else ""
+            shutil.rmtree(self.base, ignore_errors=True)
+            raise SystemExit(f"private PostgreSQL on port {port} did not start: {r.stderr} {log[-500:]}")
+        self.url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+
+    def restart(self):
+        # -l: the server's output goes to a file (a captured pipe would stay open forever)
+        return _as_postgres(f"{self.pgbin}/pg_ctl -D {self.data} -l {self.base}/log -m fast -w restart -o '{self.opts}'")
+
+    def stop(self):
+        _as_postgres(f"{self.pgbin}/pg_ctl -D {self.data} -m immediate -w stop")
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+
 def run_pg_restarts(restarts, workflows=6, steps=60, every=2.0, port=5460):
-    pgbin = _pg_bin()
-    base = Path(tempfile.mkdtemp(prefix="turmeric-pgrestart-"))
-    data = base / "data"
-    data.mkdir()
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres", "postgres")
-        shutil.chown(data, "postgres", "postgres")
-    r = _as_postgres(f"{pgbin}/initdb -D {data} -U postgres --auth=trust -E UTF8")
-    if r.returncode:
-        raise SystemExit(r.stderr)
-    opts = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={base}"
-    start = f"{pgbin}/pg_ctl -D {data} -l {base}/log -w -o '{opts}' start"
-    _as_postgres(start)
-    url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
-    work = base / "work"
+    pg = PrivatePostgres(port)
+    url = pg.url
+    work = pg.base / "work"
     work.mkdir()
     if os.geteuid() == 0:
         shutil.chown(work, "postgres", "postgres")
@@ -290,8 +321,7 @@ def run_pg_restarts(restarts, workflows=6, steps=60, every=2.0, port=5460):
         done = 0
         while done < restarts and runner.poll() is None:
             time.sleep(every)
-            # -l: the server's output goes to a file (a captured pipe would stay open forever)
-            _as_postgres(f"{pgbin}/pg_ctl -D {data} -l {base}/log -m fast -w restart -o '{opts}'")
+            pg.restart()
             done += 1
         runner.wait(timeout=300)
         w.send_signal(signal.SIGTERM)
@@ -302,8 +332,7 @@ def run_pg_restarts(restarts, workflows=6, steps=60, every=2.0, port=5460):
             counts["stderr"] = (work / "procs.err").read_text()[-2000:]
         return counts
     finally:
-        _as_postgres(f"{pgbin}/pg_ctl -D {data} -m immediate -w stop")
-        shutil.rmtree(base, ignore_errors=True)
+        pg.stop()
 
 
 def main():

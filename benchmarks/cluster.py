@@ -47,10 +47,10 @@ CLIENT = r"""
 (defn main []
   (let [args (command-line-args) what (first args) n (parse-int (second args))]
     (if (= what "hops")
-      (println (await-task (spawn-on "bench-a" (fn [] (prog.hops n "bench-b" "bench-a")))))
+      (println (await-workflow (spawn-on "bench-a" (fn [] (prog.hops n "bench-b" "bench-a")))))
       (let [t0 (time-ns)
             ids (map (fn [i] (spawn-on (if (even? i) "bench-a" "bench-b") (fn [] (prog.tiny i)))) (range n))
-            rs (map await-task ids)
+            rs (map (fn [id] (await-workflow id)) ids)
             t1 (time-ns)]
         (println (- t1 t0) (reduce + 0 rs))))))
 """

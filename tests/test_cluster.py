@@ -1,10 +1,14 @@
 """The cluster on a real PostgreSQL: three `turmeric worker --name` processes, tasks
-that migrate between them, a node killed with SIGKILL mid-task and taken over, the
-seed guide's send-to-node-b example, code that changed between nodes, bad input."""
+(workflows started with spawn-on) that migrate between them, nodes killed with
+SIGKILL mid-task and taken over (nothing lost, no committed step run twice), the
+seed guide's send-to-node-b example, code that changed between nodes, bad input.
+Every worker process a test starts is killed in a finally (fixture teardown)."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -73,6 +77,34 @@ PROG = r"""
 (defn evil [] (write-file "pwned.txt" "x") "wrote")
 
 (defn try-migrate [node] (try (migrate-to node) "moved" (catch [e] (str "refused: " e.message))))
+
+;; one unit of work: a line per execution in the log (the token names the execution)
+(defn unit [log i]
+  (let [token (str (time-ns))
+        fh (open-file log "a")]
+    (write-line fh (str (workflow-id) " " i " " token " " (current-node)))
+    (close fh)
+    (time.sleep 0.1)
+    [i token]))
+;; n units, a checkpoint after each, moving round the three nodes (staying where it is
+;; when the next one is down)
+(defn roam [log n]
+  (loop [i 0 acc []]
+    (if (< i n)
+      (let [r (unit log i)]
+        (task-checkpoint)
+        (try-migrate (nth ["a" "b" "c"] (mod (inc i) 3)))
+        (recur (inc i) (conj acc r)))
+      acc)))
+
+;; spawn-on inside a task, then await-workflow inside the task
+(defn spawner []
+  (let [id (spawn-on "b" (fn [] (str "child on " (current-node))))]
+    (time.sleep 1.5)
+    (task-checkpoint)
+    [id (await-workflow id) (current-node)]))
+(defn boom [] (throw (error "boom")))
+(defn hashed [] (let [v "v1" m (receive-bytes)] (migrate-to "b") (str v " " (bytes->string m) " on " (current-node))))
 """
 
 
@@ -153,15 +185,24 @@ def cluster(tmp_path_factory, pg_database):
     v2 = folder / "v2"
     v2.mkdir()
     (v2 / "prog.tm").write_text(PROG.replace('"v1"', '"v2"').replace('"label-1"', '"label-2"'))
-    procs = {n: _start(n, folder, pg_database) for n in ("a", "c")}
-    procs["b"] = _start("b", v2, pg_database)  # node b runs the next version of the program
-    _wait_live(pg_database, ["a", "b", "c"])
-    state = {"db": pg_database, "folder": folder, "procs": procs, "root": root}
-    yield state
-    for p in state["procs"].values():
+    procs = {}
+    state = {"db": pg_database, "folder": folder, "procs": procs, "root": root, "log": str(root / "exec.log")}
+    try:
+        procs.update({n: _start(n, folder, pg_database) for n in ("a", "c")})
+        procs["b"] = _start("b", v2, pg_database)  # node b runs the next version of the program
+        _wait_live(pg_database, ["a", "b", "c"])
+        yield state
+    finally:
+        stop_all(state["procs"].values())
+
+
+def stop_all(procs):
+    """SIGTERM every process still running, SIGKILL those that don't exit within 10 s."""
+    procs = list(procs)
+    for p in procs:
         if p.poll() is None:
             p.send_signal(signal.SIGTERM)
-    for p in state["procs"].values():
+    for p in procs:
         try:
             p.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -190,7 +231,7 @@ def ok(r):
 
 
 def test_a_task_tours_three_nodes(cluster):
-    out = ok(client(cluster, '(await-task (spawn-on "a" (fn [] (prog.tour ["c" "a" "c"]))))'))
+    out = ok(client(cluster, '(await-workflow (spawn-on "a" (fn [] (prog.tour ["c" "a" "c"]))))'))
     assert out == "[a c a c]"
 
 
@@ -199,21 +240,21 @@ def test_seed_guide_send_to_node_b(cluster):
     resumes it with the program's real functions."""
     rid = ok(client(cluster, '(spawn-on "c" (fn [] (prog.receive-and-resume)))'))
     sid = ok(client(cluster, '(spawn-on "a" (fn [] (prog.send-job "c")))'))
-    assert ok(client(cluster, f'(await-task "{sid}")')) == "nil"
-    assert ok(client(cluster, f'(await-task "{rid}")')) == "done 21 on c"
+    assert ok(client(cluster, f'(await-workflow "{sid}")')) == "nil"
+    assert ok(client(cluster, f'(await-workflow "{rid}")')) == "done 21 on c"
 
 
 def test_changed_code_runs_its_own_version_on_another_node(cluster):
     """Node b runs v2 of the program: the migrated frame of `versioned` (v1) runs v1's
     code from the code store; the function it calls by name is b's current one."""
-    out = ok(client(cluster, '(await-task (spawn-on "a" (fn [] (prog.versioned))))'))
+    out = ok(client(cluster, '(await-workflow (spawn-on "a" (fn [] (prog.versioned))))'))
     assert out == "v1 label-2 b"
 
 
 def test_unknown_and_down_nodes_are_clear_errors(cluster):
     r = client(cluster, '(spawn-on "nowhere" (fn [] 1))')
     assert r.returncode == 1 and "unknown node 'nowhere'" in r.stderr and "turmeric worker --name nowhere" in r.stderr
-    out = ok(client(cluster, '(await-task (spawn-on "a" (fn [] (prog.try-migrate "nowhere"))))'))
+    out = ok(client(cluster, '(await-workflow (spawn-on "a" (fn [] (prog.try-migrate "nowhere"))))'))
     assert "refused: migrate-to: unknown node 'nowhere'" in out
 
 
@@ -230,7 +271,7 @@ def test_tampered_task_row_is_refused_not_run(cluster):
         assert row["status"] == "failed" and "signature mismatch in input:forged" in row["error"]
     finally:
         st.close()
-    assert ok(client(cluster, f'(await-task "{wid}")')) == "[a]"
+    assert ok(client(cluster, f'(await-workflow "{wid}")')) == "[a]"
 
 
 def test_sigkill_mid_task_is_taken_over_from_the_last_checkpoint(cluster):
@@ -247,7 +288,7 @@ def test_sigkill_mid_task_is_taken_over_from_the_last_checkpoint(cluster):
         killed_after = st.step_count(wid)
     finally:
         st.close()
-    out = ok(client(cluster, f'(await-task "{wid}")'))
+    out = ok(client(cluster, f'(await-workflow "{wid}")'))
     # every unit of work appears once, in order; the first ones on c, the rest on a survivor
     items = out.strip("[]").replace("] [", "|").replace("[", "").replace("]", "").split("|")
     pairs = [tuple(x.split()) for x in items]
@@ -267,7 +308,7 @@ def test_migrating_to_a_down_node_is_refused_and_the_task_stays(cluster):
     p.send_signal(signal.SIGKILL)
     p.wait()
     _wait_dead(db, "c")
-    out = ok(client(cluster, '(await-task (spawn-on "a" (fn [] [(prog.try-migrate "c") (current-node)])))'))
+    out = ok(client(cluster, '(await-workflow (spawn-on "a" (fn [] [(prog.try-migrate "c") (current-node)])))'))
     assert out.startswith("[refused: migrate-to: node 'c' is down (no heartbeat") and out.endswith(" a]")
     cluster["procs"]["c"] = _start("c", cluster["folder"], db)
     _wait_live(db, ["c"])
@@ -293,26 +334,26 @@ def test_parked_task_survives_a_deploy_and_finishes_on_its_version(cluster):
     cluster["procs"]["a"] = _start("a", cluster["folder"] / "v2", db)  # the deploy
     _wait_live(db, ["a"])
     ok(client(cluster, '(send-to-node "a" (string->bytes "go"))'))
-    assert ok(client(cluster, f'(await-task "{wid}")')) == "v1 got go on a"
+    assert ok(client(cluster, f'(await-workflow "{wid}")')) == "v1 got go on a"
     # the thunk is a function value of the client's program version: a client still on
     # v1 starts v1's job (its code comes from the store), a client on v2 starts v2's
     wid1 = ok(client(cluster, '(spawn-on "a" prog.parked-job)'))
     ok(client(cluster, '(send-to-node "a" (string->bytes "old"))'))
-    assert ok(client(cluster, f'(await-task "{wid1}")')) == "v1 got old on a"
+    assert ok(client(cluster, f'(await-workflow "{wid1}")')) == "v1 got old on a"
     wid2 = ok(client(cluster, '(spawn-on "a" prog.parked-job)', folder=cluster["folder"] / "v2"))
     ok(client(cluster, '(send-to-node "a" (string->bytes "again"))'))
-    assert ok(client(cluster, f'(await-task "{wid2}")')) == "v2 got again on a"
+    assert ok(client(cluster, f'(await-workflow "{wid2}")')) == "v2 got again on a"
 
 
 def test_signed_agent_tours_nodes_with_their_local_resources(cluster):
     """An agent visits b then a; the resource it holds is re-acquired on each node it
     arrives at (Resource-Serializable), and its results come home to the client."""
-    out = ok(client(cluster, '(await-task (spawn-agent "a" (fn [] (prog.agent-tour ["b" "a"]))))'))
+    out = ok(client(cluster, '(await-workflow (spawn-agent "a" (fn [] (prog.agent-tour ["b" "a"]))))'))
     assert out == "[inventory@b inventory@a]"
 
 
 def test_agents_refused_by_trust_and_capabilities(cluster):
-    catch = '(try (await-task (spawn-agent "{n}" {f})) (catch [e] (str "refused: " e.message)))'
+    catch = '(try (await-workflow (spawn-agent "{n}" {f})) (catch [e] (str "refused: " e.message)))'
     out = ok(client(cluster, catch.format(n="b", f="prog.evil")))
     assert out.startswith("refused: agent ") and out.endswith("prog.evil calls write-file, which node b forbids")
     assert not (cluster["folder"] / "v2" / "pwned.txt").exists()
@@ -321,7 +362,7 @@ def test_agents_refused_by_trust_and_capabilities(cluster):
     out = ok(client(cluster, catch.format(n="a", f="(fn [] 1)"), key="other.key"))
     assert out.startswith("refused: agent ") and "which node a does not trust" in out
     # an agent row without a manifest (unsigned): refused before anything is decoded
-    from turmeric.cluster.node import seal
+    from turmeric.durable.seal import seal
 
     st = open_store(cluster["db"])
     try:
@@ -332,6 +373,172 @@ def test_agents_refused_by_trust_and_capabilities(cluster):
         assert "agent unsigned is not signed (no manifest)" in st.get_workflow("unsigned")["error"]
     finally:
         st.close()
+
+
+def tm_cli(cluster, *args):
+    r = subprocess.run(
+        [sys.executable, "-m", "turmeric", *args],
+        cwd=cluster["folder"],
+        env=_env(cluster["db"]),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return r
+
+
+def test_spawn_on_starts_a_workflow_seen_by_await_workflow_status_and_the_cli(cluster):
+    out = ok(client(cluster, '(let [id (spawn-on "a" (fn [] (prog.tour ["b"])))] [id (await-workflow id) (workflow-status id)])'))
+    m = re.fullmatch(r"\[([0-9a-f]{32}) \[a b\] :succeeded\]", out)
+    assert m, out
+    wid = m.group(1)
+    listed = json.loads(ok(tm_cli(cluster, "workflows", "list", "--json")))
+    row = next(r for r in listed if r["id"] == wid)
+    assert row["name"] == "cluster-task" and row["status"] == "succeeded" and row["steps"] == 1
+    shown = ok(tm_cli(cluster, "workflows", "show", wid))
+    assert "runs on node b" in shown and 'result: ["a" "b"]' in shown and "migrate-to" in shown, shown
+    assert "thunk: client.main/fn#" in shown and "(client.tm:2)" in shown, shown
+    # a task's error is thrown by await-workflow
+    out = ok(client(cluster, '(try (await-workflow (spawn-on "c" prog.boom)) (catch [e] (str "caught: " e.message)))'))
+    assert out == "caught: boom"
+
+
+def test_await_task_is_await_workflow_with_a_time_limit_and_cancel_stops_a_task(cluster):
+    wid = ok(client(cluster, '(spawn-on "c" (fn [] (receive-bytes)))'))  # parks: nothing is sent to c
+    r = client(cluster, f'(await-task "{wid}" 1)')
+    assert r.returncode == 1 and f"await-task: workflow {wid} did not finish within 1 s (status " in r.stderr, r.stderr
+    assert "assigned to node c" in r.stderr and "Traceback" not in r.stderr
+    assert "cancelled" in ok(tm_cli(cluster, "workflows", "cancel", wid))
+    r = client(cluster, f'(await-workflow "{wid}")')
+    assert r.returncode == 1 and f"workflow {wid} was cancelled" in r.stderr, r.stderr
+
+
+def _results(out):
+    """[[i token] ...] printed by the client -> [(i, token)]."""
+    return [(int(i), t) for i, t in re.findall(r"\[(\d+) (\d+)\]", out)]
+
+
+def _executions(log):
+    ex = {}
+    for line in open(log).read().splitlines():
+        wid, i, token, node = line.split()
+        ex.setdefault((wid, int(i)), []).append((token, node))
+    return ex
+
+
+def check_once(log, wid, results, n):
+    """Every unit of task `wid` is in its result once, in order, and the execution whose
+    result was committed is the last execution of that unit (no committed step ran again)."""
+    assert [i for i, _ in results] == list(range(n)), results
+    ex = _executions(log)
+    reruns = 0
+    for i, token in results:
+        runs = [t for t, _ in ex.get((wid, i), [])]
+        assert token in runs, f"unit {i}: committed token {token} was never executed ({runs})"
+        assert runs[-1] == token, f"unit {i} of {wid} ran again after its result was committed: {runs}"
+        reruns += len(runs) - 1
+    return reruns
+
+
+def test_sigkills_across_three_nodes_lose_nothing_and_run_no_committed_step_twice(cluster):
+    """Three tasks roam a, b and c (a checkpoint and a migration after every unit of work);
+    three times, a node running one of them is SIGKILLed and started again. Every task
+    finishes with every unit once, and no unit whose result was committed ran again."""
+    db, log = cluster["db"], cluster["log"]
+    n = 12
+    ids = [ok(client(cluster, f'(spawn-on "{node}" (fn [] (prog.roam "{log}" {n})))')) for node in ("a", "b", "c")]
+    st = open_store(db)
+    kills = []
+    try:
+        for _ in range(3):
+            # a node that holds a task's lease right now, with the task part-way through
+            deadline = time.monotonic() + 60
+            victim = None
+            while victim is None and time.monotonic() < deadline:
+                owned = st.run(
+                    lambda tx: tx.all("SELECT id, owner FROM tm_workflows WHERE status = 'running' AND owner IS NOT NULL"), write=False
+                )
+                for wid, owner in owned:
+                    if wid in ids and 0 < st.step_count(wid) < 2 * n - 4:
+                        victim = owner.split("/")[0]
+                        break
+                time.sleep(0.05)
+            if victim is None:
+                break
+            p = cluster["procs"].pop(victim)
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+            kills.append(victim)
+            folder = cluster["folder"] / "v2" if victim == "b" else cluster["folder"]
+            cluster["procs"][victim] = _start(victim, folder, db)
+            _wait_live(db, [victim])
+            time.sleep(0.5)
+    finally:
+        st.close()
+    assert len(kills) >= 2, kills  # the tasks were still running when the kills came
+    for wid in ids:
+        res = _results(ok(client(cluster, f'(await-workflow "{wid}")', timeout=180)))
+        check_once(log, wid, res, n)
+    st = open_store(db)
+    try:
+        recovered = sum(st.get_workflow(w)["recoveries"] for w in ids)
+        nodes = {node for w in ids for runs in _executions(log).values() for _, node in runs}
+    finally:
+        st.close()
+    assert nodes == {"a", "b", "c"}
+    assert recovered >= 1, "no task was taken over from a killed node"
+
+
+def test_spawn_inside_a_task_is_not_repeated_when_the_task_is_taken_over(cluster):
+    """A task spawns a child, and its node is SIGKILLed before the task's next checkpoint;
+    the task resumes elsewhere from its last checkpoint and spawns again: the same id,
+    no second child. await-workflow inside the task waits for the child."""
+    db = cluster["db"]
+    wid = ok(client(cluster, '(spawn-on "c" prog.spawner)'))
+    st = open_store(db)
+    try:
+        children = lambda: st.run(lambda tx: tx.all("SELECT id FROM tm_workflows WHERE parent = ?", (wid,)), write=False)  # noqa: E731
+        deadline = time.monotonic() + 60
+        while not children() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert children() == [(f"{wid}/0.0",)]
+        p = cluster["procs"].pop("c")
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        out = ok(client(cluster, f'(await-workflow "{wid}")', timeout=120))
+        assert out in (f"[{wid}/0.0 child on b a]", f"[{wid}/0.0 child on b b]"), out  # finished on a survivor
+        assert children() == [(f"{wid}/0.0",)]
+    finally:
+        st.close()
+        _wait_dead(db, "c")
+        cluster["procs"]["c"] = _start("c", cluster["folder"], db)
+        _wait_live(db, ["c"])
+
+
+def test_code_whose_hash_does_not_match_its_content_is_refused(cluster):
+    """A task parks on a (its v1 code is kept in the code store); the stored record is
+    altered; the task then migrates to b, which runs v2 and so needs v1 from the store:
+    b refuses the record before compiling it, and the task fails with that reason."""
+    db = cluster["db"]
+    wid = ok(client(cluster, '(spawn-on "a" prog.hashed)'))
+    st = open_store(db)
+    try:
+        deadline = time.monotonic() + 30
+        while st.get_workflow(wid)["status"] != "waiting" and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert st.get_workflow(wid)["status"] == "waiting"
+        rows = st.run(lambda tx: tx.all("SELECT hash FROM tm_code WHERE symbol LIKE ?", ("prog.hashed%",)), write=False)
+        assert rows
+        for (h,) in rows:
+            data = bytes(st.run(lambda tx, h=h: tx.one("SELECT data FROM tm_chunks WHERE hash = ?", (h,)), write=False)[0])
+            forged = data.replace(b'\\"v1\\"', b'\\"v9\\"')
+            assert forged != data
+            st.run(lambda tx, h=h, d=forged: tx.execute("UPDATE tm_chunks SET data = ? WHERE hash = ?", (d, h)))
+    finally:
+        st.close()
+    ok(client(cluster, '(send-to-node "a" (string->bytes "go"))'))
+    out = ok(client(cluster, f'(try (await-workflow "{wid}") (catch [e] (str "refused: " e.message)))'))
+    assert out.startswith("refused: ") and "does not match its hash" in out and "v9" not in out, out
 
 
 def test_sigterm_stops_a_node_cleanly(tmp_path):
@@ -346,11 +553,14 @@ def test_sigterm_stops_a_node_cleanly(tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    _wait_live(db, ["c"])
-    p.send_signal(signal.SIGTERM)
-    assert p.wait(timeout=30) == 0
-    st = open_store(db)
     try:
-        assert st.run(lambda tx: tx.one("SELECT COUNT(*) FROM tm_kv WHERE ns = 'tm-node'"), write=False)[0] == 0
+        _wait_live(db, ["c"])
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=30) == 0
+        st = open_store(db)
+        try:
+            assert st.run(lambda tx: tx.one("SELECT COUNT(*) FROM tm_kv WHERE ns = 'tm-node'"), write=False)[0] == 0
+        finally:
+            st.close()
     finally:
-        st.close()
+        stop_all([p])

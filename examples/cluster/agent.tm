@@ -17,8 +17,16 @@
         (do (migrate-to (first ns))
             (recur (rest ns) (conj acc [inv.node (stock inv)])))))))
 
+(defn wait-for-nodes [names]          ; run_agent.sh starts the nodes at once: wait until all joined
+  (loop [tries 0]
+    (let [live (set (cluster-nodes))]
+      (when (and (< tries 600) (not (every? (fn [n] (contains? live n)) names)))
+        (sleep-for 0.05)
+        (recur (inc tries))))))
+
 (defn main []
+  (wait-for-nodes ["node-a" "node-b" "node-c"])
   (println "agent came home with:"
-           (await-task (spawn-agent "node-a" (fn [] (visit ["node-a" "node-b" "node-c"])))))
-  (println (try (await-task (spawn-agent "node-c" (fn [] (write-file "x.txt" "x"))))
+           (await-workflow (spawn-agent "node-a" (fn [] (visit ["node-a" "node-b" "node-c"])))))
+  (println (try (await-workflow (spawn-agent "node-c" (fn [] (write-file "x.txt" "x"))))
                 (catch [e] e.message))))

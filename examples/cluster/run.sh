@@ -10,5 +10,4 @@ for n in node-a node-b node-c; do
   python3 -m turmeric worker --name "$n" --lease 2 --quiet tour.tm & pids+=($!)
 done
 trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT
-sleep 2
 python3 -m turmeric run tour.tm

@@ -15,5 +15,4 @@ python3 -m turmeric worker --name node-a --trust trusted.txt --lease 2 --quiet a
 python3 -m turmeric worker --name node-b --trust trusted.txt --lease 2 --quiet agent.tm & pids+=($!)
 python3 -m turmeric worker --name node-c --trust trusted.txt --forbid write-file --lease 2 --quiet agent.tm & pids+=($!)
 trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT
-sleep 2
 TURMERIC_AGENT_KEY=agent.key python3 -m turmeric run agent.tm

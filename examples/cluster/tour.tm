@@ -21,8 +21,18 @@
 (defn send-job [node] (send-to-node node (serialize (half-done-job))))
 (defn receive-and-resume [] ((deserialize (receive-bytes 30)) nil))
 
+(defn wait-for-nodes [names]          ; run.sh starts the nodes at once: wait until all joined
+  (loop [tries 0]
+    (let [live (set (cluster-nodes))]
+      (when (and (< tries 600) (not (every? (fn [n] (contains? live n)) names)))
+        (sleep-for 0.05)
+        (recur (inc tries))))))
+
 (defn main []
-  (println "tour:" (await-task (spawn-on "node-a" (fn [] (tour ["node-b" "node-c" "node-a"])))))
+  (wait-for-nodes ["node-a" "node-b" "node-c"])
+  ;; spawn-on starts a workflow on that node and returns its id
+  (let [id (spawn-on "node-a" (fn [] (tour ["node-b" "node-c" "node-a"])))]
+    (println "tour:" (await-workflow id) (workflow-status id)))
   (let [b (spawn-on "node-b" receive-and-resume)]
-    (await-task (spawn-on "node-a" (fn [] (send-job "node-b"))))
-    (println "seed guide:" (await-task b))))
+    (await-workflow (spawn-on "node-a" (fn [] (send-job "node-b"))))
+    (println "seed guide:" (await-workflow b))))

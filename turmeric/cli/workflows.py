@@ -148,6 +148,20 @@ def _value_text(key, context, blob):
         return f"(unreadable: {e})"
 
 
+def _thunk_text(key, context, blob):
+    """What a cluster task runs: the function its input holds (inspected, not run)."""
+    try:
+        data = _open(key, context, blob)
+    except Tampered:
+        return "(signature mismatch: altered row)"
+    try:
+        c = sinspect.summary(data).get("closure") or {}
+    except Exception as e:  # noqa: BLE001 - shown, not run
+        return f"(unreadable: {e})"
+    where = f" ({os.path.basename(c['file'])}:{c['line']})" if c.get("file") and c.get("line") else ""
+    return f"{c.get('symbol', '?')}{where}"
+
+
 def _main_of(st, key, wf_id, n, data):
     return admin.checkpoint_main(st, key, wf_id, n, data)
 
@@ -164,7 +178,11 @@ def wf_show(args, st, key):
     con.print(f"[bold]workflow[/bold] {row['id']}  {row['name']}  ([bold]{row['status']}[/bold])")
     if row["parent"]:
         con.print(f"parent / forked from: {row['parent']}")
-    if row["input"]:
+    if row["module"].startswith("node:"):
+        con.print(f"cluster task, runs on node {row['module'][5:]} (spawn-on; docs/cluster.md)")
+    if row["input"] and row["module"].startswith("node:"):
+        con.print(f"thunk: {_thunk_text(key, 'input:' + row['id'], row['input'])}")
+    elif row["input"]:
         con.print(f"arguments: {_value_text(key, 'input:' + row['id'], row['input'])}")
     if row["status"] == "succeeded" and row["output"]:
         con.print(f"result: {_value_text(key, 'output:' + row['id'], row['output'])}")
@@ -177,6 +195,7 @@ def wf_show(args, st, key):
             "msg": f"a message on {row['wait_a']!r}",
             "child": f"workflow {row['wait_a']}",
             "event": f"event {row['wait_b']!r} of {row['wait_a']}",
+            "node-bytes": "bytes sent to its node (send-to-node)",
         }
         con.print(
             f"waiting for {what.get(row['wait_kind'], row['wait_kind'])}" + (f" until {_when(row['wake_at'])}" if row["wake_at"] else "")

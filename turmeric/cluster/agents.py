@@ -31,7 +31,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import uuid
 
 from ..core.errors import make_error
 from ..core.values import Thrown
@@ -111,7 +110,7 @@ def agent_code(session, blob):
 def spawn_agent(client, node, thunk):
     """Create an agent task on `node` running `(thunk)`, signed with $TURMERIC_AGENT_KEY."""
     from ..loader import current_session
-    from .node import TASK_SEAL_NS, seal
+    from .node import MANIFEST
 
     path = os.environ.get("TURMERIC_AGENT_KEY")
     if not path:
@@ -122,7 +121,7 @@ def spawn_agent(client, node, thunk):
     client.check_target("spawn-agent", node)
     if not callable(thunk):
         raise _err(f"spawn-agent: expected a function of no arguments, got {type_name(thunk)}", "type-error")
-    wf_id = uuid.uuid4().hex
+    wf_id, parent = client.new_id()
     try:
         blob = fmt.encode(thunk)
     except Thrown as e:
@@ -133,8 +132,8 @@ def spawn_agent(client, node, thunk):
     manifest = {"key": key.public_key().public_bytes_raw().hex(), "hashes": hashes, "sig": sig.hex()}
     st = client.store
     st.code_put("wf:" + wf_id, [(bytes.fromhex(h), d, m, fns) for h, (d, m, fns) in code.items()])
-    st.kv_put(AGENT_NS, wf_id, seal(client.key, f"{TASK_SEAL_NS}agent:{wf_id}", json.dumps(manifest, sort_keys=True).encode()))
-    st.create_workflow(wf_id, AGENT, "node:" + node, seal(client.key, f"input:{wf_id}", blob))
+    st.kv_put(AGENT_NS, wf_id, client.seal(f"agent:{wf_id}", json.dumps(manifest, sort_keys=True).encode(), MANIFEST))
+    st.create_workflow(wf_id, AGENT, "node:" + node, client.seal(f"input:{wf_id}", blob), parent=parent)
     return wf_id
 
 
@@ -145,13 +144,13 @@ class AgentRefused(Exception):
 def allowed_code(node, wf_id):
     """{(symbol, fingerprint)} the agent's signed manifest covers, after checking it."""
     from ..loader.codes import CodeError, parse_record
-    from .node import TASK_SEAL_NS, unseal
+    from .node import MANIFEST
 
     _, pub_cls, invalid = _crypto()
     raw = node.store.kv_get(AGENT_NS, wf_id)
     if raw is None:
         raise AgentRefused(f"agent {wf_id[:8]} is not signed (no manifest): node {node.name} runs only signed agents")
-    man = json.loads(unseal(node.key, f"{TASK_SEAL_NS}agent:{wf_id}", raw))
+    man = json.loads(node.open(f"agent:{wf_id}", raw, MANIFEST))
     if not node.trusted:
         raise AgentRefused(f"node {node.name} trusts no agent keys (start it with --trust FILE)")
     if man.get("key") not in node.trusted:

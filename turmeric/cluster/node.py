@@ -21,9 +21,13 @@ Inside a task:
 - `(current-node)` is the node's name (`"local"` outside a node).
 
 Anywhere (with `TURMERIC_DB` naming the database): `(spawn-on "node-b" thunk)`
-creates a task that runs `(thunk)` on node-b and returns its id; `(await-task id)`
-waits for its result (its error is re-thrown); `(send-to-node "node-b" bytes)`
-queues bytes for node-b's `receive-bytes`; `(cluster-nodes)` lists live nodes.
+starts a workflow that runs `(thunk)` on node-b and returns its workflow id, for
+`await-workflow`, `workflow-status` and `turmeric workflows list/show`
+(`(await-task id seconds)` is await-workflow with a time limit); `(send-to-node
+"node-b" bytes)` queues bytes for node-b's `receive-bytes`; `(cluster-nodes)`
+lists live nodes. Inside a task, `spawn-on` names the new workflow after the task
+and its last checkpoint, so a task resumed after a crash that spawns again starts
+nothing new.
 
 Take-over: each node renews its liveness row (`tm_kv`, namespace `tm-node`, with a
 time to live of one lease) and its task leases. A node whose liveness row expired is
@@ -31,15 +35,17 @@ down: any node claims the down node's tasks, moves them to itself and resumes ea
 from its last checkpoint. A commit after the lease was lost writes nothing ('lost'),
 so a step committed by one node is never committed again by another.
 
-Every blob a node reads from the database was sealed (HMAC-SHA256 over its row
-context and bytes, with `$TURMERIC_SECRET`) and is verified before it is decoded.
+A task is a workflow: its input (the thunk), checkpoints (durable checkpoint
+records, `durable/checkpoint.py`) and output are workflow rows sealed like a durable
+workflow's (`durable/seal.py` over `serialization/trust.py`, purpose
+"workflow-row", keyed by the row's context); node messages and agent manifests have
+purposes of their own ("cluster-message", "cluster-agent"). Every blob a node reads
+is opened (verified) by `Client.open` before a byte of it is decoded.
 """
 
 from __future__ import annotations
 
 import contextvars
-import hashlib
-import hmac
 import os
 import socket
 import threading
@@ -48,7 +54,9 @@ import uuid
 
 from ..core.errors import make_error
 from ..core.registry import ROOT, FnInfo
-from ..core.values import PVector, Thrown, pvector
+from ..core.values import Thrown
+from ..durable import checkpoint as ck
+from ..durable import seal as rows
 from ..runtime import control
 from ..runtime.printer import display, type_name
 from ..serialization import format as fmt
@@ -56,43 +64,51 @@ from ..store import TERMINAL, StoreError, open_store
 from . import agents, codestore
 
 TASK = "cluster-task"
-TASK_SEAL_NS = ""  # prefix of the seal contexts of cluster rows
 NODE_NS = "tm-node"  # liveness rows: name -> "host/pid", expiring after a lease
 KNOWN_NS = "tm-node-known"  # every node that ever joined: name -> first seen
-TAG = 16
 PARKED = "node-bytes"  # wait_kind of a task parked in (receive-bytes) until bytes arrive for its node
 
+# the purposes of the sealed rows a node reads (serialization/trust.py): one per row kind
+ROW = rows.PURPOSE  # a task's input, checkpoints and output: workflow rows ("workflow-row")
+MESSAGE = "cluster-message"  # bytes sent to a node (send-to-node)
+MANIFEST = "cluster-agent"  # an agent's signed manifest (agents.py)
+
+# the kinds of a task's checkpoint rows (tm_steps.kind; `turmeric workflows show` names them)
+K_CHECKPOINT, K_MIGRATE, K_PARKED, K_RECEIVED = "tc", "tm", "tw", "tr"
+
 _NODE = contextvars.ContextVar("turmeric_node", default=None)  # the Node running this code
-_TASK = contextvars.ContextVar("turmeric_task", default=None)  # the task being run
+_TASK = contextvars.ContextVar("turmeric_task", default=None)  # the TaskRun being run
 
 
 def _err(msg, kind="error"):
     return Thrown(make_error(kind, msg))
 
 
-# --- sealing --------------------------------------------------------------------------------------
+class TaskRun:
+    """A task executing on this node: its id, its last committed checkpoint, spawns since."""
+
+    __slots__ = ("id", "n", "spawned")
+
+    def __init__(self, wf_id, n=0):
+        self.id = wf_id
+        self.n = n
+        self.spawned = 0
 
 
-def cluster_key():
-    k = os.environ.get("TURMERIC_SECRET")
-    if not k:
-        raise _err("the cluster needs a shared secret: set TURMERIC_SECRET to the same value on every node and client")
-    return k.encode()
+def step_record(k, v):
+    """The checkpoint record of (k, v): a durable FULL record (durable/checkpoint.py)."""
+    return ck.record(ck.main_bytes(k, v), [], None)[0]
 
 
-def seal(key, context, data):
-    return hmac.new(key, context.encode() + b"\0" + data, hashlib.sha256).digest()[:TAG] + data
-
-
-def unseal(key, context, blob):
-    blob = bytes(blob)
-    data = blob[TAG:]
-    good = hmac.new(key, context.encode() + b"\0" + data, hashlib.sha256).digest()[:TAG]
-    if len(blob) < TAG or not hmac.compare_digest(good, blob[:TAG]):
-        raise _err(
-            f"signature mismatch in {context} (a row written by hand, altered, or sealed with another TURMERIC_SECRET)", "corrupt-data"
-        )
-    return data
+def step_blobs(context, rec):
+    """(k blob, v blob) of a checkpoint record, or (corrupt-data ...)."""
+    try:
+        kind, _, refs, payload = ck.parse(rec)
+        if kind != ck.FULL or refs:
+            raise ck.BadRecord("a task checkpoint is a full record without chunks")
+        return ck.split_main(payload)
+    except ck.BadRecord as e:
+        raise _err(f"{context} is malformed: {e}", "corrupt-data") from None
 
 
 # --- the innermost frame of an operation's continuation ------------------------------------------
@@ -139,9 +155,26 @@ class Client:
     @property
     def store(self):
         if self._store is None:
-            self.key = cluster_key()
-            self._store = open_store(self.db)
+            st = open_store(self.db)
+            self.key = rows.load_key(st.backend, st.describe())  # the deployment secret, as durable's
+            self._store = st
         return self._store
+
+    def seal(self, context, data, purpose=ROW):
+        """`data` sealed for the row `context` (trust.seal with `purpose`, keyed by the row)."""
+        self.store  # noqa: B018 - opens the store, which loads the key
+        return rows.seal(self.key, context, data, purpose)
+
+    def open(self, context, blob, purpose=ROW):
+        """The bytes sealed in `blob` for row `context`, verified; nothing is decoded before this."""
+        try:
+            return rows.unseal(self.key, context, bytes(blob), purpose)
+        except rows.Tampered:
+            raise _err(
+                f"signature mismatch in {context} (a row written by hand, altered, copied from another row, "
+                "or sealed with another TURMERIC_SECRET: every node and client must share it)",
+                "corrupt-data",
+            ) from None
 
     def close(self):
         if self._store is not None:
@@ -173,53 +206,64 @@ class Client:
         if not self.node_alive(name):
             raise _err(f"{who}: node {name!r} is down (no heartbeat for {self.lease:g} s); start it again, or choose another node")
 
-    def encode_task_value(self, wf_id, context, v, owner=True):
-        blob = fmt.encode(v)
-        codestore.keep_code(self.store, blob, "wf:" + wf_id)
-        return seal(self.key, context, blob)
+    def new_id(self):
+        """A new workflow id; inside a task, named after the task and its last checkpoint, so
+        the same spawn after a resume from that checkpoint starts nothing new."""
+        run = _TASK.get()
+        if run is None or _NODE.get() is not self:
+            return uuid.uuid4().hex, None
+        i = run.spawned
+        run.spawned += 1
+        return f"{run.id}/{run.n}.{i}", run.id
 
     def spawn(self, node, thunk, who="spawn-on"):
         self.check_target(who, node)
         if not callable(thunk):
             raise _err(f"{who}: expected a function of no arguments, got {type_name(thunk)}", "type-error")
-        wf_id = uuid.uuid4().hex
+        wf_id, parent = self.new_id()
         try:
             blob = fmt.encode(thunk)
         except Thrown as e:
             raise _err(f"{who}: the thunk can't travel: {display(e.value)}", "not-serializable") from None
         codestore.keep_code(self.store, blob, "wf:" + wf_id)
-        self.store.create_workflow(wf_id, TASK, "node:" + node, seal(self.key, f"input:{wf_id}", blob))
+        self.store.create_workflow(wf_id, TASK, "node:" + node, self.seal(f"input:{wf_id}", blob), parent=parent)
         return wf_id
 
-    def result(self, wf_id, timeout=None):
-        """Wait for task `wf_id` to finish: its value, or its error re-thrown."""
+    def result(self, wf_id, timeout=None, who="await-task"):
+        """Wait for workflow `wf_id` to finish: its value, or its error re-thrown."""
         if type(wf_id) is not str:
-            raise _err(f"await-task: expected a task id (a string), got {type_name(wf_id)}", "type-error")
+            raise _err(f"{who}: expected a workflow id (a string), got {type_name(wf_id)}", "type-error")
+        if timeout is not None and (type(timeout) not in (int, float) or timeout < 0):
+            raise _err(f"{who}: the time limit is a number of seconds, got {type_name(timeout)}", "type-error")
         deadline = None if timeout is None else time.monotonic() + timeout
         delay = 0.01
         while True:
             row = self.store.get_workflow(wf_id)
             if row is None:
-                raise _err(f"await-task: no task {wf_id}")
+                raise _err(f"{who}: no workflow has the id {wf_id!r}")
             if row["status"] in TERMINAL:
                 break
             if deadline is not None and time.monotonic() > deadline:
-                raise _err(f"await-task: task {wf_id} did not finish within {timeout} s (status {row['status']})")
+                where = f" (assigned to node {row['module'][5:]})" if row["module"].startswith("node:") else ""
+                raise _err(
+                    f"{who}: workflow {wf_id} did not finish within {timeout:g} s (status {row['status']}{where}); "
+                    f"turmeric workflows show {wf_id} says where it is"
+                )
             time.sleep(delay)
             delay = min(delay * 1.5, 0.2)
-        if row["status"] == "cancelled":
-            raise _err(f"await-task: task {wf_id} was cancelled")
-        v = fmt.decode(unseal(self.key, f"output:{wf_id}", row["output"]))
-        if row["status"] == "failed":
-            raise Thrown(v)
-        return v
+        if row["status"] in ("succeeded", "failed") and row["output"]:
+            v = fmt.decode(self.open(f"output:{wf_id}", row["output"]))
+            if row["status"] == "failed":
+                raise Thrown(v)
+            return v
+        raise _err(f"{who}: workflow {wf_id} was {row['status']}" + (f": {row['error']}" if row["error"] else ""))
 
     def send_bytes(self, node, data):
         if type(data) is not bytes:
             raise _err(f"send-to-node: expected bytes, got {type_name(data)}", "type-error")
         self.check_target("send-to-node", node)
         mid = uuid.uuid4().hex
-        self.store.send("node:" + node, "bytes", seal(self.key, f"msg:node:{node}:bytes", data))
+        self.store.send("node:" + node, "bytes", self.seal(f"msg:node:{node}:bytes", data, MESSAGE))
         return mid
 
 
@@ -241,6 +285,7 @@ class Node(Client):
         self.log = log
         self._stop = threading.Event()
         self._hb = None
+        self._engine = None
         self.ran = 0
 
     def say(self, msg):
@@ -254,6 +299,12 @@ class Node(Client):
         st.kv_put(NODE_NS, self.name, self.worker.encode(), ttl=self.lease)
         if self.session is not None:
             codestore.attach(self.session, st)
+        from .. import durable
+
+        # await-workflow / workflow-status inside a task talk to this database; the engine
+        # only waits and reads here: a node runs its tasks, no durable workflow
+        self._engine = durable.use_engine(durable.Engine(db=self.db, lease=self.lease))
+        self._engine.modules_fn = frozenset
         hb = st.clone()
 
         def beat():
@@ -278,6 +329,8 @@ class Node(Client):
             self.store.kv_delete(NODE_NS, self.name)
         except StoreError:
             pass
+        if self._engine is not None:
+            self._engine.close()
         self.close()
 
     # --- claiming --------------------------------------------------------------------------------
@@ -352,8 +405,9 @@ class Node(Client):
         wf_id = row["id"]
         st = self.store
         last = st.last_step(wf_id)
+        run = TaskRun(wf_id)
         t_node = _NODE.set(self)
-        t_task = _TASK.set(wf_id)
+        t_task = _TASK.set(run)
         try:
             ctx = self.session.activate() if self.session is not None else _null()
             with ctx:
@@ -362,32 +416,29 @@ class Node(Client):
                     if row["name"] == agents.AGENT:
                         allowed = agents.allowed_code(self, wf_id)
                     if last is None:
-                        n = 0
-                        blob = unseal(self.key, f"input:{wf_id}", row["input"])
+                        blob = self.open(f"input:{wf_id}", row["input"])
                         if allowed is not None:
                             agents.check_blob(self, wf_id, blob, allowed)
-                        thunk = fmt.decode(blob)
-                        f = thunk
+                        f = fmt.decode(blob)
                     else:
-                        n = last[0]
-                        blob = unseal(self.key, f"step:{wf_id}:{n}", last[2])
+                        run.n = last[0]
+                        context = f"step:{wf_id}:{run.n}"
+                        kb, vb = step_blobs(context, self.open(context, last[2]))
                         if allowed is not None:
-                            agents.check_blob(self, wf_id, blob, allowed)
-                        kv = fmt.decode(blob)
-                        if not (isinstance(kv, PVector) and len(kv) == 2 and isinstance(kv[0], control.Continuation)):
-                            raise _err(f"task {wf_id}: checkpoint {n} is not [k v]", "corrupt-data")
-                        k, v = kv[0], kv[1]
-                        if last[1] == "w":  # parked in receive-bytes: take the bytes now
+                            agents.check_blob(self, wf_id, kb, allowed)
+                            agents.check_blob(self, wf_id, vb, allowed)
+                        k, v = fmt.decode(kb), fmt.decode(vb)
+                        if not isinstance(k, control.Continuation):
+                            raise _err(f"{context} does not hold a continuation", "corrupt-data")
+                        if last[1] == K_PARKED:  # parked in receive-bytes: take the bytes now
                             got = self._take()
-                            nbox = [n]
                             if got is None:
                                 self.store.commit(wf_id, self.worker, status="waiting", wait=(PARKED, None, None), release=True)
                                 return
-                            self._checkpoint(wf_id, nbox, k, got[1], consume=got[0])
-                            n = nbox[0]
+                            self._checkpoint(run, k, got[1], consume=got[0])
                             v = got[1]
                         f = k.entry(v)
-                    result = self._prompt(f, wf_id, [n])
+                    result = self._prompt(f, run)
                 except Thrown as e:
                     self._finish(wf_id, "failed", e.value)
                     return
@@ -404,6 +455,13 @@ class Node(Client):
                 except RecursionError:
                     self._finish(wf_id, "failed", make_error("error", "stack overflow"))
                     return
+                except StoreError:
+                    raise  # the database is away: serve() retries; the task resumes from its last checkpoint
+                except Exception as e:  # a runtime error in the task's code
+                    from ..runtime.errors import thrown_value
+
+                    self._finish(wf_id, "failed", thrown_value(e))
+                    return
             if result is not _MOVED:
                 self._finish(wf_id, "succeeded", result)
         finally:
@@ -413,22 +471,26 @@ class Node(Client):
 
     def _finish(self, wf_id, status, value):
         try:
-            out = seal(self.key, f"output:{wf_id}", fmt.encode(value))
+            out = self.seal(f"output:{wf_id}", fmt.encode(value))
         except Thrown as e:
             status = "failed"
             value = e.value
-            out = seal(self.key, f"output:{wf_id}", fmt.encode(e.value))
+            out = self.seal(f"output:{wf_id}", fmt.encode(e.value))
         err = display(value) if status == "failed" else None
         r = self.store.commit(wf_id, self.worker, status=status, output=out, error=err, release=True)
         self.say(f"task {wf_id[:8]} {status if r == 'ok' else 'lost: ' + r}")
 
-    def _checkpoint(self, wf_id, nbox, k, v, move_to=None, consume=None, park=False):
-        n = nbox[0] + 1
-        blob = fmt.encode(pvector([k, v]))
-        data = seal(self.key, f"step:{wf_id}:{n}", blob)
-        recs = codestore.records_for(blob, self.session)
+    def _checkpoint(self, run, k, v, move_to=None, consume=None, park=False):
+        wf_id = run.id
+        n = run.n + 1
+        rec = step_record(k, v)
+        data = self.seal(f"step:{wf_id}:{n}", rec)
+        kb, vb = ck.split_main(ck.parse(rec)[3])
+        recs = codestore.records_for(kb, self.session)
+        recs.update(codestore.records_for(vb, self.session))
         st = self.store
         worker = self.worker
+        at = int(time.time() * 1000)
         if move_to is None:
             if recs:
                 st.code_put("wf:" + wf_id, [(h, d, m, fns) for h, (d, m, fns) in recs.items()])
@@ -436,17 +498,18 @@ class Node(Client):
                 kw = {"status": "waiting", "wait": (PARKED, None, None), "release": True}
             else:
                 kw = {"status": "running", "consume": consume}
-            step = (n, "w" if park else "c", None, int(time.time() * 1000), None, data)
-            r = st.commit(wf_id, worker, step=step, lease=self.lease, **kw)
+            kind = K_PARKED if park else (K_RECEIVED if consume is not None else K_CHECKPOINT)
+            r = st.commit(wf_id, worker, step=(n, kind, None, at, None, data), lease=self.lease, **kw)
             if r != "ok":
-                raise _Stop(f"checkpoint {n} refused ({r}): another node holds the task")
-            nbox[0] = n
+                raise _Stop(f"checkpoint {n} refused ({r}): another node holds the task, or it was cancelled")
+            run.n = n
+            run.spawned = 0
             return
 
         def q(tx):
             row = tx.one("SELECT status, owner FROM tm_workflows WHERE id = ?" + st.dialect["for_update"], (wf_id,))
             if row is None or row[1] != worker or row[0] == "cancelled":
-                return "lost"
+                return "lost" if row is None or row[0] != "cancelled" else "cancelled"
             st.put_chunks_tx(tx, "wf:" + wf_id, {h: d for h, (d, _, _) in recs.items()})
             for h, (_, m, fns) in recs.items():
                 for sym, fp in fns:
@@ -456,7 +519,7 @@ class Node(Client):
                     )
             tx.execute(
                 "INSERT INTO tm_steps (workflow, n, kind, line, at, us, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (wf_id, n, "m", None, int(time.time() * 1000), None, data),
+                (wf_id, n, K_MIGRATE, None, at, None, data),
             )
             tx.execute(
                 "UPDATE tm_workflows SET module = ?, owner = NULL, lease_until = NULL, status = 'running', updated = ? WHERE id = ?",
@@ -466,11 +529,13 @@ class Node(Client):
 
         r = st.run(q)
         if r != "ok":
-            raise _Stop(f"migration refused ({r}): another node holds the task")
-        nbox[0] = n
+            # 'lost' after a commit whose answer the database lost (a restart): the task moved already
+            raise _Stop(f"migration to {move_to} not committed here ({r}): another node holds the task, or it moved already")
+        run.n = n
+        run.spawned = 0
         self.say(f"task {wf_id[:8]} -> {move_to}")
 
-    def _prompt(self, thunk, wf_id, nbox):
+    def _prompt(self, thunk, run):
         f = thunk
         while True:
             try:
@@ -485,22 +550,22 @@ class Node(Client):
                     if body.arg == self.name:
                         f = k.entry(None)
                         continue
-                    self._checkpoint(wf_id, nbox, k, None, move_to=body.arg)
+                    self._checkpoint(run, k, None, move_to=body.arg)
                     return _MOVED
                 if body.kind == "task-checkpoint":
-                    self._checkpoint(wf_id, nbox, k, None)
+                    self._checkpoint(run, k, None)
                     f = k.entry(None)
                     continue
                 if body.kind == "receive-bytes":
                     if body.arg is None:
                         got = self._take()
                         if got is None:  # nothing yet: park the task (a checkpoint) and run others
-                            self._checkpoint(wf_id, nbox, k, None, park=True)
+                            self._checkpoint(run, k, None, park=True)
                             return _MOVED
                     else:
                         got = self._receive(body.arg)
                     mid, data = got
-                    self._checkpoint(wf_id, nbox, k, data, consume=mid)
+                    self._checkpoint(run, k, data, consume=mid)
                     f = k.entry(data)
                     continue
                 raise _err(f"unknown cluster operation {body.kind}")
@@ -516,19 +581,18 @@ class Node(Client):
         if got is None:
             return None
         mid, blob = got
-        return mid, unseal(self.key, f"msg:node:{self.name}:bytes", blob)
+        return mid, self.open(f"msg:node:{self.name}:bytes", blob, MESSAGE)
 
     def _receive(self, timeout):
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            got = self.store.peek_message("node:" + self.name, "bytes")
+            got = self._take()
             if got is not None:
-                mid, blob = got
-                return mid, unseal(self.key, f"msg:node:{self.name}:bytes", blob)
+                return got
             if self._stop.is_set():
                 raise _Stop("stopping while waiting for bytes")
             if deadline is not None and time.monotonic() > deadline:
-                raise _err(f"receive-bytes: nothing arrived for node {self.name} within {timeout} s")
+                raise _err(f"receive-bytes: nothing arrived for node {self.name} within {timeout:g} s; send it with send-to-node")
             time.sleep(self.poll)
 
 
@@ -602,7 +666,7 @@ def current_node():
 
 
 def spawn_on(node, thunk):
-    """`(spawn-on "node-b" thunk)`: run (thunk) as a task on node-b; its id, for await-task."""
+    """`(spawn-on "node-b" thunk)`: start (thunk) as a workflow on node-b; its id, for await-workflow."""
     return client().spawn(node, thunk)
 
 
@@ -612,8 +676,20 @@ def spawn_agent(node, thunk):
 
 
 def await_task(wf_id, timeout=None):
-    """`(await-task id)`: the task's value (its error is thrown here)."""
+    """`(await-task id seconds)`: await-workflow with a time limit (its error is thrown here)."""
     return client().result(wf_id, timeout)
+
+
+def _task_workflow_id(durable_workflow_id):
+    def workflow_id():
+        """`(workflow-id)`: the id of the workflow (or cluster task) running this code."""
+        run = _TASK.get()
+        if run is not None and _NODE.get() is not None:
+            return run.id
+        return durable_workflow_id()
+
+    workflow_id.__name__ = "workflow-id"
+    return workflow_id
 
 
 def send_to_node(node, data):
@@ -637,7 +713,10 @@ def install():
     if _INSTALLED:
         return
     _INSTALLED.append(True)
+    from .. import durable
     from ..runtime.library import BUILTINS, HOST
+
+    durable.install()  # await-workflow, workflow-status, workflow-id: a task is a workflow
 
     ops = {"migrate-to": migrate_to, "task-checkpoint": task_checkpoint, "receive-bytes": receive_bytes}
     for name, f in ops.items():
@@ -650,6 +729,7 @@ def install():
         "await-task": await_task,
         "send-to-node": send_to_node,
         "cluster-nodes": cluster_nodes,
+        "workflow-id": _task_workflow_id(BUILTINS["workflow-id"]),
     }
     for name, f in host.items():
         BUILTINS[name] = f

@@ -29,6 +29,11 @@ KINDS = {
     "wa": "await (waiting)",
     "g": "get-event",
     "wg": "get-event (waiting)",
+    # a cluster task's checkpoints (turmeric/cluster/node.py)
+    "tc": "task-checkpoint",
+    "tm": "migrate-to",
+    "tw": "receive-bytes (waiting)",
+    "tr": "receive-bytes",
 }
 CANCELLABLE = ("pending", "running", "sleeping", "waiting", "blocked")
 RESUMABLE = ("cancelled", "failed", "blocked")

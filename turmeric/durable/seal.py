@@ -11,8 +11,10 @@ SQLite database (`turmeric.db.key`), or `~/.config/turmeric/secret` for PostgreS
 Workers on several machines must share `TURMERIC_SECRET`.
 
 The envelope is the serialization package's trust boundary (`trust.seal` /
-`trust.open_sealed`, purpose "workflow-row"), keyed per row: the key is an HMAC of
-the deployment secret and the row's context, so the context costs no bytes.
+`trust.open_sealed`, purpose "workflow-row"; other systems keeping rows in the
+same store pass their own purpose, e.g. the cluster's "cluster-message"), keyed per
+row: the key is an HMAC of the deployment secret and the row's context, so the
+context costs no bytes.
 """
 
 from __future__ import annotations
@@ -37,13 +39,13 @@ def _row_key(key: bytes, context: str) -> bytes:
     return hmac.new(key, b"turmeric-durable\0" + context.encode(), hashlib.sha256).digest()
 
 
-def seal(key: bytes, context: str, data: bytes) -> bytes:
-    return trust.seal(data, _row_key(key, context), PURPOSE)
+def seal(key: bytes, context: str, data: bytes, purpose: str = PURPOSE) -> bytes:
+    return trust.seal(data, _row_key(key, context), purpose)
 
 
-def unseal(key: bytes, context: str, blob: bytes) -> bytes:
+def unseal(key: bytes, context: str, blob: bytes, purpose: str = PURPOSE) -> bytes:
     try:
-        return trust.open_sealed(blob, _row_key(key, context), PURPOSE)
+        return trust.open_sealed(blob, _row_key(key, context), purpose)
     except Thrown:
         raise Tampered(context) from None
 
