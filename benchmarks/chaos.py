@@ -89,7 +89,7 @@ def reset_db(db_url, work):
     import psycopg
 
     with psycopg.connect(db_url, autocommit=True) as c:
-        c.execute("DROP TABLE IF EXISTS tm_meta, tm_workflows, tm_steps, tm_chunks, tm_chunk_refs, tm_messages, tm_events, tm_kv")
+        c.execute("DROP TABLE IF EXISTS tm_meta, tm_workflows, tm_steps, tm_chunks, tm_chunk_refs, tm_messages, tm_events, tm_kv, tm_code")
 
 
 def run_chaos(db_url, kills, workflows=6, steps=40, seed=1, work=None, quiet=False, max_delay=0.3, procs_per_round=0):
@@ -361,7 +361,7 @@ def main():
                 raise SystemExit("PostgreSQL: set TURMERIC_TEST_PG (source .ci/postgres.sh)")
             targets.append(("postgres", pg))
         if args.db not in ("sqlite", "postgres", "both"):
-            targets.append((args.db, args.db))
+            targets.append(("postgres" if args.db.startswith("postgres") else "sqlite", args.db))
         for name, url in targets:
             work = Path(tempfile.mkdtemp(prefix=f"turmeric-chaos-{name}-"))
             if url is None:

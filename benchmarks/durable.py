@@ -24,6 +24,7 @@ settings, printed), PostgreSQL with synchronous_commit=on. Ratios are Turmeric /
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import shutil
@@ -257,16 +258,32 @@ def phase_b(system, be, nb, steps):
     return {"seq_workflows_per_s": nb / r["b_seq_s"], "all_started_workflows_per_s": nb / r["b_par_s"]}
 
 
-def _log(work):
-    p = work / "exec.log"
-    if not p.exists():
-        return []
-    out = []
-    for line in p.read_text().splitlines():
-        parts = line.split()
-        if len(parts) == 2:
-            out.append((int(parts[0]), int(parts[1])))
-    return out
+class LogTail:
+    """exec.log as (index, time_ns) pairs, read incrementally: polling it every millisecond
+    costs only the bytes appended since the last look (re-reading the whole file would
+    steal CPU from the process being measured)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.pos = 0
+        self.rest = b""
+        self.lines = []
+
+    def poll(self):
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.pos)
+                data = f.read()
+        except FileNotFoundError:
+            return self.lines
+        self.pos += len(data)
+        data = self.rest + data
+        *full, self.rest = data.split(b"\n")
+        for line in full:
+            parts = line.split()
+            if len(parts) == 2:
+                self.lines.append((int(parts[0]), int(parts[1])))
+        return self.lines
 
 
 def phase_c(system, be, n, kill_points):
@@ -275,30 +292,31 @@ def phase_c(system, be, n, kill_points):
     (work / "bench.tm").write_text(TM_PROGRAM)
     results = {}
     argv, e = cmd(system, work, url, "c", str(n))
+    log = LogTail(work / "exec.log")
     p = subprocess.Popen(argv, cwd=work, env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for k in kill_points:
         # completed steps: executions of distinct indexes, less the one that may be in flight
+        seen = set()
         while True:
-            log = _log(work)
-            done = len({i for i, _ in log}) - 1
-            if done >= k:
+            seen.update(i for i, _ in log.poll()[len(seen) :])
+            if len(seen) - 1 >= k:
                 break
             if p.poll() is not None:
                 raise RuntimeError(f"{system} phase c exited before {k} steps")
             time.sleep(0.002)
         p.send_signal(signal.SIGKILL)
         p.wait()
-        before = len(_log(work))
+        before = len(log.poll())
         launches = (work / "launch.log").read_text().split() if (work / "launch.log").exists() else []
         t_restart = time.monotonic_ns()
         p = subprocess.Popen(argv, cwd=work, env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        while len(_log(work)) <= before:
+        while len(log.poll()) <= before:
             if p.poll() is not None:
                 raise RuntimeError(f"{system} phase c restart exited without resuming")
             time.sleep(0.001)
-        first_i, first_t = _log(work)[before]
+        first_i, first_t = log.lines[before]
         launch = [int(x) for x in (work / "launch.log").read_text().split()][len(launches)]
-        completed = len({i for i, _ in _log(work)[:before]})
+        completed = len({i for i, _ in log.lines[:before]})
         results[k] = {
             "completed_before_kill": completed,
             "first_resumed_step": first_i,
@@ -332,6 +350,10 @@ def main():
         n = int(a[1]) if phase in ("a", "c") else 0
         nb, steps = (int(a[1]), int(a[2])) if phase == "b" else (0, 0)
         return dbos_worker(phase, args.db_url, args.work, n, nb, steps)
+    # Both systems start from compiled bytecode, as installed: pip compiles DBOS's modules
+    # when it installs them, while a source checkout run with PYTHONDONTWRITEBYTECODE set
+    # would compile Turmeric's at every process start (a third of a restart)
+    compileall.compile_dir(str(REPO / "turmeric"), quiet=1)
     n_a, n_b, s_b, n_c = (1000, 200, 5, 10_000) if not args.quick else (50, 10, 5, 200)
     kills = [10, 5000, 9000] if not args.quick else [10, 100]
     systems = args.systems.split(",")

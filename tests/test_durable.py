@@ -12,6 +12,7 @@ import sys
 import textwrap
 import threading
 
+import pytest
 from _durable import EXAMPLES, REPO, clean_failure, env, lines, ok, reap, spawn, store, tm, wait_for
 
 
@@ -318,6 +319,23 @@ def test_a_checkpoint_row_written_by_hand_is_blocked_never_run(tmp_path, db_url)
     row = st.get_workflow("t1")
     assert row["status"] == "blocked" and "signature" in row["error"]
     st.close()
+
+
+def test_rows_are_sealed_in_17_bytes_per_row_and_old_full_envelopes_still_open():
+    from turmeric.durable import seal as S
+    from turmeric.serialization import trust
+
+    key = b"k" * 32
+    row = S.seal(key, "step:w:3", b"record")
+    assert len(row) == len(b"record") + 17 and S.unseal(key, "step:w:3", row) == b"record"
+    for ctx in ("step:w:4", "step:v:3", "input:w"):  # moved to another row: refused
+        with pytest.raises(S.Tampered):
+            S.unseal(key, ctx, row)
+    # a row written before the compact envelope (the full TMRS one, same per-row key)
+    old = trust.seal(b"record", S._row_key(key, "step:w:3"), S.PURPOSE)
+    assert S.unseal(key, "step:w:3", old) == b"record"
+    with pytest.raises(S.Tampered):
+        S.unseal(key, "step:w:4", old)
 
 
 # --- checkpoints: incremental, one read to resume -----------------------------------------------------

@@ -87,6 +87,26 @@ def test_every_change_to_an_envelope_is_refused(api):
     assert kind(thrown(trust.open_sealed, api.serialize(1), KEY, "web")) == "corrupt-data"  # unsigned
 
 
+def test_the_compact_row_envelope_binds_key_and_purpose_and_refuses_every_change(api):
+    from turmeric.serialization import trust
+
+    b = api.serialize((1, "two", 3.0))
+    row = trust.seal_row(b, KEY, "workflow-row")
+    assert len(row) == len(b) + 17 and trust.open_row(row, KEY, "workflow-row") == b
+    assert reason(thrown(trust.open_row, row, KEY, "workflow-rows")) == "signature mismatch"  # another purpose
+    assert reason(thrown(trust.open_row, row, KEY[:-1] + "!", "workflow-row")) == "signature mismatch"  # another key
+    for i in range(len(row)):
+        bad = row[:i] + bytes([row[i] ^ 0x01]) + row[i + 1 :]
+        assert kind(thrown(trust.open_row, bad, KEY, "workflow-row")) == "corrupt-data", i
+    for n in range(len(row)):
+        assert kind(thrown(trust.open_row, row[:n], KEY, "workflow-row")) == "corrupt-data", n
+    assert kind(thrown(trust.open_row, b, KEY, "workflow-row")) == "corrupt-data"  # unsigned
+    # the full envelope and the row envelope never open as each other
+    assert kind(thrown(trust.open_row, trust.seal(b, KEY, "workflow-row"), KEY, "workflow-row")) == "corrupt-data"
+    assert kind(thrown(trust.open_sealed, row, KEY, "workflow-row")) == "corrupt-data"
+    assert kind(thrown(trust.seal_row, b, "short", "p")) == "error"
+
+
 def test_decode_trusted_verifies_before_decoding(api, tmp_path):
     from sechelp import loader
 

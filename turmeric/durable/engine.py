@@ -116,13 +116,29 @@ class Run:
         self.status = row["status"]
 
 
-def _pid_alive(pid):
+def _proc_start(pid):
+    """When process `pid` started (clock ticks since boot, from /proc), or None where unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+        return stat[stat.rindex(b")") + 2 :].split()[19].decode()
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _owner_alive(pid, start):
+    """Is the process that wrote an owner `host/pid/start-token` (this host) still running?
+    A pid now used by a process that started at another time is a dead owner's."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass
+    if start:
+        now_start = _proc_start(pid)
+        if now_start is not None and now_start != start:
+            return False
     return True
 
 
@@ -132,7 +148,10 @@ class Engine:
         self._store = None
         self.key = None
         self.host = socket.gethostname()
-        self.worker = f"{self.host}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
+        # host/pid/start-token: a process on this host that finds the lease of a dead owner
+        # (its pid gone, or reused by a process started at another time) takes it at once
+        pid = os.getpid()
+        self.worker = f"{self.host}/{pid}/{_proc_start(pid) or 0}-{uuid.uuid4().hex[:8]}"
         self.lease = float(lease if lease is not None else os.environ.get("TURMERIC_LEASE", 15))
         self.poll = float(poll if poll is not None else os.environ.get("TURMERIC_POLL", 0.05))
         self.base_dir = base_dir
@@ -159,15 +178,20 @@ class Engine:
         return self._store
 
     def _start_heartbeat(self):
-        hb_store = self._store.clone()
+        main = self._store
 
         def beat():
+            # the heartbeat's own connection is opened here, off the path to the first step
+            hb_store = None
             while not self._hb_stop.wait(self.lease / 3):
                 try:
+                    if hb_store is None:
+                        hb_store = main.clone()
                     hb_store.heartbeat(self.worker, self.lease)
                 except StoreError:
                     pass  # the next commit reports a lasting problem
-            hb_store.close()
+            if hb_store is not None:
+                hb_store.close()
 
         self._hb = threading.Thread(target=beat, name="turmeric-heartbeat", daemon=True)
         self._hb.start()
@@ -195,7 +219,8 @@ class Engine:
         for owner in self._store.owners():
             parts = owner.split("/")
             if len(parts) == 3 and parts[0] == self.host and owner != self.worker and parts[1].isdigit():
-                if not _pid_alive(int(parts[1])):
+                start = parts[2].split("-")[0] if "-" in parts[2] else None
+                if not _owner_alive(int(parts[1]), None if start == "0" else start):
                     self._store.clear_owner(owner)
 
     def code_id(self):

@@ -1,20 +1,22 @@
 """Sealing: every blob the durable runtime writes for another process is signed.
 
 `seal(key, context, data)` prefixes a 16-byte HMAC-SHA256 tag over a context string
-(which row the bytes belong to: `step:ID:N`, `input:ID`, `msg:DEST:TOPIC`, ...) and
-the data, so a row written by hand, or copied from another workflow or position,
-fails `unseal` before any byte of it is decoded. `unseal` raises `Tampered`.
+(which row the bytes belong to: `step:ID:N`, `input:ID`, `msg:DEST:TOPIC`, ...), the
+purpose and the data, so a row written by hand, or copied from another workflow or
+position, fails `unseal` before any byte of it is decoded. `unseal` raises `Tampered`.
 
 The key is the deployment's secret: `$TURMERIC_SECRET`, else the file named by
 `$TURMERIC_SECRET_FILE`, else a key file created once with mode 0600: next to the
 SQLite database (`turmeric.db.key`), or `~/.config/turmeric/secret` for PostgreSQL.
 Workers on several machines must share `TURMERIC_SECRET`.
 
-The envelope is the serialization package's trust boundary (`trust.seal` /
-`trust.open_sealed`, purpose "workflow-row"; other systems keeping rows in the
-same store pass their own purpose, e.g. the cluster's "cluster-message"), keyed per
-row: the key is an HMAC of the deployment secret and the row's context, so the
-context costs no bytes.
+The envelope is the serialization package's trust boundary: its compact row
+envelope (`trust.seal_row` / `trust.open_row`, purpose "workflow-row": one version
+byte and the 16-byte tag, 17 bytes a row; other systems keeping rows in the same
+store pass their own purpose, e.g. the cluster's "cluster-message"), keyed per row:
+the key is an HMAC of the deployment secret and the row's context, so neither the
+context nor the purpose costs a byte. Rows written before (the full `TMRS`
+envelope, 51 bytes) still open, through `trust.open_sealed` with the same key.
 """
 
 from __future__ import annotations
@@ -40,12 +42,14 @@ def _row_key(key: bytes, context: str) -> bytes:
 
 
 def seal(key: bytes, context: str, data: bytes, purpose: str = PURPOSE) -> bytes:
-    return trust.seal(data, _row_key(key, context), purpose)
+    return trust.seal_row(data, _row_key(key, context), purpose)
 
 
 def unseal(key: bytes, context: str, blob: bytes, purpose: str = PURPOSE) -> bytes:
     try:
-        return trust.open_sealed(blob, _row_key(key, context), purpose)
+        if trust.is_sealed(blob):  # a row written before the compact envelope
+            return trust.open_sealed(blob, _row_key(key, context), purpose)
+        return trust.open_row(blob, _row_key(key, context), purpose)
     except Thrown:
         raise Tampered(context) from None
 

@@ -33,6 +33,10 @@ class StoreFull(StoreError):
     """The database or its disk is full: the transaction was rolled back, nothing was written."""
 
 
+class Conflict(StoreError):
+    """`run_batch`: a statement hit a unique key; the whole batch was rolled back."""
+
+
 def chunk_hash(data: bytes) -> bytes:
     """The content address of a chunk: BLAKE2b with a 16-byte digest."""
     return hashlib.blake2b(data, digest_size=16).digest()
@@ -87,7 +91,8 @@ class Store:
         self.timeout = float(timeout if timeout is not None else (env or 10.0))
         self.conn = None
         self._open_with_retry()
-        self.run(self._migrate, write=True)
+        if self._version_now() != schema.LATEST:  # one read when the schema is current (every open but the first)
+            self.run(self._migrate, write=True)
 
     # --- backend hooks ------------------------------------------------------------------
     def _connect(self):  # pragma: no cover - abstract
@@ -157,21 +162,58 @@ class Store:
         """Run `fn(tx)` in one transaction and commit; retry the whole of it while the
         database is locked or unreachable (exponential backoff with jitter, up to
         `timeout` seconds), then raise StoreUnavailable. A full database raises
-        StoreFull after rolling back."""
+        StoreFull after rolling back. With `write=False` on PostgreSQL each statement
+        runs on its own (autocommit: no BEGIN/COMMIT round trips), so a read of several
+        statements sees a snapshot per statement; use write=True for one snapshot."""
+        return self._retry(lambda: self._transact(fn, write))
+
+    def run_batch(self, stmts):
+        """Run the statements [(sql, params)] in one write transaction, in order, and
+        commit: one round trip on PostgreSQL (a pipeline). Returns [(rowcount, rows or
+        None)] per statement. A unique-key violation rolls everything back and raises
+        `Conflict`. Each statement must be written so that the whole batch can run again
+        (it is retried like `run`)."""
+        return self._retry(lambda: self._batch(stmts))
+
+    def _transact(self, fn, write):
+        if self.conn is None:
+            self.conn = self._connect()
+        cur = self._begin(self.conn, write)
+        try:
+            out = fn(Tx(cur, self._conv))
+            self._end(self.conn, write)
+            return out
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _end(self, conn, write):
+        conn.commit()
+
+    def _batch(self, stmts):
+        def fn(tx):
+            out = []
+            for sql, params in stmts:
+                cur = tx.execute(sql, params)
+                out.append((cur.rowcount, cur.fetchall() if cur.description else None))
+            return out
+
+        try:
+            return self._transact(fn, True)
+        except Exception as e:
+            if self._is_conflict(e):
+                raise Conflict(str(e)) from None
+            raise
+
+    def _is_conflict(self, exc):
+        return False
+
+    def _retry(self, attempt):
         deadline = time.monotonic() + self.timeout
         delay = 0.02
         while True:
             try:
-                if self.conn is None:
-                    self.conn = self._connect()
-                cur = self._begin(self.conn, write)
-                try:
-                    out = fn(Tx(cur, self._conv))
-                    self.conn.commit()
-                    return out
-                except BaseException:
-                    self._rollback()
-                    raise
+                return attempt()
             except StoreError:
                 raise
             except Exception as e:
@@ -189,6 +231,14 @@ class Store:
                 self.conn.rollback()
         except Exception:
             self.close()
+
+    def _version_now(self):
+        """The schema version of the database, or None when it has no tm_meta yet (or can't say)."""
+        try:
+            row = self.run(lambda tx: tx.one("SELECT value FROM tm_meta WHERE key = 'schema_version'"), write=False)
+        except StoreError:
+            return None
+        return int(row[0]) if row else None
 
     def _migrate(self, tx):
         self._lock_for_migration(tx)
@@ -396,17 +446,20 @@ class Store:
     def create_workflow(self, wf_id, name, module, input_blob, parent=None, owner=None, lease=30.0):
         """Insert a pending workflow; False (and nothing changes) if the id exists.
         With `owner`, the new row is already claimed by that worker."""
-        return self.run(lambda tx: self.create_workflow_tx(tx, wf_id, name, module, input_blob, parent, owner, lease))
+        return self.run_batch([self._create_sql(wf_id, name, module, input_blob, parent, owner, lease)])[0][0] == 1
 
     @staticmethod
-    def create_workflow_tx(tx, wf_id, name, module, input_blob, parent=None, owner=None, lease=30.0):
+    def _create_sql(wf_id, name, module, input_blob, parent=None, owner=None, lease=30.0):
         t = now()
-        cur = tx.execute(
+        return (
             "INSERT INTO tm_workflows (id, name, module, status, input, parent, created, updated, owner, lease_until) "
             "VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
             (wf_id, name, module, input_blob, parent, t, t, owner, (t + lease) if owner else None),
         )
-        return cur.rowcount == 1
+
+    @classmethod
+    def create_workflow_tx(cls, tx, wf_id, name, module, input_blob, parent=None, owner=None, lease=30.0):
+        return tx.execute(*cls._create_sql(wf_id, name, module, input_blob, parent, owner, lease)).rowcount == 1
 
     def get_workflow(self, wf_id):
         return self._wf(self.run(lambda tx: tx.one(f"SELECT {WF_COLS} FROM tm_workflows WHERE id = ?", (wf_id,)), write=False))
@@ -456,23 +509,19 @@ class Store:
         params = [t, t, code_id, code_id] + params
         where = runnable + " AND " + " AND ".join(cond)
 
-        def q(tx):
-            ids = [r[0] for r in tx.all(f"SELECT id FROM tm_workflows WHERE {where} ORDER BY created LIMIT ?", params + [limit])]
-            got = []
-            for wf_id in ids:
-                cur = tx.execute(
-                    "UPDATE tm_workflows SET recoveries = recoveries + (CASE WHEN status = 'running' AND owner IS NOT NULL AND owner <> ? "
-                    "THEN 1 ELSE 0 END), owner = ?, lease_until = ? WHERE id = ? AND (owner IS NULL OR lease_until < ? OR owner = ?)",
-                    (worker, worker, t + lease, wf_id, t, worker),
-                )
-                if cur.rowcount == 1:
-                    got.append(wf_id)
-            if not got:
-                return []
-            marks = ",".join("?" * len(got))
-            return tx.all(f"SELECT {WF_COLS} FROM tm_workflows WHERE id IN ({marks}) ORDER BY created", got)
-
-        return [self._wf(r) for r in self.run(q)]
+        # one statement (one round trip on PostgreSQL, where rows another worker is
+        # claiming are skipped, not waited for); the lease condition is checked again on
+        # each row as it is updated
+        sql = (
+            "UPDATE tm_workflows SET recoveries = recoveries + (CASE WHEN status = 'running' AND owner IS NOT NULL AND owner <> ? "
+            "THEN 1 ELSE 0 END), owner = ?, lease_until = ? "
+            f"WHERE id IN (SELECT id FROM tm_workflows WHERE {where} ORDER BY created LIMIT ?{self.dialect['skip_locked']}) "
+            f"AND (owner IS NULL OR lease_until < ? OR owner = ?) RETURNING {WF_COLS}"
+        )
+        res = self.run_batch([(sql, [worker, worker, t + lease] + params + [limit, t, worker])])
+        rows = [self._wf(r) for r in res[0][1]]
+        rows.sort(key=lambda r: r["created"])
+        return rows
 
     def heartbeat(self, worker, lease=30.0):
         """Extend every lease `worker` holds; returns how many."""
@@ -498,9 +547,7 @@ class Store:
 
     def clear_owner(self, owner):
         """Drop the leases of an owner known to be dead."""
-        return self.run(
-            lambda tx: tx.execute("UPDATE tm_workflows SET owner = NULL, lease_until = NULL WHERE owner = ?", (owner,)).rowcount
-        )
+        return self.run_batch([("UPDATE tm_workflows SET owner = NULL, lease_until = NULL WHERE owner = ?", (owner,))])[0][0]
 
     def commit(
         self,
@@ -532,50 +579,79 @@ class Store:
         given, sets it (with wake_at, the wait triple, output and error), releasing
         the lease if `release`. Returns 'ok'."""
 
-        def tx_fn(tx):
-            t = now()
-            row = tx.one("SELECT status, owner FROM tm_workflows WHERE id = ?" + self.dialect["for_update"], (wf_id,))
-            if row is None:
-                return "lost"
-            if row[0] == "cancelled":
-                return "cancelled"
-            if row[1] != worker:
-                return "lost"
-            if chunks:
-                self.put_chunks_tx(tx, "wf:" + wf_id, chunks)
-            if step is not None:
-                n, kind, line, at_ms, us, data = step
-                cur = tx.execute(
-                    "INSERT INTO tm_steps (workflow, n, kind, line, at, us, data) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (workflow, n) DO NOTHING",
-                    (wf_id, n, kind, line, at_ms, us, data),
+        # One batch (one round trip on PostgreSQL): lock the workflow row and read it, then
+        # every write, each conditional on this worker holding the lease of a workflow
+        # that is not cancelled (the row is locked, so every condition sees what the first
+        # statement read). A step n that exists aborts the whole batch (Conflict).
+        t = now()
+        ok = "EXISTS (SELECT 1 FROM tm_workflows WHERE id = ? AND owner = ? AND status <> 'cancelled')"
+        me = (wf_id, worker)
+        stmts = [("SELECT status, owner FROM tm_workflows WHERE id = ?" + self.dialect["for_update"], (wf_id,))]
+        for h, data in (chunks or {}).items():
+            stmts.append(
+                (f"INSERT INTO tm_chunks (hash, data, created) SELECT ?, ?, ? WHERE {ok} ON CONFLICT (hash) DO NOTHING", (h, data, t) + me)
+            )
+            stmts.append(
+                (
+                    f"INSERT INTO tm_chunk_refs (owner, hash) SELECT ?, ? WHERE {ok} ON CONFLICT (owner, hash) DO NOTHING",
+                    ("wf:" + wf_id, h) + me,
                 )
-                if cur.rowcount != 1:
-                    have = tx.one("SELECT data FROM tm_steps WHERE workflow = ? AND n = ?", (wf_id, n))
-                    if have is None or bytes(have[0]) != data:
-                        return "lost"
-            if consume is not None:
-                tx.execute("DELETE FROM tm_messages WHERE id = ?", (consume,))
-            for dest, topic, value in messages:
-                tx.execute("INSERT INTO tm_messages (dest, topic, value, sent) VALUES (?, ?, ?, ?)", (dest, topic, value, t))
-            for key, value in events:
-                tx.execute(
-                    "INSERT INTO tm_events (workflow, key, value, at) VALUES (?, ?, ?, ?) "
+            )
+        if step is not None:
+            n, kind, line, at_ms, us, data = step
+            stmts.append(
+                (
+                    f"INSERT INTO tm_steps (workflow, n, kind, line, at, us, data) SELECT ?, ?, ?, ?, ?, ?, ? WHERE {ok}",
+                    (wf_id, n, kind, line, at_ms, us, data) + me,
+                )
+            )
+        if consume is not None:
+            stmts.append((f"DELETE FROM tm_messages WHERE id = ? AND {ok}", (consume,) + me))
+        for dest, topic, value in messages:
+            stmts.append((f"INSERT INTO tm_messages (dest, topic, value, sent) SELECT ?, ?, ?, ? WHERE {ok}", (dest, topic, value, t) + me))
+        for key, value in events:
+            stmts.append(
+                (
+                    f"INSERT INTO tm_events (workflow, key, value, at) SELECT ?, ?, ?, ? WHERE {ok} "
                     "ON CONFLICT (workflow, key) DO UPDATE SET value = excluded.value, at = excluded.at",
-                    (wf_id, key, value, t),
+                    (wf_id, key, value, t) + me,
                 )
-            for cid, name, module, input_blob in children:
-                self.create_workflow_tx(tx, cid, name, module, input_blob, parent=wf_id)
-            if status is not None:
-                owner, until = (None, None) if release else (worker, t + lease)
-                tx.execute(
+            )
+        for cid, name, module, input_blob in children:
+            stmts.append(
+                (
+                    "INSERT INTO tm_workflows (id, name, module, status, input, parent, created, updated) "
+                    f"SELECT ?, ?, ?, 'pending', ?, ?, ?, ? WHERE {ok} ON CONFLICT (id) DO NOTHING",
+                    (cid, name, module, input_blob, wf_id, t, t) + me,
+                )
+            )
+        if status is not None:
+            owner, until = (None, None) if release else (worker, t + lease)
+            stmts.append(
+                (
                     "UPDATE tm_workflows SET status = ?, wake_at = ?, wait_kind = ?, wait_a = ?, wait_b = ?, output = ?, error = ?, "
-                    "updated = ?, owner = ?, lease_until = ?, blocked_code = NULL WHERE id = ?",
-                    (status, wake_at, wait[0], wait[1], wait[2], output, error, t, owner, until, wf_id),
+                    "updated = ?, owner = ?, lease_until = ?, blocked_code = NULL WHERE id = ? AND owner = ? AND status <> 'cancelled'",
+                    (status, wake_at, wait[0], wait[1], wait[2], output, error, t, owner, until) + me,
                 )
-            return "ok"
-
-        return self.run(tx_fn)
+            )
+        try:
+            res = self.run_batch(stmts)
+        except Conflict:
+            if step is None:
+                raise
+            # step n is there: the same data is this very transition, committed by an
+            # earlier attempt whose outcome was lost (all of it, one transaction); other
+            # data means another worker committed step n
+            have = self.get_step(wf_id, step[0])
+            return "ok" if have is not None and have[2] == step[5] else "lost"
+        rows = res[0][1]
+        if not rows:
+            return "lost"
+        if rows[0][0] == "cancelled":
+            return "cancelled"
+        if rows[0][1] != worker:
+            return "lost"
+        return "ok"
 
     def block(self, wf_id, worker, reason, code_id):
         """Mark a workflow :blocked (its checkpoint doesn't match the code) and release it."""

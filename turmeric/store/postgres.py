@@ -1,17 +1,21 @@
 """The PostgreSQL backend (psycopg 3, the `postgres` extra): several processes and
 machines share the tables.
 
-Each transaction is one psycopg transaction at READ COMMITTED; rows a decision
-depends on are read `FOR UPDATE`. A dropped connection (server restart, network)
-is reopened and the transaction retried by `Store.run`; lock conflicts and
-serialization failures are retried too.
+Each write transaction is an explicit BEGIN ... COMMIT at READ COMMITTED on an
+autocommit connection; rows a decision depends on are read `FOR UPDATE`. A read
+(`run(fn, write=False)`) sends its statements alone, each its own transaction,
+sparing the BEGIN and COMMIT round trips. `run_batch` (a step's commit) sends
+BEGIN, its statements and COMMIT as one psycopg pipeline: one round trip to the
+server, the statements prepared server-side once they repeat. A dropped
+connection (server restart, network) is reopened and the transaction retried by
+`Store.run`; lock conflicts and serialization failures are retried too.
 """
 
 from __future__ import annotations
 
 import re
 
-from .base import Store, StoreError
+from .base import Conflict, Store, StoreError
 
 
 def _psycopg():
@@ -29,6 +33,7 @@ class PostgresStore(Store):
         "real": "DOUBLE PRECISION",
         "serial": "BIGSERIAL PRIMARY KEY",
         "norowid": "",
+        "skip_locked": " FOR UPDATE SKIP LOCKED",
         "for_update": " FOR UPDATE",
     }
 
@@ -40,10 +45,45 @@ class PostgresStore(Store):
         return re.sub(r"//([^:@/]*):[^@/]*@", r"//\1:***@", self.url)
 
     def _connect(self):
-        return self.pg.connect(self.url, autocommit=False, connect_timeout=5)
+        return self.pg.connect(self.url, autocommit=True, connect_timeout=5)
 
     def _begin(self, conn, write):
-        return conn.cursor()
+        cur = conn.cursor()
+        if write:
+            cur.execute("BEGIN")
+        return cur
+
+    def _end(self, conn, write):
+        if write:
+            conn.execute("COMMIT")
+
+    def _rollback(self):
+        conn = self.conn
+        if conn is None:
+            return
+        try:
+            if conn.info.transaction_status != self.pg.pq.TransactionStatus.IDLE:
+                conn.execute("ROLLBACK")
+        except Exception:
+            self.close()
+
+    def _batch(self, stmts):
+        if self.conn is None:
+            self.conn = self._connect()
+        conn = self.conn
+        curs = []
+        try:
+            with conn.pipeline():
+                conn.execute("BEGIN")
+                for sql, params in stmts:
+                    curs.append(conn.execute(self._conv(sql), params))
+                conn.execute("COMMIT")
+        except BaseException as e:
+            self._rollback()
+            if isinstance(e, self.pg.errors.UniqueViolation):
+                raise Conflict(str(e).splitlines()[0]) from None
+            raise
+        return [(c.rowcount, c.fetchall() if c.description else None) for c in curs]
 
     def _conv(self, sql):
         return sql.replace("?", "%s")

@@ -21,6 +21,7 @@ class SQLiteStore(Store):
         "real": "REAL",
         "serial": "INTEGER PRIMARY KEY AUTOINCREMENT",
         "norowid": " WITHOUT ROWID",
+        "skip_locked": "",
         "for_update": "",
     }
 
@@ -48,6 +49,9 @@ class SQLiteStore(Store):
         cur = conn.cursor()
         cur.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         return cur
+
+    def _is_conflict(self, exc):
+        return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)
 
     def _classify(self, exc):
         if isinstance(exc, sqlite3.OperationalError):
