@@ -218,6 +218,90 @@ def test_capturing_lambda_in_map_stays_a_call_through_the_prelude():
     assert unwind_try(only_call(f, "map"), parents(f)) is not None
 
 
+def test_self_recursive_numeric_results_need_no_check():
+    # fib returns n (a number whenever its argument is) or a sum: its self-calls with
+    # numeric arguments are numbers, so their + is the plain operator
+    c = compile_form("(defn fib [n] (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))", "cp_fib")
+    f = c.normal("cp_fib.fib")
+    assert calls_to(f, "#arith-check") == [] and calls_to(f, "#type") == []
+    assert len(calls_to(f, "fib")) == 2  # still capture sites: each in a try with a handler
+    assert all(unwind_try(call_, parents(f)) is not None for call_ in calls_to(f, "fib"))
+    # a base case that is not a number keeps the check (2 * "s" would repeat the string)
+    c = compile_form('(defn g [n] (if (= n 0) "s" (* 2 (g (- n 1)))))', "cp_fib_str")
+    assert len(calls_to(c.normal("cp_fib_str.g"), "#arith-check")) == 1
+    # a self-call with an argument not known to be a number is unknown
+    c = compile_form("(defn h [n] (if (< n 2) n (* (h (str n)) 2)))", "cp_fib_arg")
+    assert len(calls_to(c.normal("cp_fib_arg.h"), "#arith-check")) == 1
+
+
+def test_for_each_over_a_range_with_a_ref_is_a_plain_loop():
+    c = compile_form(
+        "(defn f [n] (let [t (ref 0)] (for-each (range n) (fn [x] (when (zero? (mod x 4)) (ref-set! t (+ (deref t) x))))) (deref t)))",
+        "cp_foreach_ref",
+    )
+    f = c.normal("cp_foreach_ref.f")
+    loops = [n for n in ast.walk(f) if isinstance(n, ast.For)]
+    assert len(loops) == 1 and ast.unparse(loops[0].iter) == "#range(n~1)"
+    # no call per element: x is an int (mod and zero? are operators), t is a Ref (value loads and stores)
+    body = ast.Module(loops[0].body, [])
+    assert [ast.unparse(n) for n in ast.walk(body) if isinstance(n, ast.Call)] == []
+    assert any(isinstance(n, ast.Assign) and ast.unparse(n.targets[0]) == "t~2.value" for n in ast.walk(body))
+
+
+def test_ref_set_on_an_unknown_value_tests_for_a_ref():
+    c = compile_form("(defn f [r v] (ref-set! r v))", "cp_refset")
+    f = c.normal("cp_refset.f")
+    assert len(calls_to(f, "#b:ref-set!")) == 1  # the library's, for anything but a Ref (type-error)
+    assert len(calls_to(f, "#type")) == 1
+
+
+def test_str_of_range_elements_formats_ints_directly():
+    c = compile_form('(defn f [n] (map (fn [i] (str "item-" i ":" (* i i))) (range n)))', "cp_str_int")
+    f = c.normal("cp_str_int.f")
+    assert calls_to(f, "#display") == [] and calls_to(f, "#type") == [] and calls_to(f, "#arith-check") == []
+    c = compile_form('(defn f [xs] (map (fn [i] (str "item-" i)) xs))', "cp_str_any")
+    assert len(calls_to(c.normal("cp_str_any.f"), "#display")) == 1
+
+
+def test_nary_arithmetic_tests_each_unknown_operand():
+    c = compile_form("(defn f [a b] (+ a 1 b))", "cp_nary")
+    f = c.normal("cp_nary.f")
+    assert len(calls_to(f, "#b:+")) == 1 and len(calls_to(f, "#type")) == 2  # a and b, not the literal
+
+
+def test_match_on_structs_reads_fields_directly():
+    c = compile_form(
+        "(defn s [t] (match t (Leaf) -> 0 (Node l v r) -> (+ (s l) v (s r))))", "cp_match", setup="(struct Leaf []) (struct Node [l v r])"
+    )
+    f = c.normal("cp_match.s")
+    assert calls_to(f, "#b:#field-at") == [] and calls_to(f, "#b:+") != []
+    assert "match~2.vals[0]" in ast.unparse(f)
+    # the struct test: the last passing class, then the last failing one, then the library
+    assert len(calls_to(f, "#struct_is_ic")) == 2
+    assert ".f and #struct_is_ic" in ast.unparse(f)
+
+
+def test_field_caches_are_per_site():
+    c = compile_form("(defn f [a b] (+ a.h b.h))", "cp_dot_sites")
+    names = {n.id for n in ast.walk(c.normal("cp_dot_sites.f")) if isinstance(n, ast.Name) and n.id.startswith("#ic:")}
+    assert len(names) == 2 and all(n.startswith("#ic:h@") for n in names)
+
+
+def test_reduce_over_a_capturing_function_is_an_inline_loop_with_sites():
+    c = compile_form("(defn f [xs] (reduce (fn [acc s] (+ acc (g s))) 0 xs))", "cp_site_reduce")
+    f = c.normal("cp_site_reduce.f")
+    assert calls_to(f, "reduce") == [] and not any(isinstance(n, ast.FunctionDef) for n in ast.walk(f) if n is not f)
+    g = only_call(f, "g")
+    h = unwind_handler(unwind_try(g, parents(f)))
+    live = ast.unparse(h)
+    for v in ("xs~h1", "n~h1", "i~h1", "acc~"):  # the loop's state is in the frame
+        assert v in live, live
+    c = compile_form("(defn f [xs] (for-each xs g))", "cp_site_foreach")
+    f = c.normal("cp_site_foreach.f")
+    assert calls_to(f, "for-each") == []
+    assert unwind_try(only_call(f, "f~h1"), parents(f)) is not None
+
+
 # --- tail calls ------------------------------------------------------------------------------
 
 

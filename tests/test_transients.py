@@ -340,3 +340,22 @@ def test_struct_loop_under_capture_and_after_redefinition():
     ns = load(src)
     assert readable(ns["r1"]) == "[(P 2 2 1 1) (P 3 3 1 1)]"
     assert readable(ns["r2"]) == "[(P 2 2 1 1) (P 5 5 1 1)]"
+
+
+def test_struct_loop_updates_that_read_other_fields_are_simultaneous():
+    # the fast copy assigns field locals one by one where that is equal to recur's
+    # all-at-once assignment, and as one tuple when the values read each other in a cycle
+    src = (
+        STRUCTS
+        + """
+(defn swap [p n] (loop [i 0 p p] (if (< i n) (recur (inc i) (P p.y p.x (+ p.vx p.x) p.vy)) p)))
+(defn rot [p n] (loop [i 0 p p] (if (< i n) (recur (+ i p.vy) (P p.y p.vx p.vy (inc p.x))) [i p])))
+(def results [(swap (P 1 2 3 4) 3) (swap (Q 1 2 3 4) 3) (rot (P 1 2 3 4) 9) (rot (Q 1 2 3 4) 9)])
+(def probe (loop [i 0 v []] (if (< i 2) (recur (inc i) (conj v (nth v 3 :d))) v)))
+"""
+    )
+    ns = load(src)
+    a, b, c, d = (readable(x) for x in ns["results"])
+    assert a == b == "(P 2 1 7 4)"
+    assert c == d == "[9 (P 4 2 3 4)]"
+    assert readable(ns["probe"]) == "[:d :d]"

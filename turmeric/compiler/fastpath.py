@@ -25,7 +25,7 @@ type test sends the value to the library function instead:
   `isinstance(x, T)`, as in `lib/predicates.py`.
 - `str`: an f-string; strings and integers are formatted by Python directly (the
   display form of an int is its decimal text), everything else through `#display`.
-- `x.field`: an inline cache per module and field name (`#ic:field`, a `DotCache` the
+- `x.field`: an inline cache per site (`#ic:field@symbol/k`, a `DotCache` the
   loader creates): when `type(x)` is the struct class seen last, the value is
   `x.vals[index]`; anything else goes to `#dot_ic`, which does the full `#dot` lookup
   and, for a struct, remembers its class and the field's index.
@@ -39,7 +39,8 @@ import ast
 
 from ..core import nodes as C
 from ..core.values import Keyword
-from .pyast import assign, call, const, name
+from .numeric import is_known_ref
+from .pyast import assign, at, call, const, name, store
 
 _COLL_FAST = frozenset({"conj", "assoc", "get", "nth", "%tconj", "%tassoc", "%tget", "%tnth"})
 
@@ -137,12 +138,47 @@ class FastPaths:
             return self.fast_str(node.args, args, ctx, out)
         if op in _TYPE_IS and n == 1:
             return _type_is(args[0], _TYPE_IS[op])
+        if op == "vector?" and n == 1:
+            # pyrsistent's PVector is an ABC (a Python-level isinstance): the C vector type
+            # first, and no isinstance at all for the scalar types, which are never vectors
+            x = self.simple(args[0], ctx, out)
+            t = ctx.tmp()
+            exact = ast.Compare(ast.NamedExpr(ast.Name(t, ast.Store()), call("#type", x)), [ast.Is()], [name("#PVec")])
+            other = ast.BoolOp(
+                ast.And(), [ast.Compare(name(t), [ast.NotIn()], [name("#SCALARS")]), call("#isinstance", x, name("#PVector"))]
+            )
+            return ast.BoolOp(ast.Or(), [exact, other])
         if op in _INSTANCE_OF and n == 1:
             return call("#isinstance", args[0], name(_INSTANCE_OF[op]))
         if op == "deref" and n == 1:
+            if is_known_ref(self.numeric, node.args[0]):
+                return ast.Attribute(args[0], "value", ast.Load())
             r = self.simple(args[0], ctx, out)
             return ast.IfExp(_type_is(r, "#Ref"), ast.Attribute(r, "value", ast.Load()), call("#b:deref", r))
         return None
+
+    def ref_set_stmt(self, node, ctx, out, sink):
+        """`(ref-set! r v)` as a statement: `r.value = v` (behind a `type(r) is Ref` test
+        unless r is a local bound to `(ref x)`), then v to the sink. Returns False when
+        this isn't the library's ref-set! with two plain arguments."""
+        f = node.fn
+        if not (type(f) is C.GRef and f.builtin and f.module is None and f.name == "ref-set!"):
+            return False
+        if len(node.args) != 2 or node.kwargs or not self.host_builtin("ref-set!"):
+            return False
+        n_live = len(ctx.live)
+        args, _ = self.compile_args(node.args, ctx, out)
+        del ctx.live[n_live:]
+        r = self.simple(args[0], ctx, out)
+        v = self.simple(args[1], ctx, out)
+        store_ = ast.Assign([ast.Attribute(r, "value", ast.Store())], v)
+        if is_known_ref(self.numeric, node.args[0]):
+            out.append(at(store_, node.pos))
+        else:
+            slow = ast.Expr(call("#b:ref-set!", r, v))
+            out.append(at(ast.If(_type_is(r, "#Ref"), [store_], [slow]), node.pos))
+        self.emit_sink(v, sink, out, node.pos)
+        return True
 
     # --- persistent and transient collections ----------------------------------------------------
     def fast_coll(self, op, args, ctx, out):
@@ -158,44 +194,66 @@ class FastPaths:
         if op == "assoc" and n == 3:
             m, k, x = (self.simple(a, ctx, out) for a in args)
             return ast.IfExp(_type_is(m, "#PMapT"), call(ast.Attribute(m, "set", ast.Load()), k, x), call("#b:assoc", m, k, x))
-        if op in ("get", "%tget") and n in (2, 3):
+        if op == "get" and n in (2, 3):
             xs = [self.simple(a, ctx, out) for a in args]
-            t = "#PMapT" if op == "get" else "#TMap"
             d = xs[2] if n == 3 else const(None)
-            return ast.IfExp(_type_is(xs[0], t), call(ast.Attribute(xs[0], "get", ast.Load()), xs[1], d), call("#b:" + op, *xs))
+            return ast.IfExp(_type_is(xs[0], "#PMapT"), call(ast.Attribute(xs[0], "get", ast.Load()), xs[1], d), call("#b:get", *xs))
+        if op == "%tget" and n in (2, 3):
+            xs = [self.simple(a, ctx, out) for a in args]
+            d = xs[2] if n == 3 else const(None)
+            test = self._either_type(xs[0], "#TDict", "#TMap", ctx)
+            return ast.IfExp(test, call(ast.Attribute(xs[0], "get", ast.Load()), xs[1], d), call("#b:%tget", *xs))
         if op in ("nth", "%tnth") and n == 2:
             v, i = (self.simple(a, ctx, out) for a in args)
-            t = "#PVec" if op == "nth" else "#TVec"
-            ok = ast.BoolOp(
-                ast.And(),
-                [_type_is(v, t), _type_is(i, "#int"), ast.Compare(const(0), [ast.LtE(), ast.Lt()], [i, call("#len", v)])],
-            )
+            is_vec = _type_is(v, "#PVec" if op == "nth" else "#TList")
+            ok = ast.BoolOp(ast.And(), [is_vec, _type_is(i, "#int"), ast.Compare(const(0), [ast.LtE(), ast.Lt()], [i, call("#len", v)])])
             return ast.IfExp(ok, ast.Subscript(v, i, ast.Load()), call("#b:" + op, v, i))
         return None
 
+    def _either_type(self, v, t1, t2, ctx):
+        """`(t := type(v)) is t1 or t is t2`."""
+        t = ctx.tmp()
+        first = ast.Compare(ast.NamedExpr(store(t), call("#type", v)), [ast.Is()], [name(t1)])
+        return ast.BoolOp(ast.Or(), [first, ast.Compare(name(t), [ast.Is()], [name(t2)])])
+
     def fast_update(self, op, args, ctx, out):
         """An update of a transient accumulator `v` (compiler/transient.py) as statements: the
-        evolver's or the map mutation's own item assignment (their methods cost twice as
-        much), else `v = slow path`; the value is `v`. The transient analysis makes sure no
-        expression already compiled but not yet evaluated reads `v` (it is not mentioned in
-        the other arguments of the `recur`), so running the update here keeps the order."""
+        list's or dict's `append` or item assignment, the map mutation's item assignment (its
+        `set` method costs twice as much), else `v = slow path` (which may replace a `TVec`
+        by a list); the value is `v`.
+        The transient analysis makes sure no expression already compiled but not yet
+        evaluated reads `v` (it is not mentioned in the other arguments of the `recur`), so
+        running the update here keeps the order."""
         v = args[0]
         rest = [self.simple(a, ctx, out) for a in args[1:]]
         slow = [assign(v.id, call("#b:" + op, v, *rest))]
         if op == "%tconj":
             fast = [ast.Expr(call(ast.Attribute(v, "append", ast.Load()), rest[0]))]
-            out.append(ast.If(_type_is(v, "#TVec"), fast, slow))
+            out.append(ast.If(_type_is(v, "#TList"), fast, slow))
             return name(v.id)
         k, x = rest
-        # an index up to the length: the evolver appends at the length, as assoc does
+        t = ctx.tmp()
+        is_map = ast.BoolOp(
+            ast.Or(),
+            [
+                ast.Compare(ast.NamedExpr(store(t), call("#type", v)), [ast.Is()], [name("#TDict")]),
+                ast.Compare(name(t), [ast.Is()], [name("#TMap")]),
+            ],
+        )
+        # an index within the vector (appending at the length is the slow path's)
         in_vec = ast.BoolOp(
-            ast.And(), [_type_is(v, "#TVec"), _type_is(k, "#int"), ast.Compare(const(0), [ast.LtE(), ast.LtE()], [k, call("#len", v)])]
+            ast.And(),
+            [
+                ast.Compare(name(t), [ast.Is()], [name("#TList")]),
+                _type_is(k, "#int"),
+                ast.Compare(const(0), [ast.LtE(), ast.Lt()], [k, call("#len", v)]),
+            ],
         )
 
         def setitem():
             return [ast.Assign([ast.Subscript(name(v.id), k, ast.Store())], x)]
 
-        out.append(ast.If(_type_is(v, "#TMap"), setitem(), [ast.If(in_vec, setitem(), slow)]))
+        out.append(ast.If(is_map, setitem(), [ast.If(in_vec, setitem(), slow)]))
         return name(v.id)
 
     # --- and / or of booleans -----------------------------------------------------------------------
@@ -293,14 +351,19 @@ class FastPaths:
             if type(sname) is not str or type(n) is not int or sname in ("Some", "None"):
                 return None
             x = self.simple(self.compile_expr(a[0], ctx, out), ctx, out)
-            ic = name(f"#sc:{sname}/{n}")
-            hit = ast.Compare(call("#type", x), [ast.Is()], [ast.Attribute(ic, "t", ast.Load())])
-            return ast.BoolOp(ast.Or(), [hit, call("#struct_is_ic", name(f"#sc:{sname}/{n}"), x, const(sname), const(n))])
+            ic = f"#sc:{sname}/{n}"
+            t = ctx.tmp()
+            hit = ast.Compare(
+                ast.NamedExpr(ast.Name(t, ast.Store()), call("#type", x)), [ast.Is()], [ast.Attribute(name(ic), "t", ast.Load())]
+            )
+            known_miss = ast.Compare(name(t), [ast.IsNot()], [ast.Attribute(name(ic), "f", ast.Load())])
+            slow = call("#struct_is_ic", name(ic), x, const(sname), const(n))
+            return ast.BoolOp(ast.Or(), [hit, ast.BoolOp(ast.And(), [known_miss, slow])])
         if fname == "#field-at" and len(a) == 2 and type(a[1]) is C.Const and type(a[1].value) is int:
-            x = self.simple(self.compile_expr(a[0], ctx, out), ctx, out)
-            some = ast.Compare(call("#type", x), [ast.Is()], [name("#Some")])
-            field = ast.Subscript(ast.Attribute(x, "vals", ast.Load()), const(a[1].value), ast.Load())
-            return ast.IfExp(some, ast.Attribute(x, "value", ast.Load()), field)
+            # match binds a field only after its `#struct-is?` test passed (expander/patterns.py;
+            # `(Some p)` has a test and accessor of its own): x is a struct instance here
+            x = self.compile_expr(a[0], ctx, out)
+            return ast.Subscript(ast.Attribute(x, "vals", ast.Load()), const(a[1].value), ast.Load())
         if fname == "#some?" and len(a) == 1:
             return ast.Compare(call("#type", self.compile_expr(a[0], ctx, out)), [ast.Is()], [name("#Some")])
         if fname == "#none?" and len(a) == 1:
@@ -310,10 +373,13 @@ class FastPaths:
     # --- struct fields ---------------------------------------------------------------------------
     def fast_dot(self, obj, field, ctx, out):
         o = self.simple(obj, ctx, out)
-        ic = name("#ic:" + field)
-        hit = ast.Compare(call("#type", o), [ast.Is()], [ast.Attribute(ic, "t", ast.Load())])
-        value = ast.Subscript(ast.Attribute(o, "vals", ast.Load()), ast.Attribute(name("#ic:" + field), "i", ast.Load()), ast.Load())
-        return ast.IfExp(hit, value, call("#dot_ic", name("#ic:" + field), o, const(field)))
+        # one cache per site (`#ic:field@symbol/k`): a field name shared by several struct
+        # types (`h` of Rect and Tri) stays a hit at each site that sees one type
+        ctx.ndot = getattr(ctx, "ndot", 0) + 1
+        ic = f"#ic:{field}@{ctx.fn.symbol}/{ctx.ndot}"
+        hit = ast.Compare(call("#type", o), [ast.Is()], [ast.Attribute(name(ic), "t", ast.Load())])
+        value = ast.Subscript(ast.Attribute(o, "vals", ast.Load()), ast.Attribute(name(ic), "i", ast.Load()), ast.Load())
+        return ast.IfExp(hit, value, call("#dot_ic", name(ic), o, const(field)))
 
     # --- strings -------------------------------------------------------------------------------
     def fast_str(self, nodes, args, ctx, out):
@@ -324,6 +390,9 @@ class FastPaths:
             if type(node) is C.Const and type(node.value) is str:
                 if node.value:
                     parts.append(const(node.value))
+                continue
+            if self.numeric.is_int(node):  # an int displays as its decimal text
+                parts.append(ast.FormattedValue(e, -1, None))
                 continue
             x = self.simple(e, ctx, out)
             t = ctx.tmp()
@@ -411,6 +480,11 @@ class InlineHOF:
         del ctx.live[n_live:]
         coll = vals[-1]
         items = call("#b:%items", coll)
+        if _is_range_call(others[-1]):
+            # Python's range yields ints only (it raises on anything else): the element
+            # parameter is a number in the body, and the loop walks the range itself
+            self.numeric.assume([fn.params[-1]], fn.body, ints=True)
+            items = ast.Call(name("#range"), coll.args, []) if _plain_range_expr(coll) else items
         body = []
         if op == "filter":
             x = fn.params[0].py
@@ -437,10 +511,8 @@ class InlineHOF:
             return at_(call("#b:%seal", name(acc)), pos)
         if op == "for-each":
             x = fn.params[0].py
-            e = self.compile_expr(fn.body, ctx, body)
+            self.compile_to(fn.body, ctx, body, ("none",))
             stmts = emit_normal(body, ctx)
-            if type(e) not in (ast.Constant, ast.Name):
-                stmts.append(ast.Expr(e))
             out.append(at_(ast.For(ast.Name(x, ast.Store()), items, stmts or [ast.Pass()], []), pos))
             return const(None)
         # reduce
@@ -453,6 +525,121 @@ class InlineHOF:
         r = ctx.tmp()
         out.append(assign(r, call("#b:%tend", name(a)) if transient else name(a)))
         return name(r)
+
+
+def _is_range_call(node):
+    f = node.fn if type(node) is C.Call else None
+    return type(f) is C.GRef and f.builtin and f.module is None and f.name == "range" and not node.kwargs and 1 <= len(node.args) <= 2
+
+
+def _plain_range_expr(e):
+    """`#b:range(a)` / `#b:range(a, b)` with name or constant arguments: `range(a, b)` itself
+    walks the same ints (the library's range only wraps it), raising TypeError on a
+    non-int, which becomes the same type-error."""
+    return type(e) is ast.Call and not e.keywords and all(type(a) in (ast.Name, ast.Constant) for a in e.args)
+
+
+# --- reduce and for-each over any function: the prelude's loop, inline ----------------------------
+#
+# `(reduce f init coll)` and `(for-each coll f)` whose function may capture (a lambda with a
+# capture site, a named function, any value) become the prelude's own indexed loop in the
+# calling function, as core nodes: `(let [xs (%items coll) n (%len xs)] (loop [i 0 acc
+# init] (if (< i n) (recur (inc i) (f acc (%at xs i))) acc)))`. A capture inside f then
+# records the caller's frame with the loop's state (i, acc, xs, n), exactly what the
+# prelude's frame would hold; no accumulator is involved, so multi-shot resumption needs
+# nothing more. A literal lambda's body is inlined with its parameters bound by `let`
+# (or as the loop's accumulator), so no closure is made and no Python call is paid.
+
+_SITE_HOF = {"reduce": (3, 0, 2), "for-each": (2, 1, 1)}
+
+
+class SiteHOF:
+    """Mixed into `Lowering`: needs `numeric`, `inline_hof_fn`."""
+
+    def site_hof(self, n):
+        """The core nodes replacing a site-having reduce/for-each call, or None."""
+        memo = getattr(self, "_site_hof_memo", None)
+        if memo is None:
+            memo = self._site_hof_memo = {}
+        hit = memo.get(id(n))
+        if hit is not None:
+            return hit[1]
+        r = self._site_hof(n)
+        memo[id(n)] = (n, r)
+        return r
+
+    def _site_hof(self, n):
+        f = n.fn
+        if type(f) is not C.GRef or not f.builtin or f.module is not None or n.kwargs:
+            return None
+        shape = _SITE_HOF.get(f.name)
+        if shape is None or len(n.args) != shape[0] or self.inline_hof_fn(n) is not None:
+            return None
+        nargs, fidx, nparams = shape
+        fnode = n.args[fidx]
+        lam = None
+        if type(fnode) is C.Fn:
+            if (
+                fnode.rest is not None
+                or fnode.self_var is not None
+                or len(fnode.params) != nparams
+                or fnode.is_shift_body
+                or any(fnode.ptypes)
+                or any(v.boxed for v in fnode.params)
+            ):
+                return None
+            for x in _walk(fnode.body):
+                if type(x) is C.Fn or (type(x) is C.Recur and x.target is fnode):
+                    return None
+            lam = fnode
+        pos = n.pos
+        self._site_hof_k = k = getattr(self, "_site_hof_k", 0) + 1
+
+        def var(label):
+            return C.Var(label, f"{label}~h{k}", None)
+
+        def ref(v):
+            return C.LRef(v, pos)
+
+        binds = []
+        fv = None
+        if lam is None:
+            fv = var("f")
+            binds.append((fv, fnode))
+        if f.name == "reduce":
+            init, coll = n.args[1], n.args[2]
+        else:
+            init, coll = None, n.args[0]
+        initv = None
+        if init is not None:
+            initv = var("init")
+            binds.append((initv, init))
+        xs, cnt, i = var("xs"), var("n"), var("i")
+        binds.append((xs, C.Call(C.GRef("%items", None, pos, builtin=True), [coll], pos)))
+        binds.append((cnt, C.Prim("%len", [ref(xs)], pos)))
+        elem = C.Prim("%at", [ref(xs), ref(i)], pos)
+        more = C.Prim("<", [ref(i), ref(cnt)], pos)
+        step_i = C.Prim("inc", [ref(i)], pos)
+        if f.name == "reduce":
+            acc = lam.params[0] if lam is not None else var("acc")
+            loop = C.Loop([i, acc], [C.Const(0, pos), ref(initv)], None, pos)
+            if lam is not None:
+                step = C.Let([(lam.params[1], elem)], lam.body, pos)
+            else:
+                step = C.Call(ref(fv), [ref(acc), elem], pos)
+            loop.body = C.If(more, C.Recur([step_i, step], loop, pos), ref(acc), pos)
+        else:
+            loop = C.Loop([i], [C.Const(0, pos)], None, pos)
+            if lam is not None:
+                step = C.Let([(lam.params[0], elem)], lam.body, pos)
+            else:
+                step = C.Call(ref(fv), [elem], pos)
+            loop.body = C.If(more, C.Do([step, C.Recur([step_i], loop, pos)], pos), C.Const(None, pos), pos)
+        node = C.Let(binds, loop, pos)
+        if lam is not None and _is_range_call(coll):
+            self.numeric.assume([lam.params[-1]], lam.body, ints=True)
+        self.numeric.assume([], node)
+        return node
 
 
 def _has_walrus(e):

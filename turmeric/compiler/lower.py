@@ -13,7 +13,7 @@ import ast
 from ..core import nodes as C
 from ..core.errors import InternalError
 from .analysis import SiteAnalysis
-from .fastpath import BOOLEAN_HELPERS, BOOLEAN_PRIMS, FAST_HELPERS, FastPaths, InlineHOF
+from .fastpath import BOOLEAN_HELPERS, BOOLEAN_PRIMS, FAST_HELPERS, FastPaths, InlineHOF, SiteHOF
 from .ir import CatchS, FinallyS, IfS, LoopS, SiteS
 from .pyast import assign, at, call, const, name, store
 from .transient import STEPS, StructLoops, TransientPass
@@ -26,6 +26,29 @@ def is_plain_eq_literal(e):
         return False
     v = e.value
     return type(v) is str or (type(v) in (int, float) and v != 0 and v != 1)
+
+
+def _assignment_order(targets, values):
+    """An order of the assignments `targets[j] = values[j]` equal to assigning them all at
+    once: a value that reads another target is assigned before that target changes. None
+    when there is a cycle."""
+    index = {t: j for j, t in enumerate(targets)}
+    before = {j: set() for j in range(len(targets))}  # k in before[j]: j must wait for k
+    for j, e in enumerate(values):
+        for n in ast.walk(e):
+            if type(n) is ast.Name:
+                k = index.get(n.id)
+                if k is not None and k != j:
+                    before[k].add(j)  # values[j] reads targets[k]: assign j before k
+    order, done = [], set()
+    while len(order) < len(targets):
+        ready = [j for j in range(len(targets)) if j not in done and before[j] <= done]
+        if not ready:
+            return None
+        for j in ready:
+            order.append(j)
+            done.add(j)
+    return order
 
 
 def _type_is_name(py, tname):
@@ -72,7 +95,7 @@ class FnCtx:
         return f"~t{self.ntmp}"
 
 
-class Lowering(FastPaths, InlineHOF, TransientPass, StructLoops, SiteAnalysis):
+class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAnalysis):
     """The expression and statement compilers; `compile_unit` (in `unit.py`) drives them."""
 
     def new_site(self, ctx, target, callexpr, callee, kind, out, pos, label=None, py=False):
@@ -145,6 +168,9 @@ class Lowering(FastPaths, InlineHOF, TransientPass, StructLoops, SiteAnalysis):
             fn = self.inline_hof_fn(node)
             if fn is not None:
                 return self.compile_inline_hof(node, fn, ctx, out)
+            loop = self.site_hof(node)
+            if loop is not None:
+                return self.compile_expr(loop, ctx, out)
             if type(node.fn) is C.GRef and node.fn.name in _COLL_CALLS:
                 op = self.coll_op(node, _COLL_CALLS[node.fn.name])
                 if op is not None:  # `assoc`, `contains?`... of the library: as a primitive
@@ -155,6 +181,8 @@ class Lowering(FastPaths, InlineHOF, TransientPass, StructLoops, SiteAnalysis):
             del ctx.live[n_live:]
             if node.op in SIMPLE_PRIMS and len(args) == 2 and self.numeric.needs_check(node.op, node.args):
                 return at(self.checked_arith(node.op, args, ctx, out), pos)
+            if node.op in SIMPLE_PRIMS and len(args) > 2:
+                return at(self.nary_arith(node, args, ctx, out), pos)
             fast = self.fast_prim(node, args, ctx, out)
             if fast is not None:
                 return at(fast, pos)
@@ -303,8 +331,13 @@ class Lowering(FastPaths, InlineHOF, TransientPass, StructLoops, SiteAnalysis):
         n_live = len(ctx.live)
         args, _ = self.compile_args(nodes, ctx, out)
         del ctx.live[n_live:]
-        if targets:
+        order = _assignment_order(targets, args)
+        if order is None:  # the new values read each other's targets in a cycle: one tuple
             out.append(at(ast.Assign([ast.Tuple([store(x) for x in targets], ast.Store())], ast.Tuple(args, ast.Load())), node.pos))
+        else:  # a tuple of 4 or more would be built and unpacked on every iteration
+            for j in order:
+                if not (type(args[j]) is ast.Name and args[j].id == targets[j]):
+                    out.append(at(assign(targets[j], args[j]), node.pos))
         out.append(ast.Continue())
 
     def is_pure(self, node):
@@ -392,6 +425,34 @@ class Lowering(FastPaths, InlineHOF, TransientPass, StructLoops, SiteAnalysis):
             [ast.Compare(result_type, [ast.Is()], [name("#int")]), ast.Compare(name(rt), [ast.Is()], [name("#float")])],
         )
         return ast.IfExp(test, name(r), call("#arith-check", const(op), names[0], names[1], name(r)))
+
+    def nary_arith(self, node, args, ctx, out):
+        """`(+ a b c ...)`: the operators left to right, as the library folds them, behind a
+        test that each operand not known to be a number is an int or a float (so a boolean
+        or a string goes to the library function, which throws type-error)."""
+        tests = []
+        xs = []
+        for n, a in zip(node.args, args, strict=True):
+            if not self.numeric.is_num(n):
+                a = self.simple(a, ctx, out)
+                t = ctx.tmp()
+                tests.append(
+                    ast.BoolOp(
+                        ast.Or(),
+                        [
+                            ast.Compare(ast.NamedExpr(store(t), call("#type", a)), [ast.Is()], [name("#int")]),
+                            ast.Compare(name(t), [ast.Is()], [name("#float")]),
+                        ],
+                    )
+                )
+            xs.append(a)
+        e = xs[0]
+        for x in xs[1:]:
+            e = ast.BinOp(e, SIMPLE_PRIMS[node.op](), x)
+        if not tests:
+            return e
+        test = tests[0] if len(tests) == 1 else ast.BoolOp(ast.And(), tests)
+        return ast.IfExp(test, e, call("#b:" + node.op, *xs))
 
     def prim(self, op, a):
         if op in SIMPLE_PRIMS and len(a) == 2:
@@ -525,11 +586,18 @@ class Lowering(FastPaths, InlineHOF, TransientPass, StructLoops, SiteAnalysis):
             k, v = args[0], (args[1] if len(args) > 1 else const(None))
             out.append(at(ast.Return(call("#TailContinue", k, v)), pos))
             return
+        if t is C.Call and not self.is_host_call(node):
+            loop = self.site_hof(node)
+            if loop is not None:
+                self.compile_to(loop, ctx, out, sink)
+                return
         if t is C.Call and sink[0] == "ret" and not self.is_host_call(node) and self.inline_hof_fn(node) is None:
             self.compile_call(node, ctx, out, tail=True)
             return
         if t is C.Try:
             self.compile_try(node, ctx, out, sink)
+            return
+        if t is C.Call and self.is_host_call(node) and self.ref_set_stmt(node, ctx, out, sink):
             return
         e = self.compile_expr(node, ctx, out)
         self.emit_sink(e, sink, out, pos)

@@ -48,14 +48,37 @@ def children(n):
     return ()
 
 
+def is_ref_call(n):
+    """`(ref x)`, the library's."""
+    if type(n) is not C.Call or n.kwargs or len(n.args) != 1:
+        return False
+    f = n.fn
+    return type(f) is C.GRef and f.builtin and f.module is None and f.name == "ref"
+
+
+def is_known_ref(facts, n):
+    return type(n) is C.LRef and n.var in facts.refs
+
+
 class NumericFacts:
     def __init__(self):
         self.vars = set()
+        # self-calls: id(Call) -> (Call, Fn) for a call of a named function's own name made
+        # directly in its body (generated code calls the function itself there: the name
+        # is the local def of its factory, whatever the global is later rebound to)
+        self.self_calls = {}
+        self.ret_any = set()  # functions whose every return value is a number
+        self.ret_num = set()  # ... whenever every argument is a number
+        self.params_assumed = None
+        self.refs = set()  # locals bound once to `(ref x)`: a Ref, whatever happens to its value
+        self.ints = set()  # numeric locals known to be ints (not floats): elements of a range
 
     def analyze(self, root):
-        """Find the numeric locals of a whole top-level unit (nested functions included)."""
+        """Find the numeric locals of a whole top-level unit (nested functions included),
+        then the functions whose results are numbers, then the locals again with those."""
         loops = []
         lets = []
+        fns = []
         stack = [root]
         while stack:
             n = stack.pop()
@@ -64,7 +87,89 @@ class NumericFacts:
                 loops.append(n)
             elif t is C.Let:
                 lets.append(n)
+            elif t is C.Fn and n.name and n.self_var is None and n is not root:
+                fns.append(n)
             stack.extend(children(n))
+        for let in lets:
+            for var, val in let.bindings:
+                if not var.mutated and is_ref_call(val):
+                    self.refs.add(var)
+        self.local_pass(lets, loops)
+        if fns:
+            self.returns_pass(fns)
+            if self.ret_any or self.ret_num:
+                self.local_pass(lets, loops)
+
+    def assume(self, vs, body, ints=False):
+        """The variables `vs` (a lambda's parameters that an inlined loop binds to numbers only,
+        ints when `ints`) are numbers: add them, then the locals of `body` that follow."""
+        new = {v for v in vs if not v.mutated}
+        self.vars |= new
+        if ints:
+            self.ints |= new
+        lets, loops = [], []
+        stack = [body]
+        while stack:
+            n = stack.pop()
+            t = type(n)
+            if t is C.Loop:
+                loops.append(n)
+            elif t is C.Let:
+                lets.append(n)
+            stack.extend(children(n))
+        self.local_pass(lets, loops)
+
+    def returns_pass(self, fns):
+        """Optimistically assume each named function returns numbers (unconditionally, and
+        when its arguments are numbers), then drop what a return path contradicts. The
+        locals found so far are a subset of the final ones, so what survives is sound."""
+        for f in fns:
+            stack = [f.body]
+            while stack:
+                n = stack.pop()
+                if type(n) is C.Fn:
+                    continue  # a nested function's factory is module-level: the name is global there
+                if type(n) is C.Call and type(n.fn) is C.GRef and n.fn.name == f.name and n.fn.module is None and not n.fn.builtin:
+                    self.self_calls[id(n)] = (n, f)
+                stack.extend(children(n))
+        cands = fns
+        self.ret_any = set(cands)
+        self.ret_num = set(cands)
+        changed = True
+        while changed:
+            changed = False
+            for f in cands:
+                if f in self.ret_any and not self.returns_num(f.body, f, False):
+                    self.ret_any.discard(f)
+                    changed = True
+                if f in self.ret_num:
+                    params = {v for v in f.params if not v.mutated} if f.rest is None else set()
+                    self.params_assumed = params
+                    try:
+                        ok = self.returns_num(f.body, f, True)
+                    finally:
+                        self.params_assumed = None
+                    if not ok:
+                        self.ret_num.discard(f)
+                        changed = True
+
+    def returns_num(self, n, f, cond):
+        """Is every value the body `n` of `f` returns a number?"""
+        t = type(n)
+        if t is C.If:
+            return self.returns_num(n.then, f, cond) and self.returns_num(n.else_, f, cond)
+        if t in (C.Let, C.Loop):
+            return self.returns_num(n.body, f, cond)
+        if t is C.Do:
+            return self.returns_num(n.body[-1], f, cond)
+        if t is C.Recur:
+            # to a loop: that loop's tails decide; to the function's head: new arguments
+            return not (cond and n.target is f) or all(self.is_num(a) for a in n.args)
+        if t is C.Throw:
+            return True
+        return self.is_num(n)
+
+    def local_pass(self, lets, loops):
         # lets in source order, so a binding can use an earlier one; loops to a fixpoint
         changed = True
         while changed:
@@ -73,6 +178,9 @@ class NumericFacts:
                 for var, val in let.bindings:
                     if var not in self.vars and not var.mutated and self.is_num(val):
                         self.vars.add(var)
+                        changed = True
+                    if var not in self.ints and var in self.vars and self.is_int(val):
+                        self.ints.add(var)
                         changed = True
             for loop in loops:
                 if self.loop_pass(loop):
@@ -110,7 +218,19 @@ class NumericFacts:
         if t is C.Prim:
             return n.op in NUMERIC_PRIMS
         if t is C.LRef:
-            return n.var in self.vars
+            return n.var in self.vars or (self.params_assumed is not None and n.var in self.params_assumed)
+        if t is C.Call:
+            hit = self.self_calls.get(id(n))
+            if hit is None or n.kwargs:
+                return False
+            f = hit[1]
+            if f in self.ret_any:
+                return True
+            return f in self.ret_num and len(n.args) == len(f.params) and all(self.is_num(a) for a in n.args)
+        if t is C.Loop:
+            return self._loop_num(n)
+        if t is C.Throw:
+            return True
         if t is C.If:
             return self.is_num(n.then) and self.is_num(n.else_)
         if t is C.Let:
@@ -118,6 +238,37 @@ class NumericFacts:
         if t is C.Do:
             return self.is_num(n.body[-1])
         return False
+
+    def is_int(self, n):
+        """Known to be an int (so its display form is its decimal text)."""
+        t = type(n)
+        if t is C.Const:
+            return type(n.value) is int
+        if t is C.LRef:
+            return n.var in self.ints
+        if t is C.Prim:
+            if n.op in ("count", "%len"):
+                return True
+            return n.op in ("+", "-", "*", "inc", "dec", "mod", "quot") and all(self.is_int(a) for a in n.args)
+        return False
+
+    def _loop_num(self, loop):
+        """A loop's value is one of its tails that is not a `recur`."""
+        stack = [loop.body]
+        while stack:
+            n = stack.pop()
+            t = type(n)
+            if t is C.If:
+                stack += (n.then, n.else_)
+            elif t in (C.Let, C.Loop):
+                stack.append(n.body)
+            elif t is C.Do:
+                stack.append(n.body[-1])
+            elif t is C.Recur or t is C.Throw:
+                continue
+            elif not self.is_num(n):
+                return False
+        return True
 
     def needs_check(self, op, args):
         """Does `(op a b)` compiled to a Python operator need its result checked?"""

@@ -23,12 +23,12 @@ A variable `v` qualifies when:
   - `v` itself as its own next value, or as the loop's result (an exit in tail
     position, where it becomes `(%tend v)`).
 
-While the loop runs, `v` then holds pyrsistent's C evolver for a vector or an
-`immutables.MapMutation` for a map: updates change it in place. Both are
-copy-on-write over the persistent value the loop started from, which therefore never
-changes, whoever else holds it (an older version kept in a vector, a map passed to
-Python, a frame of a captured continuation). If the loop is left by an exception the
-transient is simply dropped. Any other value (nil, a list, a set) stays persistent and
+While the loop runs, `v` then holds a transient (runtime/lib/collections.py: a private
+list or dict when the loop starts from an empty vector or map, else an evolver or an
+`immutables.MapMutation`): updates change it in place. None of them changes the
+persistent value the loop started from, whoever else holds it (an older version kept
+in a vector, a map passed to Python, a frame of a captured continuation). If the loop
+is left by an exception the transient is simply dropped. Any other value (nil, a list, a set) stays persistent and
 the `%t` helpers apply the ordinary operation.
 """
 

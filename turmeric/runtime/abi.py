@@ -4,9 +4,9 @@ No Turmeric symbol can spell a name starting with `#`, so these never collide wi
 user code. The compiler's (see docs/design.md, "Names"): `#cap`, `#check_tail`,
 `#Unwind`, `#Capture` (site handlers), `#Suspension` (finally blocks), `#shift`, `#throw`, `#resume_frames`,
 `#TailContinue`, `#Box`, `#caught`, `#NoSite`, `#len`, `#type`, `#int`, `#float`,
-`#bool`, `#str`, `#display`, `#Some`, `#Ref`, `#Keyword`, `#Symbol`, `#PList`, `#PVector`, `#PMap`, `#isinstance`, `#dot_ic`, `#struct_is_ic` (the fast paths of `compiler/fastpath.py`),
+`#bool`, `#str`, `#display`, `#Some`, `#Ref`, `#Keyword`, `#Symbol`, `#PList`, `#PVector`, `#PMap`, `#isinstance`, `#range`, `#SCALARS`, `#dot_ic`, `#struct_is_ic` (the fast paths of `compiler/fastpath.py`),
 `#arith-check`, `#pyerr` (a Python call's exception), `#with-enter`, `#with-exit`, `#None`, `#plist`, `#vec`, `#dot`, and `#eq` (`lib/numbers.py`),
-`#hmap`, and the collection fast paths' exact types `#PVec`, `#PMapT`, `#TVec`, `#TMap`
+`#hmap`, and the collection fast paths' exact types `#PVec`, `#PMapT`, `#TVec`, `#TMap`, `#TList`, `#TDict`
 (`lib/collections.py`), `#b:<name>` (a host builtin bound at compile time) and
 `#modget` (the loader's). The expander's: `#qq-list`, `#qq-vec` (quasiquote) and the
 `match` tests `#none?`, `#some?`, `#some-value`, `#struct-is?`, `#field-at`,
@@ -71,14 +71,16 @@ def dot(obj, field):
 
 
 class DotCache:
-    """The inline cache of `x.field` in one module (`#ic:field`): the struct class seen last
-    and the field's index in it. Generated code tests `type(x) is cache.t` itself."""
+    """The inline cache of one `x.field` site (`#ic:field@symbol/k`): the struct class seen last
+    and the field's index in it. Generated code tests `type(x) is cache.t` itself.
+    As the cache of match's struct test (`#sc:name/n`), `f` is the last class that failed it."""
 
-    __slots__ = ("t", "i")
+    __slots__ = ("t", "i", "f")
 
     def __init__(self):
         self.t = None
         self.i = 0
+        self.f = None
 
 
 @builtin("#dot_ic")
@@ -126,11 +128,14 @@ def struct_is_ic(cache, x, name, nfields):
     r = p_struct_is(x, name, nfields)
     if r and isinstance(x, Struct):
         cache.t = type(x)
+    elif not r:  # the answer depends on the class alone (a struct's name and field count)
+        cache.f = type(x)
     return r
 
 
 @builtin("#field-at")
 def p_field_at(x, i):
+    # match tests `#struct-is?` first (compiler/fastpath.py inlines this as `x.vals[i]`)
     if type(x) is Some:
         return x.value
     return x.vals[i]
@@ -209,4 +214,16 @@ BUILTINS.update(
 BUILTINS["#None"] = NONE
 BUILTINS["#Some"] = Some
 BUILTINS["#Ref"] = Ref
-BUILTINS.update({"#Keyword": Keyword, "#Symbol": Symbol, "#PList": PList, "#PVector": PVector, "#PMap": PMap, "#isinstance": isinstance})
+BUILTINS.update(
+    {
+        "#Keyword": Keyword,
+        "#Symbol": Symbol,
+        "#PList": PList,
+        "#PVector": PVector,
+        "#PMap": PMap,
+        "#isinstance": isinstance,
+        "#range": range,
+    }
+)
+# types whose values are never vectors (`vector?`'s fast path skips the ABC check for them)
+BUILTINS["#SCALARS"] = frozenset({int, float, str, bool, type(None), bytes, Keyword, Symbol})

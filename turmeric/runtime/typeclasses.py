@@ -8,6 +8,8 @@ instances belong to the current session's state (`core.registry`).
 
 from __future__ import annotations
 
+import weakref
+
 from ..core.errors import make_error
 from ..core.registry import _CURRENT, _DEFAULT, current_state
 from ..core.values import PList, PSet, PVector, Some, Struct, Thrown
@@ -72,23 +74,58 @@ def lookup(cls, value):
     return inst
 
 
-GENERATION = [0]  # bumped by every defclass/instance: dispatch caches older than it are dropped
+GENERATION = [0]  # bumped by every defclass/instance, which also empties every dispatch cache
+
+
+class _DispatchCache(dict):
+    """One dispatcher's methods by Python type, valid for `state` (a session's registry)."""
+
+    __slots__ = ("state",)
+
+
+_DISPATCHERS: weakref.WeakSet = weakref.WeakSet()  # every live dispatcher (its `cache` attribute)
+
+
+def _changed():
+    """A class or instance changed: every cached method may be stale."""
+    GENERATION[0] += 1
+    for d in list(_DISPATCHERS):
+        d.cache.clear()
+        d.cache.state = None
+
+
+_MISSING = object()  # no first argument: slow() reports the arity error
 
 
 def make_dispatcher(cls, mname, idx):
     # The method for each Python type seen, valid for one state (session) while no class or
-    # instance changes: the type name of a value depends only on its Python type (a struct's
-    # class carries its stype), so lookup's answer does too, unless the instance has
-    # constraints to check (those are looked up every time).
-    cache = {}
-    seen = [GENERATION[0], None]  # generation, state
+    # instance changes (a change empties the cache): the type name of a value depends only
+    # on its Python type (a struct's class carries its stype), so lookup's answer does too,
+    # unless the instance has constraints to check (those are looked up every time).
+    # The hit path is one context-variable read, one dict lookup and the call.
+    cache = _DispatchCache()
+    cache.state = None
+    get = cache.get
+    current = _CURRENT.get
+    default = _DEFAULT
 
-    def dispatch(*args):
-        if seen[0] == GENERATION[0] and len(args) > idx and seen[1] is _CURRENT.get(_DEFAULT[0]):
-            f = cache.get(type(args[idx]))
-            if f is not None:
-                return f(*args)
-        return slow(args)
+    if idx == 0:  # the common case: no argument tuple on the hit path, a plain call
+
+        def dispatch(a0=_MISSING, *rest):
+            if cache.state is current(default[0]):
+                f = get(type(a0))
+                if f is not None:
+                    return f(a0, *rest) if rest else f(a0)
+            return slow((a0, *rest) if a0 is not _MISSING else ())
+
+    else:
+
+        def dispatch(*args):
+            if len(args) > idx and cache.state is current(default[0]):
+                f = get(type(args[idx]))
+                if f is not None:
+                    return f(*args)
+            return slow(args)
 
     def slow(args):
         if len(args) <= idx:
@@ -99,19 +136,21 @@ def make_dispatcher(cls, mname, idx):
             raise Thrown(make_error("no-instance", cls.name, f"{inst.type_name} (no method {mname})"))
         if not inst.constraints:
             st = current_state()
-            if seen[0] != GENERATION[0] or seen[1] is not st:
+            if cache.state is not st:
                 cache.clear()
-                seen[0], seen[1] = GENERATION[0], st
+                cache.state = st
             cache[type(args[idx])] = f
         return f(*args)
 
     dispatch.__name__ = mname
+    dispatch.cache = cache
+    _DISPATCHERS.add(dispatch)
     return dispatch
 
 
 def defclass(name, var, methods):
     """`methods`: list of (method name, dispatch index). Returns {method name: dispatcher}."""
-    GENERATION[0] += 1
+    _changed()
     classes = current_state().classes
     cls = classes.get(name)
     if cls is None:
@@ -136,4 +175,4 @@ def definstance(cls_name, tname, params, constraints, methods):
         raise Thrown(make_error("error", f"instance of unknown class {cls_name}: define it with defclass first"))
     tname = ALIASES.get(tname, tname)
     st.instances[(cls_name, tname)] = Instance(cls, tname, params, constraints, methods)
-    GENERATION[0] += 1
+    _changed()

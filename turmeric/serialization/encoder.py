@@ -205,7 +205,8 @@ class Encoder:
         and program version) share one header, so it is built once and then reused."""
         prog_version = N.program()
         headers = N.session_cache("headers")  # header key -> header bytes
-        key = (prog_version, tuple(self.names), tuple(tuple(d.items()) for d in self.fn_sites.values()))
+        # a resume point's names are its FnInfo's (fixed when compiled): the site numbers say them
+        key = (prog_version, tuple(self.names), tuple(map(tuple, self.fn_sites.values())))
         try:
             hit = headers.get(key)
         except TypeError:  # an unhashable name entry: build it every time
@@ -594,14 +595,17 @@ class Encoder:
         strtab = self.strtab
         memo_get = self.memo.get
         enc = self.enc
+        last_info = last_site = sn = None
         for f in frames:
             info, site, vals = f
-            key = (info, site)
-            sn = local.get(key)
-            if sn is None:
-                if len(vals) != len(info.sites.get(site, ())):
-                    raise NotSer(f, "continuation", "a frame has the wrong number of values for its resume point")
-                sn = local[key] = len(local)
+            if info is not last_info or site != last_site:  # runs of one shape are the rule
+                key = (info, site)
+                sn = local.get(key)
+                if sn is None:
+                    if len(vals) != len(info.sites.get(site, ())):
+                        raise NotSer(f, "continuation", "a frame has the wrong number of values for its resume point")
+                    sn = local[key] = len(local)
+                last_info, last_site = info, site
             ap(sn)
             for x in vals:
                 t = type(x)

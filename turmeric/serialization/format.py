@@ -90,11 +90,21 @@ def encode(root, compress_threshold=COMPRESS_THRESHOLD, limits=DEFAULT_LIMITS):
         if len(z) < len(payload) and len(payload) <= INFLATE_MAX * zlen + INFLATE_BASE and charge <= budget(zlen):
             flags |= FLAG_ZLIB
             stored = z
+    n = len(payload)
+    lenb = _LEN_BYTES[n] if n < 128 else _varint_bytes(n)
+    head, head_crc = _HEADS[flags]
+    crc = zlib.crc32(stored, zlib.crc32(lenb, head_crc))
+    return b"".join((head, crc.to_bytes(4, "little"), lenb, stored))
+
+
+def _varint_bytes(n):
     out = bytearray()
-    wvarint(out, len(payload))
-    out += stored
-    head = MAGIC + bytes((FORMAT_VERSION, flags))
-    return head + zlib.crc32(out, zlib.crc32(head)).to_bytes(4, "little") + out
+    wvarint(out, n)
+    return bytes(out)
+
+
+_LEN_BYTES = [bytes((i,)) for i in range(128)]  # the one-byte varints
+_HEADS = {f: (h, zlib.crc32(h)) for f in (0, FLAG_ZLIB) for h in (MAGIC + bytes((FORMAT_VERSION, f)),)}
 
 
 def _payload(root, limits, no_cheap):
@@ -112,11 +122,8 @@ def _payload(root, limits, no_cheap):
         room.restore()
     header = enc.header()
     strtab = enc.string_table()
-    payload = bytearray()
-    wvarint(payload, len(header))
-    payload += header
-    payload += strtab
-    payload += body
+    hl = len(header)
+    payload = b"".join((_LEN_BYTES[hl] if hl < 128 else _varint_bytes(hl), header, strtab, body))
     return payload, enc.charge(len(payload), len(strtab))
 
 

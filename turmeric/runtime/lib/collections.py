@@ -263,9 +263,9 @@ def tsort(*args):
 
     if len(args) == 2:
         cmp, coll = args
-        return plist(sorted(_seq_items(coll), key=functools.cmp_to_key(cmp)))
-    try:
-        return plist(sorted(_seq_items(args[0])))
+        return array_seq(tuple(sorted(_seq_items(coll), key=functools.cmp_to_key(cmp))))
+    try:  # an ArraySeq, as map and filter return: a list to every reader, no node per element
+        return array_seq(tuple(sorted(_seq_items(args[0]))))
     except TypeError:
         raise type_err("sort: elements can't be compared") from None
 
@@ -404,34 +404,81 @@ def into(to, coll):
 # A `loop` variable or an inlined `reduce` accumulator that the compiler proves is only
 # read (`get nth count contains?`) and updated (`conj assoc` whose result becomes the
 # variable's next value) inside a loop with no capture site holds a transient while the
-# loop runs: pyrsistent's C evolver for a vector, an `immutables.MapMutation` for a map.
-# `%tbegin` is O(1) and never changes the persistent value it starts from (both are
-# copy-on-write over it); `%tend` turns the transient back at every exit of the
-# loop. Any other value (a list, a set, nil, a struct) stays as it is and the `%t` helpers
-# apply the ordinary persistent operation to it. Generated code tests the transient types
-# inline (`compiler/fastpath.py`); these are the slow paths.
+# loop runs. A loop that starts from an empty vector or map builds a private Python list
+# or dict (`TList`, `TDict`: the exit's conversion costs what the loop's updates did);
+# one that starts from a non-empty one takes pyrsistent's C evolver or an
+# `immutables.MapMutation`, both O(1) to make and copy-on-write over the value the loop
+# started from, which therefore never changes. `%tend` turns the transient back into a
+# persistent value at every exit of the loop. Any other value (a list, a set, nil, a
+# struct) stays as it is and the `%t` helpers apply the ordinary persistent operation.
+# Generated code tests the transient types inline (`compiler/fastpath.py`); these are
+# the slow paths.
 
-TVec = type(pvector().evolver())
+
+class TList(list):
+    """A vector being built by a loop (never seen outside it)."""
+
+    __slots__ = ()
+
+
+class TDict(dict):
+    """A map being built by a loop (never seen outside it)."""
+
+    __slots__ = ()
+
+
+class TVec:
+    """A non-empty vector a loop updates: pyrsistent's C evolver (O(1) to make,
+    copy-on-write over the vector) until the loop has made a number of updates equal to an
+    eighth of its length, then a private `TList` (the copy costs at most eight times the
+    updates already made, so a loop's cost stays proportional to its work)."""
+
+    __slots__ = ("ev", "writes")
+
+    def __init__(self, ev):
+        self.ev = ev
+        self.writes = 0
+
+    def __len__(self):
+        return len(self.ev)
+
+    def __getitem__(self, i):
+        return self.ev[i]
+
+    def wrote(self):
+        """Count one update; the list to continue with once the copy has paid off, else self."""
+        self.writes += 1
+        if self.writes * 8 >= len(self.ev):
+            return TList(self.ev.persistent())
+        return self
+
+
 PVec = type(pvector())
 TMap = type(pmap().mutate())
-BUILTINS.update({"#TVec": TVec, "#TMap": TMap, "#PVec": PVec, "#PMapT": PMap})
+_TVECS = (TList, TVec)
+_TMAPS = (TDict, TMap)
+BUILTINS.update({"#TVec": TVec, "#TMap": TMap, "#TList": TList, "#TDict": TDict, "#PVec": PVec, "#PMapT": PMap})
 
 
 @builtin("%tbegin")
 def to_transient(v):
     t = type(v)
     if t is PVec:
-        return v.evolver()
+        return TVec(v.evolver()) if len(v) else TList()
     if t is PMap:
-        return v.mutate()
+        return v.mutate() if len(v) else TDict()
     return v
 
 
 @builtin("%tend")
 def to_persistent(v):
     t = type(v)
+    if t is TList:
+        return pvector(v)
+    if t is TDict:
+        return pmap(v)
     if t is TVec:
-        return v.persistent()
+        return v.ev.persistent()
     if t is TMap:
         return v.finish()
     return v
@@ -440,10 +487,14 @@ def to_persistent(v):
 @builtin("%tconj")
 def tconj(v, x):
     t = type(v)
+    if t is TList:
+        v.append(x)
+        return v
     if t is TVec:
-        return v.append(x)
-    if t is TMap:
-        v.set(x[0], x[1])  # as `conj` on a map does
+        v.ev.append(x)
+        return v.wrote()
+    if t in _TMAPS:
+        v[x[0]] = x[1]  # as `conj` on a map does
         return v
     return to_transient(conj(v, x))
 
@@ -451,30 +502,40 @@ def tconj(v, x):
 @builtin("%tassoc")
 def tassoc(v, k, x):
     t = type(v)
-    if t is TMap:
-        v.set(k, x)
+    if t in _TMAPS:
+        v[k] = x
         return v
-    if t is TVec:
+    if t in _TVECS:
         n = len(v)
         if type(k) is not int or not 0 <= k <= n:
             raise err("error", f"assoc: index {readable(k)} out of range")
-        return v.append(x) if k == n else v.set(k, x)
+        if t is TVec:
+            if k == n:
+                v.ev.append(x)
+            else:
+                v.ev[k] = x
+            return v.wrote()
+        if k == n:
+            v.append(x)
+        else:
+            v[k] = x
+        return v
     return to_transient(assoc(v, k, x))
 
 
 @builtin("%tget")
 def tget(v, k, default=None):
     t = type(v)
-    if t is TMap:
+    if t in _TMAPS:
         return v.get(k, default)
-    if t is TVec:
+    if t in _TVECS:
         return v[k] if type(k) is int and 0 <= k < len(v) else default
     return get(v, k, default)
 
 
 @builtin("%tnth")
 def tnth(v, i, *default):
-    if type(v) is TVec:
+    if type(v) in _TVECS:
         if type(i) is not int:
             raise type_err(f"nth: index must be an integer, got {type_name(i)}")
         if 0 <= i < len(v):
@@ -487,7 +548,7 @@ def tnth(v, i, *default):
 
 @builtin("%tcount")
 def tcount(v):
-    if type(v) in (TVec, TMap):
+    if type(v) in (TList, TDict, TVec, TMap):
         return len(v)
     return count(v)
 
@@ -495,9 +556,9 @@ def tcount(v):
 @builtin("%tcontains?")
 def tcontains(v, k):
     t = type(v)
-    if t is TMap:
+    if t in _TMAPS:
         return k in v
-    if t is TVec:
+    if t in _TVECS:
         return type(k) is int and 0 <= k < len(v)
     return contains(v, k)
 
