@@ -128,3 +128,9 @@ def test_snapshot_quick():
 def test_readme_documents(script):
     readme = (BENCH / "README.md").read_text(encoding="utf-8")
     assert f"python benchmarks/{script}" in readme
+
+
+def test_versioning_quick():
+    stdout, context = run_quick("versioning.py")
+    for row in ("| code unchanged |", "| code changed: old version from the code store |", "| code changed, defmigration to v2 |"):
+        assert row in stdout, f"no row {row!r}{context}"

@@ -280,7 +280,9 @@ V1 = """\
 V2 = V1.replace("(step (* x 2))", "(step (* x 3))")
 
 
-def test_checkpoint_that_no_longer_matches_the_code_is_blocked_then_resumes(tmp_path, db_url):
+def test_checkpoint_whose_code_is_unavailable_is_blocked_then_resumes(tmp_path, db_url):
+    """A checkpoint keeps its code in the code store (tests/test_versioning.py); when that
+    code is really gone (here: deleted by hand), the workflow is :blocked with the reason."""
     write(tmp_path, "up.tm", V1)
     p = spawn(tmp_path, db_url, "run", "up.tm")
     st = store(db_url)
@@ -288,10 +290,12 @@ def test_checkpoint_that_no_longer_matches_the_code_is_blocked_then_resumes(tmp_
     p.send_signal(signal.SIGKILL)
     reap(p)
     ok(tm(tmp_path, db_url, "workflows", "send", "u1", "go", "100"))
+    st.run(lambda tx: tx.execute("DELETE FROM tm_code"))
     write(tmp_path, "up.tm", V2)
     ok(tm(tmp_path, db_url, "run", "up.tm"))
     row = st.get_workflow("u1")
     assert row["status"] == "blocked" and "schema-mismatch" in row["error"], row
+    assert "code store does not hold" in row["error"], row
     assert "blocked" in ok(tm(tmp_path, db_url, "workflows", "show", "u1"))
     ok(tm(tmp_path, db_url, "run", "up.tm"))  # the same code again: not retried in a loop
     assert st.get_workflow("u1")["status"] == "blocked" and st.step_count("u1") == 2

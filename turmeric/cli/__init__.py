@@ -26,6 +26,11 @@ def build_parser():
         action="store_true",
         help="an uncaught throw saves a snapshot to resume from (also TURMERIC_SNAPSHOT_ON_ERROR=1 or =DIR)",
     )
+    r.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="don't finish the program's workflows after (main): leave them in the database for a worker",
+    )
     r.add_argument("file")
     r.add_argument("args", nargs=argparse.REMAINDER)
     c = sub.add_parser("check", help="compile FILE and report errors without running it")

@@ -231,7 +231,110 @@ def wf_show(args, st, key):
         if refs:
             text += "\n" + "\n".join(f"  (frame {s - 1} value {i}: a large value stored as chunk {h.hex()})" for s, i, h in refs if s)
         print(text)
+        _show_code(con, st, row, kb)
     return 0
+
+
+def _current_fingerprints(module):
+    """{symbol: fingerprint} of the program's current code (its file loaded in definitions mode,
+    which runs no workflow), or a string saying why it is unknown."""
+    session = modules.current_session()
+    m = session.modules.get(module)
+    if m is None:
+        path = session.find_module_file(module, os.getcwd())
+        if path is None:
+            return f"{module}.tm not found here or on the search path (-I DIR)"
+        try:
+            session.load_file(path, definitions_only=True, expected_name=module)
+        except BaseException as e:  # noqa: BLE001 - reported, the view goes on
+            from ..runtime.printer import display
+
+            why = display(e.value) if hasattr(e, "value") else f"{type(e).__name__}: {e}"
+            return f"loading {path} failed: {why}"
+    out = {}
+    for (sym, fp), info in session.state.versions.items():
+        cur = session.state.lookup(sym)
+        if cur is info:
+            out[sym] = fp
+    return out
+
+
+def code_versions(st, row, kb):
+    """[(frame, symbol, short fingerprint, what)] for the frames of checkpoint blob `kb`: which
+    code version each frame runs (docs/versioning.md). Runs nothing."""
+    frames = sinspect.summary(kb).get("frames") or []
+    current = _current_fingerprints(row["module"])
+    out = []
+    for f in frames:
+        sym, fp = f["symbol"], f["fingerprint"]
+        if sym.startswith("turmeric.") or sym.startswith("prelude."):
+            out.append((f["index"], sym, fp[:8], "", "runtime (part of Turmeric)"))
+            continue
+        point, info = _resume_point(st, sym, fp, f["resume_point"])
+        rec = st.code_find(sym, fp)
+        kept = f"stored in the code store (record {rec[0].hex()[:8]})" if rec is not None else "NOT in the code store"
+        if isinstance(current, str):
+            what = f"current code unknown ({current}); this version is {kept}"
+        elif current.get(sym) == fp:
+            what = "current code"
+        else:
+            now = current.get(sym)
+            what = (f"old version (current is {now[:8]})" if now else "old version (no longer defined)") + f", {kept}"
+            mig = _migration_for(info, f["resume_point"])
+            if mig is not None:
+                what += f": upgraded by defmigration {mig.name} ({mig.where()}) to resume point {mig.to_site} of the current code"
+            elif rec is None:
+                what += ": the workflow blocks unless that version is deployed again or a migration upgrades it"
+            else:
+                what += ": resumes on its own code"
+        out.append((f["index"], sym, fp[:8], point, what))
+    return out
+
+
+def _resume_point(st, sym, fp, site):
+    """`N (call ...)`: the resume point a frame stands at, described from that version's own code
+    (the current file, or the stored record compiled in definitions mode: nothing runs)."""
+    from ..loader import codestore, migrations
+
+    session = modules.current_session()
+    try:
+        info = session.state.versions.get((sym, fp))
+        if info is None:
+            codestore.attach(session, st)
+            info = session.load_version(sym, fp)
+        if info is None:
+            return str(site), None
+        return migrations.describe_point(site, migrations.resume_points(session, info).get(site)), info
+    except Exception:  # noqa: BLE001 - the number alone, if the code can't be described
+        return str(site), None
+
+
+def _migration_for(info, site):
+    """The defmigration of the loaded program that upgrades a frame of `info` at `site`, or None."""
+    from ..loader import migrations
+
+    if info is None:
+        return None
+    session = modules.current_session()
+    for mig in session.migrations.get(info.symbol, []):
+        if mig.matches(info.fingerprint) and mig.to_info is session.state.lookup(info.symbol):
+            try:
+                if migrations.find_point(session, info, mig.at) == site:
+                    return mig
+            except ValueError:
+                continue
+    return None
+
+
+def _show_code(con, st, row, kb):
+    from rich.table import Table
+
+    t = Table(title="code version of each frame (innermost first)")
+    for col in ("frame", "function", "version", "resume point", "runs"):
+        t.add_column(col, overflow="fold")
+    for i, sym, fp, point, what in code_versions(st, row, kb):
+        t.add_row(str(i), sym, fp, point, what)
+    con.print(t)
 
 
 def _checkpoint_frames(st, key, wf_id, n, full=False):
@@ -372,5 +475,6 @@ def _admin(fn):
 def wf_gc(args, st, key):
     secs = parse_duration(args.older_than)
     n, c = st.gc(secs)
-    print(f"deleted {n} finished workflows and {c} unreferenced chunks")
+    v = st.code_gc()
+    print(f"deleted {n} finished workflows, {c} unreferenced chunks and {v} code versions no checkpoint refers to")
     return 0

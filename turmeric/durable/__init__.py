@@ -7,8 +7,10 @@ Owns the language surface (`lang.py`: `defworkflow`, `step`, `sleep-for`, `recv`
 workflows (`engine.py`), the checkpoint records with deltas and content-addressed
 chunks (`checkpoint.py`), the sealing of every blob another process reads
 (`seal.py`) and what an operator does to stored workflows (`admin.py`: read a
-checkpoint, cancel, resume, fork; the CLI and `turmeric ui` both call it). Uses the loader (to find workflow code) and the store (for the
-tables); the CLI's `run`, `worker` and `workflows` commands drive it. The guide
+checkpoint, cancel, resume, fork; the CLI and `turmeric ui` both call it). Uses the
+loader (to find workflow code, and its code store: every checkpoint keeps the code
+it names, so a deploy never strands a workflow) and the store (for the tables); the
+CLI's `run`, `worker` and `workflows` commands drive it. The guide
 and the guarantees are in docs/workflows.md.
 """
 

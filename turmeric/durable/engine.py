@@ -26,6 +26,7 @@ import uuid
 from ..core.errors import make_error
 from ..core.registry import CODES
 from ..core.values import PVector, Struct, Thrown, pvector
+from ..loader import codestore
 from ..runtime import control
 from ..runtime.printer import display
 from ..serialization import format as fmt
@@ -104,7 +105,7 @@ def workflow_info(f):
 class Run:
     """One workflow executing in this process."""
 
-    __slots__ = ("id", "row", "n", "base", "chunker", "in_step", "status")
+    __slots__ = ("id", "row", "n", "base", "chunker", "in_step", "status", "code_seen")
 
     def __init__(self, row):
         self.id = row["id"]
@@ -114,6 +115,7 @@ class Run:
         self.chunker = ck.Chunker()
         self.in_step = False
         self.status = row["status"]
+        self.code_seen = set()  # (symbol, fingerprint) whose code this run already kept
 
 
 def _proc_start(pid):
@@ -310,15 +312,20 @@ class Engine:
         except Thrown as e:
             raise _not_serializable_checkpoint(e, kind, line) from None
         rec, full = ck.record(main, refs, run.base)
+        code = self.code_rows(run, main)
         n = run.n + 1
         data = seal(self.key, f"step:{run.id}:{n}", rec)
         t = time.time()
         us = int((time.perf_counter() - t0) * 1e6) if t0 is not None else None
         if "status" not in extra and run.status != "running":
             extra["status"] = "running"
-        r = self._store.commit(run.id, self.worker, step=(n, kind, line, int(t * 1000), us, data), chunks=chunks, lease=self.lease, **extra)
+        r = self._store.commit(
+            run.id, self.worker, step=(n, kind, line, int(t * 1000), us, data), chunks=chunks, lease=self.lease, code=code, **extra
+        )
         if r != "ok":
             raise StopRun(r)
+        if code:
+            run.code_seen.update(p for _, _, _, fns in code for p in fns)
         run.chunker.stored.update(chunks)
         run.n = n
         if full:
@@ -327,6 +334,22 @@ class Engine:
             run.status = extra["status"]
         if STOP.is_set():
             raise StopRun("stopping")
+
+    def code_rows(self, run, main):
+        """The code records of the functions checkpoint `main` names that this run has not kept
+        yet (docs/versioning.md): committed with the checkpoint, so a deploy never strands it."""
+        kb, vb = ck.split_main(main)
+        seen = run.code_seen
+        names = [p for p in codestore.fn_entries(kb, True) + codestore.fn_entries(vb, True) if p not in seen]
+        if not names:
+            return None
+        recs = codestore.records_for(None, names=names)
+        seen.update(names)  # runtime and prelude functions have no record: never asked again
+        return codestore.as_rows(recs) or None
+
+    def code_find(self, symbol, fingerprint):
+        """The code store, as a source of old versions for the sessions this engine resumes in."""
+        return self.store.code_find(symbol, fingerprint)
 
     def at_root(self, run, op, k):
         kind = op.kind
@@ -451,6 +474,9 @@ class Engine:
                 main = payload
                 run.base = (n, main)
             kb, vb = ck.split_main(main)
+            from .. import loader
+
+            codestore.attach(loader.current_session(), self)  # frames of changed functions run their stored code
             k = fmt.decode(kb, self.base_dir)
             v = fmt.decode(vb, self.base_dir)
             if refs:
@@ -471,7 +497,7 @@ class Engine:
         except ck.BadRecord as e:
             raise Blocked(f"checkpoint {n} is malformed: {e}") from None
         except Thrown as e:
-            raise Blocked(display(e.value)) from None
+            raise Blocked(_unavailable(e.value)) from None
         if not isinstance(k, control.Continuation):
             raise Blocked(f"checkpoint {n} does not hold a continuation")
         return k, v
@@ -534,7 +560,8 @@ class Engine:
                 out = self.sealed_value(f"output:{run.id}", r)
             except Thrown as e:
                 return self._fail(run, make_error("error", f"the workflow's result can't be saved: {display(e.value)}"))
-            if st.commit(run.id, self.worker, status="succeeded", output=out, release=True) == "ok":
+            # a finished workflow lets go of its code: versions no one else refers to go now
+            if st.commit(run.id, self.worker, status="succeeded", output=out, release=True, drop_code=True) == "ok":
                 self._say(f"{run.id}: succeeded")
                 return "succeeded"
             return "lost"
@@ -618,6 +645,19 @@ class Engine:
                 if idle is not None:
                     idle()
                 time.sleep(self.poll)
+
+
+def _unavailable(err):
+    """The reason a checkpoint can't be loaded; for code that changed, says the code store lacks it."""
+    text = display(err)
+    kind = err.stype.name if isinstance(err, Struct) else None
+    if kind in ("schema-mismatch", "missing-function"):
+        text += (
+            ": the checkpoint names a version of that code which the code store does not hold (a checkpoint written "
+            "before the code store, or code collected since); run the program version that wrote it, or declare a "
+            "migration (docs/versioning.md), then turmeric workflows resume ID"
+        )
+    return text
 
 
 def _waiting_text(r):

@@ -1,8 +1,11 @@
 """Loader: the one package that composes the pipeline reader -> expander -> compiler -> runtime.
 
 Owns sessions (`session.py`), modules (`module.py`: evaluating a file's top-level
-forms, `import`, definitions mode), the prelude, and the explicit installation of the
-builtins that the layers above the runtime provide (`install.py`). Nothing below this
+forms, `import`, definitions mode), the prelude, the explicit installation of the
+builtins that the layers above the runtime provide (`install.py`), code records
+(`codes.py`: a function version's normalised code, compiled back on demand) and the
+code-store core (`codestore.py`: records kept by owner in a store object handed in;
+durable workflows and the cluster use it). Nothing below this
 package imports it; serialization reaches the current session through the function
 `install_builtins` hands it.
 
@@ -30,9 +33,12 @@ The module-level functions (`load_file`, `import_module`, `find_module_file`) ac
 
 from __future__ import annotations
 
+from . import migrations as _migrations  # noqa: E402
 from .install import current_version, in_root, install_builtins
 from .module import SHARED_MACROS, TOPLEVEL, Module, is_definition, is_head, module_name_of
 from .session import PRELUDE_PATH, Session, bind_host_aliases, current_session, default_session, load_prelude
+
+_migrations.install()
 
 
 def load_file(path, definitions_only=False, expected_name=None, main=False):

@@ -24,7 +24,6 @@ current definitions. Old code calls other functions by their current global name
 from __future__ import annotations
 
 import ast
-import hashlib
 import json
 import warnings
 
@@ -33,6 +32,7 @@ from ..core.errors import make_error
 from ..core.values import Pos, Symbol, Thrown
 from ..reader import read_all
 from ..runtime.library import HOST
+from ..serialization import trust
 
 MAX_RECORD = 4 * 1024 * 1024  # bytes of one record
 
@@ -42,7 +42,7 @@ class CodeError(Exception):
 
 
 def record_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return trust.address(data)
 
 
 def make_record(origin, fns):
@@ -94,8 +94,13 @@ def parse_record(data, expect_hash=None):
     """The record in `data` as a dict, after checking its hash (if given) and its shape."""
     if type(data) is not bytes or len(data) > MAX_RECORD:
         raise CodeError("a code record must be bytes of at most 4 MiB")
-    if expect_hash is not None and record_hash(data) != expect_hash:
-        raise CodeError(f"code record {expect_hash}: its content does not match its hash (altered or corrupt)")
+    if expect_hash is not None:
+        try:
+            trust.open_addressed(data, expect_hash, "code record")
+        except Thrown:
+            raise CodeError(
+                f"code record {expect_hash}: its content does not match its hash (altered or corrupt); it was not run"
+            ) from None
     try:
         obj = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -220,6 +225,7 @@ def compile_record(session, obj, forbid=None):
         else:
             info.code = f.__code__
         session.state.add_version(info, info.code, info.resume.__code__)
+        session.from_records.add((info.symbol, info.fingerprint))
         out[(info.symbol, info.fingerprint)] = info
     return out
 

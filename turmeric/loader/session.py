@@ -59,6 +59,8 @@ class Session:
         # (symbol, fingerprint) -> (record hash, record bytes) or None, tried in order
         self.code_sources = []
         self.forbidden_globals = frozenset()  # globals code compiled from a record may not use
+        self.from_records = set()  # (symbol, fingerprint) of the versions compiled from code records
+        self.migrations = {}  # function symbol -> [Migration] declared by defmigration (migrations.py)
         if self.state is not ROOT:
             prelude = load_prelude()
             self.modules["prelude"] = prelude
@@ -147,6 +149,20 @@ class Session:
                 raise code_error(str(e)) from None
             return out.get((symbol, fingerprint))
         return None
+
+    def add_migration(self, mig):
+        """Declare `mig` (a `migrations.Migration`); one of the same name and module is replaced."""
+        migs = [m for m in self.migrations.get(mig.symbol, []) if not (m.name == mig.name and m.module == mig.module)]
+        migs.append(mig)
+        self.migrations[mig.symbol] = migs
+
+    def migrate_frames(self, frames):
+        """The frames of a decoded continuation, with declared migrations applied (migrations.py)."""
+        if not self.migrations:
+            return frames
+        from .migrations import migrate_frames
+
+        return migrate_frames(self, frames)
 
     def code_record(self, info):
         """(hash, bytes) of the code record `info` was compiled from, or None."""

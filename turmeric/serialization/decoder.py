@@ -384,6 +384,28 @@ def read_header(blob, limits=DEFAULT_LIMITS):
         raise corrupt(f"malformed header ({type(e).__name__})") from None
 
 
+def header_names(blob, limits=DEFAULT_LIMITS):
+    """The name table of `blob` (FnEntry, ShapeEntry, ...) without its strings or values."""
+    return read_header(blob, limits)[0].names
+
+
+def local_header_names(blob):
+    """The name table of a blob THIS process just encoded (trusted bytes: no checksum is
+    checked), cheaply: the code store asks it of every durable checkpoint. Bytes from
+    anywhere else go through `header_names`."""
+    try:
+        if type(blob) is bytes and len(blob) > HEAD_LEN and blob[:4] == MAGIC and not blob[5] & FLAG_ZLIB:
+            r = _Reader(blob, HEAD_LEN)
+            r.varint()
+            hlen = r.count("header")
+            cached = _HEADERS.get(blob[r.pos : r.pos + hlen])
+            if cached is not None:
+                return cached[3]
+    except Corrupt:
+        pass
+    return header_names(blob)
+
+
 class Hooks:
     """How the named things in a body become values: live ones for `deserialize`, inert ones
     for `inspect`."""

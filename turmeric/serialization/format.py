@@ -238,6 +238,10 @@ class LiveHooks(Hooks):
             raise Corrupt("a continuation's handler is not a function of two arguments")
         if frames:
             check_frames(frames)
+            upgraded = N.migrate_frames(frames)  # frames of old versions a defmigration upgrades
+            if upgraded is not frames:
+                check_frames(upgraded)
+                frames = upgraded
         return control.Continuation(frames, handler)
 
     def struct(self, entry, st, vals):

@@ -213,6 +213,14 @@ def old_version(symbol, fingerprint, extra_sources=()):
     return lv(symbol, fingerprint, extra_sources) if lv is not None else None
 
 
+def migrate_frames(frames):
+    """The frames of a decoded continuation after the session's declared migrations
+    (`Session.migrate_frames`, turmeric/loader/migrations.py)."""
+    mods = runtime_modules()
+    mf = getattr(mods, "migrate_frames", None)
+    return mf(frames) if mf is not None else frames
+
+
 def code_record(info):
     """(hash hex, bytes) of the code record `info` was compiled from, or None."""
     mods = runtime_modules()

@@ -19,6 +19,11 @@ nowhere else. Every such reader calls ONE of these functions:
         open_sealed, then deserialize. With continuation_only, a value that is not a
         continuation is refused with (corrupt-data ...) before it is returned.
 
+    open_addressed(data, digest_hex, what="record") -> bytes
+        For content-addressed bytes (a code record in the code store or a code bundle,
+        named by the BLAKE2b-128 hash of its bytes): `data` if it hashes to `digest_hex`,
+        else (corrupt-data "<what> <digest>: its content does not match its hash
+        (altered or corrupt)"). Nothing is read from the bytes before the check.
     seal_row(blob, key, purpose) -> bytes / open_row(data, key, purpose) -> bytes
         The compact envelope for many small rows (a durable workflow's step rows): a
         version byte and a 16-byte tag (HMAC-SHA256 truncated to 128 bits), the purpose
@@ -57,6 +62,7 @@ from .layout import SIGNED_MAGIC, corrupt
 __all__ = [
     "seal",
     "open_sealed",
+    "open_addressed",
     "decode_trusted",
     "is_sealed",
     "coerce_key",
@@ -172,6 +178,19 @@ def open_sealed(data, key, purpose=DEFAULT_PURPOSE, now=None):
         if t * 1000 >= expiry:
             raise corrupt("signature expired")
     return rest[pos:]
+
+
+def address(data):
+    """The content address of `data`: BLAKE2b-128, hex."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def open_addressed(data, digest_hex, what="record"):
+    """`data`, once it is known to hash to `digest_hex` (content-addressed bytes from a store or a bundle)."""
+    data = _as_bytes(data, "open")
+    if type(digest_hex) is not str or not hmac.compare_digest(address(data), digest_hex):
+        raise corrupt(f"{what} {digest_hex}: its content does not match its hash (altered or corrupt)")
+    return data
 
 
 ROW_MAGIC = 0xA1  # the first byte of a compact row envelope (a full envelope starts with "TMRS")

@@ -39,6 +39,11 @@ Generic:
   -> hash` (BLAKE2b-128; stored once), `chunk_get(hash)`, `chunks_get(hashes) ->
   {hash: data}` (checked against the hash), `chunk_release(owner)`, `chunk_gc()`;
   `chunk_hash(data)`.
+- the code store (`turmeric.loader.codestore` over it): `code_put(owner, records)`,
+  `code_find(symbol, fingerprint) -> (hash, data) | None` (data NOT checked: the
+  reader checks it against its hash), `code_release(owner)` (an owner lets go;
+  records no one refers to go at once), `code_gc()`, `code_list()`; `commit(...,
+  code=records, drop_code=True)` does the same inside a workflow's transition.
 - `schema_version()`, `size_bytes()`, `describe()`, `close()`, `clone()`.
 
 Workflows (used by `turmeric.durable`; rows are dicts with the `tm_workflows` columns):

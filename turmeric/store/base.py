@@ -385,30 +385,59 @@ class Store:
         (hash, data, module, [(symbol, fingerprint), ...]); the data is a chunk referenced by
         `owner`, and each (symbol, fingerprint) is indexed to its hash."""
 
-        def q(tx):
-            t = now()
-            self.put_chunks_tx(tx, owner, {h: d for h, d, _, _ in records})
-            for h, _, module, fns in records:
-                for sym, fp in fns:
-                    tx.execute(
-                        "INSERT INTO tm_code (symbol, fingerprint, hash, module, created) VALUES (?, ?, ?, ?, ?) "
-                        "ON CONFLICT (symbol, fingerprint) DO UPDATE SET hash = excluded.hash",
-                        (sym, fp, h, module, t),
-                    )
+        self.run(lambda tx: self.code_put_tx(tx, owner, records))
 
-        self.run(q)
+    def code_put_tx(self, tx, owner, records):
+        """`code_put` inside a transaction (a checkpoint keeps its code in its own commit)."""
+        t = now()
+        self.put_chunks_tx(tx, owner, {h: d for h, d, _, _ in records})
+        for h, _, module, fns in records:
+            for sym, fp in fns:
+                tx.execute(
+                    "INSERT INTO tm_code (symbol, fingerprint, hash, module, created) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (symbol, fingerprint) DO UPDATE SET hash = excluded.hash",
+                    (sym, fp, h, module, t),
+                )
 
     def code_find(self, symbol, fingerprint):
         """(hash, data) of the code record defining (symbol, fingerprint), or None. The data is
-        checked against its hash (StoreError if a row was altered)."""
-        row = self.run(
-            lambda tx: tx.one("SELECT hash FROM tm_code WHERE symbol = ? AND fingerprint = ?", (symbol, fingerprint)), write=False
-        )
-        if row is None:
-            return None
-        h = bytes(row[0])
-        data = self.chunk_get(h)
-        return None if data is None else (h, data)
+        returned as stored, NOT checked: the reader checks it against its hash before using
+        it (`serialization.trust.open_addressed`, in `loader.codes.parse_record`)."""
+
+        def q(tx):
+            return tx.one(
+                "SELECT c.hash, k.data FROM tm_code c JOIN tm_chunks k ON k.hash = c.hash WHERE c.symbol = ? AND c.fingerprint = ?",
+                (symbol, fingerprint),
+            )
+
+        row = self.run(q, write=False)
+        return None if row is None else (bytes(row[0]), bytes(row[1]))
+
+    @staticmethod
+    def code_release_stmts(owner):
+        """[(sql, params)] by which `owner` lets go of its code: the records (and their tm_code
+        rows) only `owner` refers to are deleted, then its references. Each statement's WHERE
+        can be extended with `AND <condition>` (commit makes them conditional on the lease)."""
+        mine = "hash IN (SELECT hash FROM tm_chunk_refs WHERE owner = ?)"
+        alone = "NOT EXISTS (SELECT 1 FROM tm_chunk_refs r WHERE r.hash = {t}.hash AND r.owner <> ?)"
+        return [
+            (f"DELETE FROM tm_code WHERE {mine} AND {alone.format(t='tm_code')}", (owner, owner)),
+            (f"DELETE FROM tm_chunks WHERE {mine} AND {alone.format(t='tm_chunks')}", (owner, owner)),
+            ("DELETE FROM tm_chunk_refs WHERE owner = ?", (owner,)),
+        ]
+
+    def code_release_tx(self, tx, owner):
+        """Inside a transaction: `owner` lets go of its code. Returns how many records went."""
+        gone = 0
+        for i, (sql, params) in enumerate(self.code_release_stmts(owner)):
+            n = tx.execute(sql, params).rowcount
+            if i == 1:
+                gone = n
+        return gone
+
+    def code_release(self, owner):
+        """`owner` lets go of the code it kept; records no one else refers to are deleted at once."""
+        return self.run(lambda tx: self.code_release_tx(tx, owner))
 
     def code_list(self):
         """[(symbol, fingerprint, hash, module, owners)] of every version in the code store."""
@@ -424,7 +453,8 @@ class Store:
         ]
 
     def code_gc(self):
-        """Collect the versions no owner refers to any more; returns how many index rows went."""
+        """Collect the versions no owner refers to any more (and any unreferenced chunk);
+        returns how many tm_code rows (function versions) went."""
 
         def q(tx):
             tx.execute("DELETE FROM tm_chunks WHERE NOT EXISTS (SELECT 1 FROM tm_chunk_refs r WHERE r.hash = tm_chunks.hash)")
@@ -566,6 +596,8 @@ class Store:
         output=None,
         error=None,
         lease=30.0,
+        code=None,
+        drop_code=None,
     ):
         """One durable transition of a workflow, all or nothing.
 
@@ -575,9 +607,11 @@ class Store:
         unless step n exists (the same data again is a retried commit: fine; other data
         means another worker committed step n: 'lost'); deletes the message `consume`;
         inserts `messages` [(dest, topic, value)], `events` [(key, value)] of this
-        workflow and child workflows [(id, name, module, input)]; then, if `status` is
-        given, sets it (with wake_at, the wait triple, output and error), releasing
-        the lease if `release`. Returns 'ok'."""
+        workflow and child workflows [(id, name, module, input)]; keeps `code` (code
+        records, as `code_put` takes them, for the owner `wf:ID/code`); then, if
+        `status` is given, sets it (with wake_at, the wait triple, output and error),
+        releasing the lease if `release`; with `drop_code`, the workflow lets go of its
+        code (`code_release_tx`). Returns 'ok'."""
 
         # One batch (one round trip on PostgreSQL): lock the workflow row and read it, then
         # every write, each conditional on this worker holding the lease of a workflow
@@ -625,6 +659,27 @@ class Store:
                     (cid, name, module, input_blob, wf_id, t, t) + me,
                 )
             )
+        owner_code = f"wf:{wf_id}/code"
+        for h, data, module, fns in code or ():
+            stmts.append(
+                (f"INSERT INTO tm_chunks (hash, data, created) SELECT ?, ?, ? WHERE {ok} ON CONFLICT (hash) DO NOTHING", (h, data, t) + me)
+            )
+            stmts.append(
+                (
+                    f"INSERT INTO tm_chunk_refs (owner, hash) SELECT ?, ? WHERE {ok} ON CONFLICT (owner, hash) DO NOTHING",
+                    (owner_code, h) + me,
+                )
+            )
+            for sym, fp in fns:
+                stmts.append(
+                    (
+                        f"INSERT INTO tm_code (symbol, fingerprint, hash, module, created) SELECT ?, ?, ?, ?, ? WHERE {ok} "
+                        "ON CONFLICT (symbol, fingerprint) DO UPDATE SET hash = excluded.hash",
+                        (sym, fp, h, module, t) + me,
+                    )
+                )
+        if drop_code:
+            stmts.extend((sql + f" AND {ok}", params + me) for sql, params in self.code_release_stmts(owner_code))
         if status is not None:
             owner, until = (None, None) if release else (worker, t + lease)
             stmts.append(
@@ -724,10 +779,12 @@ class Store:
                     "INSERT INTO tm_steps (workflow, n, kind, line, at, us, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (new_id, n, kind, line, at, us, data),
                 )
-            tx.execute(
-                "INSERT INTO tm_chunk_refs (owner, hash) SELECT ?, hash FROM tm_chunk_refs WHERE owner = ? ON CONFLICT (owner, hash) DO NOTHING",
-                ("wf:" + new_id, "wf:" + src),
-            )
+            for suffix in ("", "/code"):  # its value chunks and the code its checkpoints name
+                tx.execute(
+                    "INSERT INTO tm_chunk_refs (owner, hash) SELECT ?, hash FROM tm_chunk_refs WHERE owner = ? "
+                    "ON CONFLICT (owner, hash) DO NOTHING",
+                    ("wf:" + new_id + suffix, "wf:" + src + suffix),
+                )
             tx.execute("UPDATE tm_workflows SET status = 'running' WHERE id = ?", (new_id,))
             return True
 
@@ -775,7 +832,7 @@ class Store:
                 tx.execute("DELETE FROM tm_steps WHERE workflow = ?", (wf_id,))
                 tx.execute("DELETE FROM tm_messages WHERE dest = ?", (wf_id,))
                 tx.execute("DELETE FROM tm_events WHERE workflow = ?", (wf_id,))
-                tx.execute("DELETE FROM tm_chunk_refs WHERE owner = ?", ("wf:" + wf_id,))
+                tx.execute("DELETE FROM tm_chunk_refs WHERE owner IN (?, ?)", ("wf:" + wf_id, "wf:" + wf_id + "/code"))
                 tx.execute("DELETE FROM tm_workflows WHERE id = ?", (wf_id,))
             return len(ids)
 
