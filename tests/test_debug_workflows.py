@@ -78,7 +78,8 @@ def test_show_step_and_diff(tmp_path, db_url):
     }
 
     clean_failure(
-        tm(tmp_path, db_url, "workflows", "show", "o1", "--step", "9"), "workflow o1 has no checkpoint 9: it has 4 (numbered 1 to 4"
+        tm(tmp_path, db_url, "workflows", "show", "o1", "--step", "9"),
+        "workflow o1 has no checkpoint 9: it has 4, numbered 1 to 4 (turmeric workflows show o1 lists them)",
     )
     clean_failure(tm(tmp_path, db_url, "workflows", "show", "o1", "--step", "0"), "workflow o1 has no checkpoint 0")
     clean_failure(tm(tmp_path, db_url, "workflows", "diff", "o1", "1", "5"), "workflow o1 has no checkpoint 5")

@@ -90,9 +90,8 @@ def step_out_of_range(st, wf_id, n):
     count = st.step_count(wf_id)
     if count == 0:
         return AdminError(f"workflow {wf_id} has no checkpoint {n}: it has none yet (it has not finished a step)")
-    return AdminError(
-        f"workflow {wf_id} has no checkpoint {n}: it has {count} (numbered 1 to {count}; turmeric workflows show {wf_id} lists them)"
-    )
+    numbers = "only checkpoint 1" if count == 1 else f"{count}, numbered 1 to {count}"
+    return AdminError(f"workflow {wf_id} has no checkpoint {n}: it has {numbers} (turmeric workflows show {wf_id} lists them)")
 
 
 def cancel(st, wf_id):
