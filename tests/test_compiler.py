@@ -187,7 +187,9 @@ def test_inline_primitives_are_python_operators():
     assert sorted(called_names(f)) == ["#b:<", "#b:inc", "#type"]
     (guarded,) = [n for n in ast.walk(f) if isinstance(n, ast.IfExp) and calls_to(n.orelse, "#b:<")]
     assert isinstance(guarded.body, ast.Compare)
-    assert any(isinstance(t, ast.Compare) and isinstance(t.ops[0], ast.IsNot) and t.comparators[0].value is True for t in ast.walk(guarded.test))
+    assert any(
+        isinstance(t, ast.Compare) and isinstance(t.ops[0], ast.IsNot) and t.comparators[0].value is True for t in ast.walk(guarded.test)
+    )
     assert any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Add) and ast.unparse(n.left).startswith("a~") for n in ast.walk(f))
     assert any(isinstance(n, ast.Compare) and isinstance(n.ops[0], ast.Lt) for n in ast.walk(f))
     assert not any(isinstance(n, ast.Try) for n in ast.walk(f))

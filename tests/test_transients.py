@@ -45,8 +45,8 @@ def ev(src, expr):
     return ns["result"]
 
 
-def code(src, setup="(defn g [x] x)"):
-    """The generated Python (ast.unparse) of the form src, compiled in a module where setup ran."""
+def compiled(src, setup="(defn g [x] x)"):
+    """The generated Python module (ast) of the form src, compiled in a module where setup ran."""
     _n[0] += 1
     name = f"transientc{_n[0]}"
     file = f"/tmp/{name}.tm"
@@ -57,7 +57,12 @@ def code(src, setup="(defn g [x] x)"):
     mc.compile_unit(fn, toplevel=True)
     mod = ast.Module(mc.defs, [])
     ast.fix_missing_locations(mod)
-    return ast.unparse(mod)
+    return mod
+
+
+def code(src, setup="(defn g [x] x)"):
+    """The generated Python (ast.unparse) of the form src, compiled in a module where setup ran."""
+    return ast.unparse(compiled(src, setup))
 
 
 # --- where the in-place path is used ----------------------------------------------------------
@@ -371,12 +376,7 @@ def test_capability_lists_see_the_library_function_behind_a_transient_operation(
         ("assoc", "(defn f [n] (loop [i 0 m {:a 1}] (if (< i n) (recur (inc i) (assoc m i i)) m)))"),
     ]:
         assert f"#b:%t{op}" in code(src)
-        file = f"/tmp/transient_forbid_{op}.tm"
-        m = modules.Module(f"transient_forbid_{op}", file, source=src)
-        fn = m.expander.expand_top(read_all(src, file)[0], f"transient_forbid_{op}.top#1")
-        mc = ModuleCompiler(f"transient_forbid_{op}", file, library.HOST.__contains__, m.consts, m.struct_fields)
-        mc.compile_unit(fn, toplevel=True)
-        names = referenced_globals(ast.Module(mc.defs, []))
+        names = referenced_globals(compiled(src))
         assert op in names and f"%t{op}" not in names
     assert library_name("%tcontains?") == "contains?" and library_name("#b:%tbegin") == "%tbegin"
     assert library_name("#b:map") == "map" and library_name("user-fn") == "user-fn"
