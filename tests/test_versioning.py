@@ -146,6 +146,37 @@ def test_store_code_release_counts_owners(db_url):
     st.close()
 
 
+def test_two_owners_letting_go_at_once_leave_no_record_behind(db_url):
+    # two workflows that share a version finish together (lanes, several workers): each
+    # release must not see only the other's reference and keep the record for gc
+    import threading
+    import time
+
+    from turmeric.store import chunk_hash
+
+    st, st2 = store(db_url), store(db_url)
+    rec = b'{"x":2}'
+    h = chunk_hash(rec)
+    st.code_put("wf:a/code", [(h, rec, "m", [("m.g", "fp2")])])
+    st.code_put("wf:b/code", [(h, rec, "m", [("m.g", "fp2")])])
+    first_in = threading.Event()
+
+    def slow_release(tx):
+        n = st.code_release_tx(tx, "wf:a/code")
+        first_in.set()
+        time.sleep(0.5)  # still uncommitted while the other owner lets go
+        return n
+
+    t = threading.Thread(target=lambda: st.run(slow_release))
+    t.start()
+    first_in.wait(10)
+    st2.code_release("wf:b/code")
+    t.join(30)
+    assert st.code_find("m.g", "fp2") is None and st.code_list() == []
+    st.close()
+    st2.close()
+
+
 # --- declared migrations ---------------------------------------------------------------------------
 
 M1 = """\

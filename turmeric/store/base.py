@@ -413,17 +413,23 @@ class Store:
         row = self.run(q, write=False)
         return None if row is None else (bytes(row[0]), bytes(row[1]))
 
-    @staticmethod
-    def code_release_stmts(owner):
+    def code_release_stmts(self, owner, cond="", cond_params=()):
         """[(sql, params)] by which `owner` lets go of its code: the records (and their tm_code
-        rows) only `owner` refers to are deleted, then its references. Each statement's WHERE
-        can be extended with `AND <condition>` (commit makes them conditional on the lease)."""
+        rows) only `owner` refers to are deleted, then its references. `cond` (`AND ...`,
+        with `cond_params`) makes every statement conditional (commit: on the lease).
+
+        The first statement locks the records `owner` refers to (in hash order, on
+        PostgreSQL): two owners of one record letting go at once would otherwise each see
+        the other's reference, delete neither record, and leave it to `gc`. With the lock
+        the second waits for the first to commit, then sees it gone and deletes the record."""
         mine = "hash IN (SELECT hash FROM tm_chunk_refs WHERE owner = ?)"
         alone = "NOT EXISTS (SELECT 1 FROM tm_chunk_refs r WHERE r.hash = {t}.hash AND r.owner <> ?)"
+        p = tuple(cond_params)
         return [
-            (f"DELETE FROM tm_code WHERE {mine} AND {alone.format(t='tm_code')}", (owner, owner)),
-            (f"DELETE FROM tm_chunks WHERE {mine} AND {alone.format(t='tm_chunks')}", (owner, owner)),
-            ("DELETE FROM tm_chunk_refs WHERE owner = ?", (owner,)),
+            (f"SELECT hash FROM tm_chunks WHERE {mine} {cond} ORDER BY hash{self.dialect['for_update']}", (owner, *p)),
+            (f"DELETE FROM tm_code WHERE {mine} AND {alone.format(t='tm_code')} {cond}", (owner, owner, *p)),
+            (f"DELETE FROM tm_chunks WHERE {mine} AND {alone.format(t='tm_chunks')} {cond}", (owner, owner, *p)),
+            (f"DELETE FROM tm_chunk_refs WHERE owner = ? {cond}", (owner, *p)),
         ]
 
     def code_release_tx(self, tx, owner):
@@ -431,7 +437,7 @@ class Store:
         gone = 0
         for i, (sql, params) in enumerate(self.code_release_stmts(owner)):
             n = tx.execute(sql, params).rowcount
-            if i == 1:
+            if i == 2:
                 gone = n
         return gone
 
@@ -679,7 +685,7 @@ class Store:
                     )
                 )
         if drop_code:
-            stmts.extend((sql + f" AND {ok}", params + me) for sql, params in self.code_release_stmts(owner_code))
+            stmts.extend(self.code_release_stmts(owner_code, f"AND {ok}", me))
         if status is not None:
             owner, until = (None, None) if release else (worker, t + lease)
             stmts.append(
