@@ -32,6 +32,21 @@ def _require_pg():
 
 
 @pytest.fixture(scope="session")
+def pg_binaries():
+    """Debian's PostgreSQL server binaries, for tests that run (and restart) a private
+    server of their own; under CI=true their absence is a failure, never a skip."""
+    from pathlib import Path
+
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+    if found:
+        return found[-1].parent
+    why = "these tests restart a private PostgreSQL server: apt-get install postgresql (.ci/run installs it)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(why)
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
 def pg_database():
     """A fresh PostgreSQL database for this test session; yields its URL, dropped at the end."""
     admin = _require_pg()

@@ -15,8 +15,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from tests.test_cluster import PROG, _results, check_once, stop_all
 
 REPO = Path(__file__).resolve().parent.parent
@@ -48,11 +46,7 @@ def _tm(folder, db, *args, timeout=240):
     return r.stdout.strip()
 
 
-def test_postgres_restarts_mid_migration_lose_nothing(tmp_path):
-    if not sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl")):
-        if os.environ.get("CI") == "true":
-            pytest.fail("PostgreSQL binaries are missing (.ci/run installs them)")
-        pytest.skip("PostgreSQL binaries not installed")
+def test_postgres_restarts_mid_migration_lose_nothing(tmp_path, pg_binaries):
     from turmeric.store import open_store
 
     folder = tmp_path / "app"

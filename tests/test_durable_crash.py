@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from _durable import REPO
@@ -40,15 +39,7 @@ def test_random_sigkills_lose_nothing(backend, request):
     assert c["final_exit"] == 0 and rc == 0, c
 
 
-def _pg_binaries():
-    return sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
-
-
-def test_postgres_restarts_under_load_lose_nothing():
-    if not _pg_binaries():
-        if os.environ.get("CI") == "true":
-            pytest.fail("PostgreSQL binaries are missing (.ci/run installs them)")
-        pytest.skip("PostgreSQL binaries not installed")
+def test_postgres_restarts_under_load_lose_nothing(pg_binaries):
     rc, res = chaos("--pg-restarts", "2", "--pg-every", "0.5", "--workflows", "6", "--steps", "200")
     c = res["postgres-restarts"]
     assert c["pg_restarts"] == 2, c
