@@ -109,20 +109,26 @@ class TransientPass:
         if op is not None and _is_v(op[1][0], v):
             found.append((READS[op[0]][2], node))
             return all(self._reads_only(a, v, loop, pos, False, found) for a in op[1][1:])
+        return self._scan_parts(self._reads_only, node, v, loop, pos, tail, found)
+
+    @staticmethod
+    def _scan_parts(scan, node, v, loop, pos, tail, found):
+        """The common end of the tail-aware scans (`_reads_only`, `_sra_scan`): `scan` each
+        part of node; an `if`'s branches, a `do`'s last form and a `let`'s body stay in tail
+        position when node is, every other part is not."""
+        t = type(node)
         if t is C.If:
             return (
-                self._reads_only(node.test, v, loop, pos, False, found)
-                and self._reads_only(node.then, v, loop, pos, tail, found)
-                and self._reads_only(node.else_, v, loop, pos, tail, found)
+                scan(node.test, v, loop, pos, False, found)
+                and scan(node.then, v, loop, pos, tail, found)
+                and scan(node.else_, v, loop, pos, tail, found)
             )
         if t is C.Do:
             last = len(node.body) - 1
-            return all(self._reads_only(x, v, loop, pos, tail and i == last, found) for i, x in enumerate(node.body))
+            return all(scan(x, v, loop, pos, tail and i == last, found) for i, x in enumerate(node.body))
         if t is C.Let:
-            return all(self._reads_only(x, v, loop, pos, False, found) for _, x in node.bindings) and self._reads_only(
-                node.body, v, loop, pos, tail, found
-            )
-        return all(self._reads_only(x, v, loop, pos, False, found) for x in children(node) if x is not None)
+            return all(scan(x, v, loop, pos, False, found) for _, x in node.bindings) and scan(node.body, v, loop, pos, tail, found)
+        return all(scan(x, v, loop, pos, False, found) for x in children(node) if x is not None)
 
     def _step(self, node, v, loop, pos, found):
         """node is a legal next value of v: v itself, an update of v, an `if` of those, or an
@@ -272,20 +278,7 @@ class StructLoops:
                 elif not self._sra_scan(a, v, loop, pos, False, found):
                     return False
             return True
-        if t is C.If:
-            return (
-                self._sra_scan(node.test, v, loop, pos, False, found)
-                and self._sra_scan(node.then, v, loop, pos, tail, found)
-                and self._sra_scan(node.else_, v, loop, pos, tail, found)
-            )
-        if t is C.Do:
-            last = len(node.body) - 1
-            return all(self._sra_scan(x, v, loop, pos, tail and i == last, found) for i, x in enumerate(node.body))
-        if t is C.Let:
-            return all(self._sra_scan(x, v, loop, pos, False, found) for _, x in node.bindings) and self._sra_scan(
-                node.body, v, loop, pos, tail, found
-            )
-        return all(self._sra_scan(x, v, loop, pos, False, found) for x in children(node) if x is not None)
+        return self._scan_parts(self._sra_scan, node, v, loop, pos, tail, found)
 
     def _sra_blocked(self, node, ctor_ids):
         """A capture site (other than the constructor calls), a function, or an assignment to
