@@ -44,7 +44,7 @@ from .pyast import assign, at, call, const, name, store
 
 _COLL_FAST = frozenset({"conj", "assoc", "get", "nth", "%tconj", "%tassoc", "%tget", "%tnth"})
 
-_CMP = {"<": ast.Lt, ">": ast.Gt, "<=": ast.LtE, ">=": ast.GtE}
+COMPARE_OPS = {"<": ast.Lt, ">": ast.Gt, "<=": ast.LtE, ">=": ast.GtE}
 
 # match's helpers (expander/patterns.py) that return #t or #f
 BOOLEAN_HELPERS = frozenset({"#struct-is?", "#seq-shape?", "#some?", "#none?"})
@@ -113,6 +113,14 @@ class FastPaths:
             tests += [ast.Compare(x, [ast.IsNot()], [const(True)]), ast.Compare(x, [ast.IsNot()], [const(False)])]
         return tests
 
+    def bool_guarded(self, e, op, nodes, xs, ctx):
+        """e behind the `not_bool_tests` of its operands xs, with the library's `op` (which
+        throws type-error on a boolean) the other branch; e alone when none is needed."""
+        tests = self.not_bool_tests(nodes, xs, ctx)
+        if not tests:
+            return e
+        return ast.IfExp(ast.BoolOp(ast.And(), tests) if len(tests) > 1 else tests[0], e, call("#b:" + op, *xs))
+
     def fast_prim(self, node, args, ctx, out):
         op = node.op
         n = len(args)
@@ -120,13 +128,9 @@ class FastPaths:
             return self.fast_coll(op, args, ctx, out)
         if op in ("=", "not=") and n == 2:
             return self.fast_eq(node.args, args, op == "not=", ctx, out)
-        if op in _CMP and n > 2:
+        if op in COMPARE_OPS and n >= 2:  # Python's (chained) comparison; a boolean goes to the library
             xs = [self.simple(a, ctx, out) for a in args]
-            e = ast.Compare(xs[0], [_CMP[op]() for _ in xs[1:]], xs[1:])
-            tests = self.not_bool_tests(node.args, xs, ctx)
-            if not tests:
-                return e
-            return ast.IfExp(ast.BoolOp(ast.And(), tests) if len(tests) > 1 else tests[0], e, call("#b:" + op, *xs))
+            return self.bool_guarded(ast.Compare(xs[0], [COMPARE_OPS[op]() for _ in xs[1:]], xs[1:]), op, node.args, xs, ctx)
         if op == "mod" and n == 2:
             return self.fast_mod(node.args, args, ctx, out)
         if op == "quot" and n == 2:

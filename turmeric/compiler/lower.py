@@ -13,7 +13,7 @@ import ast
 from ..core import nodes as C
 from ..core.errors import InternalError
 from .analysis import SiteAnalysis
-from .fastpath import BOOLEAN_HELPERS, BOOLEAN_PRIMS, FAST_HELPERS, FastPaths, InlineHOF, SiteHOF
+from .fastpath import BOOLEAN_HELPERS, BOOLEAN_PRIMS, COMPARE_OPS, FAST_HELPERS, FastPaths, InlineHOF, SiteHOF
 from .ir import CatchS, FinallyS, IfS, LoopS, SiteS
 from .pyast import assign, at, call, const, name, store
 from .transient import STEPS, StructLoops, TransientPass
@@ -73,7 +73,6 @@ def copy_path(e):
 _COLL_CALLS = {"assoc": {"assoc": STEPS["assoc"]}}
 
 SIMPLE_PRIMS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult}
-COMPARE_PRIMS = {"<": ast.Lt, ">": ast.Gt, "<=": ast.LtE, ">=": ast.GtE}
 
 
 class FnCtx:
@@ -182,8 +181,6 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
             del ctx.live[n_live:]
             if node.op in SIMPLE_PRIMS and len(args) == 2 and not all(self.numeric.is_num(a) for a in node.args):
                 return at(self.checked_arith(node, args, ctx, out), pos)
-            if node.op in COMPARE_PRIMS and len(args) == 2:
-                return at(self.checked_compare(node, args, ctx, out), pos)
             if node.op in SIMPLE_PRIMS and len(args) > 2:
                 return at(self.nary_arith(node, args, ctx, out), pos)
             fast = self.fast_prim(node, args, ctx, out)
@@ -419,12 +416,9 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
         follows. Anything that fails goes to `#arith-check`, which throws type-error."""
         op = node.op
         names = [self.simple(a, ctx, out) for a in args]
-        tests = self.not_bool_tests(node.args, names, ctx)
         if not self.numeric.needs_check(op, node.args):  # number +/- other: Python raises TypeError
-            e = ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1])
-            if not tests:
-                return e
-            return ast.IfExp(ast.BoolOp(ast.And(), tests) if len(tests) > 1 else tests[0], e, call("#b:" + op, *names))
+            return self.bool_guarded(ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1]), op, node.args, names, ctx)
+        tests = self.not_bool_tests(node.args, names, ctx)
         r, rt = ctx.tmp(), ctx.tmp()
         computed = ast.NamedExpr(store(r), ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1]))
         result_type = ast.NamedExpr(store(rt), call("#type", computed))
@@ -438,25 +432,14 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
 
     def enter_not_bool(self, test, ctx):
         """An `if` whose test is a comparison has tested each local it compares not to be a
-        boolean (`checked_compare`: a boolean throws), so within both branches those locals
+        boolean (`FastPaths.fast_prim`: a boolean throws), so within both branches those locals
         need no such test again; returns the locals added, to be removed after the branches.
         Only locals never `set!`: their value in the branches is the one the test saw."""
-        if type(test) is not C.Prim or test.op not in COMPARE_PRIMS or len(test.args) < 2:
+        if type(test) is not C.Prim or test.op not in COMPARE_OPS or len(test.args) < 2:
             return set()
         added = {a.var for a in test.args if type(a) is C.LRef and not a.var.mutated} - ctx.not_bool
         ctx.not_bool |= added
         return added
-
-    def checked_compare(self, node, args, ctx, out):
-        """`(< a b)` as Python's `a < b`, behind identity tests that an operand not known to
-        be a number is not a boolean (Python would order `True` as 1); a boolean goes to the
-        library function, which throws type-error."""
-        names = [self.simple(a, ctx, out) for a in args]
-        e = ast.Compare(names[0], [COMPARE_PRIMS[node.op]()], [names[1]])
-        tests = self.not_bool_tests(node.args, names, ctx)
-        if not tests:
-            return e
-        return ast.IfExp(ast.BoolOp(ast.And(), tests) if len(tests) > 1 else tests[0], e, call("#b:" + node.op, *names))
 
     def nary_arith(self, node, args, ctx, out):
         """`(+ a b c ...)`: the operators left to right, as the library folds them, behind a
@@ -489,8 +472,6 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
     def prim(self, op, a):
         if op in SIMPLE_PRIMS and len(a) == 2:
             return ast.BinOp(a[0], SIMPLE_PRIMS[op](), a[1])
-        if op in COMPARE_PRIMS and len(a) == 2:
-            return ast.Compare(a[0], [COMPARE_PRIMS[op]()], [a[1]])
         if op == "=" and len(a) == 2:
             if any(is_plain_eq_literal(x) for x in a):
                 return ast.Compare(a[0], [ast.Eq()], [a[1]])
