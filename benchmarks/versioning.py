@@ -74,26 +74,29 @@ def child(mode, db, src_path, n):
                 st.send(f"o{i}", "go", eng.sealed_value(f"msg:o{i}:go", True))
         eng.close()
         return {}
+    # Timed on the class, not the instance: on PostgreSQL the engine runs claimed
+    # workflows on lanes (engines of their own, each its own connection), and an
+    # instance attribute would be copied to every lane, bound to this engine's
+    # connection, so eight threads would share one connection and hang.
     times = []
-    orig = eng.execute
+    loads = []
+    orig = durable.Engine.execute
+    orig_load = durable.Engine.load_checkpoint
 
-    def timed(row):
+    def timed(self, row):
         t0 = time.perf_counter()
-        r = orig(row)
+        r = orig(self, row)
         times.append(time.perf_counter() - t0)
         return r
 
-    eng.execute = timed
-    loads = []
-    orig_load = eng.load_checkpoint
-
-    def timed_load(run, n_, data):
+    def timed_load(self, run, n_, data):
         t0 = time.perf_counter()
-        r = orig_load(run, n_, data)
+        r = orig_load(self, run, n_, data)
         loads.append(time.perf_counter() - t0)
         return r
 
-    eng.load_checkpoint = timed_load
+    durable.Engine.execute = timed
+    durable.Engine.load_checkpoint = timed_load
     with session.activate():
         ok = eng.run_until(lambda: len(st.list_workflows(status="succeeded", limit=n + 10)) >= n, deadline=time.time() + 600)
     results = [r["status"] for r in st.list_workflows(limit=n + 10)]
@@ -117,7 +120,9 @@ def fresh_db(kind, work, tag):
         return f"sqlite:///{work}/{tag}.db"
     import psycopg
 
-    admin = os.environ["TURMERIC_TEST_PG"]
+    admin = os.environ.get("TURMERIC_TEST_PG")
+    if not admin:
+        raise SystemExit("--db postgres needs TURMERIC_TEST_PG (a PostgreSQL URL whose user may create databases): source .ci/postgres.sh")
     name = f"tm_bench_ver_{os.getpid()}_{tag}"
     with psycopg.connect(admin, autocommit=True) as c:
         c.execute(f'DROP DATABASE IF EXISTS "{name}"')
