@@ -333,6 +333,19 @@ def test_parked_task_survives_a_deploy_and_finishes_on_its_version(cluster):
     _wait_dead(db, "a")
     cluster["procs"]["a"] = _start("a", cluster["folder"] / "v2", db)  # the deploy
     _wait_live(db, ["a"])
+    # `workflows show`, run where the new version is, says the parked frame runs its own
+    # version (a cluster task's row names its node, not a module: the frames say which file)
+    r = subprocess.run(
+        [sys.executable, "-m", "turmeric", "workflows", "show", wid],
+        cwd=cluster["folder"] / "v2",
+        env=_env(db),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    shown = " ".join(ok(r).split())
+    assert "prog.parked-job" in shown and "old version (current is " in shown, shown
+    assert "stored in the code store" in shown and "resumes on" in shown and "not found" not in shown, shown
     ok(client(cluster, '(send-to-node "a" (string->bytes "go"))'))
     assert ok(client(cluster, f'(await-workflow "{wid}")')) == "v1 got go on a"
     # the thunk is a function value of the client's program version: a client still on

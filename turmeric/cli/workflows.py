@@ -262,14 +262,22 @@ def _current_fingerprints(module):
 def code_versions(st, row, kb):
     """[(frame, symbol, short fingerprint, what)] for the frames of checkpoint blob `kb`: which
     code version each frame runs (docs/versioning.md). Runs nothing."""
-    frames = sinspect.summary(kb).get("frames") or []
-    current = _current_fingerprints(row["module"])
+    summary = sinspect.summary(kb)
+    frames = summary.get("frames") or []
+    # the current code of each module the frames belong to (a cluster task's row names its
+    # node, `node:NAME`, not a module: the blob's module table says which files to look at)
+    names = [m["name"] for m in summary.get("modules") or [] if m.get("version") != "runtime"]
+    if not names and not row["module"].startswith("node:"):
+        names = [row["module"]]
+    currents = {name: _current_fingerprints(name) for name in names}
     out = []
     for f in frames:
         sym, fp = f["symbol"], f["fingerprint"]
         if sym.startswith("turmeric.") or sym.startswith("prelude."):
             out.append((f["index"], sym, fp[:8], "", "runtime (part of Turmeric)"))
             continue
+        owner = max((n for n in currents if sym.startswith(n + ".")), key=len, default=None)
+        current = currents[owner] if owner is not None else f"the module of {sym} is not named in the checkpoint"
         point, info = _resume_point(st, sym, fp, f["resume_point"])
         rec = st.code_find(sym, fp)
         kept = f"stored in the code store (record {rec[0].hex()[:8]})" if rec is not None else "NOT in the code store"
