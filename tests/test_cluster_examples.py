@@ -61,3 +61,13 @@ def test_agent_example(db, tmp_path):
     assert lines[0] == "agent came home with: [[node-a 3] [node-b 2] [node-c 1]]"
     assert lines[1].startswith("agent ") and lines[1].endswith(": agent.main/fn#2 calls write-file, which node node-c forbids")
     assert len(lines) == 2
+
+
+def test_the_guide_shows_tour_tm_as_it_is():
+    """docs/cluster.md says its tour.tm "runs as written": the block it shows must be the
+    file run.sh runs, every definition included (a copy missing one is an unbound global)."""
+    doc = (EXAMPLES.parent.parent / "docs" / "cluster.md").read_text()
+    head = "`examples/cluster/tour.tm`:\n\n```clojure\n"
+    assert head in doc
+    block = doc.split(head, 1)[1].split("```", 1)[0]
+    assert block == (EXAMPLES / "tour.tm").read_text()
