@@ -104,6 +104,9 @@ PROG = r"""
     (task-checkpoint)
     [id (await-workflow id) (current-node)]))
 (defn boom [] (throw (error "boom")))
+;; await-workflow inside a task, for a child on the same node: the waiting task parks
+(defn bytes-child [] (str "child got " (bytes->string (receive-bytes)) " on " (current-node)))
+(defn awaiter [] (let [id (spawn-on (current-node) bytes-child)] [(await-workflow id) (current-node)]))
 (defn hashed [] (let [v "v1" m (receive-bytes)] (migrate-to "b") (str v " " (bytes->string m) " on " (current-node))))
 """
 
@@ -526,6 +529,31 @@ def test_spawn_inside_a_task_is_not_repeated_when_the_task_is_taken_over(cluster
         _wait_dead(db, "c")
         cluster["procs"]["c"] = _start("c", cluster["folder"], db)
         _wait_live(db, ["c"])
+
+
+def test_await_workflow_inside_a_task_parks_it_instead_of_holding_the_node(cluster):
+    """A task on c awaits a child on c that waits for bytes: the task parks (a checkpoint,
+    status waiting on the child), so c runs other tasks meanwhile (a blocking await would
+    hold c's only thread: the other task would not finish); the bytes arrive, the child
+    finishes, the parked task is woken and finishes with the child's value."""
+    db = cluster["db"]
+    wid = ok(client(cluster, '(spawn-on "c" prog.awaiter)'))
+    st = open_store(db)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            row = st.get_workflow(wid)
+            if row["status"] == "waiting" and row["wait_kind"] == "child":
+                break
+            time.sleep(0.05)
+        assert row["status"] == "waiting" and row["wait_kind"] == "child" and row["wait_a"] == f"{wid}/0.0", row
+        assert row["owner"] is None  # parked: no node holds it
+        assert ok(client(cluster, '(await-task (spawn-on "c" (fn [] (str "meanwhile on " (current-node)))) 30)')) == "meanwhile on c"
+        ok(client(cluster, '(send-to-node "c" (string->bytes "go"))'))
+        assert ok(client(cluster, f'(await-task "{wid}" 60)')) == "[child got go on c c]"
+        assert "await-workflow (waiting)" in ok(tm_cli(cluster, "workflows", "show", wid))
+    finally:
+        st.close()
 
 
 def test_code_whose_hash_does_not_match_its_content_is_refused(cluster):

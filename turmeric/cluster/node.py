@@ -19,6 +19,8 @@ Inside a task:
 - `(receive-bytes)` takes the oldest `send-to-node` message for this node, in the
   same transaction as the checkpoint that resumes with it (never lost, never twice).
 - `(current-node)` is the node's name (`"local"` outside a node).
+- `(await-workflow id)` parks the task (a checkpoint, status waiting on that workflow,
+  like a durable workflow's await); the claim wakes it once that workflow finished.
 
 Anywhere (with `TURMERIC_DB` naming the database): `(spawn-on "node-b" thunk)`
 starts a workflow that runs `(thunk)` on node-b and returns its workflow id, for
@@ -54,7 +56,7 @@ import uuid
 
 from ..core.errors import make_error
 from ..core.registry import ROOT, FnInfo
-from ..core.values import Thrown
+from ..core.values import Thrown, pvector
 from ..durable import checkpoint as ck
 from ..durable import seal as rows
 from ..runtime import control
@@ -74,7 +76,8 @@ MESSAGE = "cluster-message"  # bytes sent to a node (send-to-node)
 MANIFEST = "cluster-agent"  # an agent's signed manifest (agents.py)
 
 # the kinds of a task's checkpoint rows (tm_steps.kind; `turmeric workflows show` names them)
-K_CHECKPOINT, K_MIGRATE, K_PARKED, K_RECEIVED = "tc", "tm", "tw", "tr"
+K_CHECKPOINT, K_MIGRATE, K_PARKED, K_RECEIVED, K_AWAIT = "tc", "tm", "tw", "tr", "ta"
+CHILD = "child"  # wait_kind of a task parked in (await-workflow id): claimable once that workflow finished
 
 _NODE = contextvars.ContextVar("turmeric_node", default=None)  # the Node running this code
 _TASK = contextvars.ContextVar("turmeric_task", default=None)  # the TaskRun being run
@@ -430,6 +433,13 @@ class Node(Client):
                         k, v = fmt.decode(kb), fmt.decode(vb)
                         if not isinstance(k, control.Continuation):
                             raise _err(f"{context} does not hold a continuation", "corrupt-data")
+                        if last[1] == K_AWAIT:  # parked in await-workflow: v is the awaited id
+                            out = self._awaited(v)
+                            if out is None:  # claimed early (a take-over, a restart): wait again
+                                self.store.commit(wf_id, self.worker, status="waiting", wait=(CHILD, v, None), release=True)
+                                return
+                            self._checkpoint(run, k, out)
+                            v = out
                         if last[1] == K_PARKED:  # parked in receive-bytes: take the bytes now
                             got = self._take()
                             if got is None:
@@ -480,7 +490,7 @@ class Node(Client):
         r = self.store.commit(wf_id, self.worker, status=status, output=out, error=err, release=True)
         self.say(f"task {wf_id[:8]} {status if r == 'ok' else 'lost: ' + r}")
 
-    def _checkpoint(self, run, k, v, move_to=None, consume=None, park=False):
+    def _checkpoint(self, run, k, v, move_to=None, consume=None, park=False, awaiting=None):
         wf_id = run.id
         n = run.n + 1
         rec = step_record(k, v)
@@ -496,9 +506,13 @@ class Node(Client):
                 st.code_put("wf:" + wf_id, [(h, d, m, fns) for h, (d, m, fns) in recs.items()])
             if park:
                 kw = {"status": "waiting", "wait": (PARKED, None, None), "release": True}
+                kind = K_PARKED
+            elif awaiting is not None:  # v is the awaited id: the claim wakes the task when it finished
+                kw = {"status": "waiting", "wait": (CHILD, awaiting, None), "release": True}
+                kind = K_AWAIT
             else:
                 kw = {"status": "running", "consume": consume}
-            kind = K_PARKED if park else (K_RECEIVED if consume is not None else K_CHECKPOINT)
+                kind = K_RECEIVED if consume is not None else K_CHECKPOINT
             r = st.commit(wf_id, worker, step=(n, kind, None, at, None, data), lease=self.lease, **kw)
             if r != "ok":
                 raise _Stop(f"checkpoint {n} refused ({r}): another node holds the task, or it was cancelled")
@@ -568,6 +582,13 @@ class Node(Client):
                     self._checkpoint(run, k, data, consume=mid)
                     f = k.entry(data)
                     continue
+                if body.kind == "await-workflow":
+                    out = self._awaited(body.arg)
+                    if out is None:  # not finished: park the task (a checkpoint) and run others
+                        self._checkpoint(run, k, body.arg, awaiting=body.arg)
+                        return _MOVED
+                    f = k.entry(out)
+                    continue
                 raise _err(f"unknown cluster operation {body.kind}")
             except control.ThrowCapture as tc:
                 raise Thrown(tc.value, tc.pos) from None
@@ -575,6 +596,21 @@ class Node(Client):
                 f = r.k.entry(r.v)
                 continue
             return r
+
+    def _awaited(self, wf_id):
+        """The outcome `[ok value]` of workflow `wf_id` (what await-workflow unwraps) once it
+        finished, else None."""
+        row = self.store.get_workflow(wf_id)
+        if row is None:
+            return pvector([False, make_error("error", f"await-workflow: no workflow has the id {wf_id!r}")])
+        status = row["status"]
+        if status not in TERMINAL:
+            return None
+        if status in ("succeeded", "failed") and row["output"]:
+            return pvector([status == "succeeded", fmt.decode(self.open(f"output:{wf_id}", row["output"]))])
+        if status == "succeeded":
+            return pvector([True, None])
+        return pvector([False, make_error("error", f"workflow {wf_id} was {status}" + (f": {row['error']}" if row["error"] else ""))])
 
     def _take(self):
         got = self.store.peek_message("node:" + self.name, "bytes")
@@ -680,6 +716,27 @@ def await_task(wf_id, timeout=None):
     return client().result(wf_id, timeout)
 
 
+def _task_await(durable_await):
+    """`(await-workflow id)` inside a task parks the task (a checkpoint, status waiting, like
+    a durable workflow's await) instead of holding the node's thread; the node's claim wakes
+    it once that workflow finished. Elsewhere it is durable's await-workflow."""
+
+    def await_workflow(wf_id, *opts):
+        node = _NODE.get()
+        if _TASK.get() is None or node is None:
+            return durable_await(wf_id, *opts)
+        if type(wf_id) is not str:
+            raise _err(f"await-workflow: the workflow id must be a string, got {type_name(wf_id)}", "type-error")
+        if opts:
+            raise _err("await-workflow takes a workflow id and no options (await-task id seconds bounds the wait)")
+        if node.store.get_workflow(wf_id) is None:
+            raise _err(f"await-workflow: no workflow has the id {wf_id!r}")
+        _suspend("await-workflow", wf_id)
+
+    await_workflow.__name__ = durable_await.__name__
+    return await_workflow
+
+
 def _task_workflow_id(durable_workflow_id):
     def workflow_id():
         """`(workflow-id)`: the id of the workflow (or cluster task) running this code."""
@@ -718,7 +775,12 @@ def install():
 
     durable.install()  # await-workflow, workflow-status, workflow-id: a task is a workflow
 
-    ops = {"migrate-to": migrate_to, "task-checkpoint": task_checkpoint, "receive-bytes": receive_bytes}
+    ops = {
+        "migrate-to": migrate_to,
+        "task-checkpoint": task_checkpoint,
+        "receive-bytes": receive_bytes,
+        "#await-workflow": _task_await(BUILTINS["#await-workflow"]),
+    }
     for name, f in ops.items():
         BUILTINS[name] = f  # not host builtins: a call to one is a capture site
         control.TRANSPARENT.add(f)

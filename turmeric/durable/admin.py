@@ -33,6 +33,7 @@ KINDS = {
     "tc": "task-checkpoint",
     "tm": "migrate-to",
     "tw": "receive-bytes (waiting)",
+    "ta": "await-workflow (waiting)",
     "tr": "receive-bytes",
 }
 CANCELLABLE = ("pending", "running", "sleeping", "waiting", "blocked")
