@@ -302,6 +302,49 @@ def test_bad_migration_declarations_are_compile_errors_with_file_line_col(tmp_pa
     assert env  # the helper module is the one the other tests use
 
 
+# a workflow whose recv is inside a local function: its checkpoint has two frames of up.tm's code
+L1 = """\
+(defworkflow upgrade [x]
+  (def a (step (* x 2)))
+  (def wait-go (fn [] (let [g (recv "go")] (str "v1-local " g))))
+  (def m (wait-go))
+  (step (str "v1 " a " " m)))
+(defn main []
+  (start-workflow upgrade [5] :id "u1"))
+"""
+L2 = L1.replace('"v1-local "', '"v2-local "').replace('"v1 "', '"v2 "').split("(defn main")[0]
+
+
+def test_migrating_the_frame_that_calls_a_local_function_leaves_the_local_frame_on_its_version(tmp_path, db_url):
+    """Migrations name top-level functions; a suspended local function's frame is not
+    migrated: it runs its own old version (from the code store) and returns into the
+    migrated frame of the top-level function, which goes on in the current code."""
+    st = store(db_url)
+    write(tmp_path, "up.tm", L1)
+    p = spawn(tmp_path, db_url, "run", "up.tm")
+    wait_for(lambda: st.status_of("u1") == "waiting", p, what="the recv")
+    p.send_signal(signal.SIGKILL)
+    reap(p)
+    ok(tm(tmp_path, db_url, "workflows", "send", "u1", "go", "100"))
+    fp = old_fingerprint(tmp_path, db_url)
+    mig = f'(defmigration upgrade-v1 :function upgrade :from "{fp}" :at (wait-go) :to (wait-go))\n'
+    write(tmp_path, "up.tm", L2 + mig)
+    shown = flat(ok(tm(tmp_path, db_url, "workflows", "show", "u1")))
+    assert "up.upgrade/fn#" in shown and "resumes on its own code" in shown and "defmigration upgrade-v1" in shown, shown
+    ok(tm(tmp_path, db_url, "run", "up.tm"))
+    assert '"v2 10 v1-local 100"' in ok(tm(tmp_path, db_url, "workflows", "show", "u1"))
+    st.close()
+
+
+def test_a_migration_naming_a_local_function_is_a_compile_error_saying_what_to_migrate(tmp_path):
+    mig = '(defmigration upgrade-v1 :function wait-go :from :any :at (recv "go") :to (recv "go"))\n'
+    write(tmp_path, "up.tm", L2 + mig)
+    r = tm(tmp_path, "sqlite:///" + str(tmp_path / "x.db"), "check", "up.tm")
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert "up.tm:6:36: compile error: defmigration upgrade-v1: wait-go is a local function of upgrade (up.tm:3:8)" in r.stderr, r.stderr
+    assert "Migrate the frame of upgrade that calls it instead" in r.stderr, r.stderr
+
+
 # --- the deploy example: 100 workflows in flight -----------------------------------------------------
 
 DEPLOY = REPO / "examples" / "versioning" / "workflows"

@@ -188,6 +188,53 @@ def _check_pattern(mod, name, key, v, form):
     )
 
 
+_BINDERS = ("let", "loop", "with")
+
+
+def _local_function_owner(mod, name):
+    """(the top-level function, position) in which `name` is bound locally (a `def` or `let`
+    inside its body, or a named `fn`), read from the module's text; None if nowhere. Only
+    used to say why a defmigration's :function is refused."""
+    try:
+        forms = read_all("\n".join(mod.lines), mod.file or "<input>")
+    except Exception:  # noqa: BLE001 - only improves a message
+        return None
+
+    def binds(x):
+        if type(x) is not PList or not x.count or type(x.first) is not Symbol:
+            return None
+        items = list(x)
+        head = x.first.name
+        if head in ("def", "fn", "defn") and len(items) > 1 and type(items[1]) is Symbol and items[1].name == name:
+            return getattr(items[1], "pos", None) or getattr(x, "pos", None)
+        if head in _BINDERS and len(items) > 1 and isinstance(items[1], PVector):
+            for b in list(items[1])[0::2]:
+                if type(b) is Symbol and b.name == name:
+                    return getattr(b, "pos", None) or getattr(x, "pos", None)
+        return None
+
+    def walk(x):
+        p = binds(x)
+        if p is not None:
+            return p
+        if isinstance(x, (PList, PVector)):
+            for y in x:
+                r = walk(y)
+                if r is not None:
+                    return r
+        return None
+
+    for f in forms:
+        if type(f) is PList and f.count > 2 and type(f.first) is Symbol and f.first.name in ("defn", "defworkflow"):
+            items = list(f)
+            if type(items[1]) is Symbol:
+                for y in items[2:]:
+                    p = walk(y)
+                    if p is not None:
+                        return items[1].name, p
+    return None
+
+
 def tl_defmigration(mod, form, pos):
     items = list(form)
     usage = '(defmigration name :function f :from "fingerprint" :at (call ...) :to (call ...) :locals (fn [old] new))'
@@ -215,6 +262,16 @@ def tl_defmigration(mod, form, pos):
     info = CODES.get(getattr(f, "__code__", None)) if f is not None else None
     symbol = f"{mod.name}.{fsym.name}"
     if info is None or info.symbol != symbol:
+        local = _local_function_owner(mod, fsym.name)
+        if local is not None:
+            outer, lpos = local
+            at = f" ({lpos.file}:{lpos.line}:{lpos.col})" if lpos is not None else ""
+            mod.expander.error(
+                f"defmigration {name}: {fsym.name} is a local function of {outer}{at}, and migrations name top-level "
+                f"functions only. Migrate the frame of {outer} that calls it instead (:function {outer} :at ({fsym.name} ...) "
+                f":to ...): the local function's suspended frames keep running their own version, from the code store",
+                fsym if getattr(fsym, "pos", None) else form,
+            )
         mod.expander.error(
             f"defmigration {name}: no function {fsym.name} is defined in module {mod.name} above this form "
             "(a defmigration comes after the defn or defworkflow it migrates)",
