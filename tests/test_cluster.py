@@ -104,6 +104,8 @@ PROG = r"""
     (task-checkpoint)
     [id (await-workflow id) (current-node)]))
 (defn boom [] (throw (error "boom")))
+(def counter (ref 0))            ; a def a worker (definitions mode) does not run
+(defn bump [] (swap! counter inc))
 ;; await-workflow inside a task, for a child on the same node: the waiting task parks
 (defn bytes-child [] (str "child got " (bytes->string (receive-bytes)) " on " (current-node)))
 (defn awaiter [] (let [id (spawn-on (current-node) bytes-child)] [(await-workflow id) (current-node)]))
@@ -417,6 +419,22 @@ def test_spawn_on_starts_a_workflow_seen_by_await_workflow_status_and_the_cli(cl
     # a task's error is thrown by await-workflow
     out = ok(client(cluster, '(try (await-workflow (spawn-on "c" prog.boom)) (catch [e] (str "caught: " e.message)))'))
     assert out == "caught: boom"
+
+
+def test_a_task_error_says_where_on_which_node_it_was_thrown(cluster):
+    """A task's error, thrown again by await-workflow / await-task in the client, has the
+    node's position as its hint (file:line:col of the task's code, the node's name), and
+    an unbound global that the worker's definitions mode skipped says so."""
+    line = PROG.splitlines().index('(defn boom [] (throw (error "boom")))') + 1
+    for form in ('(await-workflow (spawn-on "c" prog.boom))', '(await-task (spawn-on "c" prog.boom) 60)'):
+        r = client(cluster, form)
+        assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+        assert re.search(rf"hint: thrown at prog\.tm:{line}:\d+ on node c\n", r.stderr), r.stderr
+    r = client(cluster, '(await-workflow (spawn-on "a" prog.bump))')
+    assert r.returncode == 1 and 'uncaught error: (unbound-global "counter")' in r.stderr, r.stderr
+    assert "on node a; counter is defined at prog.tm:" in r.stderr and "by a def whose value a worker does not compute" in r.stderr
+    # the catchable value is the task's error itself, unchanged
+    assert ok(client(cluster, '(try (await-workflow (spawn-on "c" prog.boom)) (catch [e] e.message))')) == "boom"
 
 
 def test_await_task_is_await_workflow_with_a_time_limit_and_cancel_stops_a_task(cluster):

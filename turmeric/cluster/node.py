@@ -257,7 +257,7 @@ class Client:
         if row["status"] in ("succeeded", "failed") and row["output"]:
             v = fmt.decode(self.open(f"output:{wf_id}", row["output"]))
             if row["status"] == "failed":
-                raise Thrown(v)
+                raise _remote(Thrown(v), row)
             return v
         raise _err(f"{who}: workflow {wf_id} was {row['status']}" + (f": {row['error']}" if row["error"] else ""))
 
@@ -450,7 +450,7 @@ class Node(Client):
                         f = k.entry(v)
                     result = self._prompt(f, run)
                 except Thrown as e:
-                    self._finish(wf_id, "failed", e.value)
+                    self._finish(wf_id, "failed", e.value, self._where(e))
                     return
                 except agents.AgentRefused as e:
                     self.say(f"refused agent: {e}")
@@ -470,7 +470,7 @@ class Node(Client):
                 except Exception as e:  # a runtime error in the task's code
                     from ..runtime.errors import thrown_value
 
-                    self._finish(wf_id, "failed", thrown_value(e))
+                    self._finish(wf_id, "failed", thrown_value(e), self._where(e))
                     return
             if result is not _MOVED:
                 self._finish(wf_id, "succeeded", result)
@@ -479,14 +479,45 @@ class Node(Client):
             _NODE.reset(t_node)
             self.ran += 1
 
-    def _finish(self, wf_id, status, value):
+    def _where(self, e):
+        """Where on this node a task's error was thrown, and why if the reason is the node's:
+        "thrown at FILE:LINE:COL on node N[; hint]" (the row's error says it after a newline;
+        await-workflow and await-task show it as the error's hint)."""
+        from ..runtime.errors import message_of, thrown_value, turmeric_stack
+
+        where = getattr(e, "pos", None)
+        if where is None:
+            stack = turmeric_stack(e.__traceback__)
+            if stack:
+                _, f, line, col = stack[-1]
+                where = f"{f}:{line}:{col or 1}"
+        note = (f"thrown at {where}" if where else "thrown") + f" on node {self.name}"
+        v = thrown_value(e)
+        if type_name(v) == "unbound-global" and self.session is not None:
+            name = message_of(v)
+            for m in list(self.session.modules.values()):
+                pos = getattr(m, "skipped", {}).get(name)
+                if pos is not None:
+                    note += (
+                        f"; {name} is defined at {pos.file}:{pos.line}:{pos.col} by a def whose value a worker does not "
+                        "compute (a worker loads its file's definitions only: defn, and defs of literals or fns): "
+                        "compute it in a function, or make it a literal"
+                    )
+                    break
+            else:
+                note += (
+                    f"; node {self.name} defines no {name}: start it with the program that does (turmeric worker --name {self.name} FILE)"
+                )
+        return note
+
+    def _finish(self, wf_id, status, value, where=None):
         try:
             out = self.seal(f"output:{wf_id}", fmt.encode(value))
         except Thrown as e:
             status = "failed"
             value = e.value
             out = self.seal(f"output:{wf_id}", fmt.encode(e.value))
-        err = display(value) if status == "failed" else None
+        err = (display(value) + (f"\n{where}" if where else "")) if status == "failed" else None
         r = self.store.commit(wf_id, self.worker, status=status, output=out, error=err, release=True)
         self.say(f"task {wf_id[:8]} {status if r == 'ok' else 'lost: ' + r}")
 
@@ -716,6 +747,29 @@ def await_task(wf_id, timeout=None):
     return client().result(wf_id, timeout)
 
 
+def _remote(thrown, row):
+    """`thrown` (a task's error, thrown again where it is awaited) with the node's note on it
+    as its hint: where on which node it was thrown (the row's error, after its first line)."""
+    err = row.get("error") or ""
+    if "\n" in err:
+        thrown.hint = err.split("\n", 1)[1]
+    return thrown
+
+
+def _await_result(durable_result):
+    """#await-result: durable's, and a failed task's node note as the thrown error's hint."""
+
+    def await_result(outcome):
+        if len(outcome) == 3 and outcome[0] is False:
+            t = Thrown(outcome[1])
+            t.hint = outcome[2]
+            raise t
+        return durable_result(outcome)
+
+    await_result.__name__ = durable_result.__name__
+    return await_result
+
+
 def _task_await(durable_await):
     """`(await-workflow id)` inside a task parks the task (a checkpoint, status waiting, like
     a durable workflow's await) instead of holding the node's thread; the node's claim wakes
@@ -724,7 +778,15 @@ def _task_await(durable_await):
     def await_workflow(wf_id, *opts):
         node = _NODE.get()
         if _TASK.get() is None or node is None:
-            return durable_await(wf_id, *opts)
+            out = durable_await(wf_id, *opts)
+            if out[0] is False and type(wf_id) is str:  # where on which node it failed, as its hint
+                from ..durable import current_engine
+
+                row = current_engine().store.get_workflow(wf_id)  # the store durable's await just read
+                err = (row or {}).get("error") or ""
+                if "\n" in err:
+                    return pvector([False, out[1], err.split("\n", 1)[1]])
+            return out
         if type(wf_id) is not str:
             raise _err(f"await-workflow: the workflow id must be a string, got {type_name(wf_id)}", "type-error")
         if opts:
@@ -792,6 +854,7 @@ def install():
         "send-to-node": send_to_node,
         "cluster-nodes": cluster_nodes,
         "workflow-id": _task_workflow_id(BUILTINS["workflow-id"]),
+        "#await-result": _await_result(BUILTINS["#await-result"]),
     }
     for name, f in host.items():
         BUILTINS[name] = f

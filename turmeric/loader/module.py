@@ -89,6 +89,7 @@ class Module:
         self.source_hash = None  # of the file's text, when loaded from a file
         self.record = None  # the steps of this load, for the compile cache (None: not recorded)
         self.deps = []  # (name, from folder, path, source hash) of every module this one imported
+        self.skipped = {}  # name -> Pos of each `(def name e)` that definitions mode did not run
 
     def note(self, step):
         """Record one step of the load for the compile cache."""
@@ -188,6 +189,8 @@ class Module:
         finally:
             self._origin = None
         runs = not self.definitions_only or is_definition(form)
+        if not runs and plain_def:
+            self.skipped[name] = pos  # says why the global is unbound, if something reads it
         self.note(("run", name if plain_def else None, runs))
         return self.run_form(thunk, name if plain_def else None, runs)
 
