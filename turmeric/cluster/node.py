@@ -496,10 +496,12 @@ class Node(Client):
         if type_name(v) == "unbound-global" and self.session is not None:
             name = message_of(v)
             for m in list(self.session.modules.values()):
-                pos = getattr(m, "skipped", {}).get(name)
-                if pos is not None:
+                skipped = getattr(m, "skipped", {})
+                if name in skipped:
+                    pos = skipped[name]
+                    at = f"at {pos.file}:{pos.line}:{pos.col}" if pos is not None else f"in {m.file or m.name}"
                     note += (
-                        f"; {name} is defined at {pos.file}:{pos.line}:{pos.col} by a def whose value a worker does not "
+                        f"; {name} is defined {at} by a def whose value a worker does not "
                         "compute (a worker loads its file's definitions only: defn, and defs of literals or fns): "
                         "compute it in a function, or make it a literal"
                     )

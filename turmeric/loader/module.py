@@ -389,6 +389,8 @@ class Module:
                 infos = [(decode_info(i), a, b, f) for i, a, b, f in infos]
                 last = self.install_unit(code, rcode, infos, first_name, ic_names)
             elif kind == "run":
+                if step[1] is not None and not step[2]:
+                    self.skipped.setdefault(step[1], None)  # a def definitions mode did not run (position not recorded)
                 self.run_form(last, step[1], step[2])
             elif kind == "macro":
                 self.define_macro(step[1], last())
