@@ -623,3 +623,24 @@ def test_sigterm_stops_a_node_cleanly(tmp_path):
             st.close()
     finally:
         stop_all([p])
+
+
+def test_a_bad_trust_file_is_a_clear_error(tmp_path):
+    """--trust FILE that is missing or holds something else than hex public keys: the
+    worker says which file (and line) and what it should hold, exit 1, nothing joins."""
+    (tmp_path / "prog.tm").write_text("(defn f [] 1)\n")
+    (tmp_path / "keys.txt").write_text("# trusted\n" + "ab" * 32 + "\nnot-a-key\n")
+    for trust, msg in (
+        ("keys.txt", "keys.txt:3:1: 'not-a-key' is not a hex Ed25519 public key"),
+        ("none.txt", "--trust none.txt: can't read"),
+    ):
+        r = subprocess.run(
+            [sys.executable, "-m", "turmeric", "worker", "--name", "n", "--db", "t.db", "--trust", trust, "prog.tm"],
+            cwd=tmp_path,
+            env=_env("t.db"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert r.returncode == 1 and msg in r.stderr and "Traceback" not in r.stderr, r.stderr
+        assert "keygen" in r.stderr

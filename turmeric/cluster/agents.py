@@ -77,13 +77,20 @@ def load_private(path):
 def load_trusted(path):
     """The hex public keys in `path` (one per line, `#` comments)."""
     out = set()
-    with open(path) as f:
-        for line in f:
-            line = line.split("#", 1)[0].strip()
-            if line:
-                if len(line) != 64 or any(c not in "0123456789abcdef" for c in line.lower()):
-                    raise SystemExit(f"{path}: {line!r} is not a hex Ed25519 public key")
-                out.add(line.lower())
+    make = "python -m turmeric.cluster.agents keygen KEYFILE prints one"
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError as e:
+        raise _err(
+            f"--trust {path}: can't read the trusted keys ({e.strerror}); the file lists hex Ed25519 public keys, one a line ({make})"
+        ) from None
+    for n, line in enumerate(text.splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if line:
+            if len(line) != 64 or any(c not in "0123456789abcdef" for c in line.lower()):
+                raise _err(f"{path}:{n}:1: {line!r} is not a hex Ed25519 public key (64 hex digits; {make})")
+            out.add(line.lower())
     return frozenset(out)
 
 
