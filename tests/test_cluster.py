@@ -644,3 +644,52 @@ def test_a_bad_trust_file_is_a_clear_error(tmp_path):
         )
         assert r.returncode == 1 and msg in r.stderr and "Traceback" not in r.stderr, r.stderr
         assert "keygen" in r.stderr
+
+
+AGENT_PY = r"""
+(import-python os)
+(import-python pathlib [Path])
+(defn by-module [] (os.getcwd))
+(defn by-class [] (.write_text (Path "pwned.txt") "x"))
+(defn by-dunder [] (let [s "x"] s.__class__))
+(defn by-method [] (.__class__ "x"))
+(defn plain [] (str "plain on " (current-node)))
+(defn main []
+  (println (map (fn [t] (try (await-workflow (spawn-agent "n" t)) (catch [e] e.message)))
+                [by-module by-class by-dunder by-method plain])))
+"""
+
+
+def test_an_agent_reaching_python_is_refused_by_a_node_forbidding_import_python(tmp_path):
+    """--forbid import-python refuses an agent whose code reaches Python in any way: a name
+    an import-python bound, a Python method call, a dunder attribute; before it runs."""
+    from turmeric.cluster.agents import keygen
+
+    db = str(tmp_path / "c.db")
+    (tmp_path / "trusted.txt").write_text(keygen(str(tmp_path / "agent.key")) + "\n")
+    (tmp_path / "prog.tm").write_text(AGENT_PY)
+    node = subprocess.Popen(
+        [sys.executable, "-m", "turmeric", "worker", "--name", "n", "--db", db, "--lease", LEASE]
+        + ["--trust", "trusted.txt", "--forbid", "import-python", "prog.tm"],
+        cwd=tmp_path,
+        env=_env(db),
+        stdout=subprocess.DEVNULL,
+        stderr=open(tmp_path / "worker.log", "w"),
+    )
+    try:
+        _wait_live(db, ["n"])
+        r = subprocess.run(
+            [sys.executable, "-m", "turmeric", "run", "prog.tm"],
+            cwd=tmp_path,
+            env=dict(_env(db), TURMERIC_AGENT_KEY="agent.key"),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        out = ok(r)
+        for f in ("by-module", "by-class", "by-dunder", "by-method"):
+            assert f"prog.{f} calls import-python, which node n forbids" in out, out
+        assert "plain on n" in out, out
+        assert not (tmp_path / "pwned.txt").exists()
+    finally:
+        stop_all([node])

@@ -140,6 +140,23 @@ def test_forbidden_globals_checked_before_running(tmp_path):
     assert "forbids" in thrown_text(e) and "helper" in thrown_text(e)
 
 
+def test_forbidding_import_python_refuses_stored_code_reaching_python(tmp_path):
+    """A capability list naming import-python refuses a record whose code calls a Python
+    method (`(.upper s)`), though it names no global of an import-python."""
+    v1 = V1.replace('(str "v1 " x', '(str (.upper "v1 ") x')
+    s1, m1 = load(tmp_path, v1)
+    with s1.activate():
+        bundle = api.serialize(m1.ns["k"], *_with_code())
+    s2, _ = load(tmp_path, V2)
+    s2.forbidden_globals = frozenset({"import-python"})
+    with s2.activate(), pytest.raises(Thrown) as e:
+        api.deserialize(bundle)
+    assert "prog.top:job calls import-python, which this node forbids" in thrown_text(e), thrown_text(e)
+    s3, _ = load(tmp_path, V2)  # without the capability list the same bundle resumes on its code
+    with s3.activate():
+        assert api.deserialize(bundle) is not None
+
+
 def _with_code():
     from turmeric.core.values import Keyword
 

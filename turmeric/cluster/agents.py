@@ -34,7 +34,7 @@ import sys
 
 from ..core.errors import make_error
 from ..core.values import Thrown
-from ..loader.codes import library_name
+from ..loader.codes import capabilities
 from ..runtime.printer import display, type_name
 from ..serialization import format as fmt
 
@@ -188,7 +188,7 @@ def code_names(code):
     stack = [code]
     while stack:
         c = stack.pop()
-        out.update(library_name(n) for n in c.co_names)
+        out.update(c.co_names)
         stack += [k for k in c.co_consts if type(k) is type(code)]
     return out
 
@@ -211,7 +211,8 @@ def check_blob(node, wf_id, blob, allowed):
             if info is None or info.fingerprint != e.fingerprint:
                 info = session.load_version(e.symbol, e.fingerprint)  # checks forbidden globals before running
             if info is not None and info.code is not None:
-                bad = sorted(code_names(info.code) & forbid)
+                mod_ = session.modules.get(info.module)
+                bad = sorted(capabilities(code_names(info.code), mod_.py_names if mod_ is not None else ()) & forbid)
                 if bad:
                     raise AgentRefused(f"agent {wf_id[:8]}: {e.symbol} calls {', '.join(bad)}, which node {node.name} forbids")
 

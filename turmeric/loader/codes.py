@@ -150,6 +150,26 @@ def library_name(n):
     return _TRANSIENT_OPS.get(n, n)
 
 
+PYTHON = "import-python"  # the capability to reach Python: forbidding it forbids every way in
+
+
+def _dunder(n):
+    if n.startswith("#ic:"):  # an inline-cached field access `x.name`
+        n = n[4:].split("@", 1)[0]
+    return len(n) > 4 and n.startswith("__") and n.endswith("__")
+
+
+def capabilities(names, py_names=()):
+    """The names of the globals and capabilities code reading `names` uses, for a capability
+    list (`--forbid`): each global (`#b:x` counts as `x`), and `import-python` if it reaches
+    Python at all: a name an `import-python` bound, a Python method call `(.m obj)` (compiled
+    as a call to Python, `#pyerr`), or a dunder attribute (`s.__class__`, `(.__class__ s)`)."""
+    out = {library_name(n) for n in names}
+    if "#pyerr" in names or any(n in py_names for n in names) or any(_dunder(n) for n in names):
+        out.add(PYTHON)
+    return out
+
+
 def referenced_globals(tree):
     """Every global name generated code may read (`#b:x` counts as `x`)."""
     out = set()
@@ -205,7 +225,7 @@ def compile_record(session, obj, forbid=None):
         )
     tree = ast.Module(mc.defs, [])
     if forbid:
-        bad = sorted(referenced_globals(tree) & set(forbid))
+        bad = sorted(capabilities(referenced_globals(tree), module.py_names) & set(forbid))
         if bad:
             raise CodeError(f"code {obj['symbol']} calls {', '.join(bad)}, which this node forbids")
     ast.fix_missing_locations(tree)
