@@ -9,7 +9,12 @@ from .. import loader as modules
 from ..core.values import Thrown
 from ..runtime import control
 from ..runtime.printer import readable
-from .serve import cmd_serve as cmd_serve  # noqa: E402
+
+
+def cmd_serve(args):
+    from .serve import cmd_serve as serve  # the web stack only for `serve`
+
+    return serve(args)
 
 
 def cmd_run(args):
