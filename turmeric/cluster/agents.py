@@ -34,7 +34,6 @@ import sys
 
 from ..core.errors import make_error
 from ..core.values import Thrown
-from ..loader.codes import capabilities
 from ..runtime.printer import display, type_name
 from ..serialization import format as fmt
 
@@ -183,7 +182,8 @@ def allowed_code(node, wf_id):
 
 
 def code_names(code):
-    """The global names a compiled function (and the code nested in it) reads."""
+    """The names a compiled function (and the code nested in it) reads, as generated code
+    spells them (`loader.codes.capabilities` says which globals and capabilities they are)."""
     out = set()
     stack = [code]
     while stack:
@@ -211,6 +211,8 @@ def check_blob(node, wf_id, blob, allowed):
             if info is None or info.fingerprint != e.fingerprint:
                 info = session.load_version(e.symbol, e.fingerprint)  # checks forbidden globals before running
             if info is not None and info.code is not None:
+                from ..loader.codes import capabilities  # the compiler's side: only when agents are checked
+
                 mod_ = session.modules.get(info.module)
                 bad = sorted(capabilities(code_names(info.code), mod_.py_names if mod_ is not None else ()) & forbid)
                 if bad:
