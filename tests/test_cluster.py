@@ -109,6 +109,8 @@ PROG = r"""
 ;; await-workflow inside a task, for a child on the same node: the waiting task parks
 (defn bytes-child [] (str "child got " (bytes->string (receive-bytes)) " on " (current-node)))
 (defn awaiter [] (let [id (spawn-on (current-node) bytes-child)] [(await-workflow id) (current-node)]))
+;; inside a cloneable-reset the task can't park (the reset would cut its checkpoint short): it waits
+(defn await-in-reset [] (cloneable-reset (fn [] (str "in reset: " (await-workflow (spawn-on "a" (fn [] (current-node))))))))
 (defn hashed [] (let [v "v1" m (receive-bytes)] (migrate-to "b") (str v " " (bytes->string m) " on " (current-node))))
 """
 
@@ -572,6 +574,7 @@ def test_await_workflow_inside_a_task_parks_it_instead_of_holding_the_node(clust
         assert "await-workflow (waiting)" in ok(tm_cli(cluster, "workflows", "show", wid))
     finally:
         st.close()
+    assert ok(client(cluster, '(await-task (spawn-on "c" prog.await-in-reset) 60)')) == "in reset: a"
 
 
 def test_code_whose_hash_does_not_match_its_content_is_refused(cluster):

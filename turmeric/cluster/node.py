@@ -135,8 +135,23 @@ class Op:
         raise _err(f"{self.kind}: not inside a cluster task (start one with spawn-on)")
 
 
-def _suspend(kind, arg=None):
-    c = control.Capture(Op(kind, arg))
+class _AwaitOp(Op):
+    """await-workflow's operation: the task's prompt parks the task; a prompt in between
+    (a cloneable-reset inside the task) gets the old behaviour, a wait on the node's thread,
+    resuming the captured part with the outcome."""
+
+    __slots__ = ("wait",)
+
+    def __init__(self, wf_id, wait):
+        super().__init__("await-workflow", wf_id)
+        self.wait = wait
+
+    def __call__(self, k):
+        return k(self.wait())
+
+
+def _suspend(kind, arg=None, op=None):
+    c = control.Capture(op if op is not None else Op(kind, arg))
     c.frames.append((RETURN_INFO, 0, ()))
     raise c
 
@@ -376,7 +391,7 @@ class Node(Client):
                         "UPDATE tm_workflows SET module = ? WHERE id = ? AND owner = ?", ("node:" + self.name, r["id"], self.worker)
                     )
                 )
-                self.say(f"took over task {r['id'][:8]} from {r['module'][5:]} (down)")
+                self.say(f"took over task {_short(r['id'])} from {r['module'][5:]} (down)")
                 r["module"] = "node:" + self.name
         return rows
 
@@ -458,7 +473,7 @@ class Node(Client):
                     self._finish(wf_id, "failed", make_error("continuation-barrier", e.fname))
                     return
                 except _Stop as s:
-                    self.say(f"task {wf_id[:8]}: {s.why}")
+                    self.say(f"task {_short(wf_id)}: {s.why}")
                     return
                 except RecursionError:
                     self._finish(wf_id, "failed", make_error("error", "stack overflow"))
@@ -519,7 +534,7 @@ class Node(Client):
             out = self.seal(f"output:{wf_id}", fmt.encode(e.value))
         err = (display(value) + (f"\n{where}" if where else "")) if status == "failed" else None
         r = self.store.commit(wf_id, self.worker, status=status, output=out, error=err, release=True)
-        self.say(f"task {wf_id[:8]} {status if r == 'ok' else 'lost: ' + r}")
+        self.say(f"task {_short(wf_id)} {status if r == 'ok' else 'lost: ' + r}")
 
     def _checkpoint(self, run, k, v, move_to=None, consume=None, park=False, awaiting=None):
         wf_id = run.id
@@ -578,7 +593,7 @@ class Node(Client):
             raise _Stop(f"migration to {move_to} not committed here ({r}): another node holds the task, or it moved already")
         run.n = n
         run.spawned = 0
-        self.say(f"task {wf_id[:8]} -> {move_to}")
+        self.say(f"task {_short(wf_id)} -> {move_to}")
 
     def _prompt(self, thunk, run):
         f = thunk
@@ -588,7 +603,7 @@ class Node(Client):
             except control.Capture as c:
                 k = control.Continuation(tuple(c.frames))
                 body = c.body
-                if type(body) is not Op:
+                if not isinstance(body, Op):
                     f = _bind1(body, k)
                     continue
                 if body.kind == "migrate-to":
@@ -678,6 +693,13 @@ class _null:
 
     def __exit__(self, *a):
         return False
+
+
+def _short(wf_id):
+    """A task id for the node's log: 8 hex digits, and a spawned task's `/N.I` suffix (its
+    parent's id is its prefix, so 8 digits alone would name the parent)."""
+    i = wf_id.find("/")
+    return wf_id[:8] if i < 0 else wf_id[: min(i, 8)] + wf_id[i:]
 
 
 def _bind1(f, x):
@@ -793,7 +815,7 @@ def _task_await(durable_await):
             raise _err("await-workflow takes a workflow id and no options (await-task id seconds bounds the wait)")
         if node.store.get_workflow(wf_id) is None:
             raise _err(f"await-workflow: no workflow has the id {wf_id!r}")
-        _suspend("await-workflow", wf_id)
+        _suspend("await-workflow", op=_AwaitOp(wf_id, lambda: durable_await(wf_id)))
 
     await_workflow.__name__ = durable_await.__name__
     return await_workflow
