@@ -284,6 +284,58 @@ def test_nary_arithmetic_tests_each_unknown_operand():
     assert len(calls_to(f, "#b:+")) == 1 and len(calls_to(f, "#type")) == 2  # a and b, not the literal
 
 
+def test_loop_over_ints_has_a_copy_without_type_tests():
+    # i starts as the parameter n: the loop runs in a copy without type tests when n is an
+    # int at entry (dec, mod and + keep it one), else in the ordinary loop, tests and all
+    c = compile_form("(defn f [n] (loop [i n acc 0] (if (> i 0) (recur (dec i) (+ acc (mod i 5))) acc)))", "cp_int_loop")
+    f = c.normal("cp_int_loop.f")
+    (copy,) = [n for n in f.body if isinstance(n, ast.If)]
+    assert ast.unparse(copy.test) == "#type(i~2) is #int"
+    fast, generic = copy.body, copy.orelse
+    assert [type(s) for s in fast] == [ast.While] and [type(s) for s in generic] == [ast.While]
+    assert called_names(ast.Module(fast, [])) == []
+    assert sorted(set(called_names(ast.Module(generic, [])))) == ["#b:>", "#b:dec", "#b:mod", "#type"]
+    # a bound used only in the test is tested at entry instead
+    c = compile_form("(defn g [n] (loop [i 0 acc 0] (if (< i n) (recur (inc i) (+ acc i)) acc)))", "cp_int_bound")
+    g = c.normal("cp_int_bound.g")
+    (copy,) = [n for n in g.body if isinstance(n, ast.If)]
+    assert ast.unparse(copy.test) == "#type(n~1) is #int" and called_names(ast.Module(copy.body, [])) == []
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "(defn f [n] (loop [i n acc 0] (if (> i 0) (recur (dec i) (+ acc (g i))) acc)))",  # a capture site
+        "(defn f [n] (loop [i n acc 0] (if (> i 0) (recur (dec i) (+ acc ((fn [] i)))) acc)))",  # a function inside
+        "(defn f [n] (loop [i n acc 0] (if (> i 0) (recur (str i) (+ acc 1)) acc)))",  # i is not kept a number
+    ],
+)
+def test_loops_without_an_int_copy(src):
+    f = compile_form(src, "cp_no_int_copy").normal("cp_no_int_copy.f")
+    assert not any(isinstance(n, ast.If) and "is #int" in ast.unparse(n.test) for n in f.body)
+
+
+def test_comparison_with_a_literal_tests_for_booleans_in_one_branch():
+    # (< n 2) is true for #t and #f as Python orders them (1 and 0): the test is Python's
+    # comparison alone, and only the branch a boolean would reach tests for one
+    c = compile_form("(defn fib [n] (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))", "cp_moved")
+    f = c.normal("cp_moved.fib")
+    (top,) = [n for n in f.body if isinstance(n, ast.If)]
+    assert ast.unparse(top.test) == "n~1 < 2"
+    guard = top.body[0]
+    assert ast.unparse(guard.test) == "n~1 is True or n~1 is False" and calls_to(guard, "#b:<") != []
+    assert calls_to(ast.Module(top.orelse, []), "#b:<") == []
+    # (> n 5) is false for both: the test goes to the else branch
+    c = compile_form("(defn big [n] (if (> n 5) :big :small))", "cp_moved_else")
+    (top,) = [n for n in c.normal("cp_moved_else.big").body if isinstance(n, ast.If)]
+    assert calls_to(ast.Module(top.body, []), "#b:>") == [] and calls_to(ast.Module(top.orelse, []), "#b:>") != []
+    # (> n 0) differs for #t and #f: the test keeps its guard
+    c = compile_form("(defn pos [n] (if (> n 0) :pos :other))", "cp_moved_not")
+    assert len(calls_to(c.normal("cp_moved_not.pos"), "#b:>")) == 1
+    (top,) = [n for n in c.normal("cp_moved_not.pos").body if isinstance(n, ast.If)]
+    assert calls_to(top.test, "#b:>") != []
+
+
 def test_match_on_structs_reads_fields_directly():
     c = compile_form(
         "(defn s [t] (match t (Leaf) -> 0 (Node l v r) -> (+ (s l) v (s r))))", "cp_match", setup="(struct Leaf []) (struct Node [l v r])"

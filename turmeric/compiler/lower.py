@@ -9,12 +9,14 @@ before a later site are held in live names so a resume can restore them.
 from __future__ import annotations
 
 import ast
+import operator
 
 from ..core import nodes as C
 from ..core.errors import InternalError
 from .analysis import SiteAnalysis
 from .fastpath import BOOLEAN_HELPERS, BOOLEAN_PRIMS, COMPARE_OPS, FAST_HELPERS, FastPaths, InlineHOF, SiteHOF
 from .ir import CatchS, FinallyS, IfS, LoopS, SiteS
+from .numeric import children
 from .pyast import assign, at, call, const, name, store
 from .transient import STEPS, StructLoops, TransientPass
 
@@ -73,6 +75,13 @@ def copy_path(e):
 _COLL_CALLS = {"assoc": {"assoc": STEPS["assoc"]}}
 
 SIMPLE_PRIMS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult}
+
+_PY_COMPARE = {"<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge}
+
+# primitives whose operands cost a type test unless known to be numbers
+INT_USE = frozenset(
+    {"+", "-", "*", "<", ">", "<=", ">=", "=", "not=", "mod", "quot", "inc", "dec", "zero?", "pos?", "neg?", "even?", "odd?"}
+)
 
 
 class FnCtx:
@@ -316,6 +325,53 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
             self.sra_active, self.sra_active_loops = saved, saved_loops
         return IfS(ast.BoolOp(ast.And(), tests), unpack + [LoopS(body)], [generic])
 
+    # --- loops over ints: a copy without the type tests (numeric.assume_loop_entry) ----------
+    def int_loop_candidates(self, node, in_scope):
+        """(outside, used) for a loop worth a copy that runs when some locals are ints: the loop
+        has no capture site (nothing can resume inside either copy) and no function inside
+        (it would be compiled twice); `used` are the locals that arithmetic, comparisons and
+        the numeric predicates in its body take as operands not known to be numbers,
+        `outside` those of them bound before the loop and never `set!`. None if there are none."""
+        if self.has_site(node.body):
+            return None
+        used = set()
+        stack = [node.body]
+        while stack:
+            x = stack.pop()
+            t = type(x)
+            if t is C.Fn:
+                return None
+            if t is C.Prim and x.op in INT_USE:
+                used.update(a.var for a in x.args if type(a) is C.LRef and not self.numeric.is_num(a))
+            stack.extend(children(x))
+        if not used:
+            return None
+        loop_vars = set(node.vars)
+        outside = {v for v in used if v not in loop_vars and not v.mutated and v.py in in_scope}
+        if not outside and not (used & loop_vars):
+            return None
+        return outside, used
+
+    def int_loop_copy(self, node, cands, ctx, inner):
+        """`if <the locals are ints>: <loop compiled knowing it> else: <the ordinary loop>`."""
+        outside, used = cands
+        self.in_loop_copy += 1
+        try:
+            generic = []
+            self.compile_to(node.body, ctx, generic, inner)
+            tested, saved = self.numeric.assume_loop_entry(node, outside, used)
+            try:
+                if not outside and not tested:
+                    return LoopS(generic)
+                fast = []
+                self.compile_to(node.body, ctx, fast, inner)
+            finally:
+                self.numeric.restore(saved)
+        finally:
+            self.in_loop_copy -= 1
+        test = [_type_is_name(v.py, "#int") for v in sorted(outside | tested, key=lambda v: v.py)]
+        return IfS(test[0] if len(test) == 1 else ast.BoolOp(ast.And(), test), [LoopS(fast)], [LoopS(generic)])
+
     def compile_struct_recur(self, node, ctx, out):
         """A recur to a loop whose struct variables live in locals: a constructor call at such
         a variable's place assigns its arguments to the field locals, in one tuple with the
@@ -441,6 +497,36 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
         ctx.not_bool |= added
         return added
 
+    def moved_guard(self, test, ctx):
+        """(var, branch) when the `if` test compares a local not known to be a number with a
+        number literal, and the comparison has the same outcome for #t and #f taken as 1 and
+        0 (as Python takes them): Python's comparison is then the test, and only the branch it
+        sends a boolean to (True: then, False: else) tests for one (`moved_guard_stmt`).
+        `(< n 2)` is true for 1 and 0: fib's recursive branch pays no boolean test."""
+        if type(test) is not C.Prim or test.op not in COMPARE_OPS or len(test.args) != 2:
+            return None
+        a, b = test.args
+        if type(a) is C.LRef and type(b) is C.Const:
+            var, c, left = a.var, b.value, True
+        elif type(b) is C.LRef and type(a) is C.Const:
+            var, c, left = b.var, a.value, False
+        else:
+            return None
+        if type(c) not in (int, float) or var.boxed or var.mutated or var in ctx.not_bool or self.numeric.is_num(test.args[0 if left else 1]):
+            return None
+        cmp = _PY_COMPARE[test.op]
+        outcomes = {cmp(x, c) if left else cmp(c, x) for x in (1, 0)}
+        if len(outcomes) != 1:
+            return None
+        return var, outcomes.pop()
+
+    def moved_guard_stmt(self, test, var, ctx):
+        """`if x is True or x is False: <the library's comparison>` (which throws type-error)."""
+        x = self.ref(var)
+        is_bool = ast.BoolOp(ast.Or(), [ast.Compare(x, [ast.Is()], [const(True)]), ast.Compare(self.ref(var), [ast.Is()], [const(False)])])
+        args = [self.ref(var) if type(a) is C.LRef else self.const_expr(a.value) for a in test.args]
+        return at(ast.If(is_bool, [at(ast.Expr(call("#b:" + test.op, *args)), test.pos)], []), test.pos)
+
     def nary_arith(self, node, args, ctx, out):
         """`(+ a b c ...)`: the operators left to right, as the library folds them, behind a
         test that each operand not known to be a number is an int or a float (so a boolean
@@ -528,9 +614,15 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
         t = type(node)
         pos = node.pos
         if t is C.If:
+            moved = self.moved_guard(node.test, ctx)
+            if moved is not None:  # the test's boolean test runs in one branch only
+                ctx.not_bool.add(moved[0])
             test = self.compile_test(node.test, ctx, out)
             a, b = [], []
             added = self.enter_not_bool(node.test, ctx)
+            if moved is not None:
+                added.add(moved[0])
+                (a if moved[1] else b).append(self.moved_guard_stmt(node.test, moved[0], ctx))
             self.compile_to(node.then, ctx, a, sink)
             self.compile_to(node.else_, ctx, b, sink)
             ctx.not_bool -= added
@@ -562,12 +654,16 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
                 inner = ("setbrk", sink[1])
             else:
                 inner = ("setbrk", ctx.tmp())
-            body = []
-            self.compile_to(node.body, ctx, body, inner)
             sra = self.struct_loops.get(id(node))
-            if sra is None:
+            copy = self.int_loop_candidates(node, set(ctx.live[:n_live])) if sra is None and not self.in_loop_copy else None
+            body = []
+            if copy is not None:
+                out.append(self.int_loop_copy(node, copy, ctx, inner))
+            elif sra is None:
+                self.compile_to(node.body, ctx, body, inner)
                 out.append(LoopS(body))
             else:
+                self.compile_to(node.body, ctx, body, inner)
                 out.append(self.struct_loop_copy(sra, node, ctx, inner, LoopS(body)))
             del ctx.live[n_live:]
             if sink[0] == "setbrk":

@@ -119,6 +119,45 @@ class NumericFacts:
             stack.extend(children(n))
         self.local_pass(lets, loops)
 
+    def assume_loop_entry(self, loop, outside, used):
+        """For a copy of `loop` entered only when the locals `outside` (bound before the loop)
+        and some loop variables are ints: add those to the facts, with the loop variables that
+        every `recur` then keeps numeric and the locals of the body that follow. The loop
+        variables considered are those in `used` (operands of arithmetic in the body) and
+        those whose initial value then is a number. Returns (the loop variables to test at
+        entry, the facts before); `restore` puts the facts back."""
+        saved = (set(self.vars), set(self.ints))
+        lets, loops, recurs = [], [], []
+        stack = [loop.body]
+        while stack:
+            n = stack.pop()
+            t = type(n)
+            if t is C.Loop:
+                loops.append(n)
+            elif t is C.Let:
+                lets.append(n)
+            elif t is C.Recur and n.target is loop:
+                recurs.append(n)
+            stack.extend(children(n))
+        self.vars |= outside
+        cand = {
+            v for v, init in zip(loop.vars, loop.inits, strict=True) if not v.mutated and v not in self.vars and (v in used or self.is_num(init))
+        }
+        while True:
+            self.vars |= outside | cand
+            self.ints |= outside
+            self.local_pass(lets, loops)
+            bad = {v for r in recurs for v, a in zip(loop.vars, r.args, strict=True) if v in cand and not self.is_num(a)}
+            if not bad:
+                break
+            self.restore(saved)
+            cand -= bad
+        tested = {v for v, init in zip(loop.vars, loop.inits, strict=True) if v in cand and not self.is_num(init)}
+        return tested, saved
+
+    def restore(self, saved):
+        self.vars, self.ints = set(saved[0]), set(saved[1])
+
     def returns_pass(self, fns):
         """Optimistically assume each named function returns numbers (unconditionally, and
         when its arguments are numbers), then drop what a return path contradicts. The
