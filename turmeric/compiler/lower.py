@@ -512,7 +512,13 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
             var, c, left = b.var, a.value, False
         else:
             return None
-        if type(c) not in (int, float) or var.boxed or var.mutated or var in ctx.not_bool or self.numeric.is_num(test.args[0 if left else 1]):
+        if (
+            type(c) not in (int, float)
+            or var.boxed
+            or var.mutated
+            or var in ctx.not_bool
+            or self.numeric.is_num(test.args[0 if left else 1])
+        ):
             return None
         cmp = _PY_COMPARE[test.op]
         outcomes = {cmp(x, c) if left else cmp(c, x) for x in (1, 0)}

@@ -141,7 +141,9 @@ class NumericFacts:
             stack.extend(children(n))
         self.vars |= outside
         cand = {
-            v for v, init in zip(loop.vars, loop.inits, strict=True) if not v.mutated and v not in self.vars and (v in used or self.is_num(init))
+            v
+            for v, init in zip(loop.vars, loop.inits, strict=True)
+            if not v.mutated and v not in self.vars and (v in used or self.is_num(init))
         }
         while True:
             self.vars |= outside | cand
