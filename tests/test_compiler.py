@@ -236,12 +236,17 @@ def test_self_recursive_numeric_results_need_no_check():
     assert calls_to(f, "#arith-check") == [] and calls_to(f, "#type") == []
     assert len(calls_to(f, "fib")) == 2  # still capture sites: each in a try with a handler
     assert all(unwind_try(call_, parents(f)) is not None for call_ in calls_to(f, "fib"))
-    # a base case that is not a number keeps the check (2 * "s" would repeat the string)
+    # a base case that is not a number keeps the check (2 * "s" would repeat the string), in
+    # every copy of the body (the one for an int n included: compile_fn_body)
     c = compile_form('(defn g [n] (if (= n 0) "s" (* 2 (g (- n 1)))))', "cp_fib_str")
-    assert len(calls_to(c.normal("cp_fib_str.g"), "#arith-check")) == 1
+    g = c.normal("cp_fib_str.g")
+    products = [n for n in ast.walk(g) if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult)]
+    assert products and len(calls_to(g, "#arith-check")) == len(products)
     # a self-call with an argument not known to be a number is unknown
     c = compile_form("(defn h [n] (if (< n 2) n (* (h (str n)) 2)))", "cp_fib_arg")
-    assert len(calls_to(c.normal("cp_fib_arg.h"), "#arith-check")) == 1
+    h = c.normal("cp_fib_arg.h")
+    products = [n for n in ast.walk(h) if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult)]
+    assert products and len(calls_to(h, "#arith-check")) == len(products)
 
 
 def test_for_each_over_a_range_with_a_ref_is_a_plain_loop():
@@ -300,6 +305,33 @@ def test_loop_over_ints_has_a_copy_without_type_tests():
     g = c.normal("cp_int_bound.g")
     (copy,) = [n for n in g.body if isinstance(n, ast.If)]
     assert ast.unparse(copy.test) == "#type(n~1) is #int" and called_names(ast.Module(copy.body, [])) == []
+
+
+def test_function_of_ints_has_a_copy_of_its_body_with_sites_of_its_own():
+    src = "(defn mk [depth start] (if (= depth 0) (leaf) (node (mk (dec depth) (* 2 start)) start (mk (dec depth) (inc (* 2 start))))))"
+    c = compile_form(src, "cp_int_fn")
+    f = c.normal("cp_int_fn.mk")
+    (copy,) = f.body
+    assert ast.unparse(copy.test) == "#type(depth~1) is #int and #type(start~2) is #int"
+    fast = ast.Module(copy.body, [])
+    # no type test nor library fallback left in the copy: only the calls, each a capture site
+    assert not [x for x in called_names(fast) if x.startswith(("#type", "#b:", "#arith"))]
+    assert sorted(x for x in set(called_names(fast)) if not x.startswith("~")) == ["#cap", "#check_tail", "leaf", "mk"]
+    assert calls_to(ast.Module(copy.orelse, []), "#arith-check") != []
+    # each copy's calls are resume points of their own, and the resume variant reaches them all
+    sites = c.infos["cp_int_fn.mk"].sites
+    assert len(sites) == 4
+    r = ast.unparse(c.resume("cp_int_fn.mk"))
+    assert all(f"#rs == {n}" in r for n in sites)
+
+
+def test_functions_without_an_int_copy():
+    # fib's only test is the moved one (one identity test on the base case): no copy
+    f = compile_form("(defn fib [n] (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))", "cp_no_fn_copy").normal("cp_no_fn_copy.fib")
+    assert not any(isinstance(n, ast.If) and "is #int" in ast.unparse(n.test) for n in f.body)
+    # a parameter rebound by recur
+    f = compile_form("(defn g [n acc] (if (= n 0) acc (recur (dec n) (* acc n))))", "cp_no_fn_copy2").normal("cp_no_fn_copy2.g")
+    assert not any(isinstance(n, ast.If) and "is #int" in ast.unparse(n.test) for n in ast.walk(f))
 
 
 @pytest.mark.parametrize(

@@ -57,6 +57,40 @@ def _type_is_name(py, tname):
     return ast.Compare(call("#type", name(py)), [ast.Is()], [name(tname)])
 
 
+def _type_tests(stmts):
+    """How many type tests generated code makes: `type(x)` calls and `x is (not) True` tests."""
+    n = 0
+    for s in stmts:
+        for x in _walk_ir(s):
+            if type(x) is ast.Call and type(x.func) is ast.Name and x.func.id == "#type":
+                n += 1
+            elif type(x) is ast.Compare and type(x.comparators[0]) is ast.Constant and x.comparators[0].value is True:
+                n += 1
+    return n
+
+
+def _walk_ir(s):
+    """The Python nodes of an IR statement (ir.py) or a Python statement."""
+    t = type(s)
+    if t is IfS:
+        yield from ast.walk(s.test)
+        for x in s.body + s.orelse:
+            yield from _walk_ir(x)
+    elif t is LoopS:
+        for x in s.body:
+            yield from _walk_ir(x)
+    elif t is SiteS:
+        yield from ast.walk(s.call)
+    elif t is CatchS:
+        for x in s.body + s.handler:
+            yield from _walk_ir(x)
+    elif t is FinallyS:
+        for x in s.body + s.fin:
+            yield from _walk_ir(x)
+    else:
+        yield from ast.walk(s)
+
+
 def is_attribute_path(e):
     """`a.b.c` over a plain name: cheap and side-effect free to evaluate again."""
     while type(e) is ast.Attribute:
@@ -324,6 +358,52 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
         finally:
             self.sra_active, self.sra_active_loops = saved, saved_loops
         return IfS(ast.BoolOp(ast.And(), tests), unpack + [LoopS(body)], [generic])
+
+    # --- functions of ints: a copy of the body without the type tests --------------------------
+    def compile_fn_body(self, fn, ctx):
+        """The body of fn as IR. When parameters that its arithmetic and comparisons take are
+        ints at entry (never `set!` nor rebound by a `recur`), a copy of the body compiled
+        knowing it runs; the ordinary body runs otherwise. Kept only when the copy has at
+        least two type tests fewer than the ordinary body per parameter tested at entry.
+        Both copies may hold capture sites: they are numbered apart, and the resume variant
+        enters the copy holding the site it resumes at (emit_resume's `IfS`)."""
+        generic = []
+        self.compile_to(fn.body, ctx, generic, ("ret",))
+        params = self.int_param_candidates(fn)
+        if not params:
+            return generic
+        saved = (set(self.numeric.vars), set(self.numeric.ints))
+        state = (ctx.nsite, dict(ctx.sites), set(ctx.suspends), dict(ctx.site_pos), ctx.tail_sites, ctx.has_head_recur)
+        try:
+            self.numeric.assume(params, fn.body, ints=True)
+            fast = []
+            self.compile_to(fn.body, ctx, fast, ("ret",))
+        finally:
+            self.numeric.restore(saved)
+        if _type_tests(generic) - _type_tests(fast) < 2 * len(params):  # not worth it: forget the copy's sites
+            ctx.nsite, ctx.sites, ctx.suspends, ctx.site_pos, ctx.tail_sites, ctx.has_head_recur = state
+            return generic
+        test = [_type_is_name(v.py, "#int") for v in sorted(params, key=lambda v: v.py)]
+        return [IfS(test[0] if len(test) == 1 else ast.BoolOp(ast.And(), test), fast, generic)]
+
+    def int_param_candidates(self, fn):
+        """The parameters of fn that arithmetic, comparisons and the numeric predicates in its
+        body take as operands not known to be numbers, never `set!`; none when the body has a
+        function inside (it would be compiled twice) or a `recur` to fn's head."""
+        if fn.is_shift_body:
+            return set()
+        params = {v for v in fn.params if not v.mutated}
+        used = set()
+        stack = [fn.body]
+        while stack:
+            x = stack.pop()
+            t = type(x)
+            if t is C.Fn or t is C.Shift or (t is C.Recur and x.target is fn):
+                return set()
+            if t is C.Prim and x.op in INT_USE:
+                used.update(a.var for a in x.args if type(a) is C.LRef and a.var in params and not self.numeric.is_num(a))
+            stack.extend(children(x))
+        return used
 
     # --- loops over ints: a copy without the type tests (numeric.assume_loop_entry) ----------
     def int_loop_candidates(self, node, in_scope):

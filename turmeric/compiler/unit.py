@@ -65,8 +65,7 @@ class ModuleCompiler(Lowering):
         ctx.live += [v.py for v in fn.free]
         if fn.self_var is not None:
             ctx.live.append(fn.self_var.py)
-        body = []
-        self.compile_to(fn.body, ctx, body, ("ret",))
+        body = self.compile_fn_body(fn, ctx)
         if ctx.has_head_recur:
             body = [LoopS(body)]
         prologue = []
