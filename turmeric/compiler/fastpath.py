@@ -36,11 +36,13 @@ None of these calls back into Turmeric, so none is a capture site.
 from __future__ import annotations
 
 import ast
+import copy
 
 from ..core import nodes as C
 from ..core.values import Keyword
-from .numeric import is_known_ref
+from .numeric import children, is_known_ref
 from .pyast import assign, at, call, const, name, store
+from .transient import READS, STEPS
 
 _COLL_FAST = frozenset({"conj", "assoc", "get", "nth", "%tconj", "%tassoc", "%tget", "%tnth"})
 
@@ -221,6 +223,8 @@ class FastPaths:
         if op == "%tget" and n in (2, 3):
             xs = [self.simple(a, ctx, out) for a in args]
             d = xs[2] if n == 3 else const(None)
+            if type(xs[0]) is ast.Name and xs[0].id in self.dict_accs:  # keeps_acc
+                return call(ast.Attribute(xs[0], "get", ast.Load()), xs[1], d)
             test = self._either_type(xs[0], "#TDict", "#TMap", ctx)
             return ast.IfExp(test, call(ast.Attribute(xs[0], "get", ast.Load()), xs[1], d), call("#b:%tget", *xs))
         if op in ("nth", "%tnth") and n == 2:
@@ -236,6 +240,47 @@ class FastPaths:
         first = ast.Compare(ast.NamedExpr(store(t), call("#type", v)), [ast.Is()], [name(t1)])
         return ast.BoolOp(ast.Or(), [first, ast.Compare(name(t), [ast.Is()], [name(t2)])])
 
+    def keeps_acc(self, node, v):
+        """Is every value node can produce v itself or an `assoc`/`conj` on v (so a transient
+        map accumulator stays the same dict)?"""
+        t = type(node)
+        if t is C.LRef:
+            return node.var is v
+        if t is C.If:
+            return self.keeps_acc(node.then, v) and self.keeps_acc(node.else_, v)
+        op = self.coll_op(node, STEPS)
+        return op is not None and type(op[1][0]) is C.LRef and op[1][0].var is v
+
+    def numeric_dict_gets(self, fn):
+        """For a reduce function whose accumulator is a transient map (`keeps_acc`): the ids of
+        its reads `(get acc k d)` with a number d, when every update `(assoc acc k x)` stores a
+        number x assuming those reads are numbers. Then a map that starts empty only ever holds
+        numbers, and the reads are numbers (by induction over the updates); else empty."""
+        acc = fn.params[0]
+        gets, updates = set(), []
+        stack = [fn.body]
+        while stack:
+            n = stack.pop()
+            op = self.tops.get(id(n))
+            if op is not None and type(n) is not C.LRef:
+                args = self.coll_op(n, {**READS, **STEPS})[1]
+                if type(args[0]) is C.LRef and args[0].var is acc:
+                    if op == "%tget" and len(args) == 3 and self.numeric.is_num(args[2]):
+                        gets.add(id(n))
+                    elif op == "%tassoc":
+                        updates.append(args[2])
+                    elif op not in ("%tcount", "%tcontains?"):
+                        return set()
+            stack.extend(children(n))
+        if not gets:
+            return set()
+        self.numeric.extra |= gets
+        try:
+            ok = all(self.numeric.is_num(x) for x in updates)
+        finally:
+            self.numeric.extra -= gets
+        return gets if ok else set()
+
     def fast_update(self, op, args, ctx, out):
         """An update of a transient accumulator `v` (compiler/transient.py) as statements: the
         list's or dict's `append` or item assignment, the map mutation's item assignment (its
@@ -246,6 +291,9 @@ class FastPaths:
         running the update here keeps the order."""
         v = args[0]
         rest = [self.simple(a, ctx, out) for a in args[1:]]
+        if op == "%tassoc" and v.id in self.dict_accs:  # a dict or map mutation: keeps_acc
+            out.append(ast.Assign([ast.Subscript(name(v.id), rest[0], ast.Store())], rest[1]))
+            return name(v.id)
         slow = [assign(v.id, call("#b:" + op, v, *rest))]
         if op == "%tconj":
             fast = [ast.Expr(call(ast.Attribute(v, "append", ast.Load()), rest[0]))]
@@ -539,9 +587,32 @@ class InlineHOF:
         a, x = fn.params[0].py, fn.params[1].py
         transient = id(fn) in self.transient_reduce  # compiler/transient.py
         out.append(assign(a, call("#b:%tbegin", vals[0]) if transient else vals[0]))
-        e = self.compile_expr(fn.body, ctx, body)
-        step = assign(a, e)
-        out.append(at_(ast.For(ast.Name(x, ast.Store()), items, emit_normal(body, ctx) + [step], []), pos))
+
+        def loop():
+            body = []
+            e = self.compile_expr(fn.body, ctx, body)
+            step = [] if type(e) is ast.Name and e.id == a else [assign(a, e)]
+            return at_(ast.For(ast.Name(x, ast.Store()), copy.deepcopy(items), emit_normal(body, ctx) + step or [ast.Pass()], []), pos)
+
+        generic = loop()
+        if transient and self.keeps_acc(fn.body, fn.params[0]):
+            # a map accumulator stays the dict (or map mutation) it starts as: every update
+            # is an item assignment; a copy of the loop reads and writes it directly
+            self.dict_accs.add(a)
+            try:
+                fast = ast.If(self._either_type(name(a), "#TDict", "#TMap", ctx), [loop()], [generic])
+                gets = self.numeric_dict_gets(fn)
+                if gets:  # and one for a dict of numbers (it starts empty: a TDict)
+                    self.numeric.extra |= gets
+                    try:
+                        fast = ast.If(_type_is(name(a), "#TDict"), [loop()], [fast])
+                    finally:
+                        self.numeric.extra -= gets
+            finally:
+                self.dict_accs.discard(a)
+            out.append(fast)
+        else:
+            out.append(generic)
         r = ctx.tmp()
         out.append(assign(r, call("#b:%tend", name(a)) if transient else name(a)))
         return name(r)

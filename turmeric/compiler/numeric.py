@@ -72,6 +72,7 @@ class NumericFacts:
         self.params_assumed = None
         self.refs = set()  # locals bound once to `(ref x)`: a Ref, whatever happens to its value
         self.ints = set()  # numeric locals known to be ints (not floats): elements of a range
+        self.extra = set()  # ids of other nodes known to be numbers where they are compiled now
 
     def analyze(self, root):
         """Find the numeric locals of a whole top-level unit (nested functions included),
@@ -254,6 +255,8 @@ class NumericFacts:
 
     def is_num(self, n):
         t = type(n)
+        if self.extra and id(n) in self.extra:
+            return True
         if t is C.Const:
             return type(n.value) in (int, float)
         if t is C.Prim:
