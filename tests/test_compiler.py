@@ -368,6 +368,20 @@ def test_comparison_with_a_literal_tests_for_booleans_in_one_branch():
     assert calls_to(top.test, "#b:>") != []
 
 
+def test_string_and_keyword_tests_tell_str_and_name_the_type():
+    c = compile_form('(defn j [v] (cond (string? v) (str "s" v) (keyword? v) (str (name v)) :else (str v (name v))))', "cp_types")
+    f = c.normal("cp_types.j")
+    branches = [n for n in ast.walk(f) if isinstance(n, ast.If)]
+    s_branch, k_branch = branches[0].body, branches[1].body
+    assert ast.unparse(s_branch[0]) == "return f's{v~1}'"
+    assert ast.unparse(k_branch[0]) == "return f'{v~1.name}'"
+    # the else branch knows nothing: display and the library's name for other values
+    assert calls_to(f, "#display") != [] and len(calls_to(f, "#b:name")) == 1
+    # string/join with a literal separator returns a string: formatted as it is
+    g = compile_form('(defn g [xs] (str "[" (string/join "," xs) "]"))', "cp_join").normal("cp_join.g")
+    assert calls_to(g, "#display") == []
+
+
 def test_match_on_structs_reads_fields_directly():
     c = compile_form(
         "(defn s [t] (match t (Leaf) -> 0 (Node l v r) -> (+ (s l) v (s r))))", "cp_match", setup="(struct Leaf []) (struct Node [l v r])"

@@ -51,7 +51,11 @@ COMPARE_OPS = {"<": ast.Lt, ">": ast.Gt, "<=": ast.LtE, ">=": ast.GtE}
 # match's helpers (expander/patterns.py) that return #t or #f
 BOOLEAN_HELPERS = frozenset({"#struct-is?", "#seq-shape?", "#some?", "#none?"})
 
-FAST_HELPERS = frozenset({"#struct-is?", "#field-at", "#some?", "#none?"})
+FAST_HELPERS = frozenset({"#struct-is?", "#field-at", "#some?", "#none?", "name"})
+
+# library functions that always return a string (`str` formats it as it is); `string/join`
+# does when its separator is a string (`str.join`), checked at the call
+STRING_RESULTS = frozenset({"name", "pr-str", "string/join"})
 
 # prims whose value is always #t or #f (an `if` on them needs no truthiness test)
 BOOLEAN_PRIMS = frozenset(
@@ -434,6 +438,12 @@ class FastPaths:
             return ast.Subscript(ast.Attribute(x, "vals", ast.Load()), const(a[1].value), ast.Load())
         if fname == "#some?" and len(a) == 1:
             return ast.Compare(call("#type", self.compile_expr(a[0], ctx, out)), [ast.Is()], [name("#Some")])
+        if fname == "name" and len(a) == 1 and not node.kwargs:
+            # a keyword's name is its `name` slot (as lib/strings.py has it), else the library's
+            x = self.simple(self.compile_expr(a[0], ctx, out), ctx, out)
+            if type(a[0]) is C.LRef and ctx.types.get(a[0].var) == "#Keyword":
+                return ast.Attribute(x, "name", ast.Load())
+            return ast.IfExp(_type_is(x, "#Keyword"), ast.Attribute(x, "name", ast.Load()), call("#b:name", x))
         if fname == "#none?" and len(a) == 1:
             return ast.Compare(self.compile_expr(a[0], ctx, out), [ast.Is()], [name("#None")])
         return None
@@ -450,6 +460,18 @@ class FastPaths:
         return ast.IfExp(hit, value, call("#dot_ic", name(ic), o, const(field)))
 
     # --- strings -------------------------------------------------------------------------------
+    def is_string_result(self, node):
+        """Known to be a string: `(str ...)` or a call of a library function in STRING_RESULTS."""
+        if type(node) is C.Prim:
+            return node.op == "str"
+        if type(node) is C.Call and not node.kwargs and node.pyname is None and self.is_host_call(node):
+            f = node.fn.name
+            if f == "string/join":
+                a = node.args
+                return len(a) == 1 or (len(a) == 2 and type(a[0]) is C.Const and type(a[0].value) is str)
+            return node.fn.module is None and f in STRING_RESULTS
+        return False
+
     def fast_str(self, nodes, args, ctx, out):
         if not args:
             return const("")
@@ -459,7 +481,8 @@ class FastPaths:
                 if node.value:
                     parts.append(const(node.value))
                 continue
-            if self.numeric.is_int(node):  # an int displays as its decimal text
+            known_str = type(node) is C.LRef and ctx.types.get(node.var) == "#str"
+            if known_str or self.numeric.is_int(node) or self.is_string_result(node):  # as it displays
                 parts.append(ast.FormattedValue(e, -1, None))
                 continue
             x = self.simple(e, ctx, out)

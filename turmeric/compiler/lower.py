@@ -110,6 +110,8 @@ _COLL_CALLS = {"assoc": {"assoc": STEPS["assoc"]}}
 
 SIMPLE_PRIMS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult}
 
+_TYPE_FACTS = {"string?": "#str", "keyword?": "#Keyword"}
+
 _PY_COMPARE = {"<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge}
 
 # primitives whose operands cost a type test unless known to be numbers
@@ -130,6 +132,7 @@ class FnCtx:
         self.ntmp = 0
         self.has_head_recur = False
         self.not_bool = set()  # locals known not to be booleans here (Lowering.enter_not_bool)
+        self.types = {}  # locals known to be of one exact type here: var -> "#str" (enter_type)
         self.tail_sites = 0
         self.shift_body = fn.is_shift_body
 
@@ -250,7 +253,9 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
                 test_out, then_out, else_out = [], [], []
                 test = self.compile_test(node.test, ctx, test_out)
                 added = self.enter_not_bool(node.test, ctx)
+                typed = self.enter_type(node.test, ctx)
                 then = self.compile_expr(node.then, ctx, then_out)
+                ctx.types.pop(typed, None)
                 else_ = self.compile_expr(node.else_, ctx, else_out)
                 ctx.not_bool -= added
                 if not then_out and not else_out:  # a branch's statements would run unconditionally
@@ -613,6 +618,18 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
         args = [self.ref(var) if type(a) is C.LRef else self.const_expr(a.value) for a in test.args]
         return at(ast.If(is_bool, [at(ast.Expr(call("#b:" + test.op, *args)), test.pos)], []), test.pos)
 
+    def enter_type(self, test, ctx):
+        """An `if` testing `(string? x)` or `(keyword? x)` of a local never `set!`: x has that
+        exact type in the then branch (`ctx.types`, read by `str` and `name`). Returns the
+        local added, for the caller to remove before the else branch, or None."""
+        if type(test) is not C.Prim or test.op not in _TYPE_FACTS or len(test.args) != 1:
+            return None
+        x = test.args[0]
+        if type(x) is not C.LRef or x.var.mutated or x.var in ctx.types:
+            return None
+        ctx.types[x.var] = _TYPE_FACTS[test.op]
+        return x.var
+
     def nary_arith(self, node, args, ctx, out):
         """`(+ a b c ...)`: the operators left to right, as the library folds them, behind a
         test that each operand not known to be a number is an int or a float (so a boolean
@@ -709,7 +726,9 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
             if moved is not None:
                 added.add(moved[0])
                 (a if moved[1] else b).append(self.moved_guard_stmt(node.test, moved[0], ctx))
+            typed = self.enter_type(node.test, ctx)
             self.compile_to(node.then, ctx, a, sink)
+            ctx.types.pop(typed, None)
             self.compile_to(node.else_, ctx, b, sink)
             ctx.not_bool -= added
             out.append(IfS(test, a, b))
