@@ -221,11 +221,22 @@ def test_leaf_lambda_in_map_filter_reduce_is_inline():
     assert any(isinstance(n, ast.ListComp) for n in ast.walk(f))
 
 
-def test_capturing_lambda_in_map_stays_a_call_through_the_prelude():
+def test_capturing_lambda_in_map_is_the_prelude_loop_inline_with_a_frozen_accumulator():
     c = compile_form("(defn f [xs] (map (fn [x] (+ x (g x))) xs))", "cp_hof_site")
     f = c.normal("cp_hof_site.f")
-    assert len(calls_to(f, "map")) == 1
-    assert unwind_try(only_call(f, "map"), parents(f)) is not None
+    # no call to map nor to a closure: the prelude's loop in f, the lambda's body inline,
+    # its call of g a capture site whose frame holds the loop's state and the accumulator
+    assert calls_to(f, "map") == [] and calls_to(f, "#mk:cp_hof_site.f/fn#1") == []
+    assert unwind_try(only_call(f, "g"), parents(f)) is not None
+    info = c.infos["cp_hof_site.f"]
+    assert info.transient  # cap freezes the accumulator, each resumption thaws a copy
+    (names,) = info.sites.values()
+    assert {"#xs", "#n", "#i", "#acc"} <= set(names)
+    # any function value: %host? first (a host function maps in C), else the same loop
+    c = compile_form("(defn h [f xs] (map f xs))", "cp_hof_any")
+    h = c.normal("cp_hof_any.h")
+    assert len(calls_to(h, "#b:%host?")) == 1 and len(calls_to(h, "#b:%host-map")) == 1
+    assert c.infos["cp_hof_any.h"].transient
 
 
 def test_self_recursive_numeric_results_need_no_check():

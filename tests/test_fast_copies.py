@@ -79,3 +79,31 @@ def test_capture_before_a_reduce_over_a_map_resumes_in_another_process(tmp_path)
         r = turmeric("resume", str(Path("work") / "k.dat"), "--value", value, "-I", "work", cwd=tmp_path)
         assert r.returncode == 0, r.stderr
         assert r.stdout == out + "\n", (value, r.stdout)
+
+
+MAPS = """\
+;; map inlined into its caller (its function may capture): the caller's frame holds the
+;; loop's state and the accumulator, frozen at capture; locals the program named like the
+;; prelude's (n, xs, acc, i) hold whatever the program put there
+(defn ask [x] (if (= x 2) (cloneable-shift [k] k) x))
+(defn f [xs]
+  (let [n 2.5 acc "acc" i :i]
+    (str n acc i (string/join "," (map (fn [x] (* 10 (ask x))) xs)) (vec (map ask [7 8])))))
+(def k (cloneable-reset (fn [] (f [1 2 3]))))
+(println (k 5) (k 6))
+(write-file "k.dat" (serialize k))
+"""
+
+
+def test_capture_inside_an_inlined_map_resumes_in_another_process_many_times(tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "maps.tm").write_text(MAPS, encoding="utf-8")
+    r = turmeric("run", "maps.tm", cwd=work)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "2.5acc:i10,50,30[7 8] 2.5acc:i10,60,30[7 8]\n"
+    # each resumption (in a fresh process) starts from the frozen accumulator [10]
+    for value, out in (("4", '"2.5acc:i10,40,30[7 8]"'), ("0", '"2.5acc:i10,0,30[7 8]"'), ("4", '"2.5acc:i10,40,30[7 8]"')):
+        r = turmeric("resume", str(Path("work") / "k.dat"), "--value", value, "-I", "work", cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == out + "\n", (value, r.stdout)

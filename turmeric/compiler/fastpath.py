@@ -460,11 +460,60 @@ class FastPaths:
         return ast.IfExp(hit, value, call("#dot_ic", name(ic), o, const(field)))
 
     # --- strings -------------------------------------------------------------------------------
-    def is_string_result(self, node):
-        """Known to be a string: `(str ...)` or a call of a library function in STRING_RESULTS."""
-        if type(node) is C.Prim:
+    @staticmethod
+    def is_self_call(node, fn):
+        """A call of fn's own name compiled in fn's body: the name is the local def of fn's
+        factory there (`numeric.self_calls`), so it calls fn itself."""
+        f = node.fn
+        return (
+            fn.name is not None
+            and fn.self_var is None
+            and type(f) is C.GRef
+            and not f.builtin
+            and f.module is None
+            and f.name == fn.name
+            and not node.kwargs
+            and node.pyname is None
+        )
+
+    def returns_strings(self, fn):
+        """Is every value fn returns a string? Its tails are strings, assuming its self-calls
+        return strings (an optimistic answer checked by the tails alone)."""
+        memo = self.__dict__.setdefault("_ret_str", {})
+        hit = memo.get(id(fn))
+        if hit is not None:
+            return hit[1]
+        memo[id(fn)] = (fn, True)  # the assumption for the self-calls below
+        ok = self._tails_are_strings(fn.body, fn)
+        memo[id(fn)] = (fn, ok)
+        return ok
+
+    def _tails_are_strings(self, n, fn):
+        t = type(n)
+        if t is C.If:
+            return self._tails_are_strings(n.then, fn) and self._tails_are_strings(n.else_, fn)
+        if t in (C.Let, C.Loop):
+            return self._tails_are_strings(n.body, fn)
+        if t is C.Do:
+            return self._tails_are_strings(n.body[-1], fn)
+        if t in (C.Recur, C.Throw):
+            return True  # another iteration's value, or no value
+        if t is C.Call and self.is_self_call(n, fn):
+            return True
+        return self.is_string_result(n)
+
+    def is_string_result(self, node, ctx=None):
+        """Known to be a string: a string literal, `(str ...)`, a call of a library function in
+        STRING_RESULTS, or (compiled in the function `ctx.fn`) a call of that function's own
+        name when every value it returns is a string (`returns_strings`)."""
+        t = type(node)
+        if t is C.Const:
+            return type(node.value) is str
+        if t is C.Prim:
             return node.op == "str"
-        if type(node) is C.Call and not node.kwargs and node.pyname is None and self.is_host_call(node):
+        if t is C.Call and ctx is not None and self.is_self_call(node, ctx.fn):
+            return self.returns_strings(ctx.fn)
+        if t is C.Call and not node.kwargs and node.pyname is None and self.is_host_call(node):
             f = node.fn.name
             if f == "string/join":
                 a = node.args
@@ -482,7 +531,7 @@ class FastPaths:
                     parts.append(const(node.value))
                 continue
             known_str = type(node) is C.LRef and ctx.types.get(node.var) == "#str"
-            if known_str or self.numeric.is_int(node) or self.is_string_result(node):  # as it displays
+            if known_str or self.numeric.is_int(node) or self.is_string_result(node, ctx):  # as it displays
                 parts.append(ast.FormattedValue(e, -1, None))
                 continue
             x = self.simple(e, ctx, out)
@@ -664,7 +713,12 @@ def _plain_range_expr(e):
 # nothing more. A literal lambda's body is inlined with its parameters bound by `let`
 # (or as the loop's accumulator), so no closure is made and no Python call is paid.
 
-_SITE_HOF = {"reduce": (3, 0, 2), "for-each": (2, 1, 1)}
+_SITE_HOF = {"reduce": (3, 0, 2), "for-each": (2, 1, 1), "map": (2, 0, 1)}
+
+# `(map f coll)` inline builds its result in a Transient (the prelude's `%transient`), held
+# by the caller's frame at a capture: its locals have names no program can write (`#acc`...),
+# which serialization checks the kinds of (serialization/format.py, `_check_kinds`), and the
+# caller's FnInfo is `transient` (cap freezes the accumulator, each resumption thaws a copy)
 
 
 class SiteHOF:
@@ -709,7 +763,10 @@ class SiteHOF:
         pos = n.pos
         self._site_hof_k = k = getattr(self, "_site_hof_k", 0) + 1
 
+        prefix = "#" if f.name == "map" else ""
+
         def var(label):
+            label = prefix + label
             return C.Var(label, f"{label}~h{k}", None)
 
         def ref(v):
@@ -722,6 +779,8 @@ class SiteHOF:
             binds.append((fv, fnode))
         if f.name == "reduce":
             init, coll = n.args[1], n.args[2]
+        elif f.name == "map":
+            init, coll = None, n.args[1]
         else:
             init, coll = None, n.args[0]
         initv = None
@@ -734,7 +793,18 @@ class SiteHOF:
         elem = C.Prim("%at", [ref(xs), ref(i)], pos)
         more = C.Prim("<", [ref(i), ref(cnt)], pos)
         step_i = C.Prim("inc", [ref(i)], pos)
-        if f.name == "reduce":
+        if f.name == "map":
+            acc = var("acc")
+            binds.append((acc, C.Call(C.GRef("%transient", None, pos, builtin=True), [], pos)))
+            loop = C.Loop([i], [C.Const(0, pos)], None, pos)
+            if lam is not None:
+                step = C.Let([(lam.params[0], elem)], lam.body, pos)
+            else:
+                step = C.Call(ref(fv), [elem], pos)
+            push = C.Prim("%push!", [ref(acc), step], pos)
+            seal = C.Call(C.GRef("%seal", None, pos, builtin=True), [ref(acc)], pos)
+            loop.body = C.If(more, C.Do([push, C.Recur([step_i], loop, pos)], pos), seal, pos)
+        elif f.name == "reduce":
             acc = lam.params[0] if lam is not None else var("acc")
             loop = C.Loop([i, acc], [C.Const(0, pos), ref(initv)], None, pos)
             if lam is not None:
@@ -750,6 +820,15 @@ class SiteHOF:
                 step = C.Call(ref(fv), [elem], pos)
             loop.body = C.If(more, C.Do([step, C.Recur([step_i], loop, pos)], pos), C.Const(None, pos), pos)
         node = C.Let(binds, loop, pos)
+        if f.name == "map" and lam is None:
+            # a host function (or a leaf) maps in C, as the prelude's map does: `%host?` first,
+            # the collection bound before either branch (evaluated once, after f)
+            cv = var("coll")
+            binds[1] = (xs, C.Call(C.GRef("%items", None, pos, builtin=True), [ref(cv)], pos))
+            host = C.Call(C.GRef("%host?", None, pos, builtin=True), [ref(fv)], pos)
+            items = C.Call(C.GRef("%items", None, pos, builtin=True), [ref(cv)], pos)
+            in_c = C.Call(C.GRef("%host-map", None, pos, builtin=True), [ref(fv), items], pos)
+            node = C.Let([(fv, fnode), (cv, coll)], C.If(host, in_c, C.Let(binds[1:], loop, pos), pos), pos)
         if lam is not None and _is_range_call(coll):
             self.numeric.assume([lam.params[-1]], lam.body, ints=True)
         self.numeric.assume([], node)

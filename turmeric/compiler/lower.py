@@ -377,6 +377,9 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
         params = self.int_param_candidates(fn)
         if not params:
             return generic
+        tests = _type_tests(generic)
+        if tests < 2 * len(params):  # the copy can't save enough
+            return generic
         saved = (set(self.numeric.vars), set(self.numeric.ints))
         state = (ctx.nsite, dict(ctx.sites), set(ctx.suspends), dict(ctx.site_pos), ctx.tail_sites, ctx.has_head_recur)
         try:
@@ -385,7 +388,7 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
             self.compile_to(fn.body, ctx, fast, ("ret",))
         finally:
             self.numeric.restore(saved)
-        if _type_tests(generic) - _type_tests(fast) < 2 * len(params):  # not worth it: forget the copy's sites
+        if tests - _type_tests(fast) < 2 * len(params):  # not worth it: forget the copy's sites
             ctx.nsite, ctx.sites, ctx.suspends, ctx.site_pos, ctx.tail_sites, ctx.has_head_recur = state
             return generic
         test = [_type_is_name(v.py, "#int") for v in sorted(params, key=lambda v: v.py)]

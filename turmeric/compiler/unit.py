@@ -139,6 +139,8 @@ class ModuleCompiler(Lowering):
         info.suspends = frozenset(ctx.suspends)
         info.site_pos = dict(ctx.site_pos)
         info.leaf = not ctx.sites and not ctx.tail_sites
+        # an inlined map's accumulator (fastpath.SiteHOF) is in a frame: freeze it at capture
+        info.transient = any(display_name(x) == "#acc" for names in ctx.sites.values() for x in names)
         self.infos.append((info, normal_name, resume_name, not toplevel))
         return info
 
