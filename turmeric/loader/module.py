@@ -191,7 +191,10 @@ class Module:
         runs = not self.definitions_only or is_definition(form)
         if not runs and plain_def:
             self.skipped[name] = pos  # says why the global is unbound, if something reads it
-        self.note(("run", name if plain_def else None, runs))
+        if runs or not plain_def:
+            self.note(("run", name if plain_def else None, runs))
+        else:  # a def definitions mode skips: its position, for the message if something reads it
+            self.note(("run", name, runs, (pos.file, pos.line, pos.col)))
         return self.run_form(thunk, name if plain_def else None, runs)
 
     def run_handler(self, head, handler, form, pos):
@@ -389,8 +392,8 @@ class Module:
                 infos = [(decode_info(i), a, b, f) for i, a, b, f in infos]
                 last = self.install_unit(code, rcode, infos, first_name, ic_names)
             elif kind == "run":
-                if step[1] is not None and not step[2]:
-                    self.skipped.setdefault(step[1], None)  # a def definitions mode did not run (position not recorded)
+                if step[1] is not None and not step[2]:  # a def definitions mode did not run
+                    self.skipped.setdefault(step[1], Pos(*step[3]) if len(step) > 3 else None)
                 self.run_form(last, step[1], step[2])
             elif kind == "macro":
                 self.define_macro(step[1], last())
