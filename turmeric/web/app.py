@@ -243,7 +243,14 @@ class WebApp:
             v = e.value
             kind_name = type_name(v)
             if kind_name == "code-error":  # the stored code of an old version failed its checks
-                log.error("continuation %s refused: %s %s", tokens.short(tok), kind_name, display(v))
+                log.error(
+                    "continuation %s refused: %s; nothing of that code ran. The code store row "
+                    "(tm_code, tm_chunks in %s) is not the code the token was made with: restore it, "
+                    "or let the page expire (new visits are not affected)",
+                    tokens.short(tok),
+                    display(v),
+                    self.store.describe() if self.store is not None else "the store",
+                )
                 raise CodeRefused(display(v)) from None
             log.warning("continuation %s can't be resumed: %s %s", tokens.short(tok), kind_name, display(v))
             raise Outdated(kind_name) from None
