@@ -70,7 +70,7 @@ def cmd_serve(args):
             f"Turmeric serving {args.file} on {url}{app.start_path()} "
             f"(pages: {' '.join(app.pages)}; continuations: {app.options['storage']}, store {store}; key: {key_from}"
             + (f"; removed {removed} expired" if removed else "")
-            + (f"; released {info['code']} code versions no live token names" if info.get("code") else "")
+            + (f"; released {info['code']} code records no live token names" if info.get("code") else "")
             + ")",
             flush=True,
         )

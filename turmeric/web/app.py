@@ -10,6 +10,10 @@ Continuations are stored the way the app's options say (`:storage`):
 `:store` (default) keeps the sealed blob in the store behind a 128-bit random id;
 `:page` puts the compressed, sealed blob in the URL itself and falls back to the
 store when the token would be longer than `:page-limit` characters.
+
+With a store, every token keeps the code it names there (`codekeep.py`) and the
+store is a code source of the app's session, so a page made before a deploy resumes
+after it on its own code (docs/web.md "Code changes").
 """
 
 from __future__ import annotations
@@ -264,7 +268,7 @@ class WebApp:
 
     def gc_code(self, t=None):
         """Let go of the code kept for tokens that have all expired (by `t`, default now);
-        how many code versions went (those no live token nor workflow refers to)."""
+        how many code records went (those no live token nor workflow refers to)."""
         return 0 if self.code is None else self.code.gc(t)
 
     # --- once ----------------------------------------------------------------------------------------

@@ -93,7 +93,7 @@ class CodeKeeper:
             del self.kept[o]
 
     def gc(self, t=None):
-        """Release the owners of this app whose tokens have all expired; how many versions went."""
+        """Release the owners of this app whose tokens have all expired; how many code records went."""
         t = time.time() if t is None else t
         gone = 0
         for o in self.store.code_owners(owner_prefix(self.app) + "@"):
