@@ -121,7 +121,7 @@ def page_views(app, n):
             for mode, times in out.items():
                 app.code = None if mode == "off" else keeper
                 if mode == "new":
-                    keeper.kept.clear()
+                    keeper.forget()
                 dt, body = timed(lambda: request(app, "/sum"))
                 assert "First number:" in body
                 times.append(dt)

@@ -26,6 +26,8 @@ import math
 import time
 
 from ..loader import codestore
+from ..serialization import format as fmt
+from ..serialization.decoder import local_header_names
 
 PREFIX = "web:"
 GRACE = 5.0  # seconds past UNTIL before an owner is released (clocks of processes sharing a store)
@@ -68,25 +70,55 @@ class CodeKeeper:
         self.app = app
         self.kept = {}  # owner -> {(symbol, fingerprint)} this process has kept (or found to have no record)
         self.writes = 0  # code_put calls made (for tests and benchmarks)
+        self._owner = (None, -1.0, None)  # (ttl, until when it is the owner of a new token, owner)
+        self._tables = {}  # id(name table) -> (table, owner): blob headers whose code is kept for owner
+
+    def owner(self, ttl, t):
+        """`owner_for(app, ttl, t)`, remembered while it stays the same (a granule)."""
+        c_ttl, c_until, c_owner = self._owner
+        if ttl == c_ttl and t < c_until:
+            return c_owner
+        owner = owner_for(self.app, ttl, t)
+        until = until_of(owner, self.app)
+        self._owner = (ttl, math.inf if until is None else until - ttl, owner)
+        return owner
 
     def keep(self, blob, ttl, t=None):
         """Keep the code of the functions `blob` (just serialized here) names for as long as a
-        token living `ttl` seconds from `t` can be resumed; returns how many records were written."""
+        token living `ttl` seconds from `t` can be resumed; returns how many records were written.
+
+        The steady state (a page view whose code is kept for this owner already) costs the
+        blob's header lookup (`local_header_names`, cached by the header's bytes) and one
+        dict lookup: the blobs of one resume point share one name table."""
         t = time.time() if t is None else t
-        owner = owner_for(self.app, ttl, t)
+        owner = self.owner(ttl, t)
+        table = local_header_names(blob)
+        hit = self._tables.get(id(table))
+        if hit is not None and hit[0] is table and hit[1] == owner:
+            return 0
         known = self.kept.get(owner)
         if known is None:
             self._prune(t)
             known = self.kept[owner] = set()
-        names = [p for p in codestore.fn_entries(blob, local=True) if p not in known]
-        if not names:
-            return 0
-        recs = codestore.records_for(None, names=names)
-        if recs:
-            self.store.code_put(owner, codestore.as_rows(recs))
-            self.writes += 1
-        known.update(names)  # runtime and prelude functions have no record: never asked again
-        return len(recs)
+        names = [(e.symbol, e.fingerprint) for e in table if type(e) is fmt.FnEntry]
+        names = [p for p in names if p not in known]
+        n = 0
+        if names:
+            recs = codestore.records_for(None, names=names)
+            if recs:
+                self.store.code_put(owner, codestore.as_rows(recs))
+                self.writes += 1
+                n = len(recs)
+            known.update(names)  # runtime and prelude functions have no record: never asked again
+        if len(self._tables) >= 256:
+            self._tables.clear()
+        self._tables[id(table)] = (table, owner)  # holding the table keeps its id from being reused
+        return n
+
+    def forget(self):
+        """Forget what this process has kept (the next tokens write their code again)."""
+        self.kept.clear()
+        self._tables.clear()
 
     def _prune(self, t):
         for o in [o for o in self.kept if (u := until_of(o, self.app)) is not None and u < t]:
@@ -101,4 +133,5 @@ class CodeKeeper:
             if u is not None and u + GRACE < t:
                 gone += self.store.code_release(o)
                 self.kept.pop(o, None)
+                self._tables = {k: v for k, v in self._tables.items() if v[1] != o}
         return gone
