@@ -113,12 +113,14 @@ def timed(f):
 
 def page_views(app, n):
     """{mode: median seconds per GET /sum}, the keeper 'off', 'kept' (steady) or 'new' (its
-    memory cleared), the three interleaved view by view."""
+    memory cleared), the three interleaved view by view, in rotating order."""
     keeper = app.code
     out = {"off": [], "kept": [], "new": []}
     try:
-        for _ in range(n):
-            for mode, times in out.items():
+        modes = list(out)
+        for i in range(n):
+            for mode in modes[i % 3 :] + modes[: i % 3]:  # each mode in each position in turn
+                times = out[mode]
                 app.code = None if mode == "off" else keeper
                 if mode == "new":
                     keeper.forget()
