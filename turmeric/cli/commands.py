@@ -9,7 +9,6 @@ from .. import loader as modules
 from ..core.values import Thrown
 from ..runtime import control
 from ..runtime.printer import readable
-from .serve import cmd_serve as cmd_serve  # noqa: E402
 
 
 def cmd_run(args):
@@ -110,6 +109,12 @@ def _db_exists(db):
     from ..store import DEFAULT_FILE
 
     return bool(db or os.environ.get("TURMERIC_DB") or os.path.exists(DEFAULT_FILE))
+
+
+def cmd_serve(args):
+    from .serve import cmd_serve as serve  # logging and the web stack: only for this command
+
+    return serve(args)
 
 
 def cmd_worker(args):
