@@ -11,6 +11,12 @@ from ..runtime import control
 from ..runtime.printer import readable
 
 
+def cmd_serve(args):
+    from .serve import cmd_serve as serve  # the web stack only for `serve`
+
+    return serve(args)
+
+
 def cmd_run(args):
     from .. import durable
 
@@ -27,7 +33,7 @@ def cmd_run(args):
         # finish (and recover) the workflows of this program that are still unfinished
         if getattr(args, "no_wait", False):
             return 0  # the workflows it started are left to a worker (turmeric worker FILE)
-        if eng.opened or (_defines_workflows() and _db_exists(args.db)):
+        if eng.opened or (_db_exists(args.db) and _defines_workflows()):  # the stat first: it is cheap
             eng.drain(say=lambda msg: print(f"turmeric: {msg}", file=sys.stderr, flush=True))
         return 0
 
@@ -109,12 +115,6 @@ def _db_exists(db):
     from ..store import DEFAULT_FILE
 
     return bool(db or os.environ.get("TURMERIC_DB") or os.path.exists(DEFAULT_FILE))
-
-
-def cmd_serve(args):
-    from .serve import cmd_serve as serve  # logging and the web stack: only for this command
-
-    return serve(args)
 
 
 def cmd_worker(args):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
@@ -35,8 +36,6 @@ def cmd_serve(args):
     from ..web.app import OptionError, WebApp
 
     debug = args.debug or getattr(args, "debug_sub", False)
-    import logging  # only this command logs (not imported at every start-up)
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     if debug:  # handler failures also show the Python traceback
         logging.getLogger("turmeric.web").setLevel(logging.DEBUG)

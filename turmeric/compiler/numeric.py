@@ -72,6 +72,7 @@ class NumericFacts:
         self.params_assumed = None
         self.refs = set()  # locals bound once to `(ref x)`: a Ref, whatever happens to its value
         self.ints = set()  # numeric locals known to be ints (not floats): elements of a range
+        self.extra = set()  # ids of other nodes known to be numbers where they are compiled now
 
     def analyze(self, root):
         """Find the numeric locals of a whole top-level unit (nested functions included),
@@ -118,6 +119,47 @@ class NumericFacts:
                 lets.append(n)
             stack.extend(children(n))
         self.local_pass(lets, loops)
+
+    def assume_loop_entry(self, loop, outside, used):
+        """For a copy of `loop` entered only when the locals `outside` (bound before the loop)
+        and some loop variables are ints: add those to the facts, with the loop variables that
+        every `recur` then keeps numeric and the locals of the body that follow. The loop
+        variables considered are those in `used` (operands of arithmetic in the body) and
+        those whose initial value then is a number. Returns (the loop variables to test at
+        entry, the facts before); `restore` puts the facts back."""
+        saved = (set(self.vars), set(self.ints))
+        lets, loops, recurs = [], [], []
+        stack = [loop.body]
+        while stack:
+            n = stack.pop()
+            t = type(n)
+            if t is C.Loop:
+                loops.append(n)
+            elif t is C.Let:
+                lets.append(n)
+            elif t is C.Recur and n.target is loop:
+                recurs.append(n)
+            stack.extend(children(n))
+        self.vars |= outside
+        cand = {
+            v
+            for v, init in zip(loop.vars, loop.inits, strict=True)
+            if not v.mutated and v not in self.vars and (v in used or self.is_num(init))
+        }
+        while True:
+            self.vars |= outside | cand
+            self.ints |= outside
+            self.local_pass(lets, loops)
+            bad = {v for r in recurs for v, a in zip(loop.vars, r.args, strict=True) if v in cand and not self.is_num(a)}
+            if not bad:
+                break
+            self.restore(saved)
+            cand -= bad
+        tested = {v for v, init in zip(loop.vars, loop.inits, strict=True) if v in cand and not self.is_num(init)}
+        return tested, saved
+
+    def restore(self, saved):
+        self.vars, self.ints = set(saved[0]), set(saved[1])
 
     def returns_pass(self, fns):
         """Optimistically assume each named function returns numbers (unconditionally, and
@@ -213,6 +255,8 @@ class NumericFacts:
 
     def is_num(self, n):
         t = type(n)
+        if self.extra and id(n) in self.extra:
+            return True
         if t is C.Const:
             return type(n.value) in (int, float)
         if t is C.Prim:

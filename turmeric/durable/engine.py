@@ -117,21 +117,6 @@ class Run:
         self.code_seen = set()  # (symbol, fingerprint) whose code this run already kept
 
 
-def hostname():
-    """This machine's name, as socket.gethostname() says it (without importing socket at start-up)."""
-    try:
-        return os.uname().nodename
-    except AttributeError:  # no uname (Windows)
-        import socket
-
-        return socket.gethostname()
-
-
-def new_id():
-    """A fresh workflow id: 32 random hex digits."""
-    return os.urandom(16).hex()
-
-
 def _proc_start(pid):
     """When process `pid` started (clock ticks since boot, from /proc), or None where unknown."""
     try:
@@ -168,7 +153,7 @@ class Engine:
         self._lanes_wanted = lanes
         self._lanes = []  # the lane engines, made on first use
         self.key = None
-        self.host = hostname()
+        self.host = os.uname().nodename
         # host/pid/start-token: a process on this host that finds the lease of a dead owner
         # (its pid gone, or reused by a process started at another time) takes it at once
         pid = os.getpid()
@@ -295,7 +280,7 @@ class Engine:
         """Start a workflow from outside any workflow; the same id again starts nothing."""
         args = list(args)
         info = self.check_workflow(f, args)
-        wf_id = wf_id or new_id()
+        wf_id = wf_id or os.urandom(16).hex()
         st = self.store
         try:
             inp = self.new_input(wf_id, args)
