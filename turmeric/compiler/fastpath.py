@@ -125,7 +125,7 @@ class FastPaths:
         op = node.op
         n = len(args)
         if op in _COLL_FAST:
-            return self.fast_coll(op, args, ctx, out)
+            return self.fast_coll(op, args, ctx, out, node.args)
         if op in ("=", "not=") and n == 2:
             return self.fast_eq(node.args, args, op == "not=", ctx, out)
         if op in COMPARE_OPS and n >= 2:  # Python's (chained) comparison; a boolean goes to the library
@@ -201,13 +201,13 @@ class FastPaths:
         return True
 
     # --- persistent and transient collections ----------------------------------------------------
-    def fast_coll(self, op, args, ctx, out):
+    def fast_coll(self, op, args, ctx, out, nodes):
         """`conj` on a vector, `assoc`/`get` on a map, `nth` on a vector, and the transient
         operations of `compiler/transient.py`: the C method behind an exact type test, else
         the library function (which also throws the errors)."""
         n = len(args)
         if op in ("%tconj", "%tassoc") and type(args[0]) is ast.Name:
-            return self.fast_update(op, args, ctx, out)
+            return self.fast_update(op, args, ctx, out, nodes)
         if op == "conj" and n == 2:
             v, x = (self.simple(a, ctx, out) for a in args)
             return ast.IfExp(_type_is(v, "#PVec"), call(ast.Attribute(v, "append", ast.Load()), x), call("#b:conj", v, x))
@@ -226,9 +226,17 @@ class FastPaths:
         if op in ("nth", "%tnth") and n == 2:
             v, i = (self.simple(a, ctx, out) for a in args)
             is_vec = _type_is(v, "#PVec" if op == "nth" else "#TList")
-            ok = ast.BoolOp(ast.And(), [is_vec, _type_is(i, "#int"), ast.Compare(const(0), [ast.LtE(), ast.Lt()], [i, call("#len", v)])])
+            ok = ast.BoolOp(ast.And(), [is_vec, *self._index_tests(nodes[1], i, v)])
             return ast.IfExp(ok, ast.Subscript(v, i, ast.Load()), call("#b:" + op, v, i))
         return None
+
+    def _index_tests(self, node, i, v):
+        """The tests that the index i (compiled from node) is an int within the vector v: what
+        the numeric facts don't already know (an int; at least 0)."""
+        if self.numeric.is_nonneg(node):
+            return [ast.Compare(i, [ast.Lt()], [call("#len", v)])]
+        bounds = ast.Compare(const(0), [ast.LtE(), ast.Lt()], [i, call("#len", v)])
+        return [bounds] if self.numeric.is_int(node) else [_type_is(i, "#int"), bounds]
 
     def _either_type(self, v, t1, t2, ctx):
         """`(t := type(v)) is t1 or t is t2`."""
@@ -236,7 +244,7 @@ class FastPaths:
         first = ast.Compare(ast.NamedExpr(store(t), call("#type", v)), [ast.Is()], [name(t1)])
         return ast.BoolOp(ast.Or(), [first, ast.Compare(name(t), [ast.Is()], [name(t2)])])
 
-    def fast_update(self, op, args, ctx, out):
+    def fast_update(self, op, args, ctx, out, nodes):
         """An update of a transient accumulator `v` (compiler/transient.py) as statements: the
         list's or dict's `append` or item assignment, the map mutation's item assignment (its
         `set` method costs twice as much), else `v = slow path` (which may replace a `TVec`
@@ -261,18 +269,18 @@ class FastPaths:
             ],
         )
         # an index within the vector (appending at the length is the slow path's)
-        in_vec = ast.BoolOp(
-            ast.And(),
-            [
-                ast.Compare(name(t), [ast.Is()], [name("#TList")]),
-                _type_is(k, "#int"),
-                ast.Compare(const(0), [ast.LtE(), ast.Lt()], [k, call("#len", v)]),
-            ],
-        )
+        in_vec = ast.BoolOp(ast.And(), [ast.Compare(name(t), [ast.Is()], [name("#TList")]), *self._index_tests(nodes[1], k, v)])
 
         def setitem():
             return [ast.Assign([ast.Subscript(name(v.id), k, ast.Store())], x)]
 
+        if self.numeric.is_int(nodes[1]):
+            # an int key: most likely a vector's index, tested first (a map with int keys
+            # takes the second test)
+            in_vec.values[0] = ast.Compare(ast.NamedExpr(store(t), call("#type", v)), [ast.Is()], [name("#TList")])
+            is_map = ast.BoolOp(ast.Or(), [ast.Compare(name(t), [ast.Is()], [name(n)]) for n in ("#TDict", "#TMap")])
+            out.append(ast.If(in_vec, setitem(), [ast.If(is_map, setitem(), slow)]))
+            return name(v.id)
         out.append(ast.If(is_map, setitem(), [ast.If(in_vec, setitem(), slow)]))
         return name(v.id)
 
@@ -597,6 +605,10 @@ class SiteHOF:
             return None
         nargs, fidx, nparams = shape
         fnode = n.args[fidx]
+        if type(fnode) is C.GRef and fnode.builtin and fnode.module is None and self.host_builtin(fnode.name):
+            # `(reduce + 0 xs)`: a host function can't capture; the library's call hands the
+            # whole loop to Python (`%host-reduce`), much faster than a loop of calls here
+            return None
         lam = None
         if type(fnode) is C.Fn:
             if (

@@ -298,7 +298,8 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
         """`if <each struct variable is its struct, of the layout seen here>: <unpack the fields
         into locals> <the loop over locals> else: <the ordinary loop>`."""
         tests, unpack, active = [], [], {}
-        for _, v, sname, fields in sra:
+        dot_nums = set(self.numeric.dot_nums)
+        for _, v, sname, fields, nums in sra:
             locs = {f: f"{v.py}:{f}" for f in fields}
             active[v] = (sname, locs)
             tests.append(_type_is_name(v.py, sname))
@@ -306,14 +307,23 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
             tests.append(ast.Compare(layout, [ast.Eq()], [const(" ".join(fields))]))
             targets = ast.Tuple([store(x) for x in locs.values()], ast.Store())
             unpack.append(ast.Assign([targets], ast.Attribute(name(v.py), "vals", ast.Load())))
-        saved, saved_loops = self.sra_active, self.sra_active_loops
+            # the fields that stay numbers when they start as numbers (not booleans): tested
+            # once here, so their arithmetic in the loop needs no checks
+            for f in nums:
+                val = ast.Subscript(ast.Attribute(name(v.py), "vals", ast.Load()), const(fields.index(f)), ast.Load())
+                t = ctx.tmp()
+                first = ast.Compare(ast.NamedExpr(store(t), call("#type", val)), [ast.Is()], [name("#int")])
+                tests.append(ast.BoolOp(ast.Or(), [first, ast.Compare(name(t), [ast.Is()], [name("#float")])]))
+                dot_nums.add((v, f))
+        saved, saved_loops, saved_nums = self.sra_active, self.sra_active_loops, self.numeric.dot_nums
         self.sra_active = {**saved, **active}
         self.sra_active_loops = saved_loops | {node}
+        self.numeric.dot_nums = frozenset(dot_nums)
         try:
             body = []
             self.compile_to(node.body, ctx, body, inner)
         finally:
-            self.sra_active, self.sra_active_loops = saved, saved_loops
+            self.sra_active, self.sra_active_loops, self.numeric.dot_nums = saved, saved_loops, saved_nums
         return IfS(ast.BoolOp(ast.And(), tests), unpack + [LoopS(body)], [generic])
 
     def compile_struct_recur(self, node, ctx, out):

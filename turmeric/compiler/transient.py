@@ -237,7 +237,31 @@ class StructLoops:
         ctor_ids = {id(c) for *_, ctors in out for c in ctors}
         if self._sra_blocked(loop.body, ctor_ids):
             return
-        self.struct_loops[id(loop)] = [(i, v, s, f) for i, v, s, f, _ in out]
+        self.struct_loops[id(loop)] = [(i, v, s, f, self._sra_numeric(v, f, c, out)) for i, v, s, f, c in out]
+
+    def _sra_numeric(self, v, fields, ctors, out):
+        """The fields of v that stay numbers through the loop when they are numbers at entry:
+        every constructor call puts a number there, assuming (optimistically, to a fixpoint)
+        that the numeric fields of the loop's struct variables are numbers."""
+        nums = self.numeric
+        cand = {(w, f) for _, w, _, fs, _ in out for f in fs}
+        saved = nums.dot_nums
+        try:
+            while True:
+                nums.dot_nums = frozenset(cand)
+                bad = {
+                    (w, f)
+                    for _, w, _, fs, cs in out
+                    for c in cs
+                    for f, a in zip(fs, c.args, strict=True)
+                    if (w, f) in cand and not nums.is_num(a)
+                }
+                if not bad:
+                    break
+                cand -= bad
+        finally:
+            nums.dot_nums = saved
+        return tuple(f for f in fields if (v, f) in cand)
 
     def _sra_ctor(self, node):
         """The struct name when node is a call of a global (of this module) that names a

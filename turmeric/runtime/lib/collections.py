@@ -429,9 +429,10 @@ class TDict(dict):
 
 class TVec:
     """A non-empty vector a loop updates: pyrsistent's C evolver (O(1) to make,
-    copy-on-write over the vector) until the loop has made a number of updates equal to an
-    eighth of its length, then a private `TList` (the copy costs at most eight times the
-    updates already made, so a loop's cost stays proportional to its work)."""
+    copy-on-write over the vector) until the loop has made a number of updates equal to a
+    64th of its length, then a private `TList` (copying an element costs about a 64th of
+    what an update through the evolver's slow path does, so the copy costs at most about as
+    much as the updates already made, and a loop's cost stays proportional to its work)."""
 
     __slots__ = ("ev", "writes")
 
@@ -448,7 +449,7 @@ class TVec:
     def wrote(self):
         """Count one update; the list to continue with once the copy has paid off, else self."""
         self.writes += 1
-        if self.writes * 8 >= len(self.ev):
+        if self.writes * 64 >= len(self.ev):
             return TList(self.ev.persistent())
         return self
 
