@@ -221,13 +221,28 @@ class FastPaths:
         if op == "%tget" and n in (2, 3):
             xs = [self.simple(a, ctx, out) for a in args]
             d = xs[2] if n == 3 else const(None)
-            test = self._either_type(xs[0], "#TDict", "#TMap", ctx)
+            tt = self._ttype(nodes[0])
+            if tt is not None:
+                test = ast.BoolOp(ast.Or(), [ast.Compare(name(tt), [ast.Is()], [name(x)]) for x in ("#TDict", "#TMap")])
+            else:
+                test = self._either_type(xs[0], "#TDict", "#TMap", ctx)
             return ast.IfExp(test, call(ast.Attribute(xs[0], "get", ast.Load()), xs[1], d), call("#b:%tget", *xs))
         if op in ("nth", "%tnth") and n == 2:
             v, i = (self.simple(a, ctx, out) for a in args)
-            is_vec = _type_is(v, "#PVec" if op == "nth" else "#TList")
+            tt = self._ttype(nodes[0]) if op == "%tnth" else None
+            if tt is not None:
+                is_vec = ast.Compare(name(tt), [ast.Is()], [name("#TList")])
+            else:
+                is_vec = _type_is(v, "#PVec" if op == "nth" else "#TList")
             ok = ast.BoolOp(ast.And(), [is_vec, *self._index_tests(nodes[1], i, v)])
             return ast.IfExp(ok, ast.Subscript(v, i, ast.Load()), call("#b:" + op, v, i))
+        return None
+
+    def _ttype(self, node):
+        """The local holding the type of the transient variable node refers to in this
+        iteration of its loop (`Lowering`, loops with several operations on it), or None."""
+        if type(node) is C.LRef:
+            return self.ttypes.get(node.var)
         return None
 
     def _index_tests(self, node, i, v):
@@ -254,22 +269,27 @@ class FastPaths:
         running the update here keeps the order."""
         v = args[0]
         rest = [self.simple(a, ctx, out) for a in args[1:]]
-        slow = [assign(v.id, call("#b:" + op, v, *rest))]
+        tt = self._ttype(nodes[0])
+
+        def slow():
+            # the library's path may change the variable's type (an evolver becomes a list)
+            s = [assign(v.id, call("#b:" + op, v, *rest))]
+            return s + [assign(tt, call("#type", name(v.id)))] if tt is not None else s
+
+        def is_t(tname, first=False):
+            if tt is not None:
+                return ast.Compare(name(tt), [ast.Is()], [name(tname)])
+            if first:
+                return ast.Compare(ast.NamedExpr(store(t), call("#type", v)), [ast.Is()], [name(tname)])
+            return ast.Compare(name(t), [ast.Is()], [name(tname)])
+
         if op == "%tconj":
             fast = [ast.Expr(call(ast.Attribute(v, "append", ast.Load()), rest[0]))]
-            out.append(ast.If(_type_is(v, "#TList"), fast, slow))
+            test = is_t("#TList") if tt is not None else _type_is(v, "#TList")
+            out.append(ast.If(test, fast, slow()))
             return name(v.id)
         k, x = rest
-        t = ctx.tmp()
-        is_map = ast.BoolOp(
-            ast.Or(),
-            [
-                ast.Compare(ast.NamedExpr(store(t), call("#type", v)), [ast.Is()], [name("#TDict")]),
-                ast.Compare(name(t), [ast.Is()], [name("#TMap")]),
-            ],
-        )
-        # an index within the vector (appending at the length is the slow path's)
-        in_vec = ast.BoolOp(ast.And(), [ast.Compare(name(t), [ast.Is()], [name("#TList")]), *self._index_tests(nodes[1], k, v)])
+        t = ctx.tmp() if tt is None else None
 
         def setitem():
             return [ast.Assign([ast.Subscript(name(v.id), k, ast.Store())], x)]
@@ -277,11 +297,21 @@ class FastPaths:
         if self.numeric.is_int(nodes[1]):
             # an int key: most likely a vector's index, tested first (a map with int keys
             # takes the second test)
-            in_vec.values[0] = ast.Compare(ast.NamedExpr(store(t), call("#type", v)), [ast.Is()], [name("#TList")])
-            is_map = ast.BoolOp(ast.Or(), [ast.Compare(name(t), [ast.Is()], [name(n)]) for n in ("#TDict", "#TMap")])
-            out.append(ast.If(in_vec, setitem(), [ast.If(is_map, setitem(), slow)]))
+            is_list = is_t("#TList", first=True)
+            is_map = ast.BoolOp(ast.Or(), [is_t("#TDict"), is_t("#TMap")])
+            if self.numeric.is_nonneg(nodes[1]):
+                # an index past the end raises IndexError: appending at the length, or the
+                # out-of-range error, is the slow path's
+                vec = [ast.Try(setitem(), [ast.ExceptHandler(name("#IndexError"), None, slow())], [], [])]
+            else:
+                tests = self._index_tests(nodes[1], k, v)
+                vec = [ast.If(tests[0] if len(tests) == 1 else ast.BoolOp(ast.And(), tests), setitem(), slow())]
+            out.append(ast.If(is_list, vec, [ast.If(is_map, setitem(), slow())]))
             return name(v.id)
-        out.append(ast.If(is_map, setitem(), [ast.If(in_vec, setitem(), slow)]))
+        is_map = ast.BoolOp(ast.Or(), [is_t("#TDict", first=True), is_t("#TMap")])
+        # an index within the vector (appending at the length is the slow path's)
+        in_vec = ast.BoolOp(ast.And(), [is_t("#TList"), *self._index_tests(nodes[1], k, v)])
+        out.append(ast.If(is_map, setitem(), [ast.If(in_vec, setitem(), slow())]))
         return name(v.id)
 
     # --- and / or of booleans -----------------------------------------------------------------------

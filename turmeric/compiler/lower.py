@@ -294,7 +294,7 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
         return self.compile_expr(self.temp_prim(op, node.args, node.pos), ctx, out)
 
     # --- structs rebuilt in a loop (compiler/transient.py, StructLoops) --------------------------
-    def struct_loop_copy(self, sra, node, ctx, inner, generic):
+    def struct_loop_copy(self, sra, node, ctx, inner, generic, prefix=()):
         """`if <each struct variable is its struct, of the layout seen here>: <unpack the fields
         into locals> <the loop over locals> else: <the ordinary loop>`."""
         tests, unpack, active = [], [], {}
@@ -320,7 +320,7 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
         self.sra_active_loops = saved_loops | {node}
         self.numeric.dot_nums = frozenset(dot_nums)
         try:
-            body = []
+            body = list(prefix)
             self.compile_to(node.body, ctx, body, inner)
         finally:
             self.sra_active, self.sra_active_loops, self.numeric.dot_nums = saved, saved_loops, saved_nums
@@ -572,13 +572,25 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
                 inner = ("setbrk", sink[1])
             else:
                 inner = ("setbrk", ctx.tmp())
-            body = []
-            self.compile_to(node.body, ctx, body, inner)
-            sra = self.struct_loops.get(id(node))
-            if sra is None:
-                out.append(LoopS(body))
-            else:
-                out.append(self.struct_loop_copy(sra, node, ctx, inner, LoopS(body)))
+            # a transient variable with several operations: its type, read once at the top
+            # of each iteration (and again after a slow path, which may change it)
+            typed = {node.vars[i]: ctx.tmp() for i in sorted(self.transient_typed.get(id(node), ()))}
+            saved_ttypes = self.ttypes
+            self.ttypes = {**saved_ttypes, **typed}
+
+            def type_reads():
+                return [assign(tt, call("#type", name(v.py))) for v, tt in typed.items()]
+
+            try:
+                body = type_reads()
+                self.compile_to(node.body, ctx, body, inner)
+                sra = self.struct_loops.get(id(node))
+                if sra is None:
+                    out.append(LoopS(body))
+                else:
+                    out.append(self.struct_loop_copy(sra, node, ctx, inner, LoopS(body), type_reads()))
+            finally:
+                self.ttypes = saved_ttypes
             del ctx.live[n_live:]
             if sink[0] == "setbrk":
                 out.append(ast.Break())

@@ -47,7 +47,8 @@ class TransientPass:
 
     The result is a side table, `self.tops`: id(node) -> the `%t` primitive that node
     compiles to (a read or update call, or an exit `LRef`), `self.transient_inits`: id(Loop)
-    -> indices of its transient variables, and `self.transient_reduce`: ids of inlined
+    -> indices of its transient variables, `self.transient_typed`: id(Loop) -> those with
+    more than one operation (their type is read once per iteration), and `self.transient_reduce`: ids of inlined
     reduce functions whose accumulator is transient. The nodes themselves are unchanged.
     """
 
@@ -166,6 +167,9 @@ class TransientPass:
             for op, node in found:
                 self.tops[id(node)] = op
             self.transient_inits.setdefault(id(loop), set()).add(i)
+            if sum(op != "%tend" for op, _ in found) > 1:
+                # several operations per iteration: they share one type test (`Lowering`)
+                self.transient_typed.setdefault(id(loop), set()).add(i)
 
     def _transient_reduce_fn(self, fn):
         acc = fn.params[0]

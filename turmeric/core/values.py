@@ -301,13 +301,22 @@ def make_struct_type(name, fields, types=None, module=None, checker=None, state=
     nfields = len(fields)
     checks = [(i, PRIMITIVE_CHECKS[t], t) for i, t in enumerate(types) if t in PRIMITIVE_CHECKS]
 
-    def __init__(self, *vals):
-        if len(vals) != nfields:
-            raise ArityMismatch(name, nfields, len(vals))
-        for i, ok, _t in checks:
-            if not ok(vals[i]):
-                checker(stype, i, vals[i])
-        self.vals = vals
+    if checks:
+
+        def __init__(self, *vals):
+            if len(vals) != nfields:
+                raise ArityMismatch(name, nfields, len(vals))
+            for i, ok, _t in checks:
+                if not ok(vals[i]):
+                    checker(stype, i, vals[i])
+            self.vals = vals
+
+    else:  # nothing to check: the common constructor, as short as it can be
+
+        def __init__(self, *vals):
+            if len(vals) != nfields:
+                raise ArityMismatch(name, nfields, len(vals))
+            self.vals = vals
 
     # the layout a compiled loop may keep in locals (compiler/transient.py): only without checks
     layout = " ".join(stype.fields) if not checks else None

@@ -376,7 +376,10 @@ _INT_ONLY = frozenset({int})
 
 
 @builtin("%host-reduce")
-def host_reduce(f, init, xs):
+def host_reduce(f, init, coll):
+    """`reduce` with a function that can't capture: the loop in C, over a vector as it is
+    (Python iterates a `PVector` without a copy), else over the `%items` tuple."""
+    xs = coll if type(coll) is PVec else items_of(coll)
     if f is add and type(init) is int and set(map(type, xs)) <= _INT_ONLY:
         return sum(xs, init)  # (reduce + 0 ints): the same exact sum, added up in C
     return functools.reduce(f, xs, init)
