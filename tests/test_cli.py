@@ -172,3 +172,25 @@ def test_an_internal_error_is_not_caught_by_catch(tmp_path):
     assert "caught" not in r.stdout
     assert r.stderr.startswith("internal error (rerun with --debug): simulated runtime bug\n")
     assert "prog.tm:1:" in r.stderr
+
+
+def test_parser_builds_only_the_named_command_and_everything_for_help():
+    from turmeric.cli import COMMANDS, _command_of, build_parser
+
+    assert _command_of(["run", "x.tm"]) == "run"
+    assert _command_of(["-I", "lib", "--debug", "-Iother", "workflows", "list"]) == "workflows"
+    assert _command_of(["--help"]) is None and _command_of([]) is None and _command_of(["nosuch"]) is None
+    only_run = build_parser(["run", "x.tm"])
+    args = only_run.parse_args(["run", "--db", "t.db", "x.tm", "a", "b"])
+    assert (args.command, args.db, args.file, args.args) == ("run", "t.db", "x.tm", ["a", "b"])
+    full = build_parser(["--help"]).format_help()
+    assert all(name in full for name in COMMANDS)
+
+
+def test_help_lists_every_command_and_a_wrong_command_is_a_usage_error(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "turmeric", "--help"], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0
+    for name in ("run", "check", "repl", "resume", "inspect", "ui", "worker", "workflows", "serve"):
+        assert f"    {name}" in out.stdout
+    bad = subprocess.run([sys.executable, "-m", "turmeric", "rnu", "x.tm"], capture_output=True, text=True, cwd=tmp_path)
+    assert bad.returncode == 2 and "invalid choice: 'rnu'" in bad.stderr and "choose from" in bad.stderr

@@ -14,11 +14,41 @@ import sys
 from . import report
 
 
-def build_parser():
+def build_parser(argv=None):
+    """The argument parser. Given argv naming a command, only that command's part is built:
+    argparse spends longer building every subparser than a warm `run` spends running."""
     p = argparse.ArgumentParser(prog="turmeric", description="Turmeric: a Lisp with serializable continuations.")
     p.add_argument("-I", dest="include", action="append", default=[], metavar="DIR", help="add DIR to the module search path")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks for internal errors")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    only = _command_of(argv)
+    for name, add in COMMANDS.items():
+        if only is None or name == only:
+            sp = add(sub)
+            if name != "repl":
+                sp.add_argument(
+                    "-I", dest="include_sub", action="append", default=[], metavar="DIR", help="add DIR to the module search path"
+                )
+                sp.add_argument("--debug", dest="debug_sub", action="store_true", help="show Python tracebacks")
+    return p
+
+
+def _command_of(argv):
+    """The command argv names when it is one we know (after the global options), else None."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "-I":
+            i += 2
+        elif a.startswith("-I") or a == "--debug":
+            i += 1
+        else:
+            return a if a in COMMANDS else None
+    return None
+
+
+def _add_run(sub):
     r = sub.add_parser("run", help="run FILE as the main module, then its (main), then finish its workflows")
     r.add_argument("--db", default=None, metavar="URL", help="workflow database (default $TURMERIC_DB or ./turmeric.db)")
     r.add_argument(
@@ -33,9 +63,21 @@ def build_parser():
     )
     r.add_argument("file")
     r.add_argument("args", nargs=argparse.REMAINDER)
+    _snapshot_options(r)
+    return r
+
+
+def _add_check(sub):
     c = sub.add_parser("check", help="compile FILE and report errors without running it")
     c.add_argument("file")
-    sub.add_parser("repl", help="interactive read-eval-print loop")
+    return c
+
+
+def _add_repl(sub):
+    return sub.add_parser("repl", help="interactive read-eval-print loop")
+
+
+def _add_resume(sub):
     rs = sub.add_parser("resume", help="deserialize a continuation from BLOB and resume it")
     rs.add_argument("blob")
     rs.add_argument(
@@ -57,9 +99,18 @@ def build_parser():
         metavar="LABEL",
         help='with a key: the purpose BLOB was signed for (default: "resume", or "snapshot" for a snapshot)',
     )
+    _snapshot_options(rs)
+    return rs
+
+
+def _add_inspect(sub):
     i = sub.add_parser("inspect", help="describe a blob without running it")
     i.add_argument("blob")
     i.add_argument("--json", action="store_true", help="machine-readable output")
+    return i
+
+
+def _add_ui(sub):
     u = sub.add_parser("ui", help="serve a browsable view of workflows, checkpoints and snapshots")
     u.add_argument(
         "files", nargs="*", metavar="FILES", help="snapshot files, folders of them, and the .tm programs their frames point into"
@@ -68,6 +119,10 @@ def build_parser():
     u.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     u.add_argument("--port", type=int, default=8700, help="port to listen on (default 8700)")
     u.add_argument("--key-file", default=None, metavar="FILE", help="check snapshot signatures with the key in FILE (also TURMERIC_KEY)")
+    return u
+
+
+def _add_worker(sub):
     w = sub.add_parser("worker", help="run the workflows of FILE from the database until stopped")
     w.add_argument("file")
     w.add_argument("--db", default=None, metavar="URL", help="workflow database (default $TURMERIC_DB or ./turmeric.db)")
@@ -80,6 +135,10 @@ def build_parser():
         "--trust", default=None, metavar="FILE", help="cluster node: run agents signed by the Ed25519 public keys (hex, one a line) in FILE"
     )
     w.add_argument("--quiet", action="store_true", help="cluster node: no progress lines")
+    return w
+
+
+def _add_workflows(sub):
     wf = sub.add_parser("workflows", help="list, show, cancel, resume, send to, fork, gc workflows")
     wf.add_argument("--db", default=None, metavar="URL", help="workflow database (default $TURMERIC_DB or ./turmeric.db)")
     ws = wf.add_subparsers(dest="wf_command", metavar="ACTION")
@@ -110,32 +169,47 @@ def build_parser():
     x.add_argument("--id", dest="new_id", default=None, help="the new workflow's id")
     x = ws.add_parser("gc", help="delete finished workflows older than a duration, and unused chunks")
     x.add_argument("--older-than", required=True, metavar="DURATION", help="like 30s, 15m, 12h, 7d")
-    for sp in (r, rs):
-        sp.add_argument(
-            "--snapshot-dir",
-            default=None,
-            metavar="DIR",
-            help="where snapshots are written (default: TURMERIC_SNAPSHOT_DIR, else the current folder)",
-        )
-        sp.add_argument(
-            "--key-file",
-            default=None,
-            metavar="FILE",
-            help="the key in FILE (also TURMERIC_KEY): snapshots are signed with it; resume verifies BLOB with it "
-            "before decoding and refuses unsigned blobs",
-        )
-    from .serve import add_parser as add_serve_parser
+    return wf
 
-    sv = add_serve_parser(sub)
-    for sp in (r, c, rs, i, sv, w, wf, u):
-        sp.add_argument("-I", dest="include_sub", action="append", default=[], metavar="DIR", help="add DIR to the module search path")
-        sp.add_argument("--debug", dest="debug_sub", action="store_true", help="show Python tracebacks")
-    return p
+
+def _add_serve(sub):
+    from .serve import add_parser
+
+    return add_parser(sub)
+
+
+def _snapshot_options(sp):
+    sp.add_argument(
+        "--snapshot-dir",
+        default=None,
+        metavar="DIR",
+        help="where snapshots are written (default: TURMERIC_SNAPSHOT_DIR, else the current folder)",
+    )
+    sp.add_argument(
+        "--key-file",
+        default=None,
+        metavar="FILE",
+        help="the key in FILE (also TURMERIC_KEY): snapshots are signed with it; resume verifies BLOB with it "
+        "before decoding and refuses unsigned blobs",
+    )
+
+
+COMMANDS = {
+    "run": _add_run,
+    "check": _add_check,
+    "repl": _add_repl,
+    "resume": _add_resume,
+    "inspect": _add_inspect,
+    "ui": _add_ui,
+    "worker": _add_worker,
+    "workflows": _add_workflows,
+    "serve": _add_serve,
+}
 
 
 def main(argv=None):
     sys.setrecursionlimit(400_000)
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

@@ -9,7 +9,12 @@ from .. import loader as modules
 from ..core.values import Thrown
 from ..runtime import control
 from ..runtime.printer import readable
-from .serve import cmd_serve as cmd_serve  # noqa: E402
+
+
+def cmd_serve(args):
+    from .serve import cmd_serve as serve  # the web stack only for `serve`
+
+    return serve(args)
 
 
 def cmd_run(args):
@@ -28,7 +33,7 @@ def cmd_run(args):
         # finish (and recover) the workflows of this program that are still unfinished
         if getattr(args, "no_wait", False):
             return 0  # the workflows it started are left to a worker (turmeric worker FILE)
-        if eng.opened or (_defines_workflows() and _db_exists(args.db)):
+        if eng.opened or (_db_exists(args.db) and _defines_workflows()):  # the stat first: it is cheap
             eng.drain(say=lambda msg: print(f"turmeric: {msg}", file=sys.stderr, flush=True))
         return 0
 

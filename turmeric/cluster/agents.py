@@ -34,7 +34,6 @@ import sys
 
 from ..core.errors import make_error
 from ..core.values import Thrown
-from ..loader.codes import library_name
 from ..runtime.printer import display, type_name
 from ..serialization import format as fmt
 
@@ -177,6 +176,8 @@ def allowed_code(node, wf_id):
 
 def code_names(code):
     """The global names a compiled function (and the code nested in it) reads."""
+    from ..loader.codes import library_name
+
     out = set()
     stack = [code]
     while stack:

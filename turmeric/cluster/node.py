@@ -47,10 +47,8 @@ from __future__ import annotations
 
 import contextvars
 import os
-import socket
 import threading
 import time
-import uuid
 
 from ..core.errors import make_error
 from ..core.registry import ROOT, FnInfo
@@ -211,7 +209,7 @@ class Client:
         the same spawn after a resume from that checkpoint starts nothing new."""
         run = _TASK.get()
         if run is None or _NODE.get() is not self:
-            return uuid.uuid4().hex, None
+            return os.urandom(16).hex(), None
         i = run.spawned
         run.spawned += 1
         return f"{run.id}/{run.n}.{i}", run.id
@@ -262,7 +260,7 @@ class Client:
         if type(data) is not bytes:
             raise _err(f"send-to-node: expected bytes, got {type_name(data)}", "type-error")
         self.check_target("send-to-node", node)
-        mid = uuid.uuid4().hex
+        mid = os.urandom(16).hex()
         self.store.send("node:" + node, "bytes", self.seal(f"msg:node:{node}:bytes", data, MESSAGE))
         return mid
 
@@ -278,7 +276,7 @@ class Node(Client):
         if not name or "/" in name or len(name) > 100:
             raise _err(f"bad node name {name!r}: a short name without '/'")
         self.name = name
-        self.worker = f"{name}/{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:6]}"
+        self.worker = f"{name}/{os.uname().nodename}/{os.getpid()}/{os.urandom(3).hex()}"
         self.poll = float(poll if poll is not None else os.environ.get("TURMERIC_POLL", 0.05))
         self.session = session
         self.trusted = frozenset()  # hex Ed25519 public keys whose agents this node runs (agents.py)

@@ -1,8 +1,8 @@
 """Values: the data every stage shares.
 
 Owns the Python representation of Turmeric values: symbols, keywords, persistent
-lists (vectors and sets come from pyrsistent, maps are `immutables.Map`, a HAMT
-written in C), boxes, refs, Option, structs and their type registry, and the
+lists, vectors (pyrsistent's C `pvectorc`), maps (`immutables.Map`, a HAMT written in
+C) and sets (the keys of such a map), boxes, refs, Option, structs and their type registry, and the
 exceptions that carry thrown values.
 The reader produces these values and macros manipulate them, so code is data.
 """
@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import functools
 import types
+from collections.abc import Sequence, Set
 
 from immutables import Map as PMap
-from pyrsistent import PSet, PVector, pset, pvector
+
+try:  # pyrsistent's C vector alone: importing the whole package costs a start-up ~15 ms
+    from pvectorc import pvector
+except ImportError:  # pragma: no cover - pyrsistent built without its C extension
+    from pyrsistent import pvector
 
 from .registry import current_state
 
@@ -45,12 +50,79 @@ __all__ = [
 
 EMPTY_MAP = PMap()
 
+PVector = type(pvector())
+Sequence.register(PVector)  # as pyrsistent does: Python code may test for a sequence
+
 
 def pmap(items=None):
     """A persistent map (`immutables.Map`) of a dict, a mapping or an iterable of pairs."""
     if not items:
         return EMPTY_MAP
     return PMap(items)
+
+
+class PSet(Set):
+    """A persistent set: the keys of an `immutables.Map`, so `add` and `discard` share
+    structure (O(log n)) like the maps do. A `collections.abc.Set`: it compares equal to
+    any set with the same elements, and hashes like a frozenset of them."""
+
+    __slots__ = ("_m", "_h")
+
+    def __init__(self, m=EMPTY_MAP):
+        self._m = m
+        self._h = None
+
+    @classmethod
+    def _from_iterable(cls, items):  # what Set's | & - ^ build their results with
+        return pset(items)
+
+    def __contains__(self, x):
+        return x in self._m
+
+    def __iter__(self):
+        return iter(self._m)
+
+    def __len__(self):
+        return len(self._m)
+
+    def __eq__(self, other):
+        if type(other) is PSet:
+            return self._m == other._m
+        return Set.__eq__(self, other)
+
+    def __hash__(self):
+        h = self._h
+        if h is None:
+            h = self._h = self._hash()
+        return h
+
+    def add(self, x):
+        return self if x in self._m else PSet(self._m.set(x, True))
+
+    def discard(self, x):
+        return PSet(self._m.delete(x)) if x in self._m else self
+
+    def remove(self, x):
+        return PSet(self._m.delete(x))  # KeyError when x is not in the set
+
+    def update(self, items):
+        m = self._m.mutate()
+        for x in items:
+            m[x] = True
+        return PSet(m.finish())
+
+    def __repr__(self):
+        return f"pset({list(self)!r})"
+
+
+EMPTY_SET = PSet()
+
+
+def pset(items=()):
+    """A persistent set of an iterable's elements."""
+    if type(items) is PSet:
+        return items
+    return EMPTY_SET.update(items) if items else EMPTY_SET
 
 
 class Pos:

@@ -18,11 +18,9 @@ history. See docs/workflows.md for the guarantees.
 from __future__ import annotations
 
 import os
-import socket
 import sys
 import threading
 import time
-import uuid
 
 from ..core.errors import make_error
 from ..core.registry import CODES
@@ -155,11 +153,11 @@ class Engine:
         self._lanes_wanted = lanes
         self._lanes = []  # the lane engines, made on first use
         self.key = None
-        self.host = socket.gethostname()
+        self.host = os.uname().nodename
         # host/pid/start-token: a process on this host that finds the lease of a dead owner
         # (its pid gone, or reused by a process started at another time) takes it at once
         pid = os.getpid()
-        self.worker = f"{self.host}/{pid}/{_proc_start(pid) or 0}-{uuid.uuid4().hex[:8]}"
+        self.worker = f"{self.host}/{pid}/{_proc_start(pid) or 0}-{os.urandom(4).hex()}"
         self.lease = float(lease if lease is not None else os.environ.get("TURMERIC_LEASE", 15))
         self.poll = float(poll if poll is not None else os.environ.get("TURMERIC_POLL", 0.05))
         self.base_dir = base_dir
@@ -282,7 +280,7 @@ class Engine:
         """Start a workflow from outside any workflow; the same id again starts nothing."""
         args = list(args)
         info = self.check_workflow(f, args)
-        wf_id = wf_id or uuid.uuid4().hex
+        wf_id = wf_id or os.urandom(16).hex()
         st = self.store
         try:
             inp = self.new_input(wf_id, args)
