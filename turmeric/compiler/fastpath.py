@@ -635,7 +635,7 @@ class SiteHOF:
             return None
         nargs, fidx, nparams = shape
         fnode = n.args[fidx]
-        if type(fnode) is C.GRef and fnode.builtin and fnode.module is None and self.host_builtin(fnode.name):
+        if f.name == "reduce" and type(fnode) is C.GRef and fnode.builtin and fnode.module is None and self.host_builtin(fnode.name):
             # `(reduce + 0 xs)`: a host function can't capture; the library's call hands the
             # whole loop to Python (`%host-reduce`), much faster than a loop of calls here
             return None
