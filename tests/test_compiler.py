@@ -221,11 +221,22 @@ def test_leaf_lambda_in_map_filter_reduce_is_inline():
     assert any(isinstance(n, ast.ListComp) for n in ast.walk(f))
 
 
-def test_capturing_lambda_in_map_stays_a_call_through_the_prelude():
+def test_capturing_lambda_in_map_is_the_prelude_loop_inline_with_a_frozen_accumulator():
     c = compile_form("(defn f [xs] (map (fn [x] (+ x (g x))) xs))", "cp_hof_site")
     f = c.normal("cp_hof_site.f")
-    assert len(calls_to(f, "map")) == 1
-    assert unwind_try(only_call(f, "map"), parents(f)) is not None
+    # no call to map nor to a closure: the prelude's loop in f, the lambda's body inline,
+    # its call of g a capture site whose frame holds the loop's state and the accumulator
+    assert calls_to(f, "map") == [] and calls_to(f, "#mk:cp_hof_site.f/fn#1") == []
+    assert unwind_try(only_call(f, "g"), parents(f)) is not None
+    info = c.infos["cp_hof_site.f"]
+    assert info.transient  # cap freezes the accumulator, each resumption thaws a copy
+    (names,) = info.sites.values()
+    assert {"#xs", "#n", "#i", "#acc"} <= set(names)
+    # any function value: %host? first (a host function maps in C), else the same loop
+    c = compile_form("(defn h [f xs] (map f xs))", "cp_hof_any")
+    h = c.normal("cp_hof_any.h")
+    assert len(calls_to(h, "#b:%host?")) == 1 and len(calls_to(h, "#b:%host-map")) == 1
+    assert c.infos["cp_hof_any.h"].transient
 
 
 def test_self_recursive_numeric_results_need_no_check():
@@ -236,12 +247,17 @@ def test_self_recursive_numeric_results_need_no_check():
     assert calls_to(f, "#arith-check") == [] and calls_to(f, "#type") == []
     assert len(calls_to(f, "fib")) == 2  # still capture sites: each in a try with a handler
     assert all(unwind_try(call_, parents(f)) is not None for call_ in calls_to(f, "fib"))
-    # a base case that is not a number keeps the check (2 * "s" would repeat the string)
+    # a base case that is not a number keeps the check (2 * "s" would repeat the string), in
+    # every copy of the body (the one for an int n included: compile_fn_body)
     c = compile_form('(defn g [n] (if (= n 0) "s" (* 2 (g (- n 1)))))', "cp_fib_str")
-    assert len(calls_to(c.normal("cp_fib_str.g"), "#arith-check")) == 1
+    g = c.normal("cp_fib_str.g")
+    products = [n for n in ast.walk(g) if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult)]
+    assert products and len(calls_to(g, "#arith-check")) == len(products)
     # a self-call with an argument not known to be a number is unknown
     c = compile_form("(defn h [n] (if (< n 2) n (* (h (str n)) 2)))", "cp_fib_arg")
-    assert len(calls_to(c.normal("cp_fib_arg.h"), "#arith-check")) == 1
+    h = c.normal("cp_fib_arg.h")
+    products = [n for n in ast.walk(h) if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult)]
+    assert products and len(calls_to(h, "#arith-check")) == len(products)
 
 
 def test_for_each_over_a_range_with_a_ref_is_a_plain_loop():
@@ -282,6 +298,99 @@ def test_nary_arithmetic_tests_each_unknown_operand():
     c = compile_form("(defn f [a b] (+ a 1 b))", "cp_nary")
     f = c.normal("cp_nary.f")
     assert len(calls_to(f, "#b:+")) == 1 and len(calls_to(f, "#type")) == 2  # a and b, not the literal
+
+
+def test_loop_over_ints_has_a_copy_without_type_tests():
+    # i starts as the parameter n: the loop runs in a copy without type tests when n is an
+    # int at entry (dec, mod and + keep it one), else in the ordinary loop, tests and all
+    c = compile_form("(defn f [n] (loop [i n acc 0] (if (> i 0) (recur (dec i) (+ acc (mod i 5))) acc)))", "cp_int_loop")
+    f = c.normal("cp_int_loop.f")
+    (copy,) = [n for n in f.body if isinstance(n, ast.If)]
+    assert ast.unparse(copy.test) == "#type(i~2) is #int"
+    fast, generic = copy.body, copy.orelse
+    assert [type(s) for s in fast] == [ast.While] and [type(s) for s in generic] == [ast.While]
+    assert called_names(ast.Module(fast, [])) == []
+    assert sorted(set(called_names(ast.Module(generic, [])))) == ["#b:>", "#b:dec", "#b:mod", "#type"]
+    # a bound used only in the test is tested at entry instead
+    c = compile_form("(defn g [n] (loop [i 0 acc 0] (if (< i n) (recur (inc i) (+ acc i)) acc)))", "cp_int_bound")
+    g = c.normal("cp_int_bound.g")
+    (copy,) = [n for n in g.body if isinstance(n, ast.If)]
+    assert ast.unparse(copy.test) == "#type(n~1) is #int" and called_names(ast.Module(copy.body, [])) == []
+
+
+def test_function_of_ints_has_a_copy_of_its_body_with_sites_of_its_own():
+    src = "(defn mk [depth start] (if (= depth 0) (leaf) (node (mk (dec depth) (* 2 start)) start (mk (dec depth) (inc (* 2 start))))))"
+    c = compile_form(src, "cp_int_fn")
+    f = c.normal("cp_int_fn.mk")
+    (copy,) = f.body
+    assert ast.unparse(copy.test) == "#type(depth~1) is #int and #type(start~2) is #int"
+    fast = ast.Module(copy.body, [])
+    # no type test nor library fallback left in the copy: only the calls, each a capture site
+    assert not [x for x in called_names(fast) if x.startswith(("#type", "#b:", "#arith"))]
+    assert sorted(x for x in set(called_names(fast)) if not x.startswith("~")) == ["#cap", "#check_tail", "leaf", "mk"]
+    assert calls_to(ast.Module(copy.orelse, []), "#arith-check") != []
+    # each copy's calls are resume points of their own, and the resume variant reaches them all
+    sites = c.infos["cp_int_fn.mk"].sites
+    assert len(sites) == 4
+    r = ast.unparse(c.resume("cp_int_fn.mk"))
+    assert all(f"#rs == {n}" in r for n in sites)
+
+
+def test_functions_without_an_int_copy():
+    # fib's only test is the moved one (one identity test on the base case): no copy
+    f = compile_form("(defn fib [n] (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))", "cp_no_fn_copy").normal("cp_no_fn_copy.fib")
+    assert not any(isinstance(n, ast.If) and "is #int" in ast.unparse(n.test) for n in f.body)
+    # a parameter rebound by recur
+    f = compile_form("(defn g [n acc] (if (= n 0) acc (recur (dec n) (* acc n))))", "cp_no_fn_copy2").normal("cp_no_fn_copy2.g")
+    assert not any(isinstance(n, ast.If) and "is #int" in ast.unparse(n.test) for n in ast.walk(f))
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "(defn f [n] (loop [i n acc 0] (if (> i 0) (recur (dec i) (+ acc (g i))) acc)))",  # a capture site
+        "(defn f [n] (loop [i n acc 0] (if (> i 0) (recur (dec i) (+ acc ((fn [] i)))) acc)))",  # a function inside
+        "(defn f [n] (loop [i n acc 0] (if (> i 0) (recur (str i) (+ acc 1)) acc)))",  # i is not kept a number
+    ],
+)
+def test_loops_without_an_int_copy(src):
+    f = compile_form(src, "cp_no_int_copy").normal("cp_no_int_copy.f")
+    assert not any(isinstance(n, ast.If) and "is #int" in ast.unparse(n.test) for n in f.body)
+
+
+def test_comparison_with_a_literal_tests_for_booleans_in_one_branch():
+    # (< n 2) is true for #t and #f as Python orders them (1 and 0): the test is Python's
+    # comparison alone, and only the branch a boolean would reach tests for one
+    c = compile_form("(defn fib [n] (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))", "cp_moved")
+    f = c.normal("cp_moved.fib")
+    (top,) = [n for n in f.body if isinstance(n, ast.If)]
+    assert ast.unparse(top.test) == "n~1 < 2"
+    guard = top.body[0]
+    assert ast.unparse(guard.test) == "n~1 is True or n~1 is False" and calls_to(guard, "#b:<") != []
+    assert calls_to(ast.Module(top.orelse, []), "#b:<") == []
+    # (> n 5) is false for both: the test goes to the else branch
+    c = compile_form("(defn big [n] (if (> n 5) :big :small))", "cp_moved_else")
+    (top,) = [n for n in c.normal("cp_moved_else.big").body if isinstance(n, ast.If)]
+    assert calls_to(ast.Module(top.body, []), "#b:>") == [] and calls_to(ast.Module(top.orelse, []), "#b:>") != []
+    # (> n 0) differs for #t and #f: the test keeps its guard
+    c = compile_form("(defn pos [n] (if (> n 0) :pos :other))", "cp_moved_not")
+    assert len(calls_to(c.normal("cp_moved_not.pos"), "#b:>")) == 1
+    (top,) = [n for n in c.normal("cp_moved_not.pos").body if isinstance(n, ast.If)]
+    assert calls_to(top.test, "#b:>") != []
+
+
+def test_string_and_keyword_tests_tell_str_and_name_the_type():
+    c = compile_form('(defn j [v] (cond (string? v) (str "s" v) (keyword? v) (str (name v)) :else (str v (name v))))', "cp_types")
+    f = c.normal("cp_types.j")
+    branches = [n for n in ast.walk(f) if isinstance(n, ast.If)]
+    s_branch, k_branch = branches[0].body, branches[1].body
+    assert ast.unparse(s_branch[0]) == "return f's{v~1}'"
+    assert ast.unparse(k_branch[0]) == "return f'{v~1.name}'"
+    # the else branch knows nothing: display and the library's name for other values
+    assert calls_to(f, "#display") != [] and len(calls_to(f, "#b:name")) == 1
+    # string/join with a literal separator returns a string: formatted as it is
+    g = compile_form('(defn g [xs] (str "[" (string/join "," xs) "]"))', "cp_join").normal("cp_join.g")
+    assert calls_to(g, "#display") == []
 
 
 def test_match_on_structs_reads_fields_directly():

@@ -367,6 +367,39 @@ def test_continuation_through_prelude_loops(tmp_path):
     assert r2(100) == 0 + 1 + 100 + 3 + 4
 
 
+def test_inlined_map_frames_hold_their_loop_state_in_kinds_checked_at_decode(tmp_path):
+    # map whose function may capture runs inline in its caller (compiler/fastpath.py,
+    # SiteHOF): the caller's frame holds #xs #n #i and the accumulator #acc, frozen at
+    # capture; the program's own locals named n or acc are not held to those kinds
+    m = load(
+        """
+(defn ask [] (cloneable-shift [k] k))
+(defn visit [xs]
+  (let [n 1.5 acc :a]
+    (map (fn [x] (if (= x 3) (+ x n (ask)) x)) xs)))
+(def k (cloneable-reset (fn [] (visit [1 2 3 4]))))
+""",
+        tmp_path,
+    )
+    k = m.ns["k"]
+    (j,) = [j for j, (info, _, _) in enumerate(k.frames) if info.symbol.endswith(".visit")]
+    info, site, vals = k.frames[j]
+    assert info.transient
+    names = info.sites[site]
+    assert {"#xs", "#n", "#i", "#acc", "n", "acc"} <= set(names)
+    assert type(vals[names.index("#acc")]) is FrozenTransient
+    k2 = rt(k)
+    assert list(k2(10)) == [1, 2, 14.5, 4] and list(k2(20)) == [1, 2, 24.5, 4]
+    fmt.check_frames(k.frames)
+    for bad_name, bad in (("#acc", (1, 2)), ("#i", "1"), ("#xs", [1, 2, 3, 4])):
+        forged = list(vals)
+        forged[names.index(bad_name)] = bad
+        frames = list(k.frames)
+        frames[j] = (info, site, tuple(forged))
+        with pytest.raises(fmt.Corrupt):
+            fmt.check_frames(tuple(frames))
+
+
 def test_try_with_continuation_round_trip(tmp_path):
     m = load(
         """

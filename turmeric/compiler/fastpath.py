@@ -36,11 +36,13 @@ None of these calls back into Turmeric, so none is a capture site.
 from __future__ import annotations
 
 import ast
+import copy
 
 from ..core import nodes as C
 from ..core.values import Keyword
-from .numeric import is_known_ref
+from .numeric import children, is_known_ref
 from .pyast import assign, at, call, const, name, store
+from .transient import READS, STEPS
 
 _COLL_FAST = frozenset({"conj", "assoc", "get", "nth", "%tconj", "%tassoc", "%tget", "%tnth"})
 
@@ -49,7 +51,11 @@ COMPARE_OPS = {"<": ast.Lt, ">": ast.Gt, "<=": ast.LtE, ">=": ast.GtE}
 # match's helpers (expander/patterns.py) that return #t or #f
 BOOLEAN_HELPERS = frozenset({"#struct-is?", "#seq-shape?", "#some?", "#none?"})
 
-FAST_HELPERS = frozenset({"#struct-is?", "#field-at", "#some?", "#none?"})
+FAST_HELPERS = frozenset({"#struct-is?", "#field-at", "#some?", "#none?", "name"})
+
+# library functions that always return a string (`str` formats it as it is); `string/join`
+# does when its separator is a string (`str.join`), checked at the call
+STRING_RESULTS = frozenset({"name", "pr-str", "string/join"})
 
 # prims whose value is always #t or #f (an `if` on them needs no truthiness test)
 BOOLEAN_PRIMS = frozenset(
@@ -221,6 +227,8 @@ class FastPaths:
         if op == "%tget" and n in (2, 3):
             xs = [self.simple(a, ctx, out) for a in args]
             d = xs[2] if n == 3 else const(None)
+            if type(xs[0]) is ast.Name and xs[0].id in self.dict_accs:  # keeps_acc
+                return call(ast.Attribute(xs[0], "get", ast.Load()), xs[1], d)
             tt = self._ttype(nodes[0])
             if tt is not None:
                 test = ast.BoolOp(ast.Or(), [ast.Compare(name(tt), [ast.Is()], [name(x)]) for x in ("#TDict", "#TMap")])
@@ -259,6 +267,47 @@ class FastPaths:
         first = ast.Compare(ast.NamedExpr(store(t), call("#type", v)), [ast.Is()], [name(t1)])
         return ast.BoolOp(ast.Or(), [first, ast.Compare(name(t), [ast.Is()], [name(t2)])])
 
+    def keeps_acc(self, node, v):
+        """Is every value node can produce v itself or an `assoc`/`conj` on v (so a transient
+        map accumulator stays the same dict)?"""
+        t = type(node)
+        if t is C.LRef:
+            return node.var is v
+        if t is C.If:
+            return self.keeps_acc(node.then, v) and self.keeps_acc(node.else_, v)
+        op = self.coll_op(node, STEPS)
+        return op is not None and type(op[1][0]) is C.LRef and op[1][0].var is v
+
+    def numeric_dict_gets(self, fn):
+        """For a reduce function whose accumulator is a transient map (`keeps_acc`): the ids of
+        its reads `(get acc k d)` with a number d, when every update `(assoc acc k x)` stores a
+        number x assuming those reads are numbers. Then a map that starts empty only ever holds
+        numbers, and the reads are numbers (by induction over the updates); else empty."""
+        acc = fn.params[0]
+        gets, updates = set(), []
+        stack = [fn.body]
+        while stack:
+            n = stack.pop()
+            op = self.tops.get(id(n))
+            if op is not None and type(n) is not C.LRef:
+                args = self.coll_op(n, {**READS, **STEPS})[1]
+                if type(args[0]) is C.LRef and args[0].var is acc:
+                    if op == "%tget" and len(args) == 3 and self.numeric.is_num(args[2]):
+                        gets.add(id(n))
+                    elif op == "%tassoc":
+                        updates.append(args[2])
+                    elif op not in ("%tcount", "%tcontains?"):
+                        return set()
+            stack.extend(children(n))
+        if not gets:
+            return set()
+        self.numeric.extra |= gets
+        try:
+            ok = all(self.numeric.is_num(x) for x in updates)
+        finally:
+            self.numeric.extra -= gets
+        return gets if ok else set()
+
     def fast_update(self, op, args, ctx, out, nodes):
         """An update of a transient accumulator `v` (compiler/transient.py) as statements: the
         list's or dict's `append` or item assignment, the map mutation's item assignment (its
@@ -269,6 +318,9 @@ class FastPaths:
         running the update here keeps the order."""
         v = args[0]
         rest = [self.simple(a, ctx, out) for a in args[1:]]
+        if op == "%tassoc" and v.id in self.dict_accs:  # a dict or map mutation: keeps_acc
+            out.append(ast.Assign([ast.Subscript(name(v.id), rest[0], ast.Store())], rest[1]))
+            return name(v.id)
         tt = self._ttype(nodes[0])
 
         def slow():
@@ -424,6 +476,12 @@ class FastPaths:
             return ast.Subscript(ast.Attribute(x, "vals", ast.Load()), const(a[1].value), ast.Load())
         if fname == "#some?" and len(a) == 1:
             return ast.Compare(call("#type", self.compile_expr(a[0], ctx, out)), [ast.Is()], [name("#Some")])
+        if fname == "name" and len(a) == 1 and not node.kwargs:
+            # a keyword's name is its `name` slot (as lib/strings.py has it), else the library's
+            x = self.simple(self.compile_expr(a[0], ctx, out), ctx, out)
+            if type(a[0]) is C.LRef and ctx.types.get(a[0].var) == "#Keyword":
+                return ast.Attribute(x, "name", ast.Load())
+            return ast.IfExp(_type_is(x, "#Keyword"), ast.Attribute(x, "name", ast.Load()), call("#b:name", x))
         if fname == "#none?" and len(a) == 1:
             return ast.Compare(self.compile_expr(a[0], ctx, out), [ast.Is()], [name("#None")])
         return None
@@ -440,6 +498,67 @@ class FastPaths:
         return ast.IfExp(hit, value, call("#dot_ic", name(ic), o, const(field)))
 
     # --- strings -------------------------------------------------------------------------------
+    @staticmethod
+    def is_self_call(node, fn):
+        """A call of fn's own name compiled in fn's body: the name is the local def of fn's
+        factory there (`numeric.self_calls`), so it calls fn itself."""
+        f = node.fn
+        return (
+            fn.name is not None
+            and fn.self_var is None
+            and type(f) is C.GRef
+            and not f.builtin
+            and f.module is None
+            and f.name == fn.name
+            and not node.kwargs
+            and node.pyname is None
+        )
+
+    def returns_strings(self, fn):
+        """Is every value fn returns a string? Its tails are strings, assuming its self-calls
+        return strings (an optimistic answer checked by the tails alone)."""
+        memo = self.__dict__.setdefault("_ret_str", {})
+        hit = memo.get(id(fn))
+        if hit is not None:
+            return hit[1]
+        memo[id(fn)] = (fn, True)  # the assumption for the self-calls below
+        ok = self._tails_are_strings(fn.body, fn)
+        memo[id(fn)] = (fn, ok)
+        return ok
+
+    def _tails_are_strings(self, n, fn):
+        t = type(n)
+        if t is C.If:
+            return self._tails_are_strings(n.then, fn) and self._tails_are_strings(n.else_, fn)
+        if t in (C.Let, C.Loop):
+            return self._tails_are_strings(n.body, fn)
+        if t is C.Do:
+            return self._tails_are_strings(n.body[-1], fn)
+        if t in (C.Recur, C.Throw):
+            return True  # another iteration's value, or no value
+        if t is C.Call and self.is_self_call(n, fn):
+            return True
+        return self.is_string_result(n)
+
+    def is_string_result(self, node, ctx=None):
+        """Known to be a string: a string literal, `(str ...)`, a call of a library function in
+        STRING_RESULTS, or (compiled in the function `ctx.fn`) a call of that function's own
+        name when every value it returns is a string (`returns_strings`)."""
+        t = type(node)
+        if t is C.Const:
+            return type(node.value) is str
+        if t is C.Prim:
+            return node.op == "str"
+        if t is C.Call and ctx is not None and self.is_self_call(node, ctx.fn):
+            return self.returns_strings(ctx.fn)
+        if t is C.Call and not node.kwargs and node.pyname is None and self.is_host_call(node):
+            f = node.fn.name
+            if f == "string/join":
+                a = node.args
+                return len(a) == 1 or (len(a) == 2 and type(a[0]) is C.Const and type(a[0].value) is str)
+            return node.fn.module is None and f in STRING_RESULTS
+        return False
+
     def fast_str(self, nodes, args, ctx, out):
         if not args:
             return const("")
@@ -449,7 +568,8 @@ class FastPaths:
                 if node.value:
                     parts.append(const(node.value))
                 continue
-            if self.numeric.is_int(node):  # an int displays as its decimal text
+            known_str = type(node) is C.LRef and ctx.types.get(node.var) == "#str"
+            if known_str or self.numeric.is_int(node) or self.is_string_result(node, ctx):  # as it displays
                 parts.append(ast.FormattedValue(e, -1, None))
                 continue
             x = self.simple(e, ctx, out)
@@ -577,9 +697,32 @@ class InlineHOF:
         a, x = fn.params[0].py, fn.params[1].py
         transient = id(fn) in self.transient_reduce  # compiler/transient.py
         out.append(assign(a, call("#b:%tbegin", vals[0]) if transient else vals[0]))
-        e = self.compile_expr(fn.body, ctx, body)
-        step = assign(a, e)
-        out.append(at_(ast.For(ast.Name(x, ast.Store()), items, emit_normal(body, ctx) + [step], []), pos))
+
+        def loop():
+            body = []
+            e = self.compile_expr(fn.body, ctx, body)
+            step = [] if type(e) is ast.Name and e.id == a else [assign(a, e)]
+            return at_(ast.For(ast.Name(x, ast.Store()), copy.deepcopy(items), emit_normal(body, ctx) + step or [ast.Pass()], []), pos)
+
+        generic = loop()
+        if transient and self.keeps_acc(fn.body, fn.params[0]):
+            # a map accumulator stays the dict (or map mutation) it starts as: every update
+            # is an item assignment; a copy of the loop reads and writes it directly
+            self.dict_accs.add(a)
+            try:
+                fast = ast.If(self._either_type(name(a), "#TDict", "#TMap", ctx), [loop()], [generic])
+                gets = self.numeric_dict_gets(fn)
+                if gets:  # and one for a dict of numbers (it starts empty: a TDict)
+                    self.numeric.extra |= gets
+                    try:
+                        fast = ast.If(_type_is(name(a), "#TDict"), [loop()], [fast])
+                    finally:
+                        self.numeric.extra -= gets
+            finally:
+                self.dict_accs.discard(a)
+            out.append(fast)
+        else:
+            out.append(generic)
         r = ctx.tmp()
         out.append(assign(r, call("#b:%tend", name(a)) if transient else name(a)))
         return name(r)
@@ -608,7 +751,12 @@ def _plain_range_expr(e):
 # nothing more. A literal lambda's body is inlined with its parameters bound by `let`
 # (or as the loop's accumulator), so no closure is made and no Python call is paid.
 
-_SITE_HOF = {"reduce": (3, 0, 2), "for-each": (2, 1, 1)}
+_SITE_HOF = {"reduce": (3, 0, 2), "for-each": (2, 1, 1), "map": (2, 0, 1)}
+
+# `(map f coll)` inline builds its result in a Transient (the prelude's `%transient`), held
+# by the caller's frame at a capture: its locals have names no program can write (`#acc`...),
+# which serialization checks the kinds of (serialization/format.py, `_check_kinds`), and the
+# caller's FnInfo is `transient` (cap freezes the accumulator, each resumption thaws a copy)
 
 
 class SiteHOF:
@@ -657,7 +805,10 @@ class SiteHOF:
         pos = n.pos
         self._site_hof_k = k = getattr(self, "_site_hof_k", 0) + 1
 
+        prefix = "#" if f.name == "map" else ""
+
         def var(label):
+            label = prefix + label
             return C.Var(label, f"{label}~h{k}", None)
 
         def ref(v):
@@ -670,6 +821,8 @@ class SiteHOF:
             binds.append((fv, fnode))
         if f.name == "reduce":
             init, coll = n.args[1], n.args[2]
+        elif f.name == "map":
+            init, coll = None, n.args[1]
         else:
             init, coll = None, n.args[0]
         initv = None
@@ -682,7 +835,18 @@ class SiteHOF:
         elem = C.Prim("%at", [ref(xs), ref(i)], pos)
         more = C.Prim("<", [ref(i), ref(cnt)], pos)
         step_i = C.Prim("inc", [ref(i)], pos)
-        if f.name == "reduce":
+        if f.name == "map":
+            acc = var("acc")
+            binds.append((acc, C.Call(C.GRef("%transient", None, pos, builtin=True), [], pos)))
+            loop = C.Loop([i], [C.Const(0, pos)], None, pos)
+            if lam is not None:
+                step = C.Let([(lam.params[0], elem)], lam.body, pos)
+            else:
+                step = C.Call(ref(fv), [elem], pos)
+            push = C.Prim("%push!", [ref(acc), step], pos)
+            seal = C.Call(C.GRef("%seal", None, pos, builtin=True), [ref(acc)], pos)
+            loop.body = C.If(more, C.Do([push, C.Recur([step_i], loop, pos)], pos), seal, pos)
+        elif f.name == "reduce":
             acc = lam.params[0] if lam is not None else var("acc")
             loop = C.Loop([i, acc], [C.Const(0, pos), ref(initv)], None, pos)
             if lam is not None:
@@ -698,6 +862,15 @@ class SiteHOF:
                 step = C.Call(ref(fv), [elem], pos)
             loop.body = C.If(more, C.Do([step, C.Recur([step_i], loop, pos)], pos), C.Const(None, pos), pos)
         node = C.Let(binds, loop, pos)
+        if f.name == "map" and lam is None:
+            # a host function (or a leaf) maps in C, as the prelude's map does: `%host?` first,
+            # the collection bound before either branch (evaluated once, after f)
+            cv = var("coll")
+            binds[1] = (xs, C.Call(C.GRef("%items", None, pos, builtin=True), [ref(cv)], pos))
+            host = C.Call(C.GRef("%host?", None, pos, builtin=True), [ref(fv)], pos)
+            items = C.Call(C.GRef("%items", None, pos, builtin=True), [ref(cv)], pos)
+            in_c = C.Call(C.GRef("%host-map", None, pos, builtin=True), [ref(fv), items], pos)
+            node = C.Let([(fv, fnode), (cv, coll)], C.If(host, in_c, C.Let(binds[1:], loop, pos), pos), pos)
         if lam is not None and _is_range_call(coll):
             self.numeric.assume([lam.params[-1]], lam.body, ints=True)
         self.numeric.assume([], node)

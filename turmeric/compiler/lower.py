@@ -9,12 +9,14 @@ before a later site are held in live names so a resume can restore them.
 from __future__ import annotations
 
 import ast
+import operator
 
 from ..core import nodes as C
 from ..core.errors import InternalError
 from .analysis import SiteAnalysis
 from .fastpath import BOOLEAN_HELPERS, BOOLEAN_PRIMS, COMPARE_OPS, FAST_HELPERS, FastPaths, InlineHOF, SiteHOF
 from .ir import CatchS, FinallyS, IfS, LoopS, SiteS
+from .numeric import children
 from .pyast import assign, at, call, const, name, store
 from .transient import STEPS, StructLoops, TransientPass
 
@@ -55,6 +57,40 @@ def _type_is_name(py, tname):
     return ast.Compare(call("#type", name(py)), [ast.Is()], [name(tname)])
 
 
+def _type_tests(stmts):
+    """How many type tests generated code makes: `type(x)` calls and `x is (not) True` tests."""
+    n = 0
+    for s in stmts:
+        for x in _walk_ir(s):
+            if type(x) is ast.Call and type(x.func) is ast.Name and x.func.id == "#type":
+                n += 1
+            elif type(x) is ast.Compare and type(x.comparators[0]) is ast.Constant and x.comparators[0].value is True:
+                n += 1
+    return n
+
+
+def _walk_ir(s):
+    """The Python nodes of an IR statement (ir.py) or a Python statement."""
+    t = type(s)
+    if t is IfS:
+        yield from ast.walk(s.test)
+        for x in s.body + s.orelse:
+            yield from _walk_ir(x)
+    elif t is LoopS:
+        for x in s.body:
+            yield from _walk_ir(x)
+    elif t is SiteS:
+        yield from ast.walk(s.call)
+    elif t is CatchS:
+        for x in s.body + s.handler:
+            yield from _walk_ir(x)
+    elif t is FinallyS:
+        for x in s.body + s.fin:
+            yield from _walk_ir(x)
+    else:
+        yield from ast.walk(s)
+
+
 def is_attribute_path(e):
     """`a.b.c` over a plain name: cheap and side-effect free to evaluate again."""
     while type(e) is ast.Attribute:
@@ -74,6 +110,15 @@ _COLL_CALLS = {"assoc": {"assoc": STEPS["assoc"]}}
 
 SIMPLE_PRIMS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult}
 
+_TYPE_FACTS = {"string?": "#str", "keyword?": "#Keyword"}
+
+_PY_COMPARE = {"<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge}
+
+# primitives whose operands cost a type test unless known to be numbers
+INT_USE = frozenset(
+    {"+", "-", "*", "<", ">", "<=", ">=", "=", "not=", "mod", "quot", "inc", "dec", "zero?", "pos?", "neg?", "even?", "odd?"}
+)
+
 
 class FnCtx:
     def __init__(self, fn, info_name):
@@ -87,6 +132,7 @@ class FnCtx:
         self.ntmp = 0
         self.has_head_recur = False
         self.not_bool = set()  # locals known not to be booleans here (Lowering.enter_not_bool)
+        self.types = {}  # locals known to be of one exact type here: var -> "#str" (enter_type)
         self.tail_sites = 0
         self.shift_body = fn.is_shift_body
 
@@ -207,7 +253,9 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
                 test_out, then_out, else_out = [], [], []
                 test = self.compile_test(node.test, ctx, test_out)
                 added = self.enter_not_bool(node.test, ctx)
+                typed = self.enter_type(node.test, ctx)
                 then = self.compile_expr(node.then, ctx, then_out)
+                ctx.types.pop(typed, None)
                 else_ = self.compile_expr(node.else_, ctx, else_out)
                 ctx.not_bool -= added
                 if not then_out and not else_out:  # a branch's statements would run unconditionally
@@ -325,6 +373,103 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
         finally:
             self.sra_active, self.sra_active_loops, self.numeric.dot_nums = saved, saved_loops, saved_nums
         return IfS(ast.BoolOp(ast.And(), tests), unpack + [LoopS(body)], [generic])
+
+    # --- functions of ints: a copy of the body without the type tests --------------------------
+    def compile_fn_body(self, fn, ctx):
+        """The body of fn as IR. When parameters that its arithmetic and comparisons take are
+        ints at entry (never `set!` nor rebound by a `recur`), a copy of the body compiled
+        knowing it runs; the ordinary body runs otherwise. Kept only when the copy has at
+        least two type tests fewer than the ordinary body per parameter tested at entry.
+        Both copies may hold capture sites: they are numbered apart, and the resume variant
+        enters the copy holding the site it resumes at (emit_resume's `IfS`)."""
+        generic = []
+        self.compile_to(fn.body, ctx, generic, ("ret",))
+        params = self.int_param_candidates(fn)
+        if not params:
+            return generic
+        tests = _type_tests(generic)
+        if tests < 2 * len(params):  # the copy can't save enough
+            return generic
+        saved = self.numeric.snapshot()
+        state = (ctx.nsite, dict(ctx.sites), set(ctx.suspends), dict(ctx.site_pos), ctx.tail_sites, ctx.has_head_recur)
+        try:
+            self.numeric.assume(params, fn.body, ints=True)
+            fast = []
+            self.compile_to(fn.body, ctx, fast, ("ret",))
+        finally:
+            self.numeric.restore(saved)
+        if tests - _type_tests(fast) < 2 * len(params):  # not worth it: forget the copy's sites
+            ctx.nsite, ctx.sites, ctx.suspends, ctx.site_pos, ctx.tail_sites, ctx.has_head_recur = state
+            return generic
+        test = [_type_is_name(v.py, "#int") for v in sorted(params, key=lambda v: v.py)]
+        return [IfS(test[0] if len(test) == 1 else ast.BoolOp(ast.And(), test), fast, generic)]
+
+    def int_param_candidates(self, fn):
+        """The parameters of fn that arithmetic, comparisons and the numeric predicates in its
+        body take as operands not known to be numbers, never `set!`; none when the body has a
+        function inside (it would be compiled twice) or a `recur` to fn's head."""
+        if fn.is_shift_body:
+            return set()
+        params = {v for v in fn.params if not v.mutated}
+        used = set()
+        stack = [fn.body]
+        while stack:
+            x = stack.pop()
+            t = type(x)
+            if t is C.Fn or t is C.Shift or (t is C.Recur and x.target is fn):
+                return set()
+            if t is C.Prim and x.op in INT_USE:
+                used.update(a.var for a in x.args if type(a) is C.LRef and a.var in params and not self.numeric.is_num(a))
+            stack.extend(children(x))
+        return used
+
+    # --- loops over ints: a copy without the type tests (numeric.assume_loop_entry) ----------
+    def int_loop_candidates(self, node, in_scope):
+        """(outside, used) for a loop worth a copy that runs when some locals are ints: the loop
+        has no capture site (nothing can resume inside either copy) and no function inside
+        (it would be compiled twice); `used` are the locals that arithmetic, comparisons and
+        the numeric predicates in its body take as operands not known to be numbers,
+        `outside` those of them bound before the loop and never `set!`. None if there are none."""
+        if self.has_site(node.body):
+            return None
+        used = set()
+        stack = [node.body]
+        while stack:
+            x = stack.pop()
+            t = type(x)
+            if t is C.Fn:
+                return None
+            if t is C.Prim and x.op in INT_USE:
+                used.update(a.var for a in x.args if type(a) is C.LRef and not self.numeric.is_num(a))
+            stack.extend(children(x))
+        if not used:
+            return None
+        loop_vars = set(node.vars)
+        outside = {v for v in used if v not in loop_vars and not v.mutated and v.py in in_scope}
+        if not outside and not (used & loop_vars):
+            return None
+        return outside, used
+
+    def int_loop_copy(self, node, cands, ctx, inner, prefix=list):
+        """`if <the locals are ints>: <loop compiled knowing it> else: <the ordinary loop>`.
+        `prefix()`: fresh statements each copy's body starts with."""
+        outside, used = cands
+        self.in_loop_copy += 1
+        try:
+            generic = prefix()
+            self.compile_to(node.body, ctx, generic, inner)
+            tested, saved = self.numeric.assume_loop_entry(node, outside, used)
+            try:
+                if not outside and not tested:
+                    return LoopS(generic)
+                fast = prefix()
+                self.compile_to(node.body, ctx, fast, inner)
+            finally:
+                self.numeric.restore(saved)
+        finally:
+            self.in_loop_copy -= 1
+        test = [_type_is_name(v.py, "#int") for v in sorted(outside | tested, key=lambda v: v.py)]
+        return IfS(test[0] if len(test) == 1 else ast.BoolOp(ast.And(), test), [LoopS(fast)], [LoopS(generic)])
 
     def compile_struct_recur(self, node, ctx, out):
         """A recur to a loop whose struct variables live in locals: a constructor call at such
@@ -451,6 +596,54 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
         ctx.not_bool |= added
         return added
 
+    def moved_guard(self, test, ctx):
+        """(var, branch) when the `if` test compares a local not known to be a number with a
+        number literal, and the comparison has the same outcome for #t and #f taken as 1 and
+        0 (as Python takes them): Python's comparison is then the test, and only the branch it
+        sends a boolean to (True: then, False: else) tests for one (`moved_guard_stmt`).
+        `(< n 2)` is true for 1 and 0: fib's recursive branch pays no boolean test."""
+        if type(test) is not C.Prim or test.op not in COMPARE_OPS or len(test.args) != 2:
+            return None
+        a, b = test.args
+        if type(a) is C.LRef and type(b) is C.Const:
+            var, c, left = a.var, b.value, True
+        elif type(b) is C.LRef and type(a) is C.Const:
+            var, c, left = b.var, a.value, False
+        else:
+            return None
+        if (
+            type(c) not in (int, float)
+            or var.boxed
+            or var.mutated
+            or var in ctx.not_bool
+            or self.numeric.is_num(test.args[0 if left else 1])
+        ):
+            return None
+        cmp = _PY_COMPARE[test.op]
+        outcomes = {cmp(x, c) if left else cmp(c, x) for x in (1, 0)}
+        if len(outcomes) != 1:
+            return None
+        return var, outcomes.pop()
+
+    def moved_guard_stmt(self, test, var, ctx):
+        """`if x is True or x is False: <the library's comparison>` (which throws type-error)."""
+        x = self.ref(var)
+        is_bool = ast.BoolOp(ast.Or(), [ast.Compare(x, [ast.Is()], [const(True)]), ast.Compare(self.ref(var), [ast.Is()], [const(False)])])
+        args = [self.ref(var) if type(a) is C.LRef else self.const_expr(a.value) for a in test.args]
+        return at(ast.If(is_bool, [at(ast.Expr(call("#b:" + test.op, *args)), test.pos)], []), test.pos)
+
+    def enter_type(self, test, ctx):
+        """An `if` testing `(string? x)` or `(keyword? x)` of a local never `set!`: x has that
+        exact type in the then branch (`ctx.types`, read by `str` and `name`). Returns the
+        local added, for the caller to remove before the else branch, or None."""
+        if type(test) is not C.Prim or test.op not in _TYPE_FACTS or len(test.args) != 1:
+            return None
+        x = test.args[0]
+        if type(x) is not C.LRef or x.var.mutated or x.var in ctx.types:
+            return None
+        ctx.types[x.var] = _TYPE_FACTS[test.op]
+        return x.var
+
     def nary_arith(self, node, args, ctx, out):
         """`(+ a b c ...)`: the operators left to right, as the library folds them, behind a
         test that each operand not known to be a number is an int or a float (so a boolean
@@ -538,10 +731,18 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
         t = type(node)
         pos = node.pos
         if t is C.If:
+            moved = self.moved_guard(node.test, ctx)
+            if moved is not None:  # the test's boolean test runs in one branch only
+                ctx.not_bool.add(moved[0])
             test = self.compile_test(node.test, ctx, out)
             a, b = [], []
             added = self.enter_not_bool(node.test, ctx)
+            if moved is not None:
+                added.add(moved[0])
+                (a if moved[1] else b).append(self.moved_guard_stmt(node.test, moved[0], ctx))
+            typed = self.enter_type(node.test, ctx)
             self.compile_to(node.then, ctx, a, sink)
+            ctx.types.pop(typed, None)
             self.compile_to(node.else_, ctx, b, sink)
             ctx.not_bool -= added
             out.append(IfS(test, a, b))
@@ -582,12 +783,16 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
                 return [assign(tt, call("#type", name(v.py))) for v, tt in typed.items()]
 
             try:
-                body = type_reads()
-                self.compile_to(node.body, ctx, body, inner)
                 sra = self.struct_loops.get(id(node))
-                if sra is None:
+                copy = self.int_loop_candidates(node, set(ctx.live[:n_live])) if sra is None and not self.in_loop_copy else None
+                body = type_reads()
+                if copy is not None:
+                    out.append(self.int_loop_copy(node, copy, ctx, inner, type_reads))
+                elif sra is None:
+                    self.compile_to(node.body, ctx, body, inner)
                     out.append(LoopS(body))
                 else:
+                    self.compile_to(node.body, ctx, body, inner)
                     out.append(self.struct_loop_copy(sra, node, ctx, inner, LoopS(body), type_reads()))
             finally:
                 self.ttypes = saved_ttypes

@@ -76,6 +76,7 @@ class NumericFacts:
         # (struct variable, field) pairs known to be numbers while the fields live in locals
         # (the copy of a struct loop compiled for an entry whose fields were tested numeric)
         self.dot_nums = frozenset()
+        self.extra = set()  # ids of other nodes known to be numbers where they are compiled now
 
     def analyze(self, root):
         """Find the numeric locals of a whole top-level unit (nested functions included),
@@ -122,6 +123,51 @@ class NumericFacts:
                 lets.append(n)
             stack.extend(children(n))
         self.local_pass(lets, loops)
+
+    def assume_loop_entry(self, loop, outside, used):
+        """For a copy of `loop` entered only when the locals `outside` (bound before the loop)
+        and some loop variables are ints: add those to the facts, with the loop variables that
+        every `recur` then keeps numeric and the locals of the body that follow. The loop
+        variables considered are those in `used` (operands of arithmetic in the body) and
+        those whose initial value then is a number. Returns (the loop variables to test at
+        entry, the facts before); `restore` puts the facts back."""
+        saved = self.snapshot()
+        lets, loops, recurs = [], [], []
+        stack = [loop.body]
+        while stack:
+            n = stack.pop()
+            t = type(n)
+            if t is C.Loop:
+                loops.append(n)
+            elif t is C.Let:
+                lets.append(n)
+            elif t is C.Recur and n.target is loop:
+                recurs.append(n)
+            stack.extend(children(n))
+        self.vars |= outside
+        cand = {
+            v
+            for v, init in zip(loop.vars, loop.inits, strict=True)
+            if not v.mutated and v not in self.vars and (v in used or self.is_num(init))
+        }
+        while True:
+            self.vars |= outside | cand
+            self.ints |= outside
+            self.local_pass(lets, loops)
+            bad = {v for r in recurs for v, a in zip(loop.vars, r.args, strict=True) if v in cand and not self.is_num(a)}
+            if not bad:
+                break
+            self.restore(saved)
+            cand -= bad
+        tested = {v for v, init in zip(loop.vars, loop.inits, strict=True) if v in cand and not self.is_num(init)}
+        return tested, saved
+
+    def snapshot(self):
+        """The facts that assumptions add to, for `restore`."""
+        return (set(self.vars), set(self.ints), set(self.nonneg))
+
+    def restore(self, saved):
+        self.vars, self.ints, self.nonneg = set(saved[0]), set(saved[1]), set(saved[2])
 
     def returns_pass(self, fns):
         """Optimistically assume each named function returns numbers (unconditionally, and
@@ -264,6 +310,8 @@ class NumericFacts:
 
     def is_num(self, n):
         t = type(n)
+        if self.extra and id(n) in self.extra:
+            return True
         if t is C.Const:
             return type(n.value) in (int, float)
         if t is C.Prim:

@@ -50,6 +50,8 @@ class ModuleCompiler(Lowering):
         self.struct_loops = {}  # id(Loop) -> its struct variables kept in locals
         self.sra_active = {}
         self.sra_active_loops = frozenset()
+        self.dict_accs = set()  # reduce accumulators known to be a TDict or TMap (fastpath.keeps_acc)
+        self.in_loop_copy = 0  # > 0 while compiling a copy of a loop (no copies inside it)
 
     def compile_unit(self, fn, toplevel=False):
         """Compile an Fn node; returns the FnInfo. Top-level units are plain defs, others factories."""
@@ -66,8 +68,7 @@ class ModuleCompiler(Lowering):
         ctx.live += [v.py for v in fn.free]
         if fn.self_var is not None:
             ctx.live.append(fn.self_var.py)
-        body = []
-        self.compile_to(fn.body, ctx, body, ("ret",))
+        body = self.compile_fn_body(fn, ctx)
         if ctx.has_head_recur:
             body = [LoopS(body)]
         prologue = []
@@ -140,6 +141,8 @@ class ModuleCompiler(Lowering):
         info.suspends = frozenset(ctx.suspends)
         info.site_pos = dict(ctx.site_pos)
         info.leaf = not ctx.sites and not ctx.tail_sites
+        # an inlined map's accumulator (fastpath.SiteHOF) is in a frame: freeze it at capture
+        info.transient = any(display_name(x) == "#acc" for names in ctx.sites.values() for x in names)
         self.infos.append((info, normal_name, resume_name, not toplevel))
         return info
 

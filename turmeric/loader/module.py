@@ -253,7 +253,7 @@ class Module:
         for info, _, _, _ in mc.infos:
             info.module = self.name
             info.origin = origin
-            info.transient = self.name == "prelude"
+            info.transient = info.transient or self.name == "prelude"
         first = mc.infos[-1] if toplevel else next(i for i in mc.infos if i[0].symbol == fn.symbol)
         infos = list(mc.infos)
         ic_names = tuple(sorted(set(_inline_cache_names(code))))

@@ -322,12 +322,18 @@ def _acc_fns():
     return hit
 
 
+# the loop state of a `map` inlined into a Turmeric function (compiler/fastpath.py, SiteHOF):
+# names no program can write, so only the compiler's own locals are held to these kinds
+_INLINE_KIND = {"#xs": (tuple, range), "#n": (int,), "#i": (int,), "#acc": (FrozenTransient,)}
+
+
 def _check_kinds(info, site, vals):
     names = info.sites.get(site, ())
-    acc = info.symbol in _acc_fns()
+    prelude = info.module == "prelude"
+    acc = prelude and info.symbol in _acc_fns()
     for name, v in zip(names, vals, strict=False):
         t = type(v)
-        want = _KIND.get(name)
+        want = _KIND.get(name) if prelude else _INLINE_KIND.get(name)
         if name == "acc" and acc:
             want = (FrozenTransient,)
         if want is not None and t not in want:

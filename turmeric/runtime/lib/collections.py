@@ -218,12 +218,13 @@ def dissoc(coll, *ks):
 
 @builtin("keys")
 def tkeys(m):
-    return plist(list(m.keys()))
+    # a list backed by a tuple (as map and filter return): the prelude's loops walk it as is
+    return array_seq(tuple(m.keys()))
 
 
 @builtin("vals")
 def tvals(m):
-    return plist(list(m.values()))
+    return array_seq(tuple(m.values()))
 
 
 @builtin("nth")
@@ -308,10 +309,13 @@ def seq(coll):
 @builtin("%items")
 def items_of(coll):
     """The elements as a tuple, for the prelude's indexed loops."""
-    if type(coll) is ArraySeq and coll.off == 0:
+    t = type(coll)
+    if t is ArraySeq and coll.off == 0:
         return coll.items
-    if type(coll) is tuple:
+    if t is tuple:
         return coll
+    if t is PVec:
+        return tuple(coll)
     return tuple(_seq_items(coll))
 
 
