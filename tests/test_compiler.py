@@ -199,7 +199,8 @@ def test_known_numbers_compare_and_divide_without_calls():
     c = compile_form("(defn f [n] (loop [i 0 c 0] (if (= i n) c (recur (inc i) (if (zero? (mod i 7)) (inc c) c)))))", "cp_fast_eq")
     f = c.normal("cp_fast_eq.f")
     # i and c are known numbers: = is == plus a boolean test on n only, mod is %, zero? is == 0, inc is + 1
-    assert sorted(set(called_names(f))) == ["#type"]
+    # (and for an int n, the loop is Python's `for i in range(i, n)`: counted_loop)
+    assert sorted(set(called_names(f))) == ["#range", "#type"]
     assert calls_to(f, "#eq") == [] and calls_to(f, "#b:mod") == [] and calls_to(f, "#b:zero?") == []
     assert any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mod) for n in ast.walk(f))
 
@@ -300,6 +301,15 @@ def test_nary_arithmetic_tests_each_unknown_operand():
     assert len(calls_to(f, "#b:+")) == 1 and len(calls_to(f, "#type")) == 2  # a and b, not the literal
 
 
+def test_join_of_an_inlined_map_joins_the_accumulator():
+    c = compile_form('(defn j [xs] (string/join "," (map (fn [x] (str (g x))) xs)))', "cp_join_map")
+    f = c.normal("cp_join_map.j")
+    assert calls_to(f, "map") == [] and calls_to(f, "#b:%seal") == [] and calls_to(f, "#b:string/join") == []
+    assert len(calls_to(f, "#b:%join-acc")) == 1 and len(calls_to(f, "#Transient")) == 1
+    (names,) = c.infos["cp_join_map.j"].sites.values()
+    assert {"#sep", "#acc"} <= set(names)
+
+
 def test_loop_over_ints_has_a_copy_without_type_tests():
     # i starts as the parameter n: the loop runs in a copy without type tests when n is an
     # int at entry (dec, mod and + keep it one), else in the ordinary loop, tests and all
@@ -308,14 +318,20 @@ def test_loop_over_ints_has_a_copy_without_type_tests():
     (copy,) = [n for n in f.body if isinstance(n, ast.If)]
     assert ast.unparse(copy.test) == "#type(i~2) is #int"
     fast, generic = copy.body, copy.orelse
-    assert [type(s) for s in fast] == [ast.While] and [type(s) for s in generic] == [ast.While]
-    assert called_names(ast.Module(fast, [])) == []
+    # the copy counts i down with Python's range (counted_loop), no type test inside
+    assert [type(s) for s in fast] == [ast.For] and [type(s) for s in generic] == [ast.While]
+    assert ast.unparse(fast[0].iter) == "#range(i~2, 0, -1)"
+    assert called_names(ast.Module(fast, [])) == ["#range"]
     assert sorted(set(called_names(ast.Module(generic, [])))) == ["#b:>", "#b:dec", "#b:mod", "#type"]
     # a bound used only in the test is tested at entry instead
-    c = compile_form("(defn g [n] (loop [i 0 acc 0] (if (< i n) (recur (inc i) (+ acc i)) acc)))", "cp_int_bound")
+    c = compile_form("(defn g [n] (loop [i 0 acc 0] (if (< i n) (recur (inc i) (+ acc (* i i))) acc)))", "cp_int_bound")
     g = c.normal("cp_int_bound.g")
-    (copy,) = [n for n in g.body if isinstance(n, ast.If)]
-    assert ast.unparse(copy.test) == "#type(n~1) is #int" and called_names(ast.Module(copy.body, [])) == []
+    (copy,) = [n for n in ast.walk(g) if isinstance(n, ast.If) and "is #int" in ast.unparse(n.test)][:1]
+    assert ast.unparse(copy.test) == "#type(n~1) is #int" and called_names(ast.Module(copy.body, [])) == ["#range"]
+    # a loop whose counter is not stepped by one keeps the while loop in its copy
+    c = compile_form("(defn h [n] (loop [i 0 acc 0] (if (< i n) (recur (+ i 2) (+ acc i)) acc)))", "cp_int_step")
+    h = c.normal("cp_int_step.h")
+    assert not any(isinstance(n, ast.For) for n in ast.walk(h))
 
 
 def test_function_of_ints_has_a_copy_of_its_body_with_sites_of_its_own():

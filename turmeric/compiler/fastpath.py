@@ -774,10 +774,12 @@ class SiteHOF:
         memo[id(n)] = (n, r)
         return r
 
-    def _site_hof(self, n):
+    def _site_hof(self, n, join=None):
         f = n.fn
         if type(f) is not C.GRef or not f.builtin or f.module is not None or n.kwargs:
             return None
+        if f.name == "string/join" and join is None:
+            return self._site_join(n)
         shape = _SITE_HOF.get(f.name)
         if shape is None or len(n.args) != shape[0] or self.inline_hof_fn(n) is not None:
             return None
@@ -837,14 +839,17 @@ class SiteHOF:
         step_i = C.Prim("inc", [ref(i)], pos)
         if f.name == "map":
             acc = var("acc")
-            binds.append((acc, C.Call(C.GRef("%transient", None, pos, builtin=True), [], pos)))
+            binds.append((acc, C.Prim("%transient", [], pos)))
             loop = C.Loop([i], [C.Const(0, pos)], None, pos)
             if lam is not None:
                 step = C.Let([(lam.params[0], elem)], lam.body, pos)
             else:
                 step = C.Call(ref(fv), [elem], pos)
             push = C.Prim("%push!", [ref(acc), step], pos)
-            seal = C.Call(C.GRef("%seal", None, pos, builtin=True), [ref(acc)], pos)
+            if join is None:
+                seal = C.Call(C.GRef("%seal", None, pos, builtin=True), [ref(acc)], pos)
+            else:  # `(string/join sep (map ...))`: the accumulator joined as it is
+                seal = C.Call(C.GRef("%join-acc", None, pos, builtin=True), [C.LRef(join, pos), ref(acc)], pos)
             loop.body = C.If(more, C.Do([push, C.Recur([step_i], loop, pos)], pos), seal, pos)
         elif f.name == "reduce":
             acc = lam.params[0] if lam is not None else var("acc")
@@ -870,11 +875,37 @@ class SiteHOF:
             host = C.Call(C.GRef("%host?", None, pos, builtin=True), [ref(fv)], pos)
             items = C.Call(C.GRef("%items", None, pos, builtin=True), [ref(cv)], pos)
             in_c = C.Call(C.GRef("%host-map", None, pos, builtin=True), [ref(fv), items], pos)
+            if join is not None:
+                in_c = C.Call(C.GRef("string/join", None, pos, builtin=True), [C.LRef(join, pos), in_c], pos)
             node = C.Let([(fv, fnode), (cv, coll)], C.If(host, in_c, C.Let(binds[1:], loop, pos), pos), pos)
         if lam is not None and _is_range_call(coll):
             self.numeric.assume([lam.params[-1]], lam.body, ints=True)
         self.numeric.assume([], node)
         return node
+
+
+class SiteJoin:
+    """Mixed into `Lowering` with SiteHOF."""
+
+    def _site_join(self, n):
+        """`(string/join sep (map f coll))` with the map inlined (`_site_hof`): sep is bound
+        first (it is evaluated first), and the loop's exit joins the accumulator itself
+        (`%join-acc`, the library's string/join of the sealed list) instead of sealing it."""
+        if len(n.args) != 2 or not self.host_builtin("string/join"):
+            return None
+        inner = n.args[1]
+        if type(inner) is not C.Call or inner.pyname is not None:
+            return None
+        f = inner.fn
+        if type(f) is not C.GRef or not f.builtin or f.module is not None or f.name != "map":
+            return None
+        pos = n.pos
+        self._site_hof_k = k = getattr(self, "_site_hof_k", 0) + 1
+        sep = C.Var("#sep", f"#sep~h{k}", None)
+        loop = self._site_hof(inner, join=sep)
+        if loop is None:
+            return None
+        return C.Let([(sep, n.args[0])], loop, pos)
 
 
 def _has_walrus(e):

@@ -14,7 +14,8 @@ import operator
 from ..core import nodes as C
 from ..core.errors import InternalError
 from .analysis import SiteAnalysis
-from .fastpath import BOOLEAN_HELPERS, BOOLEAN_PRIMS, COMPARE_OPS, FAST_HELPERS, FastPaths, InlineHOF, SiteHOF
+from .emit_normal import emit_normal
+from .fastpath import BOOLEAN_HELPERS, BOOLEAN_PRIMS, COMPARE_OPS, FAST_HELPERS, FastPaths, InlineHOF, SiteHOF, SiteJoin
 from .ir import CatchS, FinallyS, IfS, LoopS, SiteS
 from .numeric import children
 from .pyast import assign, at, call, const, name, store
@@ -91,6 +92,33 @@ def _walk_ir(s):
         yield from ast.walk(s)
 
 
+def _has_fn(node):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if type(n) is C.Fn:
+            return True
+        stack.extend(children(n))
+    return False
+
+
+def _loop_recurs(node, loop):
+    """The recurs to loop under node."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if type(n) is C.Recur and n.target is loop:
+            yield n
+        if type(n) is not C.Fn:
+            stack.extend(children(n))
+
+
+def copy_expr(e):
+    import copy
+
+    return copy.deepcopy(e)
+
+
 def is_attribute_path(e):
     """`a.b.c` over a plain name: cheap and side-effect free to evaluate again."""
     while type(e) is ast.Attribute:
@@ -141,7 +169,7 @@ class FnCtx:
         return f"~t{self.ntmp}"
 
 
-class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAnalysis):
+class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoops, SiteAnalysis):
     """The expression and statement compilers; `compile_unit` (in `unit.py`) drives them."""
 
     def new_site(self, ctx, target, callexpr, callee, kind, out, pos, label=None, py=False):
@@ -469,7 +497,89 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
         finally:
             self.in_loop_copy -= 1
         test = [_type_is_name(v.py, "#int") for v in sorted(outside | tested, key=lambda v: v.py)]
-        return IfS(test[0] if len(test) == 1 else ast.BoolOp(ast.And(), test), [LoopS(fast)], [LoopS(generic)])
+        counted = self.counted_loop(node, ctx, inner, outside, tested, prefix)
+        if counted is not None:
+            entry, fast_stmt = counted
+            test += entry
+        else:
+            fast_stmt = LoopS(fast)
+        return IfS(test[0] if len(test) == 1 else ast.BoolOp(ast.And(), test), [fast_stmt], [LoopS(generic)])
+
+    def counted_loop(self, node, ctx, inner, outside=frozenset(), tested=frozenset(), prefix=list):
+        """The int copy of `(loop [i a ...] (if (< i b) (... (recur (inc i) ...)) exit))` as
+        `for i in range(i, b): ... else: exit`, when b is an int literal or a local tested at
+        entry, i an int at entry, and every recur steps i by one (`inc`, or `dec` for `>`
+        and `>=`) in the branch that continues. `=`/`not=` count too, entered only when i is
+        on b's side (`i <= b` stepping up, `i >= b` down; else the while copy runs, as long
+        as the ordinary loop would). Entry tests and the statement, or None."""
+        body = node.body
+        if type(body) is not C.If or type(body.test) is not C.Prim or len(body.test.args) != 2:
+            return None
+        op, (a, b) = body.test.op, body.test.args
+        if type(b) is C.LRef and b.var in node.vars and not (type(a) is C.LRef and a.var in node.vars):
+            a, b = b, a
+            op = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op)
+        if type(a) is not C.LRef or a.var not in node.vars or op not in ("<", "<=", ">", ">=", "=", "not="):
+            return None
+        i = a.var
+        k = node.vars.index(i)
+        init = node.inits[k]
+        if self.has_site(body):  # nothing may resume inside the for (nor in another copy)
+            return None
+        saved = self.numeric.assume_loop_entry(node, outside, {i})[1] if outside or tested else None
+        try:
+            if not (i in tested or self.numeric.is_int(init)):
+                return None
+            if type(b) is C.Const:
+                if type(b.value) is not int:
+                    return None
+            elif type(b) is not C.LRef or b.var in node.vars or b.var.mutated or not self.numeric.is_int(b):
+                return None
+        finally:
+            if saved is not None:
+                self.numeric.restore(saved)
+        go, stop = (body.else_, body.then) if op == "=" else (body.then, body.else_)
+        if op in ("<", "<=", ">", ">=") and not any(True for _ in _loop_recurs(go, node)):
+            # `(if (> k n) exit (recur ...))` continues while (<= k n)
+            go, stop, op = stop, go, {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}[op]
+        recurs = [x for x in _loop_recurs(go, node)]
+        if not recurs or any(True for _ in _loop_recurs(stop, node)) or any(True for _ in _loop_recurs(body.test, node)):
+            return None
+        steps = {x.args[k].op for x in recurs if type(x.args[k]) is C.Prim and x.args[k].op in ("inc", "dec")}
+        if len(steps) != 1 or any(not (type(x.args[k].args[0]) is C.LRef and x.args[k].args[0].var is i) for x in recurs):
+            return None
+        step = 1 if steps == {"inc"} else -1
+        iv, bv = name(i.py), (const(b.value) if type(b) is C.Const else name(b.var.py))
+        entry = []
+        if op in ("<", "<="):
+            if step != 1:
+                return None
+            end = bv if op == "<" else ast.BinOp(bv, ast.Add(), const(1))
+        elif op in (">", ">="):
+            if step != -1:
+                return None
+            end = bv if op == ">" else ast.BinOp(bv, ast.Sub(), const(1))
+        else:
+            entry = [ast.Compare(iv, [ast.LtE() if step == 1 else ast.GtE()], [bv])]
+            end = bv
+        # compiled again under the same facts as the while copy
+        saved = self.numeric.assume_loop_entry(node, outside, {i})[1] if outside or tested else None
+        self.counted[node] = k
+        try:
+            loop_body, exit_ = prefix(), prefix()  # each iteration, and the exit, read the transient types
+            self.compile_to(go, ctx, loop_body, inner)
+            out_sink = ("set", inner[1]) if inner[0] == "setbrk" else inner
+            self.compile_to(stop, ctx, exit_, out_sink)
+        finally:
+            del self.counted[node]
+            if saved is not None:
+                self.numeric.restore(saved)
+        fix = ast.If(ast.Compare(name(i.py), [ast.Lt() if step == 1 else ast.Gt()], [copy_expr(end)]), [assign(i.py, copy_expr(end))], [])
+        args = [name(i.py), end] + ([] if step == 1 else [const(-1)])
+        loop = ast.For(
+            store(i.py), ast.Call(name("#range"), args, []), emit_normal(loop_body, ctx) or [ast.Pass()], [fix] + emit_normal(exit_, ctx)
+        )
+        return entry, at(loop, node.pos)
 
     def compile_struct_recur(self, node, ctx, out):
         """A recur to a loop whose struct variables live in locals: a constructor call at such
@@ -693,6 +803,8 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
             return ast.Call(ast.Attribute(a[0], "append", ast.Load()), [a[1]], [])
         if op == "%len":
             return call("#len", a[0])
+        if op == "%transient":  # an inlined map's accumulator (fastpath.SiteHOF)
+            return call("#Transient")
         if op == "nil?":
             return ast.Compare(a[0], [ast.Is()], [const(None)])
         if op == "-" and len(a) == 1:
@@ -790,7 +902,13 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
                     out.append(self.int_loop_copy(node, copy, ctx, inner, type_reads))
                 elif sra is None:
                     self.compile_to(node.body, ctx, body, inner)
-                    out.append(LoopS(body))
+                    counted = None if self.in_loop_copy or _has_fn(node.body) else self.counted_loop(node, ctx, inner, prefix=type_reads)
+                    if counted is None:
+                        out.append(LoopS(body))
+                    elif counted[0]:
+                        out.append(IfS(counted[0][0], [counted[1]], [LoopS(body)]))
+                    else:
+                        out.append(counted[1])
                 else:
                     self.compile_to(node.body, ctx, body, inner)
                     out.append(self.struct_loop_copy(sra, node, ctx, inner, LoopS(body), type_reads()))
@@ -810,6 +928,10 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, TransientPass, StructLoops, SiteAn
             target = node.target
             if isinstance(target, C.Loop):
                 vars_ = target.vars
+                skip = self.counted.get(target)
+                if skip is not None:  # a counted loop: the for statement steps this one
+                    keep = [j for j in range(len(vars_)) if j != skip]
+                    vars_, args = [vars_[j] for j in keep], [args[j] for j in keep]
             else:
                 vars_ = list(target.params) + ([target.rest] if target.rest else [])
                 ctx.has_head_recur = True

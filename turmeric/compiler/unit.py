@@ -51,6 +51,7 @@ class ModuleCompiler(Lowering):
         self.sra_active = {}
         self.sra_active_loops = frozenset()
         self.dict_accs = set()  # reduce accumulators known to be a TDict or TMap (fastpath.keeps_acc)
+        self.counted = {}  # Loop -> index of its variable a `for` steps (Lowering.counted_loop)
         self.in_loop_copy = 0  # > 0 while compiling a copy of a loop (no copies inside it)
 
     def compile_unit(self, fn, toplevel=False):

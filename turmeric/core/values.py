@@ -383,7 +383,7 @@ def make_struct_type(name, fields, types=None, module=None, checker=None, state=
                     checker(stype, i, vals[i])
             self.vals = vals
 
-    else:  # nothing to check: the common constructor, as short as it can be
+    else:  # nothing to check: no loop
 
         def __init__(self, *vals):
             if len(vals) != nfields:

@@ -140,6 +140,7 @@ class ShadowNS(dict):
 # the transient accumulators' operations (compiler/transient.py) stand for these
 # library functions: a capability list that forbids `assoc` forbids `%tassoc` too
 _TRANSIENT_OPS = {"%t" + n: n for n in ("conj", "assoc", "get", "nth", "count", "contains?")}
+_TRANSIENT_OPS["%join-acc"] = "string/join"  # (string/join sep (map ...)) with the map inline
 
 
 def library_name(n):

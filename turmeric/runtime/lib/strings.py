@@ -9,6 +9,7 @@ from ...core.values import (
     ArraySeq,
     Keyword,
     Symbol,
+    array_seq,
     pvector,
 )
 from ..builtins import builtin
@@ -60,6 +61,18 @@ def str_join(sep, coll=None):
         except TypeError:
             pass
     return sep.join(display(x) for x in coll)
+
+
+@builtin("%join-acc")
+def join_acc(sep, acc):
+    """`(string/join sep (map ...))` compiled with the map inline (compiler/fastpath.py):
+    the library's string/join of the accumulated list, without sealing it first."""
+    if type(sep) is str:
+        try:  # all strings: joined in C
+            return sep.join(acc)
+        except TypeError:
+            pass
+    return str_join(sep, array_seq(tuple(acc)))
 
 
 @builtin("string/upper")
