@@ -134,3 +134,16 @@ def test_versioning_quick():
     stdout, context = run_quick("versioning.py")
     for row in ("| code unchanged |", "| code changed: old version from the code store |", "| code changed, defmigration to v2 |"):
         assert row in stdout, f"no row {row!r}{context}"
+
+
+def test_web_versions_quick():
+    stdout, context = run_quick("web_versions.py")
+    for row in (
+        "in-page tokens: page view, keeping off",
+        "in-page tokens: page view, code kept",
+        "store tokens: page view, new owner",
+        "after a deploy (in-page tokens): resume old page, first",
+        "after a deploy (in-page tokens): resume old page, further",
+    ):
+        assert row in stdout, f"no row {row!r}{context}"
+    assert re.search(r"resumed 21 old pages \(each making a new page\): 1\n", stdout), stdout  # one write, not one per page

@@ -2,7 +2,8 @@
 
 Forms are filled and submitted, the back button pressed and an old form submitted
 again with another value, a form opened in a second tab, the server restarted
-between two steps (continuations in the store and in the page). Every page is
+between two steps (continuations in the store and in the page), a form left open
+while the program is changed and the server restarted on it. Every page is
 saved as a screenshot under test-artifacts/web-browser/ (the path is printed).
 Chromium comes from Debian (`apt-get install chromium`), never downloaded; under
 CI=true a missing Chromium or Playwright fails these tests instead of skipping them.
@@ -192,6 +193,38 @@ def test_the_server_restarts_between_two_steps(tmp_path, context, mode):
         submit(page)
         assert page.inner_text("#sum") == "42"
         shot(page, "after-restart")
+    finally:
+        srv.stop()
+
+
+def test_a_form_left_open_across_a_deploy_finishes_on_its_own_code(tmp_path, context):
+    shot = Shots("deploy")
+    app = shop(tmp_path, "page")
+    srv = Server(app, tmp_path).start()
+    try:
+        page = context.new_page()
+        page.goto(srv.base + "/sum")
+        page.fill("input[name=n]", "20")
+        submit(page)
+        shot(page, "before-deploy")
+        assert srv.stop() == 0
+        path = tmp_path / app  # the deploy: /sum now multiplies
+        v1 = path.read_text()
+        v2 = v1.replace('[:p a " + " b " = " [:span {:id "sum"} (+ a b)]]', '[:p a " × " b " = " [:span {:id "sum"} (* a b)]]')
+        assert v2 != v1
+        path.write_text(v2)
+        srv = Server(app, tmp_path, port=srv.port).start()
+        page.fill("input[name=n]", "22")
+        submit(page)  # the open form: its continuation finishes on the code that made it
+        assert page.inner_text("#sum") == "42" and "+" in page.inner_text("p")
+        shot(page, "old-form-after-deploy")
+        page.goto(srv.base + "/sum")  # a new visit runs the new code
+        page.fill("input[name=n]", "20")
+        submit(page)
+        page.fill("input[name=n]", "22")
+        submit(page)
+        assert page.inner_text("#sum") == "440"
+        shot(page, "new-visit-after-deploy")
     finally:
         srv.stop()
 

@@ -59,6 +59,7 @@ def cmd_serve(args):
         if not app.pages:
             raise OptionError(f'{args.file} defines no pages: add (defpage "/" [req] ...)')
         info["removed"] = app.gc()
+        info["code"] = app.gc_code()
         return app
 
     def ready(app):
@@ -69,6 +70,7 @@ def cmd_serve(args):
             f"Turmeric serving {args.file} on {url}{app.start_path()} "
             f"(pages: {' '.join(app.pages)}; continuations: {app.options['storage']}, store {store}; key: {key_from}"
             + (f"; removed {removed} expired" if removed else "")
+            + (f"; released {info['code']} code records no live token names" if info.get("code") else "")
             + ")",
             flush=True,
         )

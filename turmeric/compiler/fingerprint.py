@@ -15,7 +15,7 @@ import hashlib
 from ..expander import is_gensym_name, stable_text
 
 # part of every fingerprint: bump it when code generation changes how sites are numbered
-COMPILER_VERSION = "turmeric-compiler-3"
+COMPILER_VERSION = "turmeric-compiler-4"
 
 
 def fingerprint(text):

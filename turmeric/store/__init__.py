@@ -42,7 +42,7 @@ Generic:
 - the code store (`turmeric.loader.codestore` over it): `code_put(owner, records)`,
   `code_find(symbol, fingerprint) -> (hash, data) | None` (data NOT checked: the
   reader checks it against its hash), `code_release(owner)` (an owner lets go;
-  records no one refers to go at once), `code_gc()`, `code_list()`; `commit(...,
+  records no one refers to go at once), `code_gc()`, `code_list()`, `code_owners(prefix)`; `commit(...,
   code=records, drop_code=True)` does the same inside a workflow's transition.
 - `schema_version()`, `size_bytes()`, `describe()`, `close()`, `clone()`.
 

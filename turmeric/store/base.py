@@ -452,6 +452,17 @@ class Store:
         """`owner` lets go of the code it kept; records no one else refers to are deleted at once."""
         return self.run(lambda tx: self.code_release_tx(tx, owner))
 
+    def code_owners(self, prefix):
+        """The owners whose name starts with `prefix` that keep code or chunks (web tokens keep
+        their code under owners named with their expiry: `turmeric.web.codekeep`)."""
+        rows = self.run(
+            lambda tx: tx.all(
+                "SELECT DISTINCT owner FROM tm_chunk_refs WHERE substr(owner, 1, CAST(? AS INTEGER)) = ?", (len(prefix), prefix)
+            ),
+            write=False,
+        )
+        return sorted(r[0] for r in rows)
+
     def code_list(self):
         """[(symbol, fingerprint, hash, module, owners)] of every version in the code store."""
         return [

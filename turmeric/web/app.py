@@ -10,6 +10,10 @@ Continuations are stored the way the app's options say (`:storage`):
 `:store` (default) keeps the sealed blob in the store behind a 128-bit random id;
 `:page` puts the compressed, sealed blob in the URL itself and falls back to the
 store when the token would be longer than `:page-limit` characters.
+
+With a store, every token keeps the code it names there (`codekeep.py`) and the
+store is a code source of the app's session, so a page made before a deploy resumes
+after it on its own code (docs/web.md "Code changes").
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ import logging
 
 from ..core.errors import make_error
 from ..core.values import NONE, Keyword, PVector, Some, Struct, Thrown, pvector
+from ..loader import codestore
 from ..runtime import control
 from ..runtime.printer import display, readable, type_name
 from ..serialization import api
-from . import html, pages, response, tokens, vocab
+from . import codekeep, html, pages, response, tokens, vocab
 
 log = logging.getLogger("turmeric.web")
 
@@ -89,6 +94,13 @@ class Outdated(tokens.TokenError):
     status = 410
 
 
+class CodeRefused(tokens.TokenError):
+    """The token is intact but the stored code of an old version it names failed its checks
+    (altered in the store, or no longer compiling to its fingerprint): nothing of it ran."""
+
+    status = 500
+
+
 class RequestContext:
     """What the vocabulary's host functions see while one request runs."""
 
@@ -133,6 +145,7 @@ class WebApp:
         self._given = {}
         self.module = None
         self.session = None
+        self.code = None  # a codekeep.CodeKeeper once loaded with a store
 
     # --- loading ---------------------------------------------------------------------------------
     def add_page(self, path, handler):
@@ -159,6 +172,10 @@ class WebApp:
         self.name = self.module.name
         if self.options["storage"] == "store" and self.store is None:
             raise OptionError("this app keeps continuations in the store (:storage :store) but no store was given")
+        if self.store is not None:
+            # tokens keep the code they name in the store; a frame of a changed function runs it
+            self.code = codekeep.CodeKeeper(self.store.store, self.name)
+            codestore.attach(self.session, self.store.store)
         return self
 
     def start_path(self):
@@ -185,6 +202,11 @@ class WebApp:
             if app_ttl is not None and (o["ttl"] is None or o["ttl"] > app_ttl):
                 o["ttl"] = app_ttl  # a continuation lives at most as long as the app says
         purpose = self.purpose(route)
+        if self.code is not None:
+            try:
+                self.code.keep(blob, o["ttl"])
+            except Exception as e:  # the store failed: the token works, but not across a change of its code
+                log.warning("could not keep the code of a continuation in the store: %s", e)
         tok = None
         if o["storage"] == "page":
             tok = tokens.page_token(blob, self.key, purpose, o["ttl"], o["max-uses"])
@@ -224,6 +246,16 @@ class WebApp:
         except Thrown as e:
             v = e.value
             kind_name = type_name(v)
+            if kind_name == "code-error":  # the stored code of an old version failed its checks
+                log.error(
+                    "continuation %s refused: %s; nothing of that code ran. The code store row "
+                    "(tm_code, tm_chunks in %s) is not the code the token was made with: restore it, "
+                    "or let the page expire (new visits are not affected)",
+                    tokens.short(tok),
+                    display(v),
+                    self.store.describe() if self.store is not None else "the store",
+                )
+                raise CodeRefused(display(v)) from None
             log.warning("continuation %s can't be resumed: %s %s", tokens.short(tok), kind_name, display(v))
             raise Outdated(kind_name) from None
         if not (isinstance(value, PVector) and len(value) == 2 and isinstance(value[0], control.Continuation)):
@@ -233,6 +265,11 @@ class WebApp:
     def gc(self):
         """Remove expired continuations from the store; how many went."""
         return 0 if self.store is None else self.store.gc()
+
+    def gc_code(self, t=None):
+        """Let go of the code kept for tokens that have all expired (by `t`, default now);
+        how many code records went (those no live token nor workflow refers to)."""
+        return 0 if self.code is None else self.code.gc(t)
 
     # --- once ----------------------------------------------------------------------------------------
     def _once_purpose(self, key):
@@ -291,7 +328,7 @@ class WebApp:
                 thunk = k.entry(v)
         except tokens.TokenError as e:
             log.info("%s %s: token %s refused (%s: %s)", method, route, tokens.short(tok or ""), type(e).__name__, e)
-            detail = "This page was made by an older version of the site." if isinstance(e, Outdated) else None
+            detail = _detail(e)
             return pages.status_page(e.status, start, detail)
         except Exception as e:  # the store failed (StoreUnavailable says what to check)
             log.error("%s %s: can't load continuation %s: %s", method, route, tokens.short(tok or ""), e)
@@ -302,7 +339,7 @@ class WebApp:
             return response.convert(value, self.options["title"])
         except tokens.TokenError as e:  # from load-continuation: the flow started on some other page
             log.info("%s %s: a saved continuation was refused (%s: %s)", method, route, type(e).__name__, e)
-            detail = "This page was made by an older version of the site." if isinstance(e, Outdated) else None
+            detail = _detail(e)
             return pages.status_page(e.status, self.start_path(), detail)
         except (response.ResponseError, html.HtmlError) as e:
             log.error("%s %s: the handler's value is not a response: %s", method, route, e)
@@ -312,6 +349,15 @@ class WebApp:
         finally:
             vocab.HANDLING.reset(hv)
         return pages.status_page(500, start)
+
+
+def _detail(e):
+    """The sentence a refused token's page adds, if any."""
+    if isinstance(e, Outdated):
+        return "This page was made by an older version of the site."
+    if isinstance(e, CodeRefused):
+        return "The code this page needs failed its integrity check, so it was not run (the server log says why)."
+    return None
 
 
 def _short_purpose(p):

@@ -139,6 +139,9 @@ def gc_loop_task(app, every=60.0):
                 n = app.gc()
                 if n:
                     log.info("removed %d expired continuations", n)
+                n = app.gc_code()
+                if n:
+                    log.info("released %d code records no live continuation names", n)
             except Exception as e:  # a failed sweep is logged and tried again later
                 log.warning("continuation gc failed: %s", e)
 
