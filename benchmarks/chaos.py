@@ -34,6 +34,7 @@ import random
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -265,14 +266,22 @@ def _as_postgres(cmd):
     return subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
 
 
+def free_port():
+    """A TCP port on 127.0.0.1 nobody listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class PrivatePostgres:
     """A private PostgreSQL cluster in a temp folder (initdb; as the postgres user when
-    root) on 127.0.0.1:`port`, for tests that restart the server under load without
+    root) on 127.0.0.1:`port` (a free one by default), for tests that restart the server under load without
     disturbing the shared one. `url`; `restart()` is `pg_ctl restart -m fast`; `stop()`
     stops it and deletes the folder. Also a context manager (tests/test_cluster_faults.py
     and run_pg_restarts use it)."""
 
-    def __init__(self, port=5460):
+    def __init__(self, port=None):
+        port = port or free_port()  # a fixed port collides with another run on the machine
         self.pgbin = _pg_bin()
         self.base = Path(tempfile.mkdtemp(prefix="turmeric-pgrestart-"))
         self.data = self.base / "data"
@@ -308,7 +317,7 @@ class PrivatePostgres:
         return False
 
 
-def run_pg_restarts(restarts, workflows=6, steps=60, every=2.0, port=5460):
+def run_pg_restarts(restarts, workflows=6, steps=60, every=2.0, port=None):
     pg = PrivatePostgres(port)
     url = pg.url
     work = pg.base / "work"

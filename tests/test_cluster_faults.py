@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -25,12 +24,6 @@ def _chaos():
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _env(db):
@@ -54,7 +47,7 @@ def test_postgres_restarts_mid_migration_lose_nothing(tmp_path, pg_binaries):
     (folder / "prog.tm").write_text(PROG)
     log = str(tmp_path / "exec.log")
     n = 16
-    pg = _chaos().PrivatePostgres(port=_free_port())
+    pg = _chaos().PrivatePostgres()
     procs = []
     try:
         db = pg.url

@@ -603,3 +603,60 @@ def test_durable_benchmark_smoke(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert "a  steps/s, 1 workflow" in r.stdout and "d  database bytes per step" in r.stdout
     assert "restart -> first resumed step, killed at 100" in r.stdout
+
+
+def test_fork_from_a_waiting_checkpoint_waits_again(tmp_path, db_url):
+    """`workflows fork ID --from-step N` where checkpoint N is a workflow waiting in recv:
+    the fork waits for a message on the same topic (its own id), with the recv's timeout
+    counted again from the fork, whether the source still waits there or has moved on."""
+    write(
+        tmp_path,
+        "fk.tm",
+        """\
+        (defworkflow approve [x]
+          (def a (step (* x 2)))
+          (def m (recv "ok" :timeout 3600))
+          (def n (recv "more"))
+          (step (list a m n)))
+        (defn main [] (start-workflow approve [5] :id "src"))
+        """,
+    )
+    sub = tmp_path / "elsewhere"
+    sub.mkdir()
+    p = spawn(tmp_path, db_url, "run", "fk.tm")
+    st = store(db_url)
+    wait_for(lambda: st.status_of("src") == "waiting", p, what="the first wait")
+    p.send_signal(signal.SIGKILL)
+    reap(p)
+    assert [s[1] for s in st.steps("src")] == ["s", "wr"]
+    # the source still waits at checkpoint 2: fork it there (from another folder, relative paths)
+    rel_db = db_url if db_url.startswith("postgres") else "sqlite:///../" + db_url.rsplit("/", 1)[1]
+    f1 = ok(tm(sub, rel_db, "workflows", "fork", "src", "--from-step", "2", "--id", "f1")).strip()
+    assert f1 == "f1"
+    # the source moves on past checkpoint 2 and waits at 3; fork the older waiting checkpoint again
+    ok(tm(tmp_path, db_url, "workflows", "send", "src", "ok", ":first"))
+    p = spawn(tmp_path, db_url, "run", "fk.tm", log="second")
+    wait_for(lambda: st.step_count("src") == 4 and st.status_of("src") == "waiting", p, what="the second wait")
+    p.send_signal(signal.SIGKILL)
+    reap(p)
+    assert [s[1] for s in st.steps("src")] == ["s", "wr", "r", "wr"]
+    f2 = ok(tm(sub, rel_db, "workflows", "fork", "src", "--from-step", "2", "--id", "f2")).strip()
+    assert f2 == "f2"
+    for fid in ("f1", "f2"):
+        row = st.get_workflow(fid)
+        assert (row["status"], row["wait_kind"], row["wait_a"]) == ("waiting", "msg", "ok"), row
+        assert row["wake_at"] is not None and row["wake_at"] > row["created"] + 3000, row  # the timeout counts again
+        shown = ok(tm(tmp_path, db_url, "workflows", "show", fid))
+        assert "waiting for a message on 'ok'" in shown, shown
+    listed = {w["id"]: w["status"] for w in json.loads(ok(tm(tmp_path, db_url, "workflows", "list", "--json")))}
+    assert listed == {"src": "waiting", "f1": "waiting", "f2": "waiting"}
+    for fid in ("f1", "f2"):
+        ok(tm(tmp_path, db_url, "workflows", "send", fid, "ok", f":{fid}"))
+        ok(tm(tmp_path, db_url, "workflows", "send", fid, "more", "7"))
+    ok(tm(tmp_path, db_url, "workflows", "send", "src", "more", "8"))
+    r = ok(tm(tmp_path, db_url, "run", "fk.tm"))
+    assert "None" not in r
+    assert "(10 :first 8)" in ok(tm(tmp_path, db_url, "workflows", "show", "src"))
+    assert "(10 :f1 7)" in ok(tm(tmp_path, db_url, "workflows", "show", "f1"))
+    assert "(10 :f2 7)" in ok(tm(tmp_path, db_url, "workflows", "show", "f2"))
+    st.close()

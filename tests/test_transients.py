@@ -380,3 +380,173 @@ def test_capability_lists_see_the_library_function_behind_a_transient_operation(
         assert op in names and f"%t{op}" not in names
     assert library_name("%tcontains?") == "contains?" and library_name("#b:%tbegin") == "%tbegin"
     assert library_name("#b:map") == "map" and library_name("user-fn") == "user-fn"
+
+
+# --- what the numeric facts let the fast paths skip -----------------------------------------------
+
+
+def test_struct_loop_numeric_fields_are_tested_once_at_entry():
+    c = code("(defn f [n] (loop [i 0 p (P 0 0 1 2)] (if (< i n) (recur (inc i) (P (+ p.x p.vx) (str p.y) p.vx p.vy)) p)))", setup=STRUCTS)
+    # x, vx and vy stay numbers when they start as numbers; y becomes a string
+    for k in (0, 2, 3):
+        assert re.search(rf"#type\(p~\d+\.vals\[{k}\]\)\) is #int", c)
+    assert not re.search(r"#type\(p~\d+\.vals\[1\]\)", c)
+    # the fast copy adds the field locals as plain Python numbers
+    assert re.search(r"p~\d+:x = p~\d+:x \+ p~\d+:vx\n", c) or re.search(r"= p~\d+:x \+ p~\d+:vx\n", c)
+
+
+def test_struct_loop_fields_that_are_not_numbers_at_entry_take_the_checked_copy():
+    src = (
+        STRUCTS
+        + """
+(defn err-of [thunk] (try (thunk) (catch [e] [(type-of e) (get e :message)])))
+(def floats (step (P 0.5 0 1.25 2) 3))
+(def bool-x (err-of (fn [] (step (P true 0 1 2) 3))))
+(def bool-vx (err-of (fn [] (step (P 0 0 false 2) 1))))
+(def str-x (err-of (fn [] (step (P "a" 0 1 2) 1))))
+(def none (step (P 0 0 1 2) 0))
+(def mixed (step (P 1 0 0.5 2) 4))
+"""
+    )
+    ns = load(src)
+    assert readable(ns["floats"]) == "(P 4.25 6 1.25 2)"
+    # booleans are not numbers: (+ true 1) is a type-error, not 2
+    assert ns["bool-x"][0] == "type-error" and ns["bool-vx"][0] == "type-error"
+    assert ns["str-x"][0] == "type-error"
+    assert readable(ns["none"]) == "(P 0 0 1 2)"
+    assert readable(ns["mixed"]) == "(P 3.0 8 0.5 2)"
+
+
+def test_a_counter_from_zero_up_indexes_without_type_or_sign_tests():
+    c = code("(defn f [v] (loop [i 0 w v] (if (< i (count w)) (recur (inc i) (assoc w i (* 2 (nth w i)))) w)))")
+    # the variable's type is read once per iteration (and after a slow path) for its three
+    # operations; the read tests the bound, the store leaves an index past the end to the
+    # library (IndexError), which appends at the length or throws out-of-range
+    tt = re.search(r"while True:\n\s+(~t\d+) = #type\(w~\d+\)\n", c).group(1)
+    assert re.search(rf"w~\d+\[i~\d+\] if {tt} is #TList and i~\d+ < #len\(w~\d+\) else", c)
+    assert re.search(rf"if {tt} is #TList:\n\s+try:\n\s+w~\d+\[i~\d+\] = ~t\d+\n\s+except #IndexError:\n\s+w~\d+ = #b:%tassoc", c)
+    assert re.search(rf"w~\d+ = #b:%tassoc\(w~\d+, i~\d+, ~t\d+\)\n\s+{tt} = #type\(w~\d+\)", c)
+    assert "#type(i~" not in c and "0 <= i~" not in c
+    # counting down from an int: still an int, but the sign is tested
+    c = code("(defn f [v] (loop [i (dec (count v)) w v] (if (>= i 0) (recur (dec i) (assoc w i (nth w i))) w)))")
+    assert "#type(i~" not in c and re.search(r"0 <= i~\d+ < #len\(w~\d+\)", c)
+    # an index from outside: every test
+    c = code("(defn f [v j] (loop [i j w v] (if (< i 3) (recur (inc i) (assoc w i (nth w i))) w)))")
+    assert re.search(r"#type\(i~\d+\) is #int and \(0 <= i~\d+ < #len", c)
+
+
+def test_indexes_that_go_negative_or_are_not_ints_are_still_errors():
+    src = """
+(defn err-of [thunk] (try (thunk) (catch [e] [(type-of e) (get e :message)])))
+(def down (loop [i 2 w [1 2 3]] (if (>= i 0) (recur (dec i) (assoc w i (* 10 (nth w i)))) w)))
+(def below (err-of (fn [] (loop [i 0 w [1 2 3] k 0] (if (< k 2) (recur (dec i) (assoc w i 9) (inc k)) w)))))
+(def below-nth (err-of (fn [] (loop [i 0 w [1 2 3] k 0] (if (< k 2) (recur (dec i) (conj w (nth w i)) (inc k)) w)))))
+(def float-i (err-of (fn [] (loop [i 0.0 w [1 2 3]] (if (< i 2) (recur (inc i) (assoc w i (nth w i))) w)))))
+(def past (err-of (fn [] (loop [i 0 w [1 2 3]] (if (< i 5) (recur (inc i) (assoc w (* 2 i) 0)) w)))))
+"""
+    ns = load(src)
+    assert readable(ns["down"]) == "[10 20 30]"
+    assert ns["below"][0] == "error" and "out of range" in ns["below"][1]
+    assert ns["below-nth"][0] == "error" and "out of range" in ns["below-nth"][1]
+    assert ns["float-i"][0] == "type-error"
+    assert ns["past"][0] == "error" and "out of range" in ns["past"][1]
+
+
+def test_a_big_vector_updated_in_a_loop_leaves_its_start_value_unchanged():
+    # few updates stay on the evolver; many switch to a private list part way through
+    src = """
+(def start (vec (range 1000)))
+(defn upd [v n] (loop [i 0 w v] (if (< i n) (recur (inc i) (assoc w i (+ (nth w i) 1000))) w)))
+(def few (upd start 5))
+(def all (upd start 1000))
+(def grown (loop [i 0 w start] (if (< i 50) (recur (inc i) (conj (assoc w i :x) i)) w)))
+"""
+    ns = load(src)
+    assert list(ns["start"]) == list(range(1000))
+    assert list(ns["few"]) == [i + 1000 for i in range(5)] + list(range(5, 1000))
+    assert list(ns["all"]) == [i + 1000 for i in range(1000)]
+    g = ns["grown"]
+    assert len(g) == 1050 and all(readable(x) == ":x" for x in g[:50])
+    assert list(g[50:1000]) == list(range(50, 1000)) and list(g[1000:]) == list(range(50))
+    assert all(isinstance(x, PVector) for x in (ns["few"], ns["all"], ns["grown"]))
+
+
+def test_reduce_with_a_library_function_hands_the_loop_to_python_and_keeps_its_rules():
+    c = code("(defn f [v] (reduce + 0 v))")
+    assert "reduce(#b:+, 0, v~" in c and "while" not in c
+    src = """
+(defn err-of [thunk] (try (thunk) (catch [e] (type-of e))))
+(defn total [v] (reduce + 0 v))
+(def r [(total [1 2 3]) (total []) (reduce + 0.5 [1 2]) (reduce * 1 [2 3 4]) (reduce max 0 [3 9 2]) (reduce + 0 (range 5))])
+(def e [(err-of (fn [] (total [1 true]))) (err-of (fn [] (total ["a" "b"]))) (err-of (fn [] (reduce + true [1])))])
+"""
+    ns = load(src)
+    assert readable(ns["r"]) == "[6 0 3.5 24 9 10]"
+    assert list(ns["e"]) == ["type-error", "type-error", "type-error"]
+
+
+# --- across processes ---------------------------------------------------------------------------
+
+CAPTURED = """
+(struct P [x y vx vy])
+(instance Serializable P)
+(def saved #f)
+(defn doubled [v] (loop [i 0 w v] (if (< i (count w)) (recur (inc i) (assoc w i (* 2 (nth w i)))) w)))
+(defn build [n]
+  (let [start (vec (range n))
+        base (doubled start)
+        moved (loop [i 0 p (P 0 0 1 2)] (if (< i n) (recur (inc i) (P (+ p.x p.vx) (+ p.y p.vy) p.vx p.vy)) p))
+        total (reduce + 0 base)]
+    (loop [i 0 v []]
+      (if (< i n)
+        (let [got (if (= i 3) (cloneable-shift [k] (set! saved k) 100) (nth base i))]
+          (recur (inc i) (conj v got)))
+        [start base moved total v]))))
+(println (build 6))
+(write-file "k.dat" (serialize saved))
+"""
+
+
+def test_values_from_fast_loops_held_by_a_continuation_resume_in_another_process(tmp_path):
+    # the function's fast loops (a transient vector, struct fields in locals, reduce handed to
+    # Python) ran before the capture: the frame holds their persistent results
+    import os
+    import subprocess
+    from pathlib import Path
+
+    src = "(defn f [v] (loop [i 0 w v] (if (< i (count w)) (recur (inc i) (assoc w i (* 2 (nth w i)))) w)))"
+    assert "%tassoc" in code(src)
+    (tmp_path / "cap.tm").write_text(CAPTURED)
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+
+    def run(*args):
+        r = subprocess.run([sys.executable, "-m", "turmeric", *args], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+        assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+        return r.stdout
+
+    assert run("run", "cap.tm") == ""  # the shift body's value replaced the println form
+    want = "[[0 1 2 3 4 5] [0 2 4 6 8 10] (P 6 12 1 2) 30 [0 2 4 {} 8 10]]\n"
+    assert run("resume", "k.dat", "--value", "7") == want.format(7)
+    assert run("resume", "k.dat", "--value", "-1") == want.format(-1)
+
+
+def test_maps_with_int_keys_and_vectors_that_change_representation_mid_loop():
+    # an int key tests the list first; a map (private dict, or a mutation of a non-empty
+    # map) takes the second test; a non-empty vector starts on the evolver and continues on
+    # a list once it has been updated enough: the shared type read follows each change
+    src = """
+(def start-map {0 10 :k 1})
+(def start-vec (vec (range 200)))
+(defn counts [m n] (loop [i 0 m m] (if (< i n) (recur (inc i) (assoc m (mod i 3) (inc (get m (mod i 3) 0)))) m)))
+(defn bump [m n] (loop [i 0 m m] (if (< i n) (recur (inc i) (assoc m i (inc (get m i 0)))) m)))
+(defn grow [v n] (loop [i 0 v v] (if (< i n) (recur (inc i) (assoc v (count v) (nth v i))) v)))
+(defn twice [v] (loop [i 0 v v] (if (< i (count v)) (recur (inc i) (assoc v i (* 2 (nth v i)))) v)))
+(def r [(counts {} 7) (counts start-map 4) (bump {} 3) (bump start-map 2)])
+(def g (grow [1 2] 3))
+(def t (twice start-vec))
+"""
+    ns = load(src)
+    assert readable(ns["r"]) == "[{0 3 1 2 2 2} {0 12 1 1 2 1 :k 1} {0 1 1 1 2 1} {0 11 1 1 :k 1}]"
+    assert readable(ns["start-map"]) == "{0 10 :k 1}"
+    assert list(ns["start-vec"]) == list(range(200)) and list(ns["t"]) == [2 * i for i in range(200)]
+    assert readable(ns["g"]) == "[1 2 1 2 1]"

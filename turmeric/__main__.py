@@ -1,5 +1,8 @@
+import gc
 import sys
 
-from .cli import main
+gc.disable()  # through the imports too (main turns it on again before any Turmeric code runs)
+
+from .cli import main  # noqa: E402
 
 sys.exit(main())

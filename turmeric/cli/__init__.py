@@ -8,6 +8,7 @@ file:line:col and the Turmeric call stack, never a Python traceback unless
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 
@@ -209,6 +210,18 @@ COMMANDS = {
 
 def main(argv=None):
     sys.setrecursionlimit(400_000)
+    # no cyclic garbage collection while the command starts up: the modules, the parser and
+    # the prelude are tens of thousands of objects that live as long as the process, and
+    # collections over them cost a restart tens of milliseconds; on again (with them frozen
+    # out of later collections) before any Turmeric code of the command runs
+    gc.disable()
+    try:
+        return _main(argv)
+    finally:
+        gc.enable()  # (main may be called in a process that goes on)
+
+
+def _main(argv):
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.command is None:
@@ -233,6 +246,8 @@ def main(argv=None):
 
             cluster_node.install()
         loader.current_session().search_path[:] = include  # (creating the session loads the prelude)
+        gc.freeze()
+        gc.enable()
         return handler(args)
 
     # servers keep the main thread (signals): serve runs Turmeric code on its own thread, ui runs none

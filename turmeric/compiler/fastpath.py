@@ -131,7 +131,7 @@ class FastPaths:
         op = node.op
         n = len(args)
         if op in _COLL_FAST:
-            return self.fast_coll(op, args, ctx, out)
+            return self.fast_coll(op, args, ctx, out, node.args)
         if op in ("=", "not=") and n == 2:
             return self.fast_eq(node.args, args, op == "not=", ctx, out)
         if op in COMPARE_OPS and n >= 2:  # Python's (chained) comparison; a boolean goes to the library
@@ -207,13 +207,13 @@ class FastPaths:
         return True
 
     # --- persistent and transient collections ----------------------------------------------------
-    def fast_coll(self, op, args, ctx, out):
+    def fast_coll(self, op, args, ctx, out, nodes):
         """`conj` on a vector, `assoc`/`get` on a map, `nth` on a vector, and the transient
         operations of `compiler/transient.py`: the C method behind an exact type test, else
         the library function (which also throws the errors)."""
         n = len(args)
         if op in ("%tconj", "%tassoc") and type(args[0]) is ast.Name:
-            return self.fast_update(op, args, ctx, out)
+            return self.fast_update(op, args, ctx, out, nodes)
         if op == "conj" and n == 2:
             v, x = (self.simple(a, ctx, out) for a in args)
             return ast.IfExp(_type_is(v, "#PVec"), call(ast.Attribute(v, "append", ast.Load()), x), call("#b:conj", v, x))
@@ -229,14 +229,37 @@ class FastPaths:
             d = xs[2] if n == 3 else const(None)
             if type(xs[0]) is ast.Name and xs[0].id in self.dict_accs:  # keeps_acc
                 return call(ast.Attribute(xs[0], "get", ast.Load()), xs[1], d)
-            test = self._either_type(xs[0], "#TDict", "#TMap", ctx)
+            tt = self._ttype(nodes[0])
+            if tt is not None:
+                test = ast.BoolOp(ast.Or(), [ast.Compare(name(tt), [ast.Is()], [name(x)]) for x in ("#TDict", "#TMap")])
+            else:
+                test = self._either_type(xs[0], "#TDict", "#TMap", ctx)
             return ast.IfExp(test, call(ast.Attribute(xs[0], "get", ast.Load()), xs[1], d), call("#b:%tget", *xs))
         if op in ("nth", "%tnth") and n == 2:
             v, i = (self.simple(a, ctx, out) for a in args)
-            is_vec = _type_is(v, "#PVec" if op == "nth" else "#TList")
-            ok = ast.BoolOp(ast.And(), [is_vec, _type_is(i, "#int"), ast.Compare(const(0), [ast.LtE(), ast.Lt()], [i, call("#len", v)])])
+            tt = self._ttype(nodes[0]) if op == "%tnth" else None
+            if tt is not None:
+                is_vec = ast.Compare(name(tt), [ast.Is()], [name("#TList")])
+            else:
+                is_vec = _type_is(v, "#PVec" if op == "nth" else "#TList")
+            ok = ast.BoolOp(ast.And(), [is_vec, *self._index_tests(nodes[1], i, v)])
             return ast.IfExp(ok, ast.Subscript(v, i, ast.Load()), call("#b:" + op, v, i))
         return None
+
+    def _ttype(self, node):
+        """The local holding the type of the transient variable node refers to in this
+        iteration of its loop (`Lowering`, loops with several operations on it), or None."""
+        if type(node) is C.LRef:
+            return self.ttypes.get(node.var)
+        return None
+
+    def _index_tests(self, node, i, v):
+        """The tests that the index i (compiled from node) is an int within the vector v: what
+        the numeric facts don't already know (an int; at least 0)."""
+        if self.numeric.is_nonneg(node):
+            return [ast.Compare(i, [ast.Lt()], [call("#len", v)])]
+        bounds = ast.Compare(const(0), [ast.LtE(), ast.Lt()], [i, call("#len", v)])
+        return [bounds] if self.numeric.is_int(node) else [_type_is(i, "#int"), bounds]
 
     def _either_type(self, v, t1, t2, ctx):
         """`(t := type(v)) is t1 or t is t2`."""
@@ -285,7 +308,7 @@ class FastPaths:
             self.numeric.extra -= gets
         return gets if ok else set()
 
-    def fast_update(self, op, args, ctx, out):
+    def fast_update(self, op, args, ctx, out, nodes):
         """An update of a transient accumulator `v` (compiler/transient.py) as statements: the
         list's or dict's `append` or item assignment, the map mutation's item assignment (its
         `set` method costs twice as much), else `v = slow path` (which may replace a `TVec`
@@ -298,34 +321,49 @@ class FastPaths:
         if op == "%tassoc" and v.id in self.dict_accs:  # a dict or map mutation: keeps_acc
             out.append(ast.Assign([ast.Subscript(name(v.id), rest[0], ast.Store())], rest[1]))
             return name(v.id)
-        slow = [assign(v.id, call("#b:" + op, v, *rest))]
+        tt = self._ttype(nodes[0])
+
+        def slow():
+            # the library's path may change the variable's type (an evolver becomes a list)
+            s = [assign(v.id, call("#b:" + op, v, *rest))]
+            return s + [assign(tt, call("#type", name(v.id)))] if tt is not None else s
+
+        def is_t(tname, first=False):
+            if tt is not None:
+                return ast.Compare(name(tt), [ast.Is()], [name(tname)])
+            if first:
+                return ast.Compare(ast.NamedExpr(store(t), call("#type", v)), [ast.Is()], [name(tname)])
+            return ast.Compare(name(t), [ast.Is()], [name(tname)])
+
         if op == "%tconj":
             fast = [ast.Expr(call(ast.Attribute(v, "append", ast.Load()), rest[0]))]
-            out.append(ast.If(_type_is(v, "#TList"), fast, slow))
+            test = is_t("#TList") if tt is not None else _type_is(v, "#TList")
+            out.append(ast.If(test, fast, slow()))
             return name(v.id)
         k, x = rest
-        t = ctx.tmp()
-        is_map = ast.BoolOp(
-            ast.Or(),
-            [
-                ast.Compare(ast.NamedExpr(store(t), call("#type", v)), [ast.Is()], [name("#TDict")]),
-                ast.Compare(name(t), [ast.Is()], [name("#TMap")]),
-            ],
-        )
-        # an index within the vector (appending at the length is the slow path's)
-        in_vec = ast.BoolOp(
-            ast.And(),
-            [
-                ast.Compare(name(t), [ast.Is()], [name("#TList")]),
-                _type_is(k, "#int"),
-                ast.Compare(const(0), [ast.LtE(), ast.Lt()], [k, call("#len", v)]),
-            ],
-        )
+        t = ctx.tmp() if tt is None else None
 
         def setitem():
             return [ast.Assign([ast.Subscript(name(v.id), k, ast.Store())], x)]
 
-        out.append(ast.If(is_map, setitem(), [ast.If(in_vec, setitem(), slow)]))
+        if self.numeric.is_int(nodes[1]):
+            # an int key: most likely a vector's index, tested first (a map with int keys
+            # takes the second test)
+            is_list = is_t("#TList", first=True)
+            is_map = ast.BoolOp(ast.Or(), [is_t("#TDict"), is_t("#TMap")])
+            if self.numeric.is_nonneg(nodes[1]):
+                # an index past the end raises IndexError: appending at the length, or the
+                # out-of-range error, is the slow path's
+                vec = [ast.Try(setitem(), [ast.ExceptHandler(name("#IndexError"), None, slow())], [], [])]
+            else:
+                tests = self._index_tests(nodes[1], k, v)
+                vec = [ast.If(tests[0] if len(tests) == 1 else ast.BoolOp(ast.And(), tests), setitem(), slow())]
+            out.append(ast.If(is_list, vec, [ast.If(is_map, setitem(), slow())]))
+            return name(v.id)
+        is_map = ast.BoolOp(ast.Or(), [is_t("#TDict", first=True), is_t("#TMap")])
+        # an index within the vector (appending at the length is the slow path's)
+        in_vec = ast.BoolOp(ast.And(), [is_t("#TList"), *self._index_tests(nodes[1], k, v)])
+        out.append(ast.If(is_map, setitem(), [ast.If(in_vec, setitem(), slow())]))
         return name(v.id)
 
     # --- and / or of booleans -----------------------------------------------------------------------
@@ -747,6 +785,10 @@ class SiteHOF:
             return None
         nargs, fidx, nparams = shape
         fnode = n.args[fidx]
+        if f.name == "reduce" and type(fnode) is C.GRef and fnode.builtin and fnode.module is None and self.host_builtin(fnode.name):
+            # `(reduce + 0 xs)`: a host function can't capture; the library's call hands the
+            # whole loop to Python (`%host-reduce`), much faster than a loop of calls here
+            return None
         lam = None
         if type(fnode) is C.Fn:
             if (

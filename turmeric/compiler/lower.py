@@ -370,11 +370,12 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         return self.compile_expr(self.temp_prim(op, node.args, node.pos), ctx, out)
 
     # --- structs rebuilt in a loop (compiler/transient.py, StructLoops) --------------------------
-    def struct_loop_copy(self, sra, node, ctx, inner, generic):
+    def struct_loop_copy(self, sra, node, ctx, inner, generic, prefix=()):
         """`if <each struct variable is its struct, of the layout seen here>: <unpack the fields
         into locals> <the loop over locals> else: <the ordinary loop>`."""
         tests, unpack, active = [], [], {}
-        for _, v, sname, fields in sra:
+        dot_nums = set(self.numeric.dot_nums)
+        for _, v, sname, fields, nums in sra:
             locs = {f: f"{v.py}:{f}" for f in fields}
             active[v] = (sname, locs)
             tests.append(_type_is_name(v.py, sname))
@@ -382,14 +383,23 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             tests.append(ast.Compare(layout, [ast.Eq()], [const(" ".join(fields))]))
             targets = ast.Tuple([store(x) for x in locs.values()], ast.Store())
             unpack.append(ast.Assign([targets], ast.Attribute(name(v.py), "vals", ast.Load())))
-        saved, saved_loops = self.sra_active, self.sra_active_loops
+            # the fields that stay numbers when they start as numbers (not booleans): tested
+            # once here, so their arithmetic in the loop needs no checks
+            for f in nums:
+                val = ast.Subscript(ast.Attribute(name(v.py), "vals", ast.Load()), const(fields.index(f)), ast.Load())
+                t = ctx.tmp()
+                first = ast.Compare(ast.NamedExpr(store(t), call("#type", val)), [ast.Is()], [name("#int")])
+                tests.append(ast.BoolOp(ast.Or(), [first, ast.Compare(name(t), [ast.Is()], [name("#float")])]))
+                dot_nums.add((v, f))
+        saved, saved_loops, saved_nums = self.sra_active, self.sra_active_loops, self.numeric.dot_nums
         self.sra_active = {**saved, **active}
         self.sra_active_loops = saved_loops | {node}
+        self.numeric.dot_nums = frozenset(dot_nums)
         try:
-            body = []
+            body = list(prefix)
             self.compile_to(node.body, ctx, body, inner)
         finally:
-            self.sra_active, self.sra_active_loops = saved, saved_loops
+            self.sra_active, self.sra_active_loops, self.numeric.dot_nums = saved, saved_loops, saved_nums
         return IfS(ast.BoolOp(ast.And(), tests), unpack + [LoopS(body)], [generic])
 
     # --- functions of ints: a copy of the body without the type tests --------------------------
@@ -408,7 +418,7 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         tests = _type_tests(generic)
         if tests < 2 * len(params):  # the copy can't save enough
             return generic
-        saved = (set(self.numeric.vars), set(self.numeric.ints))
+        saved = self.numeric.snapshot()
         state = (ctx.nsite, dict(ctx.sites), set(ctx.suspends), dict(ctx.site_pos), ctx.tail_sites, ctx.has_head_recur)
         try:
             self.numeric.assume(params, fn.body, ints=True)
@@ -468,25 +478,26 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             return None
         return outside, used
 
-    def int_loop_copy(self, node, cands, ctx, inner):
-        """`if <the locals are ints>: <loop compiled knowing it> else: <the ordinary loop>`."""
+    def int_loop_copy(self, node, cands, ctx, inner, prefix=list):
+        """`if <the locals are ints>: <loop compiled knowing it> else: <the ordinary loop>`.
+        `prefix()`: fresh statements each copy's body starts with."""
         outside, used = cands
         self.in_loop_copy += 1
         try:
-            generic = []
+            generic = prefix()
             self.compile_to(node.body, ctx, generic, inner)
             tested, saved = self.numeric.assume_loop_entry(node, outside, used)
             try:
                 if not outside and not tested:
                     return LoopS(generic)
-                fast = []
+                fast = prefix()
                 self.compile_to(node.body, ctx, fast, inner)
             finally:
                 self.numeric.restore(saved)
         finally:
             self.in_loop_copy -= 1
         test = [_type_is_name(v.py, "#int") for v in sorted(outside | tested, key=lambda v: v.py)]
-        counted = self.counted_loop(node, ctx, inner, outside, tested)
+        counted = self.counted_loop(node, ctx, inner, outside, tested, prefix)
         if counted is not None:
             entry, fast_stmt = counted
             test += entry
@@ -494,7 +505,7 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             fast_stmt = LoopS(fast)
         return IfS(test[0] if len(test) == 1 else ast.BoolOp(ast.And(), test), [fast_stmt], [LoopS(generic)])
 
-    def counted_loop(self, node, ctx, inner, outside=frozenset(), tested=frozenset()):
+    def counted_loop(self, node, ctx, inner, outside=frozenset(), tested=frozenset(), prefix=list):
         """The int copy of `(loop [i a ...] (if (< i b) (... (recur (inc i) ...)) exit))` as
         `for i in range(i, b): ... else: exit`, when b is an int literal or a local tested at
         entry, i an int at entry, and every recur steps i by one (`inc`, or `dec` for `>`
@@ -555,7 +566,7 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         saved = self.numeric.assume_loop_entry(node, outside, {i})[1] if outside or tested else None
         self.counted[node] = k
         try:
-            loop_body, exit_ = [], []
+            loop_body, exit_ = prefix(), prefix()  # each iteration, and the exit, read the transient types
             self.compile_to(go, ctx, loop_body, inner)
             out_sink = ("set", inner[1]) if inner[0] == "setbrk" else inner
             self.compile_to(stop, ctx, exit_, out_sink)
@@ -874,23 +885,35 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
                 inner = ("setbrk", sink[1])
             else:
                 inner = ("setbrk", ctx.tmp())
-            sra = self.struct_loops.get(id(node))
-            copy = self.int_loop_candidates(node, set(ctx.live[:n_live])) if sra is None and not self.in_loop_copy else None
-            body = []
-            if copy is not None:
-                out.append(self.int_loop_copy(node, copy, ctx, inner))
-            elif sra is None:
-                self.compile_to(node.body, ctx, body, inner)
-                counted = None if self.in_loop_copy or _has_fn(node.body) else self.counted_loop(node, ctx, inner)
-                if counted is None:
-                    out.append(LoopS(body))
-                elif counted[0]:
-                    out.append(IfS(counted[0][0], [counted[1]], [LoopS(body)]))
+            # a transient variable with several operations: its type, read once at the top
+            # of each iteration (and again after a slow path, which may change it)
+            typed = {node.vars[i]: ctx.tmp() for i in sorted(self.transient_typed.get(id(node), ()))}
+            saved_ttypes = self.ttypes
+            self.ttypes = {**saved_ttypes, **typed}
+
+            def type_reads():
+                return [assign(tt, call("#type", name(v.py))) for v, tt in typed.items()]
+
+            try:
+                sra = self.struct_loops.get(id(node))
+                copy = self.int_loop_candidates(node, set(ctx.live[:n_live])) if sra is None and not self.in_loop_copy else None
+                body = type_reads()
+                if copy is not None:
+                    out.append(self.int_loop_copy(node, copy, ctx, inner, type_reads))
+                elif sra is None:
+                    self.compile_to(node.body, ctx, body, inner)
+                    counted = None if self.in_loop_copy or _has_fn(node.body) else self.counted_loop(node, ctx, inner, prefix=type_reads)
+                    if counted is None:
+                        out.append(LoopS(body))
+                    elif counted[0]:
+                        out.append(IfS(counted[0][0], [counted[1]], [LoopS(body)]))
+                    else:
+                        out.append(counted[1])
                 else:
-                    out.append(counted[1])
-            else:
-                self.compile_to(node.body, ctx, body, inner)
-                out.append(self.struct_loop_copy(sra, node, ctx, inner, LoopS(body)))
+                    self.compile_to(node.body, ctx, body, inner)
+                    out.append(self.struct_loop_copy(sra, node, ctx, inner, LoopS(body), type_reads()))
+            finally:
+                self.ttypes = saved_ttypes
             del ctx.live[n_live:]
             if sink[0] == "setbrk":
                 out.append(ast.Break())

@@ -72,6 +72,10 @@ class NumericFacts:
         self.params_assumed = None
         self.refs = set()  # locals bound once to `(ref x)`: a Ref, whatever happens to its value
         self.ints = set()  # numeric locals known to be ints (not floats): elements of a range
+        self.nonneg = set()  # int locals known to be at least 0 (a loop's counter from 0 up)
+        # (struct variable, field) pairs known to be numbers while the fields live in locals
+        # (the copy of a struct loop compiled for an entry whose fields were tested numeric)
+        self.dot_nums = frozenset()
         self.extra = set()  # ids of other nodes known to be numbers where they are compiled now
 
     def analyze(self, root):
@@ -127,7 +131,7 @@ class NumericFacts:
         variables considered are those in `used` (operands of arithmetic in the body) and
         those whose initial value then is a number. Returns (the loop variables to test at
         entry, the facts before); `restore` puts the facts back."""
-        saved = (set(self.vars), set(self.ints))
+        saved = self.snapshot()
         lets, loops, recurs = [], [], []
         stack = [loop.body]
         while stack:
@@ -158,8 +162,12 @@ class NumericFacts:
         tested = {v for v, init in zip(loop.vars, loop.inits, strict=True) if v in cand and not self.is_num(init)}
         return tested, saved
 
+    def snapshot(self):
+        """The facts that assumptions add to, for `restore`."""
+        return (set(self.vars), set(self.ints), set(self.nonneg))
+
     def restore(self, saved):
-        self.vars, self.ints = set(saved[0]), set(saved[1])
+        self.vars, self.ints, self.nonneg = set(saved[0]), set(saved[1]), set(saved[2])
 
     def returns_pass(self, fns):
         """Optimistically assume each named function returns numbers (unconditionally, and
@@ -227,6 +235,10 @@ class NumericFacts:
             for loop in loops:
                 if self.loop_pass(loop):
                     changed = True
+                if self.loop_int_pass(loop, self.ints, self.is_int):
+                    changed = True
+                if self.loop_int_pass(loop, self.nonneg, self.is_nonneg):
+                    changed = True
 
     def loop_pass(self, loop):
         """Optimistically assume each candidate loop variable numeric, then drop those that
@@ -253,6 +265,49 @@ class NumericFacts:
             if not cand:
                 return False
 
+    def loop_int_pass(self, loop, known, test):
+        """The same optimistic fixpoint for a narrower fact (`ints`, `nonneg`: a subset of
+        the numeric variables): a loop variable has it when its initial value and the value
+        every `recur` binds it to have it."""
+        recurs = self._recurs(loop)
+        cand = {v for v, init in zip(loop.vars, loop.inits, strict=True) if v in self.vars and v not in known and test(init)}
+        if not cand:
+            return False
+        known |= cand
+        while True:
+            bad = {v for r in recurs for v, a in zip(loop.vars, r.args, strict=True) if v in cand and not test(a)}
+            if not bad:
+                return True
+            cand -= bad
+            known -= bad
+            if not cand:
+                return False
+
+    @staticmethod
+    def _recurs(loop):
+        out = []
+        stack = [loop.body]
+        while stack:
+            n = stack.pop()
+            if type(n) is C.Recur and n.target is loop:
+                out.append(n)
+            if type(n) is not C.Fn:  # recur can't cross a function
+                stack.extend(children(n))
+        return out
+
+    def is_nonneg(self, n):
+        """Known to be an int at least 0 (an index that needs no test against negatives)."""
+        t = type(n)
+        if t is C.Const:
+            return type(n.value) is int and n.value >= 0
+        if t is C.LRef:
+            return n.var in self.nonneg
+        if t is C.Prim:
+            if n.op in ("count", "%len"):
+                return True
+            return n.op in ("+", "*", "inc", "quot") and all(self.is_nonneg(a) for a in n.args)
+        return False
+
     def is_num(self, n):
         t = type(n)
         if self.extra and id(n) in self.extra:
@@ -275,6 +330,8 @@ class NumericFacts:
             return self._loop_num(n)
         if t is C.Throw:
             return True
+        if t is C.Dot:
+            return bool(self.dot_nums) and type(n.obj) is C.LRef and len(n.fields) == 1 and (n.obj.var, n.fields[0]) in self.dot_nums
         if t is C.If:
             return self.is_num(n.then) and self.is_num(n.else_)
         if t is C.Let:
@@ -294,6 +351,10 @@ class NumericFacts:
             if n.op in ("count", "%len"):
                 return True
             return n.op in ("+", "-", "*", "inc", "dec", "mod", "quot") and all(self.is_int(a) for a in n.args)
+        if t is C.If:
+            return self.is_int(n.then) and self.is_int(n.else_)
+        if t is C.Let:
+            return self.is_int(n.body)
         return False
 
     def _loop_num(self, loop):

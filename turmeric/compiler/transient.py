@@ -47,7 +47,8 @@ class TransientPass:
 
     The result is a side table, `self.tops`: id(node) -> the `%t` primitive that node
     compiles to (a read or update call, or an exit `LRef`), `self.transient_inits`: id(Loop)
-    -> indices of its transient variables, and `self.transient_reduce`: ids of inlined
+    -> indices of its transient variables, `self.transient_typed`: id(Loop) -> those with
+    more than one operation (their type is read once per iteration), and `self.transient_reduce`: ids of inlined
     reduce functions whose accumulator is transient. The nodes themselves are unchanged.
     """
 
@@ -166,6 +167,9 @@ class TransientPass:
             for op, node in found:
                 self.tops[id(node)] = op
             self.transient_inits.setdefault(id(loop), set()).add(i)
+            if sum(op != "%tend" for op, _ in found) > 1:
+                # several operations per iteration: they share one type test (`Lowering`)
+                self.transient_typed.setdefault(id(loop), set()).add(i)
 
     def _transient_reduce_fn(self, fn):
         acc = fn.params[0]
@@ -237,7 +241,31 @@ class StructLoops:
         ctor_ids = {id(c) for *_, ctors in out for c in ctors}
         if self._sra_blocked(loop.body, ctor_ids):
             return
-        self.struct_loops[id(loop)] = [(i, v, s, f) for i, v, s, f, _ in out]
+        self.struct_loops[id(loop)] = [(i, v, s, f, self._sra_numeric(v, f, c, out)) for i, v, s, f, c in out]
+
+    def _sra_numeric(self, v, fields, ctors, out):
+        """The fields of v that stay numbers through the loop when they are numbers at entry:
+        every constructor call puts a number there, assuming (optimistically, to a fixpoint)
+        that the numeric fields of the loop's struct variables are numbers."""
+        nums = self.numeric
+        cand = {(w, f) for _, w, _, fs, _ in out for f in fs}
+        saved = nums.dot_nums
+        try:
+            while True:
+                nums.dot_nums = frozenset(cand)
+                bad = {
+                    (w, f)
+                    for _, w, _, fs, cs in out
+                    for c in cs
+                    for f, a in zip(fs, c.args, strict=True)
+                    if (w, f) in cand and not nums.is_num(a)
+                }
+                if not bad:
+                    break
+                cand -= bad
+        finally:
+            nums.dot_nums = saved
+        return tuple(f for f in fields if (v, f) in cand)
 
     def _sra_ctor(self, node):
         """The struct name when node is a call of a global (of this module) that names a

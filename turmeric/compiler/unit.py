@@ -43,6 +43,8 @@ class ModuleCompiler(Lowering):
         self.numeric_done = False
         self.tops = {}  # compiler/transient.py: id(node) -> its transient operation
         self.transient_inits = {}
+        self.transient_typed = {}
+        self.ttypes = {}  # transient Var -> the local holding its type this iteration
         self.transient_reduce = set()
         self.temp_nodes = []
         self.struct_loops = {}  # id(Loop) -> its struct variables kept in locals

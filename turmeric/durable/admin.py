@@ -138,6 +138,25 @@ def fork(st, key, wf_id, n, new_id=None):
         raise AdminError(
             f"workflow {wf_id}: the row {e} does not match its seal (altered, or another deployment's secret): not forked"
         ) from None
-    if not st.fork(wf_id, new_id, inp, rows):
+    wait = None
+    if got[1].startswith("w"):  # a checkpoint that waits (recv, await, get-event): the fork waits for the same again
+        wait = waited_for(st, src, n, rows[-1])
+    if not st.fork(wf_id, new_id, inp, rows, wait=wait):
         raise AdminError(f"a workflow with the id {new_id!r} exists already")
     return new_id, f"forked {wf_id} at checkpoint {n} as {new_id}; the next worker (or turmeric run) for its program continues it"
+
+
+def waited_for(st, src, n, row):
+    """(wait_kind, wait_a, wait_b, timeout) of waiting checkpoint `n` of workflow row `src`:
+    as the checkpoint recorded it, else (a checkpoint written before the store kept it) from
+    the workflow row while it still waits there."""
+    wait = st.step_wait(src["id"], n)
+    if wait is not None:
+        return wait
+    if src["status"] == "waiting" and src["wait_kind"] and st.step_count(src["id"]) == n:
+        timeout = None if src["wake_at"] is None else max(0.0, src["wake_at"] - row[3] / 1000)
+        return src["wait_kind"], src["wait_a"], src["wait_b"], timeout
+    raise AdminError(
+        f"workflow {src['id']}: checkpoint {n} waits ({KINDS.get(row[1], row[1])}), but it was written before the store "
+        "recorded what a checkpoint waits for, so a fork would not know what to wait for: fork from the checkpoint after it"
+    )

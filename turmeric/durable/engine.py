@@ -435,7 +435,9 @@ class Engine:
         """The thunk that continues the run from its latest checkpoint (or starts it)."""
         st = self._store
         row = run.row
-        last = st.last_step(run.id)
+        # a pending workflow has committed no step (its first commit makes it running, in the
+        # same transaction): no need to look for a checkpoint
+        last = None if row["status"] == "pending" else st.last_step(run.id)
         if last is None:
             f = self._workflow_fn(row["name"], row["module"])
             args = self.open_value(f"input:{run.id}", row["input"]) if row["input"] else pvector([])

@@ -224,14 +224,16 @@ def await_workflow(wf_id, *opts):
     run = _in_workflow("await-workflow")
     eng = current_engine()
     st = eng.store
-    if st.get_workflow(wf_id) is None:
+    first = st.get_workflow(wf_id)
+    if first is None:
         raise _err(f"await-workflow: no workflow has the id {wf_id!r}")
     if run is not None:
         raise _suspend(DurableOp("a", None, current_frame_line(), args=(wf_id, None)))
     box = []
+    seen = [first]  # the row just read serves the first check
 
     def done():
-        row = st.get_workflow(wf_id)
+        row = seen.pop() if seen else st.get_workflow(wf_id)
         if row["status"] in TERMINAL:
             box.append(row)
             return True

@@ -198,6 +198,7 @@ BUILTINS.update(
         "#NoSite": NoSite,
         "BaseException": BaseException,
         "#Exception": Exception,
+        "#IndexError": IndexError,
         "#len": len,
         "#type": type,
         "#int": int,

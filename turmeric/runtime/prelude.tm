@@ -32,7 +32,7 @@
 
 (defn reduce [f init coll]
   (if (%host? f)
-    (%host-reduce f init (%items coll))
+    (%host-reduce f init coll)
     (let [xs (%items coll) n (%len xs)]
       (loop [i 0 acc init]
         (if (< i n)

@@ -11,6 +11,7 @@ inserts, idempotent updates).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import time
@@ -44,6 +45,12 @@ def chunk_hash(data: bytes) -> bytes:
 
 def now() -> float:
     return time.time()
+
+
+def wait_json(wait, wake_at, t):
+    """The `tm_steps.wait` text of a waiting checkpoint: [wait_kind, wait_a, wait_b, timeout
+    seconds from `t`, or null]."""
+    return json.dumps([wait[0], wait[1], wait[2], None if wake_at is None else max(0.0, wake_at - t)])
 
 
 class Tx:
@@ -650,10 +657,12 @@ class Store:
             )
         if step is not None:
             n, kind, line, at_ms, us, data = step
+            # a checkpoint that waits keeps what it waits for (fork needs it once the row moved on)
+            step_wait = wait_json(wait, wake_at, t) if status == "waiting" else None
             stmts.append(
                 (
-                    f"INSERT INTO tm_steps (workflow, n, kind, line, at, us, data) SELECT ?, ?, ?, ?, ?, ?, ? WHERE {ok}",
-                    (wf_id, n, kind, line, at_ms, us, data) + me,
+                    f"INSERT INTO tm_steps (workflow, n, kind, line, at, us, data, wait) SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE {ok}",
+                    (wf_id, n, kind, line, at_ms, us, data, step_wait) + me,
                 )
             )
         if consume is not None:
@@ -763,6 +772,21 @@ class Store:
         )
         return None if row is None else (row[0], row[1], bytes(row[2]))
 
+    def step_wait(self, wf_id, n):
+        """What waiting checkpoint n of `wf_id` waits for: (wait_kind, wait_a, wait_b, timeout
+        seconds or None), or None if it is not a waiting one (or was written before schema 4)."""
+        row = self.run(lambda tx: tx.one("SELECT wait FROM tm_steps WHERE workflow = ? AND n = ?", (wf_id, n)), write=False)
+        if row is None or row[0] is None:
+            return None
+        try:
+            got = json.loads(row[0])
+            kind, a, b, timeout = got
+        except (ValueError, TypeError):
+            raise StoreError(f"checkpoint {n} of {wf_id} in {self.describe()}: its wait column is not what Turmeric writes") from None
+        if not all(x is None or isinstance(x, str) for x in (kind, a, b)) or not (timeout is None or isinstance(timeout, (int, float))):
+            raise StoreError(f"checkpoint {n} of {wf_id} in {self.describe()}: its wait column is not what Turmeric writes")
+        return kind, a, b, timeout
+
     def get_step(self, wf_id, n):
         row = self.run(lambda tx: tx.one("SELECT n, kind, data FROM tm_steps WHERE workflow = ? AND n = ?", (wf_id, n)), write=False)
         return None if row is None else (row[0], row[1], bytes(row[2]))
@@ -779,11 +803,14 @@ class Store:
         row = self.run(lambda tx: tx.one("SELECT MAX(n) FROM tm_steps WHERE workflow = ?", (wf_id,)), write=False)
         return row[0] or 0
 
-    def fork(self, src, new_id, input_blob, rows):
-        """A new workflow `new_id` (status running, no owner) with the name and module of `src`,
-        the given input and step rows [(n, kind, line, at_ms, us, data)] (the checkpoint to
-        continue from and the one its delta refers to), sharing the chunks of `src`.
-        False if `src` is unknown or `new_id` exists."""
+    def fork(self, src, new_id, input_blob, rows, wait=None):
+        """A new workflow `new_id` (no owner) with the name and module of `src`, the given
+        input and step rows [(n, kind, line, at_ms, us, data)] (the checkpoint to continue
+        from, last, and the one its delta refers to), sharing the chunks of `src`. Its status
+        is running, or with `wait` = (wait_kind, wait_a, wait_b, timeout seconds or None), the
+        last checkpoint being a waiting one, waiting for that again (the timeout counted from
+        now). False if `src` is unknown or `new_id` exists."""
+        t = now()
 
         def q(tx):
             w = tx.one("SELECT name, module FROM tm_workflows WHERE id = ?", (src,))
@@ -791,10 +818,11 @@ class Store:
                 return False
             if not self.create_workflow_tx(tx, new_id, w[0], w[1], input_blob, parent=src):
                 return False
-            for n, kind, line, at, us, data in rows:
+            for i, (n, kind, line, at, us, data) in enumerate(rows):
+                last_wait = wait_json(wait[:3], None if wait[3] is None else t + wait[3], t) if wait and i == len(rows) - 1 else None
                 tx.execute(
-                    "INSERT INTO tm_steps (workflow, n, kind, line, at, us, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (new_id, n, kind, line, at, us, data),
+                    "INSERT INTO tm_steps (workflow, n, kind, line, at, us, data, wait) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (new_id, n, kind, line, at, us, data, last_wait),
                 )
             for suffix in ("", "/code"):  # its value chunks and the code its checkpoints name
                 tx.execute(
@@ -802,7 +830,13 @@ class Store:
                     "ON CONFLICT (owner, hash) DO NOTHING",
                     ("wf:" + new_id + suffix, "wf:" + src + suffix),
                 )
-            tx.execute("UPDATE tm_workflows SET status = 'running' WHERE id = ?", (new_id,))
+            if wait is None:
+                tx.execute("UPDATE tm_workflows SET status = 'running' WHERE id = ?", (new_id,))
+            else:
+                tx.execute(
+                    "UPDATE tm_workflows SET status = 'waiting', wait_kind = ?, wait_a = ?, wait_b = ?, wake_at = ? WHERE id = ?",
+                    (wait[0], wait[1], wait[2], None if wait[3] is None else t + wait[3], new_id),
+                )
             return True
 
         return self.run(q)

@@ -12,7 +12,7 @@ Tables (all prefixed `tm_`, so they can share a database with an application):
 |---|---|
 | `tm_meta` | `schema_version` and other store-wide settings |
 | `tm_workflows` | one row per workflow: status, input, output, lease, what it waits for |
-| `tm_steps` | one row per committed checkpoint of a workflow: `(workflow, n)` unique |
+| `tm_steps` | one row per committed checkpoint of a workflow: `(workflow, n)` unique; a waiting one says what it waits for (`wait`) |
 | `tm_chunks` | content-addressed blobs (BLAKE2b-128 of the data is the key) |
 | `tm_chunk_refs` | which owner (a workflow `wf:ID`, or any other system) still needs a chunk |
 | `tm_messages` | messages waiting to be received, first in first out per (dest, topic) |
@@ -116,6 +116,15 @@ MIGRATIONS = [
                 PRIMARY KEY (symbol, fingerprint)
             ){norowid}""",
             "CREATE INDEX IF NOT EXISTS tm_code_hash ON tm_code (hash)",
+        ],
+    ),
+    (
+        4,
+        [
+            # what a waiting checkpoint (kind w...) waits for, as JSON [wait_kind, wait_a, wait_b,
+            # timeout seconds or null]: the workflow row says it only while it waits there, and
+            # `turmeric workflows fork ID --from-step N` needs it for any earlier waiting checkpoint
+            "ALTER TABLE tm_steps ADD COLUMN wait TEXT",
         ],
     ),
 ]

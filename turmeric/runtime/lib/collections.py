@@ -380,7 +380,10 @@ _INT_ONLY = frozenset({int})
 
 
 @builtin("%host-reduce")
-def host_reduce(f, init, xs):
+def host_reduce(f, init, coll):
+    """`reduce` with a function that can't capture: the loop in C, over a vector as it is
+    (Python iterates a `PVector` without a copy), else over the `%items` tuple."""
+    xs = coll if type(coll) is PVec else items_of(coll)
     if f is add and type(init) is int and set(map(type, xs)) <= _INT_ONLY:
         return sum(xs, init)  # (reduce + 0 ints): the same exact sum, added up in C
     return functools.reduce(f, xs, init)
@@ -433,9 +436,10 @@ class TDict(dict):
 
 class TVec:
     """A non-empty vector a loop updates: pyrsistent's C evolver (O(1) to make,
-    copy-on-write over the vector) until the loop has made a number of updates equal to an
-    eighth of its length, then a private `TList` (the copy costs at most eight times the
-    updates already made, so a loop's cost stays proportional to its work)."""
+    copy-on-write over the vector) until the loop has made a number of updates equal to a
+    64th of its length, then a private `TList` (copying an element costs about a 64th of
+    what an update through the evolver's slow path does, so the copy costs at most about as
+    much as the updates already made, and a loop's cost stays proportional to its work)."""
 
     __slots__ = ("ev", "writes")
 
@@ -452,7 +456,7 @@ class TVec:
     def wrote(self):
         """Count one update; the list to continue with once the copy has paid off, else self."""
         self.writes += 1
-        if self.writes * 8 >= len(self.ev):
+        if self.writes * 64 >= len(self.ev):
             return TList(self.ev.persistent())
         return self
 
