@@ -95,3 +95,25 @@ def environment():
     import platform
 
     return f"Python {platform.python_version()} ({platform.python_implementation()}) on {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs"
+
+
+def fresh_pg_database(name):
+    """The URL of a new, empty PostgreSQL database `name` (dropped first if it exists), made
+    through $TURMERIC_TEST_PG (a URL whose role may CREATE DATABASE)."""
+    import psycopg
+
+    admin = os.environ.get("TURMERIC_TEST_PG")
+    if not admin:
+        raise SystemExit("--db postgres needs TURMERIC_TEST_PG (a PostgreSQL URL whose user may create databases): source .ci/postgres.sh")
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        c.execute(f'CREATE DATABASE "{name}"')
+    return admin.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_pg_database(url):
+    """Drop the database of a URL fresh_pg_database made (its connections too)."""
+    import psycopg
+
+    with psycopg.connect(os.environ["TURMERIC_TEST_PG"], autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')

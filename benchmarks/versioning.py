@@ -33,6 +33,8 @@ import sys
 import tempfile
 import time
 
+import _harness as H
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 SECRET = "bench-secret-versioning"
@@ -118,24 +120,12 @@ def run_child(*args):
 def fresh_db(kind, work, tag):
     if kind == "sqlite":
         return f"sqlite:///{work}/{tag}.db"
-    import psycopg
-
-    admin = os.environ.get("TURMERIC_TEST_PG")
-    if not admin:
-        raise SystemExit("--db postgres needs TURMERIC_TEST_PG (a PostgreSQL URL whose user may create databases): source .ci/postgres.sh")
-    name = f"tm_bench_ver_{os.getpid()}_{tag}"
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        c.execute(f'CREATE DATABASE "{name}"')
-    return admin.rsplit("/", 1)[0] + "/" + name
+    return H.fresh_pg_database(f"tm_bench_ver_{os.getpid()}_{tag}")
 
 
 def drop_db(kind, url):
     if kind != "sqlite":
-        import psycopg
-
-        with psycopg.connect(os.environ["TURMERIC_TEST_PG"], autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        H.drop_pg_database(url)
 
 
 EXPECT = {"same": "v1 order 3 total 30", "changed": "v1 order 3 total 30", "migrated": "v2 order 3 total 30"}

@@ -63,22 +63,12 @@ ACTION = re.compile(r'action="([^"]+)"')
 def fresh_db(kind, work, tag):
     if kind == "sqlite":
         return os.path.join(work, f"{tag}.db")
-    import psycopg
-
-    admin = os.environ["TURMERIC_TEST_PG"]
-    name = f"tm_bench_webver_{os.getpid()}_{tag}"
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        c.execute(f'CREATE DATABASE "{name}"')
-    return admin.rsplit("/", 1)[0] + "/" + name
+    return H.fresh_pg_database(f"tm_bench_webver_{os.getpid()}_{tag}")
 
 
 def drop_db(kind, url):
     if kind != "sqlite":
-        import psycopg
-
-        with psycopg.connect(os.environ["TURMERIC_TEST_PG"], autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        H.drop_pg_database(url)
 
 
 def load(path, text, db):
