@@ -17,7 +17,7 @@ from .analysis import SiteAnalysis
 from .emit_normal import emit_normal
 from .fastpath import BOOLEAN_HELPERS, BOOLEAN_PRIMS, COMPARE_OPS, FAST_HELPERS, FastPaths, InlineHOF, SiteHOF, SiteJoin
 from .ir import CatchS, FinallyS, IfS, LoopS, SiteS
-from .numeric import children
+from .numeric import children, loop_recurs
 from .pyast import assign, at, call, const, name, store
 from .transient import STEPS, StructLoops, TransientPass
 
@@ -100,17 +100,6 @@ def _has_fn(node):
             return True
         stack.extend(children(n))
     return False
-
-
-def _loop_recurs(node, loop):
-    """The recurs to loop under node."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if type(n) is C.Recur and n.target is loop:
-            yield n
-        if type(n) is not C.Fn:
-            stack.extend(children(n))
 
 
 def copy_expr(e):
@@ -539,11 +528,11 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             if saved is not None:
                 self.numeric.restore(saved)
         go, stop = (body.else_, body.then) if op == "=" else (body.then, body.else_)
-        if op in ("<", "<=", ">", ">=") and not any(True for _ in _loop_recurs(go, node)):
+        if op in ("<", "<=", ">", ">=") and not any(True for _ in loop_recurs(go, node)):
             # `(if (> k n) exit (recur ...))` continues while (<= k n)
             go, stop, op = stop, go, {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}[op]
-        recurs = [x for x in _loop_recurs(go, node)]
-        if not recurs or any(True for _ in _loop_recurs(stop, node)) or any(True for _ in _loop_recurs(body.test, node)):
+        recurs = list(loop_recurs(go, node))
+        if not recurs or any(True for _ in loop_recurs(stop, node)) or any(True for _ in loop_recurs(body.test, node)):
             return None
         steps = {x.args[k].op for x in recurs if type(x.args[k]) is C.Prim and x.args[k].op in ("inc", "dec")}
         if len(steps) != 1 or any(not (type(x.args[k].args[0]) is C.LRef and x.args[k].args[0].var is i) for x in recurs):

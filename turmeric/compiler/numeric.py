@@ -48,6 +48,17 @@ def children(n):
     return ()
 
 
+def loop_recurs(node, loop):
+    """The recurs to `loop` under node (a recur can't cross a function)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if type(n) is C.Recur and n.target is loop:
+            yield n
+        if type(n) is not C.Fn:
+            stack.extend(children(n))
+
+
 def is_ref_call(n):
     """`(ref x)`, the library's."""
     if type(n) is not C.Call or n.kwargs or len(n.args) != 1:
@@ -243,36 +254,23 @@ class NumericFacts:
     def loop_pass(self, loop):
         """Optimistically assume each candidate loop variable numeric, then drop those that
         a `recur` may bind to something else, until nothing changes."""
-        recurs = []
-        stack = [loop.body]
-        while stack:
-            n = stack.pop()
-            if type(n) is C.Recur and n.target is loop:
-                recurs.append(n)
-            if type(n) is not C.Fn:  # recur can't cross a function
-                stack.extend(children(n))
         cand = {v for v, init in zip(loop.vars, loop.inits, strict=True) if not v.mutated and self.is_num(init)}
-        cand -= self.vars
-        if not cand:
-            return False
-        self.vars |= cand
-        while True:
-            bad = {v for r in recurs for v, a in zip(loop.vars, r.args, strict=True) if v in cand and not self.is_num(a)}
-            if not bad:
-                return True
-            cand -= bad
-            self.vars -= bad
-            if not cand:
-                return False
+        return self._fixpoint(loop, cand - self.vars, self.vars, self.is_num)
 
     def loop_int_pass(self, loop, known, test):
         """The same optimistic fixpoint for a narrower fact (`ints`, `nonneg`: a subset of
         the numeric variables): a loop variable has it when its initial value and the value
         every `recur` binds it to have it."""
-        recurs = self._recurs(loop)
         cand = {v for v, init in zip(loop.vars, loop.inits, strict=True) if v in self.vars and v not in known and test(init)}
+        return self._fixpoint(loop, cand, known, test)
+
+    @staticmethod
+    def _fixpoint(loop, cand, known, test):
+        """Add `cand` to `known`, then take back those some `recur` binds to a value `test`
+        rejects, until none is; whether any candidate stayed."""
         if not cand:
             return False
+        recurs = list(loop_recurs(loop.body, loop))
         known |= cand
         while True:
             bad = {v for r in recurs for v, a in zip(loop.vars, r.args, strict=True) if v in cand and not test(a)}
@@ -282,18 +280,6 @@ class NumericFacts:
             known -= bad
             if not cand:
                 return False
-
-    @staticmethod
-    def _recurs(loop):
-        out = []
-        stack = [loop.body]
-        while stack:
-            n = stack.pop()
-            if type(n) is C.Recur and n.target is loop:
-                out.append(n)
-            if type(n) is not C.Fn:  # recur can't cross a function
-                stack.extend(children(n))
-        return out
 
     def is_nonneg(self, n):
         """Known to be an int at least 0 (an index that needs no test against negatives)."""
