@@ -499,12 +499,20 @@ def test_workers_share_the_workflows_each_runs_on_one(tmp_path, db_url):
         w.send_signal(signal.SIGTERM)
     for w in ws:
         assert reap(w) == 0
+    assert_steps_once_and_all_succeeded(tmp_path, db_url, 12 * 20)
+
+
+def assert_steps_once_and_all_succeeded(tmp_path, db_url, n):
+    """exec.log has n lines, all different (every step once, none twice), and every workflow
+    succeeded and is owned by no worker."""
     got = lines(tmp_path / "exec.log")
-    assert len(got) == 12 * 20 and len(set(got)) == 12 * 20  # every step once, none twice
+    assert len(got) == n and len(set(got)) == n
     st = store(db_url)
-    rows = st.list_workflows()
-    assert all(r["status"] == "succeeded" for r in rows) and all(r["owner"] is None for r in rows)
-    st.close()
+    try:
+        rows = st.list_workflows()
+        assert all(r["status"] == "succeeded" for r in rows) and all(r["owner"] is None for r in rows)
+    finally:
+        st.close()
 
 
 LANES = """\
@@ -534,12 +542,7 @@ def test_lanes_run_claimed_workflows_at_once_each_on_one_lane(tmp_path, db_url):
     out = ok(tm(tmp_path, db_url, "run", "lanes.tm", TURMERIC_LANES=4))
     # the four first steps were inside at the same time: four lanes, not one after the other
     assert sorted(out.split("\n")[:4]) == [f"m{j} [together 10]" for j in range(4)], out
-    got = lines(tmp_path / "exec.log")
-    assert len(got) == 4 * 5 and len(set(got)) == 4 * 5  # every step once, none twice
-    st = store(db_url)
-    rows = st.list_workflows()
-    assert all(r["status"] == "succeeded" for r in rows) and all(r["owner"] is None for r in rows)
-    st.close()
+    assert_steps_once_and_all_succeeded(tmp_path, db_url, 4 * 5)
 
 
 def test_a_stopped_worker_hands_its_workflow_over_at_once(tmp_path, db_url):

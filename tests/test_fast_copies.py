@@ -38,20 +38,30 @@ def turmeric(*args, cwd):
     return subprocess.run([sys.executable, "-m", "turmeric", *args], cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT, env=env)
 
 
-def test_captures_in_both_copies_resume_in_another_process(tmp_path):
+def run_in_work(tmp_path, file, program, want):
+    """Run `program` as work/FILE from work/; it prints `want` (and writes its blobs there)."""
     work = tmp_path / "work"
     work.mkdir()
-    (work / "weigh.tm").write_text(PROGRAM, encoding="utf-8")
-    r = turmeric("run", "weigh.tm", cwd=work)
+    (work / file).write_text(program, encoding="utf-8")
+    r = turmeric("run", file, cwd=work)
     assert r.returncode == 0, r.stderr
-    assert r.stdout == "57 60.5 148\n"
+    assert r.stdout == want
+
+
+def resume_from_outside(tmp_path, blob, value):
+    """`turmeric resume work/BLOB --value VALUE`, in another process started from another folder."""
+    return turmeric("resume", str(Path("work") / blob), "--value", value, "-I", "work", cwd=tmp_path)
+
+
+def test_captures_in_both_copies_resume_in_another_process(tmp_path):
+    run_in_work(tmp_path, "weigh.tm", PROGRAM, "57 60.5 148\n")
     # another process, started from another folder, resumes each blob with several values
     for blob, want in (("k-int.dat", ("57", "148", "43")), ("k-float.dat", ("60.5", "151.5", "46.5"))):
         for value, out in zip(("9", "100", "-5"), want, strict=True):
-            r = turmeric("resume", str(Path("work") / blob), "--value", value, "-I", "work", cwd=tmp_path)
+            r = resume_from_outside(tmp_path, blob, value)
             assert r.returncode == 0, r.stderr
             assert r.stdout == out + "\n", (blob, value, r.stdout)
-        r = turmeric("resume", str(Path("work") / blob), "--value", "#t", "-I", "work", cwd=tmp_path)
+        r = resume_from_outside(tmp_path, blob, "#t")
         assert r.returncode == 1 and "type-error" in r.stderr and "weigh.tm:6:5" in r.stderr, r.stderr
         assert "Traceback" not in r.stderr
 
@@ -68,15 +78,10 @@ WORDS = """\
 
 
 def test_capture_before_a_reduce_over_a_map_resumes_in_another_process(tmp_path):
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "words.tm").write_text(WORDS, encoding="utf-8")
-    r = turmeric("run", "words.tm", cwd=work)
-    assert r.returncode == 0, r.stderr
-    assert r.stdout == "{a 3 c 2} {#t 1 a 3 c 1}\n"
+    run_in_work(tmp_path, "words.tm", WORDS, "{a 3 c 2} {#t 1 a 3 c 1}\n")
     # the resumed value is printed readably
     for value, out in (('"a"', '{"a" 4 "c" 1}'), ('"z"', '{"a" 3 "c" 1 "z" 1}'), ("1", '{1 1 "a" 3 "c" 1}')):
-        r = turmeric("resume", str(Path("work") / "k.dat"), "--value", value, "-I", "work", cwd=tmp_path)
+        r = resume_from_outside(tmp_path, "k.dat", value)
         assert r.returncode == 0, r.stderr
         assert r.stdout == out + "\n", (value, r.stdout)
 
@@ -96,14 +101,9 @@ MAPS = """\
 
 
 def test_capture_inside_an_inlined_map_resumes_in_another_process_many_times(tmp_path):
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "maps.tm").write_text(MAPS, encoding="utf-8")
-    r = turmeric("run", "maps.tm", cwd=work)
-    assert r.returncode == 0, r.stderr
-    assert r.stdout == "2.5acc:i10,50,30[7 8] 2.5acc:i10,60,30[7 8]\n"
+    run_in_work(tmp_path, "maps.tm", MAPS, "2.5acc:i10,50,30[7 8] 2.5acc:i10,60,30[7 8]\n")
     # each resumption (in a fresh process) starts from the frozen accumulator [10]
     for value, out in (("4", '"2.5acc:i10,40,30[7 8]"'), ("0", '"2.5acc:i10,0,30[7 8]"'), ("4", '"2.5acc:i10,40,30[7 8]"')):
-        r = turmeric("resume", str(Path("work") / "k.dat"), "--value", value, "-I", "work", cwd=tmp_path)
+        r = resume_from_outside(tmp_path, "k.dat", value)
         assert r.returncode == 0, r.stderr
         assert r.stdout == out + "\n", (value, r.stdout)
