@@ -8,7 +8,7 @@ import traceback
 from ..core.errors import InternalError
 from ..core.values import Thrown
 from ..reader import TurmericSyntaxError
-from ..runtime.errors import message_of, thrown_value, turmeric_stack
+from ..runtime.errors import message_of, thrown_at, thrown_value, turmeric_stack
 from ..runtime.library import ExitRequest
 from ..runtime.printer import readable, type_name
 from ..store import StoreError
@@ -30,10 +30,7 @@ HINTS = {
 def render_uncaught(e):
     value = thrown_value(e)
     stack = turmeric_stack(e.__traceback__)
-    where = getattr(e, "pos", None)
-    if where is None and stack:
-        sym, f, line, col = stack[-1]
-        where = f"{f}:{line}:{col or 1}"
+    where = thrown_at(e, stack)
     lines = [f"uncaught error: {readable(value)}", f"  type: {type_name(value)}", f"  message: {message_of(value)}"]
     if where:
         lines.append(f"  thrown at {where}")

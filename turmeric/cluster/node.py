@@ -496,14 +496,9 @@ class Node(Client):
         """Where on this node a task's error was thrown, and why if the reason is the node's:
         "thrown at FILE:LINE:COL on node N[; hint]" (the row's error says it after a newline;
         await-workflow and await-task show it as the error's hint)."""
-        from ..runtime.errors import message_of, thrown_value, turmeric_stack
+        from ..runtime.errors import message_of, thrown_at, thrown_value, turmeric_stack
 
-        where = getattr(e, "pos", None)
-        if where is None:
-            stack = turmeric_stack(e.__traceback__)
-            if stack:
-                _, f, line, col = stack[-1]
-                where = f"{f}:{line}:{col or 1}"
+        where = thrown_at(e, turmeric_stack(e.__traceback__))
         note = (f"thrown at {where}" if where else "thrown") + f" on node {self.name}"
         v = thrown_value(e)
         if type_name(v) == "unbound-global" and self.session is not None:

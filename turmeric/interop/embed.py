@@ -17,7 +17,7 @@ from ..core.registry import CODES
 from ..core.values import Struct
 from ..reader import TurmericSyntaxError as ReaderSyntaxError
 from ..runtime import control
-from ..runtime.errors import message_of, thrown_value, turmeric_stack
+from ..runtime.errors import message_of, thrown_at, thrown_value, turmeric_stack
 from ..runtime.printer import display, readable, type_name
 from .convert import to_py, to_tm
 
@@ -73,10 +73,7 @@ def _error(e):
     """The TurmericError for an exception that left Turmeric code."""
     value = thrown_value(e)
     stack = turmeric_stack(e.__traceback__)
-    where = getattr(e, "pos", None)
-    if where is None and stack:
-        _, f, line, col = stack[-1]
-        where = f"{f}:{line}:{col or 1}"
+    where = thrown_at(e, stack)
     err = TurmericError(
         value, str(where) if where is not None else None, [f"{f}:{line}:{col or 1} in {sym}" for sym, f, line, col in stack]
     )

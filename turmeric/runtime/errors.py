@@ -198,6 +198,17 @@ def turmeric_stack(tb):
     return out
 
 
+def thrown_at(e, stack):
+    """Where an exception that left Turmeric code was thrown: its `pos` if it has one, else
+    the innermost frame of `stack` (`turmeric_stack` of its traceback) as file:line:col;
+    None when neither says."""
+    where = getattr(e, "pos", None)
+    if where is None and stack:
+        _, f, line, col = stack[-1]
+        where = f"{f}:{line}:{col or 1}"
+    return where
+
+
 def message_of(value):
     """The message an error report shows for a thrown value."""
     from ..core.values import Struct
