@@ -672,6 +672,20 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         names = [self.simple(a, ctx, out) for a in args]
         if not self.numeric.needs_check(op, node.args):  # number +/- other: Python raises TypeError
             return self.bool_guarded(ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1]), op, node.args, names, ctx)
+        known = [self.numeric.is_num(a) for a in node.args]
+        if any(known):
+            # `(* 2 x)`: one class test on the other operand (an int or a float, so not a
+            # boolean nor a string) instead of the result's class and two identity tests
+            x = names[known.index(False)]
+            t = ctx.tmp()
+            test = ast.BoolOp(
+                ast.Or(),
+                [
+                    ast.Compare(ast.NamedExpr(store(t), call("#type", x)), [ast.Is()], [name("#int")]),
+                    ast.Compare(name(t), [ast.Is()], [name("#float")]),
+                ],
+            )
+            return ast.IfExp(test, ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1]), call("#b:" + op, *names))
         tests = self.not_bool_tests(node.args, names, ctx)
         r, rt = ctx.tmp(), ctx.tmp()
         computed = ast.NamedExpr(store(r), ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1]))
