@@ -212,6 +212,8 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
     def compile_expr(self, node, ctx, out):
         t = type(node)
         pos = node.pos
+        if self.tfresh and id(node) in self.tfresh:
+            return self.compile_fresh(node, ctx, out)
         if self.tops and id(node) in self.tops:
             return self.compile_transient_op(node, self.tops[id(node)], ctx, out)
         if t is C.Const:
@@ -352,9 +354,21 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         self.temp_nodes.append(p)
         return p
 
+    def compile_fresh(self, node, ctx, out):
+        """A transient variable's next value that is not its own update: `(%tbegin value)`,
+        so that a Python list never becomes the loop's list (compiler/transient.py)."""
+        self.tfresh.discard(id(node))
+        try:
+            e = self.compile_expr(node, ctx, out)
+        finally:
+            self.tfresh.add(id(node))
+        return at(call("#b:%tbegin", e), node.pos)
+
     def compile_transient_op(self, node, op, ctx, out):
         """A read, update or exit of a transient accumulator (`compiler/transient.py`)."""
         if op == "%tend":
+            if node.var in self.handoff_out:  # the next loop takes the transient as it is
+                return self.ref(node.var)
             return at(call("#b:%tend", self.ref(node.var)), node.pos)
         return self.compile_expr(self.temp_prim(op, node.args, node.pos), ctx, out)
 
@@ -827,8 +841,11 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             if type(expr) not in (ast.Constant, ast.Name):
                 out.append(at(ast.Expr(expr), pos))
 
-    def bind_let(self, node, ctx, out):
+    def bind_let(self, node, ctx, out, sink=None):
+        """The let's bindings, in order; sink is the let's (None for a let in an expression)."""
         for var, val in node.bindings:
+            if self.handoffs:
+                self.take_handoff(val, sink)
             if var.boxed and type(val) is C.Fn and var in val.free:
                 # a local defn whose name is set!: the closure holds the box it is stored in
                 out.append(at(assign(var.py, call("#Box", const(None))), val.pos or node.pos))
@@ -842,9 +859,43 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             out.append(at(assign(var.py, e), val.pos or node.pos))
             ctx.live.append(var.py)
 
+    def take_handoff(self, val, sink):
+        """Hand a loop's transient to the next loop (`compiler/transient.py`) when nothing after
+        the second loop in the let can record a frame holding the first one's variable: no
+        capture site there but the let body as a tail call (its frame holds nothing)."""
+        h = self.handoffs.get(id(val))
+        if h is None:
+            return
+        var, receiver, k, after = h
+        ok = all(
+            not self.has_site(x) or (i == len(after) - 1 and sink is not None and sink[0] == "ret" and self.plain_tail_call(x))
+            for i, x in enumerate(after)
+        )
+        if ok:
+            self.handoff_out.add(var)
+            self.handoff_in.add((id(receiver), k))
+        else:
+            self.handoff_out.discard(var)
+            self.handoff_in.discard((id(receiver), k))
+
+    def plain_tail_call(self, node):
+        """A call compiled as a tail call (no frame of this function) whose parts have no site."""
+        return (
+            type(node) is C.Call
+            and not self.is_host_call(node)
+            and self.inline_hof_fn(node) is None
+            and self.site_hof(node) is None
+            and not self.has_site(node.fn)
+            and not any(self.has_site(a) for a in node.args)
+            and not any(self.has_site(v) for _, v in node.kwargs)
+        )
+
     def compile_to(self, node, ctx, out, sink):
         t = type(node)
         pos = node.pos
+        if self.tfresh and id(node) in self.tfresh:
+            self.emit_sink(self.compile_fresh(node, ctx, out), sink, out, pos)
+            return
         if t is C.If:
             moved = self.moved_guard(node.test, ctx)
             if moved is not None:  # the test's boolean test runs in one branch only
@@ -869,7 +920,7 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             return
         if t is C.Let:
             n_live = len(ctx.live)
-            self.bind_let(node, ctx, out)
+            self.bind_let(node, ctx, out, sink)
             self.compile_to(node.body, ctx, out, sink)
             del ctx.live[n_live:]
             return
@@ -878,7 +929,8 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             inits, _ = self.compile_args(node.inits, ctx, out)
             del ctx.live[n_live:]
             for i in self.transient_inits.get(id(node), ()):
-                inits[i] = call("#b:%tbegin", inits[i])
+                if (id(node), i) not in self.handoff_in:  # else the previous loop's transient, as it is
+                    inits[i] = call("#b:%tbegin", inits[i])
             for v, e in zip(node.vars, inits, strict=False):
                 out.append(at(assign(v.py, call("#Box", e) if v.boxed else e), pos))
                 ctx.live.append(v.py)

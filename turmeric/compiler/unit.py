@@ -46,6 +46,10 @@ class ModuleCompiler(Lowering):
         self.transient_typed = {}
         self.ttypes = {}  # transient Var -> the local holding its type this iteration
         self.transient_reduce = set()
+        self.tfresh = set()  # ids of next values of a transient from elsewhere: inside %tbegin
+        self.handoffs = {}  # id(Loop) -> its transient handed to the next loop (transient.py)
+        self.handoff_out = set()  # while compiling: loop variables whose exits hand the transient over
+        self.handoff_in = set()  # (id(Loop), index): initial values taken as they are
         self.temp_nodes = []
         self.struct_loops = {}  # id(Loop) -> its struct variables kept in locals
         self.sra_active = {}

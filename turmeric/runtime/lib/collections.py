@@ -422,10 +422,23 @@ def into(to, coll):
 # the slow paths.
 
 
-class TList(list):
-    """A vector being built by a loop (never seen outside it)."""
+# A vector being built by a loop is a plain Python `list` (CPython's specialised
+# instructions for indexing, item assignment and `append` apply to the exact type only).
+# It is private to its loop because the compiler keeps it so: every value a transient
+# variable takes that is not its own update (the start value, a step that doesn't mention
+# it) goes through `%tbegin`, which never hands back a foreign Python list as it is (a
+# list from Python, or one held in a vector): it wraps one in `Foreign`, and the `%t`
+# helpers apply the library's ordinary operation to what it wraps.
+TList = list
 
-    __slots__ = ()
+
+class Foreign:
+    """A Python list a loop's transient variable holds: not the loop's to change."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
 
 
 class TDict(dict):
@@ -475,6 +488,8 @@ def to_transient(v):
         return TVec(v.evolver()) if len(v) else TList()
     if t is PMap:
         return v.mutate() if len(v) else TDict()
+    if t is list:  # a Python list (a loop's own list never comes here): not ours to change
+        return Foreign(v)
     return v
 
 
@@ -489,7 +504,14 @@ def to_persistent(v):
         return v.ev.persistent()
     if t is TMap:
         return v.finish()
+    if t is Foreign:
+        return v.value
     return v
+
+
+def _own(v):
+    """The value the library's operation applies to (a wrapped Python list unwrapped)."""
+    return v.value if type(v) is Foreign else v
 
 
 @builtin("%tconj")
@@ -504,7 +526,7 @@ def tconj(v, x):
     if t in _TMAPS:
         v[x[0]] = x[1]  # as `conj` on a map does
         return v
-    return to_transient(conj(v, x))
+    return to_transient(conj(_own(v), x))
 
 
 @builtin("%tassoc")
@@ -528,7 +550,7 @@ def tassoc(v, k, x):
         else:
             v[k] = x
         return v
-    return to_transient(assoc(v, k, x))
+    return to_transient(assoc(_own(v), k, x))
 
 
 @builtin("%tget")
@@ -538,7 +560,7 @@ def tget(v, k, default=None):
         return v.get(k, default)
     if t in _TVECS:
         return v[k] if type(k) is int and 0 <= k < len(v) else default
-    return get(v, k, default)
+    return get(_own(v), k, default)
 
 
 @builtin("%tnth")
@@ -551,14 +573,14 @@ def tnth(v, i, *default):
         if default:
             return default[0]
         raise err("error", f"nth: index {i} out of range for vector of {len(v)}")
-    return nth(v, i, *default)
+    return nth(_own(v), i, *default)
 
 
 @builtin("%tcount")
 def tcount(v):
     if type(v) in (TList, TDict, TVec, TMap):
         return len(v)
-    return count(v)
+    return count(_own(v))
 
 
 @builtin("%tcontains?")
@@ -568,7 +590,7 @@ def tcontains(v, k):
         return k in v
     if t in _TVECS:
         return type(k) is int and 0 <= k < len(v)
-    return contains(v, k)
+    return contains(_own(v), k)
 
 
 @builtin("%struct-layout")
