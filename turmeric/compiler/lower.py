@@ -226,6 +226,8 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         if t is C.GRef:
             return at(self.gref(node), pos)
         if t is C.Call:
+            if self.handoff_reduce and id(node) in self.handoff_reduce:
+                return self.compile_treduce(node, ctx, out)
             if self.is_host_call(node) and node.fn.name in FAST_HELPERS:
                 fast = self.fast_helper(node, ctx, out)
                 if fast is not None:
@@ -507,6 +509,38 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         else:
             fast_stmt = LoopS(fast)
         return IfS(test[0] if len(test) == 1 else ast.BoolOp(ast.And(), test), [fast_stmt], [LoopS(generic)])
+
+    def list_loop_copy(self, node, cands, ctx, inner, prefix, lists, otherwise):
+        """`if <the transient variables lists are lists> (and the int tests of int_loop_copy):
+        <the loop compiled knowing it> else: otherwise`. Those variables stay the same list
+        through the loop once they are one (`transient_stable`: every next value is an update
+        of them), so the copy updates and reads them with no type test
+        (`FastPaths.fast_tlist`); any other start value runs otherwise (the ordinary copies)."""
+        outside, used = cands or (frozenset(), frozenset())
+        saved_lists = self.tlist_vars
+        self.tlist_vars = saved_lists | lists
+        try:
+            tested, saved = self.numeric.assume_loop_entry(node, outside, used)
+            self.numeric.restore(saved)
+            counted = self.counted_loop(node, ctx, inner, outside, tested, prefix)
+            if counted is not None:
+                entry, fast_stmt = counted
+            else:
+                entry = []
+                self.in_loop_copy += 1
+                tested, saved = self.numeric.assume_loop_entry(node, outside, used)
+                try:
+                    fast = prefix()
+                    self.compile_to(node.body, ctx, fast, inner)
+                finally:
+                    self.numeric.restore(saved)
+                    self.in_loop_copy -= 1
+                fast_stmt = LoopS(fast)
+        finally:
+            self.tlist_vars = saved_lists
+        test = [_type_is_name(v.py, "#TList") for v in sorted(lists, key=lambda v: v.py)]
+        test += [_type_is_name(v.py, "#int") for v in sorted(outside | tested, key=lambda v: v.py)] + entry
+        return IfS(test[0] if len(test) == 1 else ast.BoolOp(ast.And(), test), [fast_stmt], otherwise)
 
     def counted_loop(self, node, ctx, inner, outside=frozenset(), tested=frozenset(), prefix=list):
         """The int copy of `(loop [i a ...] (if (< i b) (... (recur (inc i) ...)) exit))` as
@@ -871,12 +905,20 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             not self.has_site(x) or (i == len(after) - 1 and sink is not None and sink[0] == "ret" and self.plain_tail_call(x))
             for i, x in enumerate(after)
         )
+        into = self.handoff_in if k is not None else self.handoff_reduce
+        key = (id(receiver), k) if k is not None else id(receiver)
         if ok:
             self.handoff_out.add(var)
-            self.handoff_in.add((id(receiver), k))
+            into.add(key)
         else:
             self.handoff_out.discard(var)
-            self.handoff_in.discard((id(receiver), k))
+            into.discard(key)
+
+    def compile_treduce(self, node, ctx, out):
+        """`(reduce f init v)` of a host function over a handed-over transient v: `%treduce`."""
+        args, n_live = self.compile_args(node.args, ctx, out)
+        del ctx.live[n_live:]
+        return at(call("#b:%treduce", *args), node.pos)
 
     def plain_tail_call(self, node):
         """A call compiled as a tail call (no frame of this function) whose parts have no site."""
@@ -895,6 +937,9 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         pos = node.pos
         if self.tfresh and id(node) in self.tfresh:
             self.emit_sink(self.compile_fresh(node, ctx, out), sink, out, pos)
+            return
+        if self.handoff_reduce and id(node) in self.handoff_reduce:
+            self.emit_sink(self.compile_treduce(node, ctx, out), sink, out, pos)
             return
         if t is C.If:
             moved = self.moved_guard(node.test, ctx)
@@ -947,11 +992,17 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             self.ttypes = {**saved_ttypes, **typed}
 
             def type_reads():
-                return [assign(tt, call("#type", name(v.py))) for v, tt in typed.items()]
+                # (none for a list in a copy entered when it is one: it stays that list)
+                return [assign(tt, call("#type", name(v.py))) for v, tt in typed.items() if v not in self.tlist_vars]
 
             try:
                 sra = self.struct_loops.get(id(node))
                 copy = self.int_loop_candidates(node, set(ctx.live[:n_live])) if sra is None and not self.in_loop_copy else None
+                lists = frozenset()
+                if sra is None and not self.in_loop_copy and not _has_fn(node.body):
+                    lists = frozenset(node.vars[i] for i in self.transient_stable.get(id(node), ()))
+                if lists:  # a copy for the lists in front of the loop's other copies
+                    whole, out = out, []
                 body = type_reads()
                 if copy is not None:
                     out.append(self.int_loop_copy(node, copy, ctx, inner, type_reads))
@@ -967,6 +1018,9 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
                 else:
                     self.compile_to(node.body, ctx, body, inner)
                     out.append(self.struct_loop_copy(sra, node, ctx, inner, LoopS(body), type_reads()))
+                if lists:
+                    whole.append(self.list_loop_copy(node, copy, ctx, inner, type_reads, lists, out))
+                    out = whole
             finally:
                 self.ttypes = saved_ttypes
             del ctx.live[n_live:]
@@ -991,6 +1045,10 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
                 vars_ = list(target.params) + ([target.rest] if target.rest else [])
                 ctx.has_head_recur = True
             vals = [call("#Box", e) if v.boxed else e for v, e in zip(vars_, args, strict=False)]
+            # a variable that is its own next value needs no assignment
+            keep = [j for j, (v, e) in enumerate(zip(vars_, vals, strict=False)) if not (type(e) is ast.Name and e.id == v.py)]
+            if len(keep) < len(vars_):
+                vars_, vals = [vars_[j] for j in keep], [vals[j] for j in keep]
             if len(vars_) == 1:
                 out.append(at(assign(vars_[0].py, vals[0]), pos))
             elif vars_:

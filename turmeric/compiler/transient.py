@@ -152,8 +152,7 @@ class TransientPass:
             )
         if _mentions(node, v):
             return False
-        if type(node) not in (C.Const, C.VecLit, C.MapLit):  # may be a Python list: %tbegin wraps it
-            found.append(("%tfresh", node))
+        found.append(("%tfresh", node))
         return True
 
     # --- loops and reduce --------------------------------------------------------------------
@@ -174,6 +173,9 @@ class TransientPass:
                 continue  # nothing to gain
             self._record(found)
             self.transient_inits.setdefault(id(loop), set()).add(i)
+            if not any(op == "%tfresh" for op, _ in found):
+                # every next value is v or an update of v: a list stays the same list
+                self.transient_stable.setdefault(id(loop), set()).add(i)
             if sum(op not in ("%tend", "%tfresh") for op, _ in found) > 1:
                 # several operations per iteration: they share one type test (`Lowering`)
                 self.transient_typed.setdefault(id(loop), set()).add(i)
@@ -192,7 +194,8 @@ class TransientPass:
     def _record(self, found):
         for op, node in found:
             if op == "%tfresh":  # a next value from elsewhere: compiled inside `%tbegin` (Lowering)
-                self.tfresh.add(id(node))
+                if type(node) not in (C.Const, C.VecLit, C.MapLit):  # (these are never Python lists)
+                    self.tfresh.add(id(node))
             else:
                 self.tops[id(node)] = op
 
@@ -232,13 +235,31 @@ class TransientPass:
                 nxt, after = inner.bindings[0][1], [x for _, x in inner.bindings[1:]] + [inner.body]
             else:
                 nxt, after = let.body, []
+            if sum(_count(x, v) for x in [nxt, *after]) != 1:
+                continue
+            if self._host_reduce_of(nxt, v):
+                # (reduce f init v) with a host function f (it never sees v): over the transient
+                self.handoffs[id(val)] = (a, nxt, None, after)
+                continue
             if type(nxt) is not C.Loop or any(self.has_site(x) for x in nxt.inits):
                 continue
             ks = [k for k in self.transient_inits.get(id(nxt), ()) if _is_v(nxt.inits[k], v)]
-            if len(ks) != 1 or sum(_count(x, v) for x in [nxt, *after]) != 1:
+            if len(ks) != 1:
                 continue
             # (the variable handed over, the receiving loop, its variable's index, what follows it)
             self.handoffs[id(val)] = (a, nxt, ks[0], after)
+
+    def _host_reduce_of(self, node, v):
+        """Is node `(reduce f init v)` of the library's reduce, f a host builtin and init
+        free of capture sites?"""
+        if type(node) is not C.Call or node.kwargs or node.pyname is not None or len(node.args) != 3:
+            return False
+        g, f = node.fn, node.args[0]
+        if not (type(g) is C.GRef and g.builtin and g.module is None and g.name == "reduce"):
+            return False
+        if not (type(f) is C.GRef and f.builtin and f.module is None and self.host_builtin(f.name)):
+            return False
+        return _is_v(node.args[2], v) and not self.has_site(node.args[1])
 
     def _exit_var(self, loop):
         """The loop's transient variable when every value the loop can produce is that

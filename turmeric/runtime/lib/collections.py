@@ -376,17 +376,20 @@ def host_filter(f, xs):
     return array_seq(tuple([x for x in xs if (r := f(x)) is not None and r is not False]))
 
 
-_INT_ONLY = frozenset({int})
-
-
 @builtin("%host-reduce")
 def host_reduce(f, init, coll):
     """`reduce` with a function that can't capture: the loop in C, over a vector as it is
     (Python iterates a `PVector` without a copy), else over the `%items` tuple."""
     xs = coll if type(coll) is PVec else items_of(coll)
-    if f is add and type(init) is int and set(map(type, xs)) <= _INT_ONLY:
+    if f is add and type(init) is int and _all_ints(xs):
         return sum(xs, init)  # (reduce + 0 ints): the same exact sum, added up in C
     return functools.reduce(f, xs, init)
+
+
+def _all_ints(xs):
+    """Is every element an int (not a bool, which Python's sum would add as 0 or 1)?"""
+    types = list(map(type, xs))
+    return types.count(int) == len(types)
 
 
 def register_host_values():
@@ -591,6 +594,18 @@ def tcontains(v, k):
     if t in _TVECS:
         return type(k) is int and 0 <= k < len(v)
     return contains(_own(v), k)
+
+
+@builtin("%treduce")
+def treduce(f, init, v):
+    """`(reduce f init v)` with a host function f over a loop's transient v that nobody else
+    can see (compiler/transient.py, the handoff): a list as it is, with no persistent copy
+    (f sees the elements only); anything else as the persistent value `%tend` makes."""
+    if type(v) is not list:
+        return host_reduce(f, init, to_persistent(v))
+    if f is add and type(init) is int and _all_ints(v):
+        return sum(v, init)
+    return functools.reduce(f, v, init)
 
 
 @builtin("%struct-layout")
