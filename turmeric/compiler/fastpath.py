@@ -860,7 +860,7 @@ _SITE_HOF = {"reduce": (3, 0, 2), "for-each": (2, 1, 1), "map": (2, 0, 1)}
 class SiteHOF:
     """Mixed into `Lowering`: needs `numeric`, `inline_hof_fn`."""
 
-    def site_hof(self, n, ctx):
+    def site_hof(self, n):
         """The core nodes replacing a site-having reduce/for-each call, or None."""
         memo = getattr(self, "_site_hof_memo", None)
         if memo is None:
@@ -868,7 +868,7 @@ class SiteHOF:
         hit = memo.get(id(n))
         if hit is not None:
             return hit[1]
-        r = self._site_hof(n, ctx)
+        r = self._site_hof(n, self.unit_ctx)
         memo[id(n)] = (n, r)
         return r
 

@@ -235,7 +235,7 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             fn = self.inline_hof_fn(node)
             if fn is not None:
                 return self.compile_inline_hof(node, fn, ctx, out)
-            loop = self.site_hof(node, ctx)
+            loop = self.site_hof(node)
             if loop is not None:
                 return self.compile_expr(loop, ctx, out)
             if type(node.fn) is C.GRef and node.fn.name in _COLL_CALLS:
@@ -1064,7 +1064,7 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             out.append(at(ast.Return(call("#TailContinue", k, v)), pos))
             return
         if t is C.Call and not self.is_host_call(node):
-            loop = self.site_hof(node, ctx)
+            loop = self.site_hof(node)
             if loop is not None:
                 self.compile_to(loop, ctx, out, sink)
                 return
