@@ -412,6 +412,19 @@ def test_string_and_keyword_tests_tell_str_and_name_the_type():
     assert calls_to(g, "#display") == []
 
 
+def test_a_site_whose_value_is_returned_at_once_runs_inside_the_return():
+    f = compile_form("(defn fib [n] (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))", "cp_fused").normal("cp_fused.fib")
+    tries = [t for t in ast.walk(f) if isinstance(t, ast.Try)]
+    assert len(tries) == 2 and all(handles_unwind(t) for t in tries)
+    # the second call's try returns the sum itself; the first still stores its value
+    assert ast.unparse(tries[1].body[0]) == "return ~t1 + fib(n~1 - 2)"
+    assert ast.unparse(tries[0].body[0]) == "~t1 = fib(n~1 - 1)"
+    # a value tested before it is used (is it a boolean?) is stored and returned as before
+    g = compile_form("(defn k [x] (+ 1 (h x)))", "cp_fused2").normal("cp_fused2.k")
+    (t,) = [t for t in ast.walk(g) if isinstance(t, ast.Try)]
+    assert isinstance(t.body[0], ast.Assign) and "~t1 is not True" in ast.unparse(g)
+
+
 def test_join_of_an_inline_map_over_keys_or_itself():
     src = (
         '(defn j [v] (cond (map? v) (string/join "," (map (fn [k] (str (j k) ":" (j (get v k)))) (keys v)))'
