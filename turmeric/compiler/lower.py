@@ -822,7 +822,9 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         if op in _TYPE_IS:
             return at(ast.Compare(first, [ast.Is()], [name(_TYPE_IS[op])]), test.pos)
         exact, abc = _CHAIN_TYPE_OPS[op]
-        other = ast.BoolOp(ast.And(), [ast.Compare(name(t), [ast.NotIn()], [name("#SCALARS")]), call("#isinstance", self.ref(x.var), name(abc))])
+        other = ast.BoolOp(
+            ast.And(), [ast.Compare(name(t), [ast.NotIn()], [name("#SCALARS")]), call("#isinstance", self.ref(x.var), name(abc))]
+        )
         return at(ast.BoolOp(ast.Or(), [ast.Compare(first, [ast.Is()], [name(exact)]), other]), test.pos)
 
     def enter_type(self, test, ctx):
