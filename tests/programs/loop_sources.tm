@@ -22,3 +22,7 @@
   (println (k "A") (k "B") ((deserialize (serialize k)) "C")))
 (let [k (cloneable-reset (fn [] (reduce (fn [acc w] (+ acc (if (= w "?") (cloneable-shift [k] k) (count w)))) 0 (string/split "ab ? cde" " "))))]
   (println (k 10) (k 20) ((deserialize (serialize k)) 30)))
+;; an update of a map accumulator in place: the key, then the value, as the library's assoc
+(def log (ref []))
+(println (reduce (fn [m w] (assoc m (do (ref-set! log (conj (deref log) [:key w])) w) (do (ref-set! log (conj (deref log) [:val w])) (inc (get m w 0))))) {} ["a" "b" "a"]) (deref log))
+(println (kind (fn [] (reduce (fn [m w] (assoc m w (inc (get m w "x")))) {} ["a"]))) (reduce (fn [m w] (assoc m w (str (get m w "") w))) {} ["a" "b" "a"]))

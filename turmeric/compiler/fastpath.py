@@ -360,10 +360,13 @@ class FastPaths:
         evaluated reads `v` (it is not mentioned in the other arguments of the `recur`), so
         running the update here keeps the order."""
         v = args[0]
-        rest = [self.simple(a, ctx, out) for a in args[1:]]
-        if op == "%tassoc" and v.id in self.dict_accs:  # a dict or map mutation: keeps_acc
-            out.append(ast.Assign([ast.Subscript(name(v.id), rest[0], ast.Store())], rest[1]))
+        if op == "%tassoc" and v.id in self.dict_accs and len(args) == 3:  # a dict or map mutation: keeps_acc
+            # `v[k] = x`: Python evaluates x before v and k, so k (evaluated before x here) is
+            # held in a name first; x is used once and needs none
+            k = self.simple(args[1], ctx, out)
+            out.append(ast.Assign([ast.Subscript(name(v.id), k, ast.Store())], args[2]))
             return name(v.id)
+        rest = [self.simple(a, ctx, out) for a in args[1:]]
         tt = self._ttype(nodes[0])
 
         def slow():
