@@ -666,13 +666,12 @@ class FastPaths:
                 parts.append(ast.FormattedValue(e, -1, None))
                 continue
             x = self.simple(e, ctx, out)
-            t = ctx.tmp()
+            known = ctx.type_temps.get(node.var) if type(node) is C.LRef else None  # type(x), stored
+            t = known or ctx.tmp()
+            first = name(known) if known else ast.NamedExpr(ast.Name(t, ast.Store()), call("#type", x))
             is_plain = ast.BoolOp(
                 ast.Or(),
-                [
-                    ast.Compare(ast.NamedExpr(ast.Name(t, ast.Store()), call("#type", x)), [ast.Is()], [name("#str")]),
-                    ast.Compare(name(t), [ast.Is()], [name("#int")]),
-                ],
+                [ast.Compare(first, [ast.Is()], [name("#str")]), ast.Compare(name(t), [ast.Is()], [name("#int")])],
             )
             parts.append(ast.FormattedValue(ast.IfExp(is_plain, x, call("#display", x)), -1, None))
         if not parts:

@@ -155,6 +155,7 @@ class FnCtx:
         self.not_bool = set()  # locals known not to be booleans here (Lowering.enter_not_bool)
         self.types = {}  # locals known to be of one exact type here: var -> "#str" (enter_type)
         self.chain = None  # (If node, {var: temp}): the else-if that may reuse type(var) (chain_type_test)
+        self.type_temps = {}  # var -> temp holding type(var), in a chain's last else without sites
         self.tail_sites = 0
         self.shift_body = fn.is_shift_body
 
@@ -992,10 +993,14 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             typed = self.enter_type(node.test, ctx)
             self.compile_to(node.then, ctx, a, sink)
             ctx.types.pop(typed, None)
+            saved_temps = ctx.type_temps
             if type(node.else_) is C.If and not self.has_site(node.test):
                 ctx.chain = (node.else_, chain)
+            elif chain and not self.has_site(node.test) and not self.has_site(node.else_):
+                ctx.type_temps = chain  # the chain's last else: `str` reads the type stored
             self.compile_to(node.else_, ctx, b, sink)
             ctx.chain = None
+            ctx.type_temps = saved_temps
             ctx.not_bool -= added
             out.append(IfS(test, a, b))
             return
