@@ -577,8 +577,9 @@ class FastPaths:
             return self._tails_are_strings(n.body, fn)
         if t is C.Do:
             return self._tails_are_strings(n.body[-1], fn)
-        if t in (C.Recur, C.Throw):
-            return True  # another iteration's value, or no value
+        if t is C.Recur:
+            return True  # another iteration's value
+        # (a throw is not: under try-with, `(k v)` makes it return v, any value)
         if t is C.Call and self.is_self_call(n, fn):
             return True
         return self.is_string_result(n)
