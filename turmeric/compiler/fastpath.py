@@ -147,6 +147,21 @@ class FastPaths:
                 return ast.BinOp(args[0], binop, const(1))
             x = self.simple(args[0], ctx, out)
             return ast.IfExp(_type_is(x, "#int"), ast.BinOp(x, binop, const(1)), call("#b:" + op, x))
+        if op == "-" and n == 1:
+            # Python negates a boolean (`-True` is -1): anything but an int or a float goes to
+            # the library, which throws type-error
+            if self.numeric.is_num(node.args[0]):
+                return ast.UnaryOp(ast.USub(), args[0])
+            x = self.simple(args[0], ctx, out)
+            t = ctx.tmp()
+            test = ast.BoolOp(
+                ast.Or(),
+                [
+                    ast.Compare(ast.NamedExpr(store(t), call("#type", x)), [ast.Is()], [name("#int")]),
+                    ast.Compare(name(t), [ast.Is()], [name("#float")]),
+                ],
+            )
+            return ast.IfExp(test, ast.UnaryOp(ast.USub(), x), call("#b:-", x))
         if op in ("zero?", "pos?", "neg?") and n == 1:
             cmp = {"zero?": ast.Eq, "pos?": ast.Gt, "neg?": ast.Lt}[op]
             if self.numeric.is_num(node.args[0]):
