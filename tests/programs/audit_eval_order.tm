@@ -19,3 +19,9 @@
 (defn t2 [] (loop [a {} i 0] (if (< i 3) (recur (assoc a i (do (set! i (+ i 1)) i)) (inc i)) a)))
 (defn t2g [] (loop [a {} i 0] (if (< i 3) (recur (assoc* a i (do (set! i (+ i 1)) i)) (inc i)) a)))
 (println (t1) (t1g) (t2) (t2g))
+;; the operator is evaluated before the arguments
+(defn fa [x] [:a x])
+(defn fb [x] [:b x])
+(def op fa)
+(defn call-op [] (op (do (set! op fb) 3)))
+(println (op (do (set! op fb) 1)) (let [f fa] (f (do (set! f fb) 2))) (do (set! op fa) (call-op)) (op 4))

@@ -712,6 +712,10 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         # would: re-evaluated only by the barrier check, and only while a capture unwinds
         stable = type(fexpr) is ast.Name or (type(node.fn) is C.Attr and is_attribute_path(fexpr))
         if not host:
+            if type(fexpr) is not ast.Constant and any(self.assigns(a) for a in [*node.args, *kw_nodes]):
+                t = ctx.tmp()  # the operator is evaluated first, before an argument assigns it
+                out.append(assign(t, fexpr))
+                fexpr = name(t)
             if not stable or args_have_sites:
                 fexpr = self.hold(fexpr, ctx, out)
         exprs, _ = self.compile_args(list(node.args) + kw_nodes, ctx, out)
