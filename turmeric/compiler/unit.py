@@ -29,11 +29,13 @@ class ModuleCompiler(Lowering):
     that never calls back into Turmeric: calls to those are not capture sites.
     """
 
-    def __init__(self, module_name, file, host_builtin, consts, struct_fields=None):
+    def __init__(self, module_name, file, host_builtin, consts, struct_fields=None, dispatch_index=None):
         self.module_name = module_name
         self.file = file
         self.host_builtin = host_builtin
         self.struct_fields = struct_fields or _no_structs  # name -> fields of an untyped struct, or None
+        # name -> the argument index of the type-class method that global holds, or None
+        self.dispatch_index = dispatch_index or _no_structs
         self.consts = consts  # shared list of non-literal constants, referenced as #K<n>
         self.defs = []  # module-level ast statements (factories and resume variants)
         self.infos = []  # (FnInfo, normal-name, resume-name, is_factory)
