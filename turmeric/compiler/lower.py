@@ -712,7 +712,7 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         the type to the entry. `args` are names or constants."""
         ctx.nmeth = getattr(ctx, "nmeth", 0) + 1
         dc = f"#dc:{mname}@{ctx.fn.symbol}/{ctx.nmeth}"
-        h, f = f"~h{ctx.nmeth}", f"~m{ctx.nmeth}"
+        h, f = f"~dc{ctx.nmeth}", f"~dm{ctx.nmeth}"
 
         def hv(i):
             return ast.Subscript(name(h), const(i), ast.Load())
