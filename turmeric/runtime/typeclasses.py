@@ -3,7 +3,9 @@
 A method call dispatches on the runtime type (as `type-of` names it) of the first
 parameter annotated with the class variable, else the first parameter. Instance
 constraints are checked on the components of the value at call time. Classes and
-instances belong to the current session's state (`core.registry`).
+instances belong to the current session's state (`core.registry`). Dispatchers cache
+the method per Python type; compiled call sites keep their own cache (`SiteCache`,
+filled by `site_miss`); defining a class or an instance empties both.
 """
 
 from __future__ import annotations
