@@ -27,7 +27,7 @@ type test sends the value to the library function instead:
   display form of an int is its decimal text), everything else through `#display`.
 - `x.field`: an inline cache per site (`#ic:field@symbol/k`, a `DotCache` the
   loader creates): when `type(x)` is the struct class seen last, the value is
-  `x.vals[index]`; anything else goes to `#dot_ic`, which does the full `#dot` lookup
+  `x[index]` (a struct is a tuple of its fields); anything else goes to `#dot_ic`, which does the full `#dot` lookup
   and, for a struct, remembers its class and the field's index.
 
 None of these calls back into Turmeric, so none is a capture site.
@@ -473,7 +473,7 @@ class FastPaths:
             # match binds a field only after its `#struct-is?` test passed (expander/patterns.py;
             # `(Some p)` has a test and accessor of its own): x is a struct instance here
             x = self.compile_expr(a[0], ctx, out)
-            return ast.Subscript(ast.Attribute(x, "vals", ast.Load()), const(a[1].value), ast.Load())
+            return ast.Subscript(x, const(a[1].value), ast.Load())
         if fname == "#some?" and len(a) == 1:
             return ast.Compare(call("#type", self.compile_expr(a[0], ctx, out)), [ast.Is()], [name("#Some")])
         if fname == "name" and len(a) == 1 and not node.kwargs:
@@ -494,7 +494,7 @@ class FastPaths:
         ctx.ndot = getattr(ctx, "ndot", 0) + 1
         ic = f"#ic:{field}@{ctx.fn.symbol}/{ctx.ndot}"
         hit = ast.Compare(call("#type", o), [ast.Is()], [ast.Attribute(name(ic), "t", ast.Load())])
-        value = ast.Subscript(ast.Attribute(o, "vals", ast.Load()), ast.Attribute(name(ic), "i", ast.Load()), ast.Load())
+        value = ast.Subscript(o, ast.Attribute(name(ic), "i", ast.Load()), ast.Load())
         return ast.IfExp(hit, value, call("#dot_ic", name(ic), o, const(field)))
 
     # --- strings -------------------------------------------------------------------------------

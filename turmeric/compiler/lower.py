@@ -375,7 +375,7 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             # the fields that stay numbers when they start as numbers (not booleans): tested
             # once here, so their arithmetic in the loop needs no checks
             for f in nums:
-                val = ast.Subscript(ast.Attribute(name(v.py), "vals", ast.Load()), const(fields.index(f)), ast.Load())
+                val = ast.Subscript(name(v.py), const(fields.index(f)), ast.Load())
                 t = ctx.tmp()
                 first = ast.Compare(ast.NamedExpr(store(t), call("#type", val)), [ast.Is()], [name("#int")])
                 tests.append(ast.BoolOp(ast.Or(), [first, ast.Compare(name(t), [ast.Is()], [name("#float")])]))

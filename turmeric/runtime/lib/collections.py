@@ -168,7 +168,7 @@ def get(coll, key, default=None):
         return key if key in coll else default
     if isinstance(coll, Struct) and type(key) is Keyword:
         idx = coll.stype.index.get(key.name)
-        return coll.vals[idx] if idx is not None else default
+        return coll[idx] if idx is not None else default
     if isinstance(coll, PList) and type(key) is int and 0 <= key < coll.count:
         return coll[key]
     return default
@@ -232,7 +232,7 @@ def nth(coll, i, *default):
     try:
         if type(i) is not int:
             raise type_err(f"nth: index must be an integer, got {type_name(i)}")
-        if i < 0:
+        if i < 0 or isinstance(coll, Struct):  # a struct is a tuple, but not a sequence
             raise IndexError
         return coll[i]
     except (IndexError, TypeError):
