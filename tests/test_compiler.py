@@ -736,7 +736,7 @@ def test_a_known_struct_construction_is_built_in_place_behind_a_class_test():
     c = compile_with_facts("(defn f [i] (let [s (Sq i)] (g s) (Sq (+ i 1))))", "cp_ctor")
     f = c.normal("cp_ctor.f")
     par = parents(f)
-    news = calls_to(f, "#onew")
+    news = calls_to(f, "#tnew")
     # the let's and the tail's (in each copy of the body): no frame, not capture sites
     assert len(news) >= 2 and all(unwind_try(n, par) is None for n in news)
     misses = calls_to(f, "#new_miss")  # else: the ordinary sites, which capture
@@ -746,7 +746,7 @@ def test_a_known_struct_construction_is_built_in_place_behind_a_class_test():
     # a struct with checked fields, or a call of the wrong arity, is the plain call
     for src in ("(defn f [i] (Typed i))", "(defn f [i] (Sq i i))"):
         c = compile_with_facts(src, "cp_ctor2")
-        assert not calls_to(c.mod, "#onew") and not calls_to(c.mod, "#new_miss")
+        assert not calls_to(c.mod, "#tnew") and not calls_to(c.mod, "#new_miss")
 
 
 def test_a_method_call_keeps_an_inline_cache_and_stays_a_capture_site():

@@ -673,17 +673,14 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
     def construct(self, sname, fexpr, args, ctx, out, pos, tail):
         """`(S a b)` where the global `S` is, at compile time, a struct class without checked
         fields and this many fields: while the global still holds the class a site cache
-        (`#nc:S@symbol/k`) learned, the values are built here (`#onew`, then `vals`: no
-        Python frame); anything else (first call, a redefined `S`) is the ordinary call
+        (`#nc:S@symbol/k`) learned, the value is built here, `tuple.__new__(S, (a, b))`
+        (`#tnew`: no Python frame); anything else (first call, a redefined `S`) is the ordinary call
         site, through `#new_miss`, which learns the class when it is such a struct."""
         ctx.nnew = getattr(ctx, "nnew", 0) + 1
         nc = f"#nc:{sname}@{ctx.fn.symbol}/{ctx.nnew}"
         test = ast.Compare(fexpr, [ast.Is()], [ast.Attribute(name(nc), "t", ast.Load())])
         tgt = ctx.tmp()
-        fast = [
-            at(assign(tgt, call("#onew", copy_expr(fexpr))), pos),
-            at(ast.Assign([ast.Attribute(name(tgt), "vals", ast.Store())], ast.Tuple(args, ast.Load())), pos),
-        ]
+        fast = [at(assign(tgt, call("#tnew", copy_expr(fexpr), ast.Tuple(args, ast.Load()))), pos)]
         slow_call = at(call("#new_miss", name(nc), copy_expr(fexpr), *[copy_expr(a) for a in args]), pos)
         slow = []
         if tail:

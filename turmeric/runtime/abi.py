@@ -97,7 +97,7 @@ def inline_cache(name):
 def new_miss(cache, f, *args):
     """The slow path of a struct construction site (`#nc:Name@symbol/k`): `f` is what the
     global holds now. A struct class without checked fields whose field count is this
-    site's is remembered (the site then builds its values itself, `#onew` and `vals`);
+    site's is remembered (the site then builds its values itself, `#tnew`: `tuple.__new__`);
     whatever `f` is, it is called."""
     if type(f) is type and issubclass(f, Struct) and f._tm_layout is not None and len(f.stype.fields) == len(args):
         cache.t = f
@@ -231,7 +231,7 @@ BUILTINS.update(
         "#pyerr": python_call_error,
         "#with-enter": with_enter,
         "#with-exit": with_exit,
-        "#onew": object.__new__,
+        "#tnew": tuple.__new__,
         "#tc_miss": site_miss,
         "#tc_state": _CURRENT.get,
         "#tc_default": _DEFAULT[0],
