@@ -766,3 +766,20 @@ def test_a_method_call_keeps_an_inline_cache_and_stays_a_capture_site():
         assert calls_to(par[m].test, "#tc_state")  # the entry is for one session's state
     # no argument to dispatch on: the dispatcher's own arity error
     assert not calls_to(compile_with_facts("(defn f [] (area))", "cp_meth2").mod, "#tc_miss")
+
+
+@pytest.mark.parametrize(
+    "src, ctors",
+    [
+        ("(defn f [i] (if (even? i) (Sq i) (Sq (+ i 1))))", ("Sq",)),
+        ("(defn f [i] (let [s (Sq i)] (Sq s)))", ("Sq",)),
+        ("(defn f [i] (g (Sq i)))", None),  # another call: it may capture
+        ("(defn f [i] (set! h 1) (Sq i))", None),  # it could make Sq a function mid-loop
+        ("(defn f [i] (Typed i))", None),  # a checked struct: the plain call site
+    ],
+)
+def test_a_function_that_only_constructs_structs_is_marked(src, ctors):
+    """`%host?` lets such a function run in C (`map`) while each global holds a struct class."""
+    c = compile_with_facts(src, "cp_ctors")
+    info = c.infos["cp_ctors.f"]
+    assert not info.leaf and info.ctors == ctors

@@ -67,3 +67,14 @@
 (defn Rect [w h] (cloneable-shift [k] k))
 (def k3 (cloneable-reset (fn [] (make 1))))
 (println (k3 :resumed) ((deserialize (serialize k3)) :copy))
+
+(struct Rect [w h])
+;; a function whose only sites construct structs maps in C while those globals hold
+;; struct classes; once one is a function that captures, the loop is Turmeric's again
+(defn pair [i] (if (even? i) (Square i) (Rect i i)))
+(println (map pair (range 4)) (map Square [1 2]) (filter Square? (map pair (range 3))))
+(defn Rect [w h] (cloneable-shift [k] k))
+(def k4 (cloneable-reset (fn [] (map pair (range 3)))))
+(println (k4 :x) ((deserialize (serialize k4)) :y))
+(struct Rect [w h])
+(println (map pair (range 4)))

@@ -152,6 +152,8 @@ class FnCtx:
         self.types = {}  # locals known to be of one exact type here: var -> "#str" (enter_type)
         self.tail_sites = 0
         self.shift_body = fn.is_shift_body
+        self.ctor_sites = {}  # site number -> struct name of a construction's slow path (Lowering.construct)
+        self.ctor_tails = []  # (tail site count, struct name) of those in tail position
 
     def tmp(self):
         self.ntmp += 1
@@ -734,9 +736,10 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         if tail:
             fast.append(ast.Return(name(tgt)))
             ctx.tail_sites += 1
+            ctx.ctor_tails.append((ctx.tail_sites, sname))
             slow.append(SiteS(None, None, slow_call, copy_expr(fexpr), "tail", (), pos))
         else:
-            self.new_site(ctx, tgt, slow_call, copy_expr(fexpr), "call", slow, pos)
+            ctx.ctor_sites[self.new_site(ctx, tgt, slow_call, copy_expr(fexpr), "call", slow, pos)] = sname
         out.append(IfS(test, fast, slow))
         return None if tail else name(tgt)
 
