@@ -755,3 +755,40 @@ def test_the_list_copy_keeps_errors_and_reads():
     e = ns["err-of"](lambda: ns["neg"](1))
     assert e[0] == "error" and "out of range" in e[1]
     assert readable(ns["from-empty"](4)) == "[0 1 1 0]"
+
+
+FOREIGN_DICT = """
+(defn err-of [thunk] (try (thunk) (catch [e] [(type-of e) (get e :message)])))
+(defn start-assoc [pd] (err-of (fn [] (loop [i 0 m pd] (if (< i 1) (recur (inc i) (assoc m :a 7)) m)))))
+(defn start-get [pd] (loop [i 0 m pd s []] (if (< i 2) (recur (inc i) (if (< i 9) m (assoc m :x i)) (conj s (get m "a" :d))) [s (contains? m "a")])))
+(defn step-assoc [holder] (err-of (fn [] (loop [i 0 m {}] (if (< i 3) (recur (inc i) (if (= i 1) (nth holder 0) (assoc m i i))) m)))))
+(defn step-exit [holder] (loop [i 0 m {}] (if (< i 2) (recur (inc i) (if (= i 1) (nth holder 0) (assoc m i i))) m)))
+(defn red [pd ks] (err-of (fn [] (reduce (fn [m k] (assoc m k (inc (get m k 0)))) pd ks))))
+(defn red-step [holder ks] (err-of (fn [] (reduce (fn [m k] (if (= k :swap) (nth holder 0) (assoc m k 1))) {} ks))))
+(defn conj-pair [pd] (err-of (fn [] (loop [i 0 m pd] (if (< i 1) (recur (inc i) (conj m [:k 1])) m)))))
+(defn counted [pd] (err-of (fn [] (loop [i 0 m pd] (if (< i 1) (recur (inc i) (assoc m :k (count m))) m)))))
+"""
+
+
+def test_a_python_dict_a_loop_or_reduce_starts_from_or_steps_to_is_never_changed():
+    # the loop's own map is a plain dict: a dict from Python stays the library's business
+    # (assoc/conj/count on it are type-errors, get gives the default), and is never changed
+    from turmeric.core.values import Keyword
+
+    ns = load(FOREIGN_DICT)
+    assoc_err = '["type-error" "assoc: expected a map or vector, got builtins.dict"]'
+    cases = [
+        ("start-assoc", lambda pd: (pd,), assoc_err),
+        ("start-get", lambda pd: (pd,), "[[:d :d] #f]"),
+        ("step-assoc", lambda pd: (pvector([pd]),), assoc_err),
+        ("red", lambda pd: (pd, pvector(["a", "b"])), assoc_err),
+        ("red-step", lambda pd: (pvector([pd]), pvector([Keyword("x"), Keyword("swap"), Keyword("y")])), assoc_err),
+        ("conj-pair", lambda pd: (pd,), '["type-error" "conj: expected a collection, got builtins.dict"]'),
+        ("counted", lambda pd: (pd,), '["type-error" "count: expected a collection, got builtins.dict"]'),
+    ]
+    for f, args, want in cases:
+        pd = {"a": 1}
+        assert readable(ns[f](*args(pd))) == want, f
+        assert pd == {"a": 1}, f
+    pd = {"a": 1}
+    assert ns["step-exit"](pvector([pd])) is pd and pd == {"a": 1}

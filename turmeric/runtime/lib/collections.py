@@ -448,29 +448,24 @@ def into(to, coll):
 # the slow paths.
 
 
-# A vector being built by a loop is a plain Python `list` (CPython's specialised
-# instructions for indexing, item assignment and `append` apply to the exact type only).
-# It is private to its loop because the compiler keeps it so: every value a transient
-# variable takes that is not its own update (the start value, a step that doesn't mention
-# it) goes through `%tbegin`, which never hands back a foreign Python list as it is (a
-# list from Python, or one held in a vector): it wraps one in `Foreign`, and the `%t`
-# helpers apply the library's ordinary operation to what it wraps.
+# A vector or map being built by a loop is a plain Python `list` or `dict` (CPython's
+# specialised instructions for indexing, item assignment, `append` and `get` apply to the
+# exact types only). It is private to its loop because the compiler keeps it so: every
+# value a transient variable takes that is not its own update (the start value, a step
+# that doesn't mention it) goes through `%tbegin`, which never hands back a foreign Python
+# list or dict as it is (one from Python, or one held in a vector): it wraps one in
+# `Foreign`, and the `%t` helpers apply the library's ordinary operation to what it wraps.
 TList = list
+TDict = dict
 
 
 class Foreign:
-    """A Python list a loop's transient variable holds: not the loop's to change."""
+    """A Python list or dict a loop's transient variable holds: not the loop's to change."""
 
     __slots__ = ("value",)
 
     def __init__(self, value):
         self.value = value
-
-
-class TDict(dict):
-    """A map being built by a loop (never seen outside it)."""
-
-    __slots__ = ()
 
 
 class TVec:
@@ -514,7 +509,7 @@ def to_transient(v):
         return TVec(v.evolver()) if len(v) else TList()
     if t is PMap:
         return v.mutate() if len(v) else TDict()
-    if t is list:  # a Python list (a loop's own list never comes here): not ours to change
+    if t is list or t is dict:  # from elsewhere (a loop's own never comes here): not ours to change
         return Foreign(v)
     return v
 
