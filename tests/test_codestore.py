@@ -190,3 +190,73 @@ def test_code_bundle_with_altered_record_is_refused(tmp_path):
     assert "does not match its hash" in thrown_text(e)
     with s2.activate():
         assert api.deserialize(bundle)(1) == "v1 7 1 100"
+
+
+LIB = """
+(struct Sq [side])
+(defn double [x] (* 2 x))
+"""
+CLIENT = """
+(import lib)
+(struct P [x y])
+(defclass Size [a] (size [s : a] : int64))
+(instance Size P (size [p] (+ p.x p.y)))
+(defn use [n] (+ (size (P n 1)) (lib.double n) (get-side (lib.Sq n))))
+(defn get-side [s] s.side)
+"""
+
+
+def test_record_compiles_to_the_same_code_where_its_module_is_unknown(tmp_path):
+    """The generated code depends on the module's imports (`lib.double`), on which globals
+    are structs (construction sites) and type-class methods (method call sites): the record
+    carries them, so a node that knows only `lib` compiles the form to the same fingerprints."""
+    from turmeric.loader.codes import compile_record, parse_record
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    for d in (a, b):
+        (d / "lib.tm").write_text(LIB)
+    (a / "client.tm").write_text(CLIENT)
+    s1 = Session(search_path=[str(a)])
+    m1 = s1.load_file(str(a / "client.tm"))
+    with s1.activate():
+        assert m1.ns["use"](3) == 4 + 6 + 3
+    info = s1.state.lookup("client.use")
+    _, data = s1.code_record(info)
+    obj = parse_record(data)
+    assert obj["assume"]["imports"] == {"lib": "lib"}
+    assert obj["assume"]["structs"] == {"P": ["x", "y"]} and obj["assume"]["methods"] == {"size": 0}
+    s2 = Session(search_path=[str(b)])  # no client.tm here
+    with s2.activate():
+        got = compile_record(s2, obj)
+    assert ("client.use", info.fingerprint) in got
+    # without each part of what the record assumed, the same text compiles to other code
+    for part in ("imports", "structs", "methods"):
+        bare = dict(obj, assume={k: v for k, v in obj["assume"].items() if k != part})
+        s3 = Session(search_path=[str(b)])
+        with s3.activate(), pytest.raises(Exception, match="other fingerprints"):
+            compile_record(s3, bare)
+
+
+@pytest.mark.parametrize(
+    "assume",
+    [
+        {"imports": {"x": "../evil"}},
+        {"imports": {"x": 3}},
+        {"structs": {"P": "xy"}},
+        {"methods": {"size": -1}},
+        {"methods": {"size": True}},
+        {"other": {}},
+        [],
+    ],
+)
+def test_record_with_a_malformed_assume_is_refused(tmp_path, assume):
+    from turmeric.loader.codes import CodeError, parse_record
+
+    s1, m1 = load(tmp_path, V1)
+    _, data = s1.code_record(s1.state.lookup("prog.job"))
+    obj = json.loads(data)
+    obj["assume"] = assume
+    with pytest.raises(CodeError, match="malformed"):
+        parse_record(json.dumps(obj).encode())

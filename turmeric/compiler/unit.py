@@ -34,9 +34,13 @@ class ModuleCompiler(Lowering):
         self.module_name = module_name
         self.file = file
         self.host_builtin = host_builtin
-        self.struct_fields = struct_fields or _no_structs  # name -> fields of an untyped struct, or None
-        # name -> the argument index of the type-class method that global holds, or None
-        self.dispatch_index = dispatch_index or _no_structs
+        # name -> fields of an untyped struct, or None; name -> the argument index of the
+        # type-class method that global holds, or None. What they answered is kept in
+        # `assumed`: the generated code (so its fingerprint) depends on it, and a code record
+        # carries it so another process compiles the same form to the same code.
+        self.assumed = {"structs": {}, "methods": {}}
+        self.struct_fields = _recording(struct_fields or _no_structs, self.assumed["structs"], list)
+        self.dispatch_index = _recording(dispatch_index or _no_structs, self.assumed["methods"], int)
         self.consts = consts  # shared list of non-literal constants, referenced as #K<n>
         self.defs = []  # module-level ast statements (factories and resume variants)
         self.infos = []  # (FnInfo, normal-name, resume-name, is_factory)
@@ -190,6 +194,28 @@ def construction_only(fn, ctx):
 
 def _no_structs(name):
     return None
+
+
+def _recording(ask, seen, as_json):
+    """`ask`, noting each answer other than None in `seen` (name -> the answer as JSON data)."""
+
+    def answer(name):
+        got = ask(name)
+        if got is not None:
+            seen[name] = as_json(got)
+        return got
+
+    return answer
+
+
+def assumptions(mc, imports=None):
+    """What a compile's environment answered (`ModuleCompiler.assumed`) and the module's
+    import aliases (alias -> module name, which `alias.name` resolves through), as JSON data,
+    or None when there is nothing."""
+    out = {k: dict(sorted(v.items())) for k, v in mc.assumed.items() if v}
+    if imports:
+        out["imports"] = dict(sorted(imports.items()))
+    return out or None
 
 
 def display_name(py):

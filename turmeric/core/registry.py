@@ -45,6 +45,7 @@ class FnInfo:
         "leaf",
         "ctors",
         "origin",
+        "assumed",
         "suspends",
         "site_pos",
     )
@@ -76,6 +77,7 @@ class FnInfo:
         # (module, top-level symbol, canonical text of the top-level form) it was compiled
         # from, or None (the runtime, the prelude, instance methods): what the code store keeps
         self.origin = None
+        self.assumed = None  # what its compile assumed of other globals (compiler/unit.py)
 
     def __repr__(self):
         return f"<FnInfo {self.symbol}>"

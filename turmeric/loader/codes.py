@@ -45,11 +45,18 @@ def record_hash(data: bytes) -> str:
     return trust.address(data)
 
 
-def make_record(origin, fns):
+def make_record(origin, fns, assumed=None):
     """The bytes of the record for a top-level form: `origin` is FnInfo.origin
-    (module, top-level symbol, canonical text), `fns` its [(symbol, fingerprint)]."""
+    (module, top-level symbol, canonical text), `fns` its [(symbol, fingerprint)],
+    `assumed` (FnInfo.assumed) what its compile took its environment to be: the module's
+    import aliases, the fields of the structs it constructs and the dispatch indexes of the
+    type-class methods it calls. The generated code depends on them, so a process compiling
+    the record takes the same (the struct and method fast paths are checked at run time: an
+    assumption that is wrong where the code runs only sends it down the ordinary path)."""
     module, symbol, text = origin
     obj = {"v": 1, "compiler": COMPILER_VERSION, "module": module, "symbol": symbol, "form": text, "fns": sorted([s, f] for s, f in fns)}
+    if assumed:
+        obj["assume"] = assumed
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -63,8 +70,9 @@ def record_of(info, state):
     hit = cache.get(origin)
     if hit is not None:
         return hit
-    fns = {(i.symbol, i.fingerprint) for i in state_infos(state) if i.origin == origin}
-    data = make_record(origin, fns)
+    infos = [i for i in state_infos(state) if i.origin == origin]
+    fns = {(i.symbol, i.fingerprint) for i in infos}
+    data = make_record(origin, fns, next((i.assumed for i in infos if i.assumed), None))
     out = (record_hash(data), data)
     cache[origin] = out
     return out
@@ -90,6 +98,26 @@ def state_infos(state):
         s = s.parent
 
 
+def _assume_ok(a):
+    """The shape of a record's "assume": {"imports": {alias: module}, "structs": {name:
+    [field, ...]}, "methods": {name: index}}, each part optional."""
+    if type(a) is not dict or not set(a) <= {"imports", "structs", "methods"}:
+        return False
+    imports, structs, methods = a.get("imports", {}), a.get("structs", {}), a.get("methods", {})
+    return (
+        type(imports) is dict
+        and type(structs) is dict
+        and type(methods) is dict
+        and all(type(m) is str and _module_name_ok(m) for m in imports.values())
+        and all(type(f) is list and all(type(x) is str for x in f) for f in structs.values())
+        and all(type(i) is int and 0 <= i < 256 for i in methods.values())
+    )
+
+
+def _module_name_ok(m):
+    return bool(m) and not m.startswith(".") and not any(c in m for c in "/\\\0:")
+
+
 def parse_record(data, expect_hash=None):
     """The record in `data` as a dict, after checking its hash (if given) and its shape."""
     if type(data) is not bytes or len(data) > MAX_RECORD:
@@ -112,10 +140,10 @@ def parse_record(data, expect_hash=None):
         and type(obj.get("fns")) is list
         and all(type(p) is list and len(p) == 2 and all(type(x) is str for x in p) for p in obj["fns"])
     )
-    if not ok:
+    if not ok or not _assume_ok(obj.get("assume", {})):
         raise CodeError("a code record is malformed")
     m = obj["module"]
-    if not m or m.startswith(".") or any(c in m for c in "/\\\0:"):
+    if not _module_name_ok(m):
         raise CodeError(f"a code record names a bad module {m!r}")
     if not obj["symbol"].startswith(m + ".top"):
         raise CodeError(f"code record symbol {obj['symbol']!r} is not a top-level form of module {m}")
@@ -183,6 +211,24 @@ def referenced_globals(tree):
     return out
 
 
+def _import_aliases(session, module, imports):
+    """Give `module` the import aliases the record's form was compiled with and it lacks
+    (this process may know the module only from the code store): each names a module this
+    node finds on its own search path, as the record's own module is looked up. One it can't
+    find stays missing; the form then compiles to other code and the fingerprints refuse it."""
+    for alias, target in imports.items():
+        if alias in module.aliases:
+            continue
+        other = session.modules.get(target)
+        if other is None:
+            try:
+                other = session.import_module(target, definitions_only=True)
+            except Thrown:
+                continue
+        module.aliases[alias] = other.name
+        module.ns[f"#mod:{other.name}"] = other.ns
+
+
 def compile_record(session, obj, forbid=None):
     """Compile a parsed record into `session` as old versions; returns {(symbol, fp): FnInfo}.
     Raises CodeError. Runs no generated code before every check has passed."""
@@ -201,6 +247,8 @@ def compile_record(session, obj, forbid=None):
     if len(forms) != 1 or canonical(forms[0]) != obj["form"]:
         raise CodeError(f"code record {obj['symbol']}: not exactly one normalised form")
     form = forms[0]
+    assume = obj.get("assume", {})
+    _import_aliases(session, module, assume.get("imports", {}))
     ex = module.expander
     form, _ = ex.expand_head(form)
     ex.cur_pos = getattr(form, "pos", None) or Pos(module.file, 1, 1)
@@ -214,7 +262,16 @@ def compile_record(session, obj, forbid=None):
     except Exception as e:
         raise CodeError(f"code record {obj['symbol']}: does not expand here: {e}") from None
     consts = []
-    mc = ModuleCompiler(module.name, module.file, HOST.__contains__, consts)
+    # the compile assumes of other globals what the record's compile did: the same code
+    structs, methods = assume.get("structs", {}), assume.get("methods", {})
+    mc = ModuleCompiler(
+        module.name,
+        module.file,
+        HOST.__contains__,
+        consts,
+        lambda name: tuple(structs[name]) if name in structs else None,
+        methods.get,
+    )
     try:
         mc.compile_unit(fn, toplevel=True)
     except Exception as e:

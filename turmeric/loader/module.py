@@ -231,6 +231,7 @@ class Module:
         import marshal
 
         from ..compiler import ModuleCompiler
+        from ..compiler.unit import assumptions
 
         first_const = len(self.consts)
         mc = ModuleCompiler(self.name, self.file, HOST.__contains__, self.consts, self.struct_fields, self.dispatch_index)
@@ -257,9 +258,13 @@ class Module:
             raise InternalError(f"compiler: {type(e).__name__}: {e}", fn.pos) from e
         code, rcode = codes
         origin = getattr(self, "_origin", None) if self.name != "prelude" else None
+        # what the generated code took other globals and this module's imports to be: a code
+        # record carries it, so another process compiles the form to the same code (codes.py)
+        assumed = assumptions(mc, self.aliases) if origin is not None else None
         for info, _, _, _ in mc.infos:
             info.module = self.name
             info.origin = origin
+            info.assumed = assumed
             info.transient = info.transient or self.name == "prelude"
         first = mc.infos[-1] if toplevel else next(i for i in mc.infos if i[0].symbol == fn.symbol)
         infos = list(mc.infos)
