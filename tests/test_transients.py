@@ -389,8 +389,8 @@ def test_struct_loop_numeric_fields_are_tested_once_at_entry():
     c = code("(defn f [n] (loop [i 0 p (P 0 0 1 2)] (if (< i n) (recur (inc i) (P (+ p.x p.vx) (str p.y) p.vx p.vy)) p)))", setup=STRUCTS)
     # x, vx and vy stay numbers when they start as numbers; y becomes a string
     for k in (0, 2, 3):
-        assert re.search(rf"#type\(p~\d+\.vals\[{k}\]\)\) is #int", c)
-    assert not re.search(r"#type\(p~\d+\.vals\[1\]\)", c)
+        assert re.search(rf"#type\(p~\d+\[{k}\]\)\) is #int", c)
+    assert not re.search(r"#type\(p~\d+\[1\]\)", c)
     # the fast copy adds the field locals as plain Python numbers
     assert re.search(r"p~\d+:x = p~\d+:x \+ p~\d+:vx\n", c) or re.search(r"= p~\d+:x \+ p~\d+:vx\n", c)
 
@@ -550,3 +550,245 @@ def test_maps_with_int_keys_and_vectors_that_change_representation_mid_loop():
     assert readable(ns["start-map"]) == "{0 10 :k 1}"
     assert list(ns["start-vec"]) == list(range(200)) and list(ns["t"]) == [2 * i for i in range(200)]
     assert readable(ns["g"]) == "[1 2 1 2 1]"
+
+
+# --- the loop's own list is a plain `list`: a Python list never becomes it ------------------------
+
+FOREIGN = """
+(defn err-of [thunk] (try (thunk) (catch [e] [(type-of e) (get e :message)])))
+(defn start-conj [pl] (err-of (fn [] (loop [i 0 v pl] (if (< i 1) (recur (inc i) (conj v 3)) v)))))
+(defn step-conj [holder] (err-of (fn [] (loop [i 0 v []] (if (< i 3) (recur (inc i) (if (= i 1) (nth holder 0) (conj v i))) v)))))
+(defn step-nth [holder] (loop [i 0 v []] (if (< i 2) (recur (inc i) (if (= i 1) (nth holder 0) (conj v i))) (nth v 1))))
+(defn start-assoc [pl] (err-of (fn [] (loop [i 0 v pl] (if (< i 1) (recur (inc i) (assoc v 0 7)) v)))))
+(defn start-count [pl] (err-of (fn [] (loop [i 0 v pl s 0] (if (< i 2) (recur (inc i) (if (< i 5) v (conj v 1)) (+ s (nth v i))) [s (count v)])))))
+(defn step-exit [holder] (loop [i 0 v []] (if (< i 2) (recur (inc i) (if (= i 1) (nth holder 0) (conj v i))) v)))
+(defn start-get [pl] (loop [i 0 v pl] (if (< i 1) (recur (inc i) v) (get v 0 :d))))
+(defn handed [pl] (err-of (fn [] (let [v (loop [i 0 v pl] (if (< i 1) (recur (inc i) (if (= i 0) v (conj v 1))) v))
+                                      w (loop [i 0 w v] (if (< i 2) (recur (inc i) (assoc w i 5)) w))]
+                                  w))))
+"""
+
+
+def test_a_python_list_a_loop_starts_from_or_steps_to_is_never_changed():
+    # as before the loop's list became a plain list: conj/assoc/count on a Python list are
+    # type-errors, nth reads it, and the loop returns it as it is
+    ns = load(FOREIGN)
+
+    def run(f, wrap=False):
+        pl = [1, 2]
+        r = ns[f](pvector([pl]) if wrap else pl)
+        assert pl == [1, 2], f
+        return r, pl
+
+    conj_err = '["type-error" "conj: expected a collection, got builtins.list"]'
+    assoc_err = '["type-error" "assoc: expected a map or vector, got builtins.list"]'
+    assert readable(run("start-conj")[0]) == conj_err
+    assert readable(run("step-conj", wrap=True)[0]) == conj_err
+    assert run("step-nth", wrap=True)[0] == 2
+    assert readable(run("start-assoc")[0]) == assoc_err
+    assert readable(run("start-count")[0]) == '["type-error" "count: expected a collection, got builtins.list"]'
+    r, pl = run("step-exit", wrap=True)
+    assert r is pl
+    assert readable(run("start-get")[0]) == ":d"  # `get` on a Python list: the default
+    assert readable(run("handed")[0]) == assoc_err
+
+
+# --- one loop's transient handed to the next --------------------------------------------------
+
+HANDOFF = """
+(defn vb [n]
+  (let [v (loop [i 0 v []] (if (< i n) (recur (inc i) (conj v i)) v))
+        w (loop [i 0 w v] (if (< i n) (recur (inc i) (assoc w i (* 2 (nth w i)))) w))]
+    (reduce + 0 w)))
+"""
+
+
+def test_a_loop_hands_its_transient_to_the_next_loop():
+    c = code(HANDOFF)
+    # the first loop's exits don't make a persistent vector, the second loop doesn't start one
+    assert re.search(r"\bv~\d+ = #b:%tbegin\(#vec\(\[\]\)\)", c) and not re.search(r"w~\d+ = #b:%tbegin", c)
+    assert re.search(r"\bw~\d+ = v~\d+\n", c)
+    # and the second's to the reduce of a host function: no persistent vector at all
+    assert "#b:%tend(" not in c and re.search(r"return #b:%treduce\(#b:\+, 0, w~\d+\)", c)
+    assert ev(HANDOFF, "(vb 5)") == 20 and ev(HANDOFF, "(vb 0)") == 0
+    c = code(
+        "(defn f [n] (let [v (loop [i 0 v []] (if (< i n) (recur (inc i) (conj v i)) v)) w (loop [i 0 w v] (if (< i n) (recur (inc i) (conj w i)) w))] w))"
+    )
+    assert "#b:%tend(w~" in c and "#b:%tend(v~" not in c and "%treduce" not in c
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        # v is read again after the second loop
+        "(defn f [n] (let [v (loop [i 0 v []] (if (< i n) (recur (inc i) (conj v i)) v)) w (loop [i 0 w v] (if (< i n) (recur (inc i) (conj w i)) w))] [v w]))",
+        # a capture site after the second loop: its frame would hold v
+        "(defn f [n] (let [v (loop [i 0 v []] (if (< i n) (recur (inc i) (conj v i)) v)) w (loop [i 0 w v] (if (< i n) (recur (inc i) (conj w i)) w))] (g w) w))",
+        # a capture site in the second loop's initial values
+        "(defn f [n] (let [v (loop [i 0 v []] (if (< i n) (recur (inc i) (conj v i)) v)) w (loop [i (g 0) w v] (if (< i n) (recur (inc i) (conj w i)) w))] w))",
+        # the first loop has an exit that is not its transient
+        "(defn f [n] (let [v (loop [i 0 v []] (if (< i n) (recur (inc i) (conj v i)) (if (= n 3) [] v))) w (loop [i 0 w v] (if (< i n) (recur (inc i) (conj w i)) w))] w))",
+    ],
+)
+def test_no_handoff_where_the_first_value_could_be_seen(src):
+    c = code(src)
+    assert c.count("#b:%tend(v~") >= 1, c
+
+
+def test_handed_over_values_under_capture_and_errors():
+    src = (
+        HANDOFF
+        + """
+(defn err-of [thunk] (try (thunk) (catch [e] [(type-of e) (get e :message)])))
+(defn both [n] (let [v (loop [i 0 v []] (if (< i n) (recur (inc i) (conj v i)) v))
+                     w (loop [i 0 w v] (if (< i n) (recur (inc i) (assoc w i (* 2 (nth w i)))) w))]
+                 [v w]))
+(defn later [n] (let [v (loop [i 0 v []] (if (< i n) (recur (inc i) (conj v i)) v))
+                      w (loop [i 0 w v] (if (< i n) (recur (inc i) (conj w :x)) w))
+                      got (cloneable-shift [k] k)]
+                  [v w got]))
+(def k (cloneable-reset (fn [] (later 2))))
+(def r1 (k 1))
+(def r2 (k 2))
+(def bad (err-of (fn [] (let [v (loop [i 0 v []] (if (< i 2) (recur (inc i) (conj v "a")) v))
+                               w (loop [i 0 w v] (if (< i 2) (recur (inc i) (assoc w i (* 2 (nth w i)))) w))]
+                           w))))
+(def past (err-of (fn [] (let [v (loop [i 0 v []] (if (< i 2) (recur (inc i) (conj v i)) v))
+                                w (loop [i 0 w v] (if (< i 2) (recur (inc i) (assoc w (+ i 3) 0)) w))]
+                            w))))
+(def from-map (let [m (loop [i 0 m {}] (if (< i 3) (recur (inc i) (assoc m i i)) m))
+                    w (loop [i 0 m m] (if (< i 3) (recur (inc i) (assoc m i (* 10 (get m i)))) m))]
+                w))
+"""
+    )
+    ns = load(src)
+    assert readable(ns["both"](3)) == "[[0 1 2] [0 2 4]]"
+    assert readable(ns["r1"]) == "[[0 1] [0 1 :x :x] 1]" and readable(ns["r2"]) == "[[0 1] [0 1 :x :x] 2]"
+    assert ns["bad"][0] == "type-error"
+    assert ns["past"][0] == "error" and "out of range" in ns["past"][1]
+    assert readable(ns["from-map"]) == "{0 0 1 10 2 20}"
+
+
+# --- arithmetic on an element: the operand's class is tested -------------------------------------
+
+
+def test_number_times_an_element_tests_the_element_and_keeps_the_rules():
+    c = code("(defn f [v] (loop [i 0 w v] (if (< i (count w)) (recur (inc i) (assoc w i (* 2 (nth w i)))) w)))")
+    assert re.search(r"2 \* (~t\d+) if \(~t\d+ := #type\(\1\)\) is #int or ~t\d+ is #float else #b:\*\(2, \1\)", c)
+    src = """
+(defn err-of [thunk] (try (thunk) (catch [e] [(type-of e) (get e :message)])))
+(defn dbl [v] (loop [i 0 w v] (if (< i (count w)) (recur (inc i) (assoc w i (* 2 (nth w i)))) w)))
+(defn rdbl [v] (loop [i 0 w v] (if (< i (count w)) (recur (inc i) (assoc w i (* (nth w i) 3))) w)))
+(def ok [(dbl [1 2.5 -3]) (rdbl [1 2.5])])
+(def errs [(err-of (fn [] (dbl ["a"]))) (err-of (fn [] (dbl [true]))) (err-of (fn [] (dbl [false])))
+           (err-of (fn [] (rdbl [nil]))) (err-of (fn [] (rdbl [[1]]))) (err-of (fn [] (* 2 "a"))) (err-of (fn [] (* #t 2)))])
+"""
+    ns = load(src)
+    assert readable(ns["ok"]) == "[[2 5.0 -6] [3 7.5]]"
+    for kind, msg in ns["errs"]:
+        assert kind == "type-error" and "*: expected a number" in msg
+
+
+REDUCED = """
+(defn err-of [thunk] (try (thunk) (catch [e] [(type-of e) (get e :message)])))
+(defn sum-of [xs] (let [v (loop [i 0 v []] (if (< i (count xs)) (recur (inc i) (conj v (nth xs i))) v))] (reduce + 0 v)))
+(defn max-of [xs] (let [v (loop [i 0 v []] (if (< i (count xs)) (recur (inc i) (conj v (nth xs i))) v))] (reduce max -1 v)))
+(defn fsum-of [xs] (let [v (loop [i 0 v []] (if (< i (count xs)) (recur (inc i) (conj v (nth xs i))) v))] (reduce + 0.5 v)))
+(defn mine [a b] (+ a b 1))
+(defn user-of [xs] (let [v (loop [i 0 v []] (if (< i (count xs)) (recur (inc i) (conj v (nth xs i))) v))] (reduce mine 0 v)))
+(defn from [start] (let [v (loop [i 0 v start] (if (< i 2) (recur (inc i) (conj v i)) v))] (reduce + 0 v)))
+(defn pairs [m] (let [v (loop [i 0 m m] (if (< i 2) (recur (inc i) (assoc m i i)) m))] (reduce conj [] v)))
+"""
+
+
+def test_reduce_over_a_handed_over_transient_keeps_the_rules():
+    assert "%treduce" in code(REDUCED.split("\n")[2]) and "%treduce" not in code(REDUCED.split("\n")[6])
+    ns = load(REDUCED)
+    assert ns["sum-of"](pvector([1, 2, 3])) == 6 and ns["sum-of"](pvector([])) == 0
+    assert ns["max-of"](pvector([3, 9, 2])) == 9 and ns["fsum-of"](pvector([1, 2.5])) == 4.0
+    assert ns["user-of"](pvector([1, 2])) == 5
+    for bad in ([1, True], [1, "a"], [None]):
+        with pytest.raises(Thrown) as e:
+            ns["sum-of"](pvector(bad))
+        assert e.value.value.stype.name == "type-error"
+    # non-list transients (an evolver over a non-empty vector, a map) reduce as persistent values
+    start = pvector([10, 20])
+    assert ns["from"](start) == 31 and list(start) == [10, 20]
+    assert readable(ns["pairs"](pmap({"a": 1}))) in ('[["a" 1] [0 0] [1 1]]', '[[0 0] ["a" 1] [1 1]]', '[[0 0] [1 1] ["a" 1]]')
+    with pytest.raises(Thrown) as e:  # a Python list it starts from: conj is the library's type-error
+        ns["from"]([1])
+    assert e.value.value.stype.name == "type-error"
+
+
+def test_a_loop_over_a_list_runs_a_copy_without_type_tests():
+    c = code("(defn f [n] (loop [i 0 v []] (if (< i n) (recur (inc i) (conj v i)) v)))")
+    # the copy entered when v is a list at entry appends with no test; the others as before
+    assert re.search(r"if #type\(v~\d+\) is #TList:\n\s+for i~\d+ in #range\(i~\d+, n~\d+\):\n\s+v~\d+\.append\(i~\d+\)\n\s+continue", c)
+    assert re.search(r"if #type\(v~\d+\) is #TList:\n\s+v~\d+\.append\(i~\d+\)\n\s+else:\n\s+v~\d+ = #b:%tconj", c)
+    c = code("(defn f [v] (loop [i 0 w v] (if (< i (count w)) (recur (inc i) (assoc w i (* 2 (nth w i)))) w)))")
+    assert re.search(r"try:\n\s+(~t\d+) = w~\d+\[i~\d+\]\n\s+except #IndexError:\n\s+\1 = #b:%tnth\(w~\d+, i~\d+\)", c)
+    assert re.search(r"try:\n\s+w~\d+\[i~\d+\] = ~t\d+\n\s+except #IndexError:\n\s+#b:%tassoc\(w~\d+, i~\d+, ~t\d+\)", c)
+    # a next value from elsewhere may change the type: no such copy
+    c = code("(defn f [n] (loop [i 0 v []] (if (< i n) (recur (inc i) (if (= i 5) [] (conj v i))) v)))")
+    assert not re.search(r"if #type\(v~\d+\) is #TList( and [^:]*)?:\n\s+(for|while)", c)
+
+
+def test_the_list_copy_keeps_errors_and_reads():
+    src = """
+(defn err-of [thunk] (try (thunk) (catch [e] [(type-of e) (get e :message)])))
+(defn grow [n] (loop [i 0 v []] (if (< i n) (recur (inc i) (assoc v i (count v))) v)))
+(defn gap [n] (loop [i 0 v []] (if (< i n) (recur (inc i) (assoc v (* 2 i) 0)) v)))
+(defn peek [n] (loop [i 0 v []] (if (< i n) (recur (inc i) (conj v (nth v (dec i) :none))) v)))
+(defn over [n] (loop [i 0 v [7]] (if (< i n) (recur (inc i) (conj v (nth v (+ i 5)))) v)))
+(defn keyed [n] (loop [i 0 v []] (if (< i n) (recur (inc i) (conj v [(get v (dec i) :d) (get v :k :d) (contains? v (dec i))])) v)))
+(defn neg [n] (loop [i 0 v [1 2 3]] (if (< i n) (recur (inc i) (assoc v (- 0 i 1) 0)) v)))
+(defn from-empty [n] (let [v (loop [i 0 v []] (if (< i n) (recur (inc i) (conj v i)) v))] (loop [i 0 v v] (if (< i n) (recur (inc i) (assoc v (- n i 1) (nth v i))) v))))
+"""
+    ns = load(src)
+    assert readable(ns["grow"](3)) == "[0 1 2]"
+    assert ns["err-of"](lambda: ns["gap"](2))[0] == "error"
+    assert "out of range" in ns["err-of"](lambda: ns["gap"](2))[1]
+    assert readable(ns["peek"](3)) == "[:none :none :none]"
+    e = ns["err-of"](lambda: ns["over"](1))
+    assert e[0] == "error" and "out of range" in e[1]
+    assert readable(ns["keyed"](2)) == "[[:d :d #f] [[:d :d #f] :d #t]]"
+    e = ns["err-of"](lambda: ns["neg"](1))
+    assert e[0] == "error" and "out of range" in e[1]
+    assert readable(ns["from-empty"](4)) == "[0 1 1 0]"
+
+
+FOREIGN_DICT = """
+(defn err-of [thunk] (try (thunk) (catch [e] [(type-of e) (get e :message)])))
+(defn start-assoc [pd] (err-of (fn [] (loop [i 0 m pd] (if (< i 1) (recur (inc i) (assoc m :a 7)) m)))))
+(defn start-get [pd] (loop [i 0 m pd s []] (if (< i 2) (recur (inc i) (if (< i 9) m (assoc m :x i)) (conj s (get m "a" :d))) [s (contains? m "a")])))
+(defn step-assoc [holder] (err-of (fn [] (loop [i 0 m {}] (if (< i 3) (recur (inc i) (if (= i 1) (nth holder 0) (assoc m i i))) m)))))
+(defn step-exit [holder] (loop [i 0 m {}] (if (< i 2) (recur (inc i) (if (= i 1) (nth holder 0) (assoc m i i))) m)))
+(defn red [pd ks] (err-of (fn [] (reduce (fn [m k] (assoc m k (inc (get m k 0)))) pd ks))))
+(defn red-step [holder ks] (err-of (fn [] (reduce (fn [m k] (if (= k :swap) (nth holder 0) (assoc m k 1))) {} ks))))
+(defn conj-pair [pd] (err-of (fn [] (loop [i 0 m pd] (if (< i 1) (recur (inc i) (conj m [:k 1])) m)))))
+(defn counted [pd] (err-of (fn [] (loop [i 0 m pd] (if (< i 1) (recur (inc i) (assoc m :k (count m))) m)))))
+"""
+
+
+def test_a_python_dict_a_loop_or_reduce_starts_from_or_steps_to_is_never_changed():
+    # the loop's own map is a plain dict: a dict from Python stays the library's business
+    # (assoc/conj/count on it are type-errors, get gives the default), and is never changed
+    from turmeric.core.values import Keyword
+
+    ns = load(FOREIGN_DICT)
+    assoc_err = '["type-error" "assoc: expected a map or vector, got builtins.dict"]'
+    cases = [
+        ("start-assoc", lambda pd: (pd,), assoc_err),
+        ("start-get", lambda pd: (pd,), "[[:d :d] #f]"),
+        ("step-assoc", lambda pd: (pvector([pd]),), assoc_err),
+        ("red", lambda pd: (pd, pvector(["a", "b"])), assoc_err),
+        ("red-step", lambda pd: (pvector([pd]), pvector([Keyword("x"), Keyword("swap"), Keyword("y")])), assoc_err),
+        ("conj-pair", lambda pd: (pd,), '["type-error" "conj: expected a collection, got builtins.dict"]'),
+        ("counted", lambda pd: (pd,), '["type-error" "count: expected a collection, got builtins.dict"]'),
+    ]
+    for f, args, want in cases:
+        pd = {"a": 1}
+        assert readable(ns[f](*args(pd))) == want, f
+        assert pd == {"a": 1}, f
+    pd = {"a": 1}
+    assert ns["step-exit"](pvector([pd])) is pd and pd == {"a": 1}

@@ -44,3 +44,22 @@ def test_set_of_unhashable_is_a_type_error_and_empty_sets_are_shared():
 def test_vectors_are_sequences_for_python_code():
     v = pvector([1, 2])
     assert type(v) is PVector and isinstance(v, Sequence) and v.append(3) == pvector([1, 2, 3]) and v == pvector([1, 2])
+
+
+def test_a_struct_is_one_tuple_object_but_not_a_sequence():
+    from turmeric.core.registry import State
+    from turmeric.core.values import make_struct_type
+
+    st = make_struct_type("P", ["x", "y"], state=State())
+    other = make_struct_type("Q", ["x", "y"], state=State())
+    p = st.cls(1, 2)
+    assert p[0] == 1 and p.vals == (1, 2) and type(p.vals) is tuple and p.get_field("y") == 2
+    # equality and hashing by type and fields, as when the fields were a separate tuple
+    assert p == st.cls(1, 2) and not (p != st.cls(1, 2)) and p != other.cls(1, 2) and p != (1, 2) and (1, 2) != p
+    assert hash(p) == hash(("P", (1, 2)))
+    assert bool(make_struct_type("E", [], state=State()).cls())  # no fields, still true
+    for op in (list, len, lambda s: 1 in s, lambda s: s < s, lambda s: s + s, lambda s: s * 2, lambda s: 2 * s):
+        with pytest.raises(TypeError):
+            op(p)
+    with pytest.raises(Exception, match="takes 2 field"):
+        st.cls(1)

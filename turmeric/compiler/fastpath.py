@@ -27,7 +27,7 @@ type test sends the value to the library function instead:
   display form of an int is its decimal text), everything else through `#display`.
 - `x.field`: an inline cache per site (`#ic:field@symbol/k`, a `DotCache` the
   loader creates): when `type(x)` is the struct class seen last, the value is
-  `x.vals[index]`; anything else goes to `#dot_ic`, which does the full `#dot` lookup
+  `x[index]` (a struct is a tuple of its fields); anything else goes to `#dot_ic`, which does the full `#dot` lookup
   and, for a struct, remembers its class and the field's index.
 
 None of these calls back into Turmeric, so none is a capture site.
@@ -44,7 +44,7 @@ from .numeric import children, is_known_ref
 from .pyast import assign, at, call, const, name, store
 from .transient import READS, STEPS
 
-_COLL_FAST = frozenset({"conj", "assoc", "get", "nth", "%tconj", "%tassoc", "%tget", "%tnth"})
+_COLL_FAST = frozenset({"conj", "assoc", "get", "nth", "%tconj", "%tassoc", "%tget", "%tnth", "%tcount", "%tcontains?"})
 
 COMPARE_OPS = {"<": ast.Lt, ">": ast.Gt, "<=": ast.LtE, ">=": ast.GtE}
 
@@ -212,6 +212,8 @@ class FastPaths:
         operations of `compiler/transient.py`: the C method behind an exact type test, else
         the library function (which also throws the errors)."""
         n = len(args)
+        if self.tlist_vars and type(nodes[0]) is C.LRef and nodes[0].var in self.tlist_vars and op[:2] == "%t":
+            return self.fast_tlist(op, args, ctx, out, nodes)
         if op in ("%tconj", "%tassoc") and type(args[0]) is ast.Name:
             return self.fast_update(op, args, ctx, out, nodes)
         if op == "conj" and n == 2:
@@ -244,6 +246,47 @@ class FastPaths:
                 is_vec = _type_is(v, "#PVec" if op == "nth" else "#TList")
             ok = ast.BoolOp(ast.And(), [is_vec, *self._index_tests(nodes[1], i, v)])
             return ast.IfExp(ok, ast.Subscript(v, i, ast.Load()), call("#b:" + op, v, i))
+        return None
+
+    def fast_tlist(self, op, args, ctx, out, nodes):
+        """An operation on a transient variable known to be a list here (a loop copy entered
+        when it is one, `Lowering.int_loop_copy`; every update keeps it that list): the list's
+        own operation, the library's `%t` function for an index out of range (which appends
+        at the length, or throws its error) and nothing else to test."""
+        v = args[0]
+        rest = [self.simple(a, ctx, out) for a in args[1:]]
+        if op == "%tconj":
+            out.append(ast.Expr(call(ast.Attribute(v, "append", ast.Load()), rest[0])))
+            return name(v.id)
+        if op == "%tcount":
+            return call("#len", v)
+        if op == "%tassoc":
+            k, x = rest
+            store_ = [ast.Assign([ast.Subscript(name(v.id), k, ast.Store())], x)]
+            slow = [ast.Expr(call("#b:%tassoc", v, k, x))]  # the same list, appended to, or an error
+            if self.numeric.is_nonneg(nodes[1]):
+                out.append(ast.Try(store_, [ast.ExceptHandler(name("#IndexError"), None, slow)], [], []))
+            else:
+                tests = self._index_tests(nodes[1], k, v)
+                out.append(ast.If(tests[0] if len(tests) == 1 else ast.BoolOp(ast.And(), tests), store_, slow))
+            return name(v.id)
+        tests = self._index_tests(nodes[1], rest[0], v)
+        ok = tests[0] if len(tests) == 1 else ast.BoolOp(ast.And(), tests)
+        if op == "%tcontains?":
+            return ok
+        if op == "%tnth" and len(rest) == 1:
+            if self.numeric.is_nonneg(nodes[1]):  # past the end: IndexError, the library's error
+                t = ctx.tmp()
+                slow = [assign(t, call("#b:%tnth", v, rest[0]))]
+                out.append(
+                    ast.Try(
+                        [assign(t, ast.Subscript(v, rest[0], ast.Load()))], [ast.ExceptHandler(name("#IndexError"), None, slow)], [], []
+                    )
+                )
+                return name(t)
+            return ast.IfExp(ok, ast.Subscript(v, rest[0], ast.Load()), call("#b:%tnth", v, rest[0]))
+        if op == "%tget":
+            return ast.IfExp(ok, ast.Subscript(v, rest[0], ast.Load()), rest[1] if len(rest) == 2 else const(None))
         return None
 
     def _ttype(self, node):
@@ -473,7 +516,7 @@ class FastPaths:
             # match binds a field only after its `#struct-is?` test passed (expander/patterns.py;
             # `(Some p)` has a test and accessor of its own): x is a struct instance here
             x = self.compile_expr(a[0], ctx, out)
-            return ast.Subscript(ast.Attribute(x, "vals", ast.Load()), const(a[1].value), ast.Load())
+            return ast.Subscript(x, const(a[1].value), ast.Load())
         if fname == "#some?" and len(a) == 1:
             return ast.Compare(call("#type", self.compile_expr(a[0], ctx, out)), [ast.Is()], [name("#Some")])
         if fname == "name" and len(a) == 1 and not node.kwargs:
@@ -494,7 +537,7 @@ class FastPaths:
         ctx.ndot = getattr(ctx, "ndot", 0) + 1
         ic = f"#ic:{field}@{ctx.fn.symbol}/{ctx.ndot}"
         hit = ast.Compare(call("#type", o), [ast.Is()], [ast.Attribute(name(ic), "t", ast.Load())])
-        value = ast.Subscript(ast.Attribute(o, "vals", ast.Load()), ast.Attribute(name(ic), "i", ast.Load()), ast.Load())
+        value = ast.Subscript(o, ast.Attribute(name(ic), "i", ast.Load()), ast.Load())
         return ast.IfExp(hit, value, call("#dot_ic", name(ic), o, const(field)))
 
     # --- strings -------------------------------------------------------------------------------

@@ -212,6 +212,8 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
     def compile_expr(self, node, ctx, out):
         t = type(node)
         pos = node.pos
+        if self.tfresh and id(node) in self.tfresh:
+            return self.compile_fresh(node, ctx, out)
         if self.tops and id(node) in self.tops:
             return self.compile_transient_op(node, self.tops[id(node)], ctx, out)
         if t is C.Const:
@@ -224,6 +226,8 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         if t is C.GRef:
             return at(self.gref(node), pos)
         if t is C.Call:
+            if self.handoff_reduce and id(node) in self.handoff_reduce:
+                return self.compile_treduce(node, ctx, out)
             if self.is_host_call(node) and node.fn.name in FAST_HELPERS:
                 fast = self.fast_helper(node, ctx, out)
                 if fast is not None:
@@ -352,9 +356,21 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         self.temp_nodes.append(p)
         return p
 
+    def compile_fresh(self, node, ctx, out):
+        """A transient variable's next value that is not its own update: `(%tbegin value)`,
+        so that a Python list never becomes the loop's list (compiler/transient.py)."""
+        self.tfresh.discard(id(node))
+        try:
+            e = self.compile_expr(node, ctx, out)
+        finally:
+            self.tfresh.add(id(node))
+        return at(call("#b:%tbegin", e), node.pos)
+
     def compile_transient_op(self, node, op, ctx, out):
         """A read, update or exit of a transient accumulator (`compiler/transient.py`)."""
         if op == "%tend":
+            if node.var in self.handoff_out:  # the next loop takes the transient as it is
+                return self.ref(node.var)
             return at(call("#b:%tend", self.ref(node.var)), node.pos)
         return self.compile_expr(self.temp_prim(op, node.args, node.pos), ctx, out)
 
@@ -375,7 +391,7 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             # the fields that stay numbers when they start as numbers (not booleans): tested
             # once here, so their arithmetic in the loop needs no checks
             for f in nums:
-                val = ast.Subscript(ast.Attribute(name(v.py), "vals", ast.Load()), const(fields.index(f)), ast.Load())
+                val = ast.Subscript(name(v.py), const(fields.index(f)), ast.Load())
                 t = ctx.tmp()
                 first = ast.Compare(ast.NamedExpr(store(t), call("#type", val)), [ast.Is()], [name("#int")])
                 tests.append(ast.BoolOp(ast.Or(), [first, ast.Compare(name(t), [ast.Is()], [name("#float")])]))
@@ -493,6 +509,38 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         else:
             fast_stmt = LoopS(fast)
         return IfS(test[0] if len(test) == 1 else ast.BoolOp(ast.And(), test), [fast_stmt], [LoopS(generic)])
+
+    def list_loop_copy(self, node, cands, ctx, inner, prefix, lists, otherwise):
+        """`if <the transient variables lists are lists> (and the int tests of int_loop_copy):
+        <the loop compiled knowing it> else: otherwise`. Those variables stay the same list
+        through the loop once they are one (`transient_stable`: every next value is an update
+        of them), so the copy updates and reads them with no type test
+        (`FastPaths.fast_tlist`); any other start value runs otherwise (the ordinary copies)."""
+        outside, used = cands or (frozenset(), frozenset())
+        saved_lists = self.tlist_vars
+        self.tlist_vars = saved_lists | lists
+        try:
+            tested, saved = self.numeric.assume_loop_entry(node, outside, used)
+            self.numeric.restore(saved)
+            counted = self.counted_loop(node, ctx, inner, outside, tested, prefix)
+            if counted is not None:
+                entry, fast_stmt = counted
+            else:
+                entry = []
+                self.in_loop_copy += 1
+                tested, saved = self.numeric.assume_loop_entry(node, outside, used)
+                try:
+                    fast = prefix()
+                    self.compile_to(node.body, ctx, fast, inner)
+                finally:
+                    self.numeric.restore(saved)
+                    self.in_loop_copy -= 1
+                fast_stmt = LoopS(fast)
+        finally:
+            self.tlist_vars = saved_lists
+        test = [_type_is_name(v.py, "#TList") for v in sorted(lists, key=lambda v: v.py)]
+        test += [_type_is_name(v.py, "#int") for v in sorted(outside | tested, key=lambda v: v.py)] + entry
+        return IfS(test[0] if len(test) == 1 else ast.BoolOp(ast.And(), test), [fast_stmt], otherwise)
 
     def counted_loop(self, node, ctx, inner, outside=frozenset(), tested=frozenset(), prefix=list):
         """The int copy of `(loop [i a ...] (if (< i b) (... (recur (inc i) ...)) exit))` as
@@ -672,6 +720,20 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         names = [self.simple(a, ctx, out) for a in args]
         if not self.numeric.needs_check(op, node.args):  # number +/- other: Python raises TypeError
             return self.bool_guarded(ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1]), op, node.args, names, ctx)
+        known = [self.numeric.is_num(a) for a in node.args]
+        if any(known):
+            # `(* 2 x)`: one class test on the other operand (an int or a float, so not a
+            # boolean nor a string) instead of the result's class and two identity tests
+            x = names[known.index(False)]
+            t = ctx.tmp()
+            test = ast.BoolOp(
+                ast.Or(),
+                [
+                    ast.Compare(ast.NamedExpr(store(t), call("#type", x)), [ast.Is()], [name("#int")]),
+                    ast.Compare(name(t), [ast.Is()], [name("#float")]),
+                ],
+            )
+            return ast.IfExp(test, ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1]), call("#b:" + op, *names))
         tests = self.not_bool_tests(node.args, names, ctx)
         r, rt = ctx.tmp(), ctx.tmp()
         computed = ast.NamedExpr(store(r), ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1]))
@@ -813,8 +875,11 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             if type(expr) not in (ast.Constant, ast.Name):
                 out.append(at(ast.Expr(expr), pos))
 
-    def bind_let(self, node, ctx, out):
+    def bind_let(self, node, ctx, out, sink=None):
+        """The let's bindings, in order; sink is the let's (None for a let in an expression)."""
         for var, val in node.bindings:
+            if self.handoffs:
+                self.take_handoff(val, sink)
             if var.boxed and type(val) is C.Fn and var in val.free:
                 # a local defn whose name is set!: the closure holds the box it is stored in
                 out.append(at(assign(var.py, call("#Box", const(None))), val.pos or node.pos))
@@ -828,9 +893,54 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             out.append(at(assign(var.py, e), val.pos or node.pos))
             ctx.live.append(var.py)
 
+    def take_handoff(self, val, sink):
+        """Hand a loop's transient to the next loop (`compiler/transient.py`) when nothing after
+        the second loop in the let can record a frame holding the first one's variable: no
+        capture site there but the let body as a tail call (its frame holds nothing)."""
+        h = self.handoffs.get(id(val))
+        if h is None:
+            return
+        var, receiver, k, after = h
+        ok = all(
+            not self.has_site(x) or (i == len(after) - 1 and sink is not None and sink[0] == "ret" and self.plain_tail_call(x))
+            for i, x in enumerate(after)
+        )
+        into = self.handoff_in if k is not None else self.handoff_reduce
+        key = (id(receiver), k) if k is not None else id(receiver)
+        if ok:
+            self.handoff_out.add(var)
+            into.add(key)
+        else:
+            self.handoff_out.discard(var)
+            into.discard(key)
+
+    def compile_treduce(self, node, ctx, out):
+        """`(reduce f init v)` of a host function over a handed-over transient v: `%treduce`."""
+        args, n_live = self.compile_args(node.args, ctx, out)
+        del ctx.live[n_live:]
+        return at(call("#b:%treduce", *args), node.pos)
+
+    def plain_tail_call(self, node):
+        """A call compiled as a tail call (no frame of this function) whose parts have no site."""
+        return (
+            type(node) is C.Call
+            and not self.is_host_call(node)
+            and self.inline_hof_fn(node) is None
+            and self.site_hof(node) is None
+            and not self.has_site(node.fn)
+            and not any(self.has_site(a) for a in node.args)
+            and not any(self.has_site(v) for _, v in node.kwargs)
+        )
+
     def compile_to(self, node, ctx, out, sink):
         t = type(node)
         pos = node.pos
+        if self.tfresh and id(node) in self.tfresh:
+            self.emit_sink(self.compile_fresh(node, ctx, out), sink, out, pos)
+            return
+        if self.handoff_reduce and id(node) in self.handoff_reduce:
+            self.emit_sink(self.compile_treduce(node, ctx, out), sink, out, pos)
+            return
         if t is C.If:
             moved = self.moved_guard(node.test, ctx)
             if moved is not None:  # the test's boolean test runs in one branch only
@@ -855,7 +965,7 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             return
         if t is C.Let:
             n_live = len(ctx.live)
-            self.bind_let(node, ctx, out)
+            self.bind_let(node, ctx, out, sink)
             self.compile_to(node.body, ctx, out, sink)
             del ctx.live[n_live:]
             return
@@ -864,7 +974,8 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             inits, _ = self.compile_args(node.inits, ctx, out)
             del ctx.live[n_live:]
             for i in self.transient_inits.get(id(node), ()):
-                inits[i] = call("#b:%tbegin", inits[i])
+                if (id(node), i) not in self.handoff_in:  # else the previous loop's transient, as it is
+                    inits[i] = call("#b:%tbegin", inits[i])
             for v, e in zip(node.vars, inits, strict=False):
                 out.append(at(assign(v.py, call("#Box", e) if v.boxed else e), pos))
                 ctx.live.append(v.py)
@@ -881,11 +992,17 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             self.ttypes = {**saved_ttypes, **typed}
 
             def type_reads():
-                return [assign(tt, call("#type", name(v.py))) for v, tt in typed.items()]
+                # (none for a list in a copy entered when it is one: it stays that list)
+                return [assign(tt, call("#type", name(v.py))) for v, tt in typed.items() if v not in self.tlist_vars]
 
             try:
                 sra = self.struct_loops.get(id(node))
                 copy = self.int_loop_candidates(node, set(ctx.live[:n_live])) if sra is None and not self.in_loop_copy else None
+                lists = frozenset()
+                if sra is None and not self.in_loop_copy and not _has_fn(node.body):
+                    lists = frozenset(node.vars[i] for i in self.transient_stable.get(id(node), ()))
+                if lists:  # a copy for the lists in front of the loop's other copies
+                    whole, out = out, []
                 body = type_reads()
                 if copy is not None:
                     out.append(self.int_loop_copy(node, copy, ctx, inner, type_reads))
@@ -901,6 +1018,9 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
                 else:
                     self.compile_to(node.body, ctx, body, inner)
                     out.append(self.struct_loop_copy(sra, node, ctx, inner, LoopS(body), type_reads()))
+                if lists:
+                    whole.append(self.list_loop_copy(node, copy, ctx, inner, type_reads, lists, out))
+                    out = whole
             finally:
                 self.ttypes = saved_ttypes
             del ctx.live[n_live:]
@@ -925,6 +1045,10 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
                 vars_ = list(target.params) + ([target.rest] if target.rest else [])
                 ctx.has_head_recur = True
             vals = [call("#Box", e) if v.boxed else e for v, e in zip(vars_, args, strict=False)]
+            # a variable that is its own next value needs no assignment
+            keep = [j for j, (v, e) in enumerate(zip(vars_, vals, strict=False)) if not (type(e) is ast.Name and e.id == v.py)]
+            if len(keep) < len(vars_):
+                vars_, vals = [vars_[j] for j in keep], [vals[j] for j in keep]
             if len(vars_) == 1:
                 out.append(at(assign(vars_[0].py, vals[0]), pos))
             elif vars_:

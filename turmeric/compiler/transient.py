@@ -21,7 +21,10 @@ A variable `v` qualifies when:
     don't mention `v` (the update is a statement run before the recur's new values are
     assigned, so they would see it);
   - `v` itself as its own next value, or as the loop's result (an exit in tail
-    position, where it becomes `(%tend v)`).
+    position, where it becomes `(%tend v)`);
+  - or a next value that doesn't mention `v` at all: it is compiled inside `%tbegin`,
+    which wraps a Python list (the loop's own transient list is a plain `list`: no value
+    that could be someone else's list may become the transient as it is).
 
 While the loop runs, `v` then holds a transient (runtime/lib/collections.py: a private
 list or dict when the loop starts from an empty vector or map, else an evolver or an
@@ -65,6 +68,7 @@ class TransientPass:
             elif t is C.Call and type(n.fn) is C.GRef and n.fn.name == "reduce" and self.inline_hof_fn(n) is not None:
                 self._transient_reduce_fn(n.args[0])
             stack.extend(x for x in children(n) if x is not None)
+        self._handoff_pass(root)
 
     # --- recognising the operations ----------------------------------------------------------
     def coll_op(self, node, table):
@@ -146,7 +150,10 @@ class TransientPass:
                 and self._step(node.then, v, loop, pos, found)
                 and self._step(node.else_, v, loop, pos, found)
             )
-        return not _mentions(node, v)
+        if _mentions(node, v):
+            return False
+        found.append(("%tfresh", node))
+        return True
 
     # --- loops and reduce --------------------------------------------------------------------
     def _transient_loop(self, loop):
@@ -164,10 +171,12 @@ class TransientPass:
                 continue
             if not any(op in UPDATES for op, _ in found):
                 continue  # nothing to gain
-            for op, node in found:
-                self.tops[id(node)] = op
+            self._record(found)
             self.transient_inits.setdefault(id(loop), set()).add(i)
-            if sum(op != "%tend" for op, _ in found) > 1:
+            if not any(op == "%tfresh" for op, _ in found):
+                # every next value is v or an update of v: a list stays the same list
+                self.transient_stable.setdefault(id(loop), set()).add(i)
+            if sum(op not in ("%tend", "%tfresh") for op, _ in found) > 1:
                 # several operations per iteration: they share one type test (`Lowering`)
                 self.transient_typed.setdefault(id(loop), set()).add(i)
 
@@ -179,12 +188,120 @@ class TransientPass:
         # the body is the accumulator's next value; there is no exit inside the function
         if not self._step(fn.body, acc, None, -1, found) or not any(op in UPDATES for op, _ in found):
             return
-        for op, node in found:
-            self.tops[id(node)] = op
+        self._record(found)
         self.transient_reduce.add(id(fn))
+
+    def _record(self, found):
+        for op, node in found:
+            if op == "%tfresh":  # a next value from elsewhere: compiled inside `%tbegin` (Lowering)
+                if type(node) not in (C.Const, C.VecLit, C.MapLit):  # (these are never Python lists)
+                    self.tfresh.add(id(node))
+            else:
+                self.tops[id(node)] = op
+
+    # --- one loop's transient handed to the next ---------------------------------------------
+    #
+    # `(let [v (loop [... a [] ...] ... a) w (loop [... b v ...] ...)] ...)`: when every exit
+    # of the first loop is its transient variable `a`, and `v` is used once, as the start
+    # value of the next loop's transient variable `b`, the first loop's transient goes to the
+    # second as it is: no `%tend` (a persistent copy) at the first loop's exits and no
+    # `%tbegin` at the second's entry. Nothing can see the value in between: `v` is read
+    # nowhere else, the second loop's initial values have no capture site, and the lowering
+    # (`Lowering.bind_let`) takes the handoff only when nothing after the second loop in the
+    # `let` can record a frame holding `v` (no capture site there but a tail call). A value
+    # that is not a transient passes as `%tend` then `%tbegin` would leave it.
+
+    def _handoff_pass(self, root):
+        stack = [root]
+        while stack:
+            n = stack.pop()
+            if type(n) is C.Let:
+                self._handoff_let(n)
+            stack.extend(x for x in children(n) if x is not None)
+
+    def _handoff_let(self, let):
+        bs = let.bindings
+        for j, (v, val) in enumerate(bs):
+            if type(val) is not C.Loop or v.captured or v.mutated:
+                continue
+            a = self._exit_var(val)
+            if a is None:
+                continue
+            # the next thing evaluated, and what follows it in v's scope
+            if j + 1 < len(bs):
+                nxt, after = bs[j + 1][1], [x for _, x in bs[j + 2 :]] + [let.body]
+            elif type(let.body) is C.Let and let.body.bindings:  # (let [v ...] (let [w ...] ...))
+                inner = let.body
+                nxt, after = inner.bindings[0][1], [x for _, x in inner.bindings[1:]] + [inner.body]
+            else:
+                nxt, after = let.body, []
+            if sum(_count(x, v) for x in [nxt, *after]) != 1:
+                continue
+            if self._host_reduce_of(nxt, v):
+                # (reduce f init v) with a host function f (it never sees v): over the transient
+                self.handoffs[id(val)] = (a, nxt, None, after)
+                continue
+            if type(nxt) is not C.Loop or any(self.has_site(x) for x in nxt.inits):
+                continue
+            ks = [k for k in self.transient_inits.get(id(nxt), ()) if _is_v(nxt.inits[k], v)]
+            if len(ks) != 1:
+                continue
+            # (the variable handed over, the receiving loop, its variable's index, what follows it)
+            self.handoffs[id(val)] = (a, nxt, ks[0], after)
+
+    def _host_reduce_of(self, node, v):
+        """Is node `(reduce f init v)` of the library's reduce, f a host builtin and init
+        free of capture sites?"""
+        if type(node) is not C.Call or node.kwargs or node.pyname is not None or len(node.args) != 3:
+            return False
+        g, f = node.fn, node.args[0]
+        if not (type(g) is C.GRef and g.builtin and g.module is None and g.name == "reduce"):
+            return False
+        if not (type(f) is C.GRef and f.builtin and f.module is None and self.host_builtin(f.name)):
+            return False
+        return _is_v(node.args[2], v) and not self.has_site(node.args[1])
+
+    def _exit_var(self, loop):
+        """The loop's transient variable when every value the loop can produce is that
+        variable (each tail position is it or a recur to the loop), else None."""
+        found = set()
+        stack = [loop.body]
+        while stack:
+            n = stack.pop()
+            t = type(n)
+            if t is C.If:
+                stack += [n.then, n.else_]
+            elif t is C.Do:
+                stack.append(n.body[-1])
+            elif t is C.Let:
+                stack.append(n.body)
+            elif t is C.Recur and n.target is loop:
+                continue
+            elif t is C.LRef and n.var in loop.vars and self.tops.get(id(n)) == "%tend":
+                found.add(n.var)
+            else:
+                return None
+        if len(found) != 1:
+            return None
+        (a,) = found
+        return a if loop.vars.index(a) in self.transient_inits.get(id(loop), ()) else None
 
 
 UPDATES = frozenset(spec[2] for spec in STEPS.values())
+
+
+def _count(node, v):
+    """How many times node reads v (a closure over v counts as many)."""
+    k = 0
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if type(n) is C.LRef and n.var is v:
+            k += 1
+        elif type(n) is C.Fn and v in n.free:
+            k += 2
+        stack.extend(x for x in children(n) if x is not None)
+    return k
 
 
 def _is_v(node, v):

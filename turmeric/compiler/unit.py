@@ -44,8 +44,15 @@ class ModuleCompiler(Lowering):
         self.tops = {}  # compiler/transient.py: id(node) -> its transient operation
         self.transient_inits = {}
         self.transient_typed = {}
+        self.transient_stable = {}  # id(Loop) -> its transient variables whose every next value is an update of them
+        self.tlist_vars = frozenset()  # while compiling a loop copy entered when these are lists
         self.ttypes = {}  # transient Var -> the local holding its type this iteration
         self.transient_reduce = set()
+        self.tfresh = set()  # ids of next values of a transient from elsewhere: inside %tbegin
+        self.handoffs = {}  # id(Loop) -> its transient handed to the next loop (transient.py)
+        self.handoff_out = set()  # while compiling: loop variables whose exits hand the transient over
+        self.handoff_in = set()  # (id(Loop), index): initial values taken as they are
+        self.handoff_reduce = set()  # ids of (reduce f init v) calls over a handed-over transient
         self.temp_nodes = []
         self.struct_loops = {}  # id(Loop) -> its struct variables kept in locals
         self.sra_active = {}

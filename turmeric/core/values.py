@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import types
 from collections.abc import Sequence, Set
+from operator import itemgetter
 
 from immutables import Map as PMap
 
@@ -318,23 +319,64 @@ class Some:
 # --- structs ---------------------------------------------------------------
 
 
-class Struct:
-    """Base of every struct instance. Values live in `vals`, a tuple in field order."""
+class Struct(tuple):
+    """Base of every struct instance: a tuple of the field values in field order.
 
-    __slots__ = ("vals",)
+    One object per instance (no separate tuple of values), so building a struct is one
+    allocation for the cyclic garbage collector to count and trace, as a Python object
+    with `__slots__` is. To Turmeric code and to the library a struct is not a sequence:
+    it can't be iterated, measured, tested with `in`, ordered, added or repeated (each
+    raises the TypeError a plain object would). It can be indexed: `s[i]` is field i, what
+    compiled code reads; `s.vals` is the fields as a plain tuple (a copy, made in C)."""
+
+    __slots__ = ()
     stype: "StructType"
 
+    vals = property(itemgetter(slice(None)))
+
     def __eq__(self, other):
-        return type(other) is type(self) and self.vals == other.vals
+        return type(other) is type(self) and _tuple_eq(self, other)
+
+    def __ne__(self, other):
+        return not (type(other) is type(self) and _tuple_eq(self, other))
 
     def __hash__(self):
-        return hash((self.stype.name, self.vals))
+        return hash((self.stype.name, self[:]))
+
+    def __bool__(self):
+        return True
+
+    def __repr__(self):
+        return type(self).__name__ + repr(self[:])
+
+    def __iter__(self):
+        raise TypeError(f"'{type(self).__name__}' object is not iterable")
+
+    def __len__(self):
+        raise TypeError(f"object of type '{type(self).__name__}' has no len()")
+
+    def __contains__(self, x):
+        raise TypeError(f"argument of type '{type(self).__name__}' is not iterable")
+
+    def _no_op(self, other):
+        return NotImplemented
+
+    __lt__ = __le__ = __gt__ = __ge__ = __add__ = __mul__ = __rmul__ = _no_op
+    del _no_op
+
+    def __getnewargs__(self):
+        return tuple(self[:])
 
     def get_field(self, name):
         idx = self.stype.index.get(name)
         if idx is None:
             return None
-        return self.vals[idx]
+        return self[idx]
+
+
+_tuple_eq = tuple.__eq__
+_tuple_new = tuple.__new__
+_tuple_len = tuple.__len__
 
 
 class StructType:
@@ -375,24 +417,24 @@ def make_struct_type(name, fields, types=None, module=None, checker=None, state=
 
     if checks:
 
-        def __init__(self, *vals):
+        def __new__(cls, *vals):
             if len(vals) != nfields:
                 raise ArityMismatch(name, nfields, len(vals))
             for i, ok, _t in checks:
                 if not ok(vals[i]):
                     checker(stype, i, vals[i])
-            self.vals = vals
+            return _tuple_new(cls, vals)
 
     else:  # nothing to check: no loop
 
-        def __init__(self, *vals):
+        def __new__(cls, *vals):
             if len(vals) != nfields:
                 raise ArityMismatch(name, nfields, len(vals))
-            self.vals = vals
+            return _tuple_new(cls, vals)
 
     # the layout a compiled loop may keep in locals (compiler/transient.py): only without checks
     layout = " ".join(stype.fields) if not checks else None
-    cls = type(name, (Struct,), {"__slots__": (), "__init__": __init__, "stype": stype, "_tm_layout": layout})
+    cls = type(name, (Struct,), {"__slots__": (), "__new__": __new__, "stype": stype, "_tm_layout": layout})
     stype.cls = cls
     stype.predicate = lambda x: type(x) is cls  # the `name?` function
     (state if state is not None else current_state()).struct_types[name] = stype

@@ -80,7 +80,7 @@ def _plain(v, budget):
             for k, val in x.items():
                 stack.append(k)
                 stack.append(val)
-        elif isinstance(x, (PVector, PSet, ArraySeq, tuple)) or type(x) is PList:
+        elif isinstance(x, (PVector, PSet, ArraySeq)) or type(x) in (tuple, PList):
             stack.extend(x)
         else:
             return False

@@ -202,7 +202,7 @@ def send(dest, topic, value):
 def start_workflow(f, args=None, *opts):
     if args is None:
         args = pvector([])
-    if not isinstance(args, (PVector, tuple, list)) and type(args).__name__ not in ("PList", "ArraySeq"):
+    if not (isinstance(args, (PVector, list)) or type(args) is tuple) and type(args).__name__ not in ("PList", "ArraySeq"):
         raise _err(f"start-workflow: the arguments go in a vector, like (start-workflow f [1 2]); got {type_name(args)}", "type-error")
     o = _opts("start-workflow", opts, ("id",))
     wf_id = o.get("id")

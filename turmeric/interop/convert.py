@@ -69,7 +69,7 @@ def _tm(v, kw):
         return plist([_tm(x, kw) for x in v])
     if isinstance(v, (PSet, set, frozenset)):
         return pset(_tm(x, kw) for x in v)
-    if isinstance(v, (PVector, Sequence, Iterator)) and not isinstance(v, (str, bytes, bytearray, memoryview)):
+    if isinstance(v, (PVector, Sequence, Iterator)) and not isinstance(v, (str, bytes, bytearray, memoryview, Struct)):
         return pvector([_tm(x, kw) for x in v])
     return v
 

@@ -141,6 +141,7 @@ class ShadowNS(dict):
 # library functions: a capability list that forbids `assoc` forbids `%tassoc` too
 _TRANSIENT_OPS = {"%t" + n: n for n in ("conj", "assoc", "get", "nth", "count", "contains?")}
 _TRANSIENT_OPS["%join-acc"] = "string/join"  # (string/join sep (map ...)) with the map inline
+_TRANSIENT_OPS["%treduce"] = "reduce"  # (reduce f init v) over a loop's transient
 
 
 def library_name(n):

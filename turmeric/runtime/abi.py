@@ -57,7 +57,7 @@ def dot(obj, field):
         idx = obj.stype.index.get(field)
         if idx is None:
             raise err("error", f"{obj.stype.name} has no field {field}")
-        return obj.vals[idx]
+        return obj[idx]
     if isinstance(obj, PMap):
         return obj.get(Keyword(field))
     if type(obj) is Some and field == "value":
@@ -91,7 +91,7 @@ def dot_ic(cache, obj, field):
         if idx is not None:
             cache.t = type(obj)
             cache.i = idx
-            return obj.vals[idx]
+            return obj[idx]
     return dot(obj, field)
 
 
@@ -113,7 +113,7 @@ def p_some_value(x):
 @builtin("#struct-is?")
 def p_struct_is(x, name, nfields):
     if isinstance(x, Struct):
-        return x.stype.name == name and len(x.vals) == nfields
+        return x.stype.name == name and len(x.stype.fields) == nfields
     if name == "Some":
         return type(x) is Some and nfields == 1
     if name == "None":
@@ -135,10 +135,10 @@ def struct_is_ic(cache, x, name, nfields):
 
 @builtin("#field-at")
 def p_field_at(x, i):
-    # match tests `#struct-is?` first (compiler/fastpath.py inlines this as `x.vals[i]`)
+    # match tests `#struct-is?` first (compiler/fastpath.py inlines this as `x[i]`)
     if type(x) is Some:
         return x.value
-    return x.vals[i]
+    return x[i]
 
 
 @builtin("#seq-shape?")

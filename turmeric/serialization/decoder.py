@@ -636,7 +636,7 @@ class Decoder:
             return w
         if t is ArraySeq:
             w = 1 + weight(v.items, depth)
-        elif isinstance(v, (tuple, PVector, PSet)):
+        elif t is tuple or isinstance(v, (PVector, PSet)):
             w = 1
             for x in v:
                 w += weight(x, depth)

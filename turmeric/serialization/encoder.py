@@ -1090,7 +1090,7 @@ def _children(v, reps, seen_nodes):
             node, i = node.rest, i + 1
         if node.count and type(node) is not PList:
             yield f"elements from {i}", node
-    elif isinstance(v, (PVector, PSet, PList, tuple)):
+    elif isinstance(v, (PVector, PSet, PList)) or t is tuple:
         for i, x in enumerate(v):
             yield f"element {i}", x
     elif t is FrozenTransient:

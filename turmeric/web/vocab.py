@@ -186,7 +186,7 @@ def to_json(v):
         return v.name
     if isinstance(v, PMap):
         return {(k.name if type(k) is Keyword else k if type(k) is str else display(k)): to_json(x) for k, x in v.items()}
-    if isinstance(v, (PVector, PList, PSet, list, tuple)):
+    if isinstance(v, (PVector, PList, PSet, list)) or t is tuple:
         return [to_json(x) for x in v]
     if t is bytes:
         raise _type("json-response: bytes have no JSON form (encode them as a string first)")

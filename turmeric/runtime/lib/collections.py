@@ -168,7 +168,7 @@ def get(coll, key, default=None):
         return key if key in coll else default
     if isinstance(coll, Struct) and type(key) is Keyword:
         idx = coll.stype.index.get(key.name)
-        return coll.vals[idx] if idx is not None else default
+        return coll[idx] if idx is not None else default
     if isinstance(coll, PList) and type(key) is int and 0 <= key < coll.count:
         return coll[key]
     return default
@@ -232,7 +232,7 @@ def nth(coll, i, *default):
     try:
         if type(i) is not int:
             raise type_err(f"nth: index must be an integer, got {type_name(i)}")
-        if i < 0:
+        if i < 0 or isinstance(coll, Struct):  # a struct is a tuple, but not a sequence
             raise IndexError
         return coll[i]
     except (IndexError, TypeError):
@@ -376,17 +376,20 @@ def host_filter(f, xs):
     return array_seq(tuple([x for x in xs if (r := f(x)) is not None and r is not False]))
 
 
-_INT_ONLY = frozenset({int})
-
-
 @builtin("%host-reduce")
 def host_reduce(f, init, coll):
     """`reduce` with a function that can't capture: the loop in C, over a vector as it is
     (Python iterates a `PVector` without a copy), else over the `%items` tuple."""
     xs = coll if type(coll) is PVec else items_of(coll)
-    if f is add and type(init) is int and set(map(type, xs)) <= _INT_ONLY:
+    if f is add and type(init) is int and _all_ints(xs):
         return sum(xs, init)  # (reduce + 0 ints): the same exact sum, added up in C
     return functools.reduce(f, xs, init)
+
+
+def _all_ints(xs):
+    """Is every element an int (not a bool, which Python's sum would add as 0 or 1)?"""
+    types = list(map(type, xs))
+    return types.count(int) == len(types)
 
 
 def register_host_values():
@@ -422,16 +425,24 @@ def into(to, coll):
 # the slow paths.
 
 
-class TList(list):
-    """A vector being built by a loop (never seen outside it)."""
+# A vector or map being built by a loop is a plain Python `list` or `dict` (CPython's
+# specialised instructions for indexing, item assignment, `append` and `get` apply to the
+# exact types only). It is private to its loop because the compiler keeps it so: every
+# value a transient variable takes that is not its own update (the start value, a step
+# that doesn't mention it) goes through `%tbegin`, which never hands back a foreign Python
+# list or dict as it is (one from Python, or one held in a vector): it wraps one in
+# `Foreign`, and the `%t` helpers apply the library's ordinary operation to what it wraps.
+TList = list
+TDict = dict
 
-    __slots__ = ()
 
+class Foreign:
+    """A Python list or dict a loop's transient variable holds: not the loop's to change."""
 
-class TDict(dict):
-    """A map being built by a loop (never seen outside it)."""
+    __slots__ = ("value",)
 
-    __slots__ = ()
+    def __init__(self, value):
+        self.value = value
 
 
 class TVec:
@@ -475,6 +486,8 @@ def to_transient(v):
         return TVec(v.evolver()) if len(v) else TList()
     if t is PMap:
         return v.mutate() if len(v) else TDict()
+    if t is list or t is dict:  # from elsewhere (a loop's own never comes here): not ours to change
+        return Foreign(v)
     return v
 
 
@@ -489,7 +502,14 @@ def to_persistent(v):
         return v.ev.persistent()
     if t is TMap:
         return v.finish()
+    if t is Foreign:
+        return v.value
     return v
+
+
+def _own(v):
+    """The value the library's operation applies to (a wrapped Python list unwrapped)."""
+    return v.value if type(v) is Foreign else v
 
 
 @builtin("%tconj")
@@ -504,7 +524,7 @@ def tconj(v, x):
     if t in _TMAPS:
         v[x[0]] = x[1]  # as `conj` on a map does
         return v
-    return to_transient(conj(v, x))
+    return to_transient(conj(_own(v), x))
 
 
 @builtin("%tassoc")
@@ -528,7 +548,7 @@ def tassoc(v, k, x):
         else:
             v[k] = x
         return v
-    return to_transient(assoc(v, k, x))
+    return to_transient(assoc(_own(v), k, x))
 
 
 @builtin("%tget")
@@ -538,7 +558,7 @@ def tget(v, k, default=None):
         return v.get(k, default)
     if t in _TVECS:
         return v[k] if type(k) is int and 0 <= k < len(v) else default
-    return get(v, k, default)
+    return get(_own(v), k, default)
 
 
 @builtin("%tnth")
@@ -551,14 +571,14 @@ def tnth(v, i, *default):
         if default:
             return default[0]
         raise err("error", f"nth: index {i} out of range for vector of {len(v)}")
-    return nth(v, i, *default)
+    return nth(_own(v), i, *default)
 
 
 @builtin("%tcount")
 def tcount(v):
     if type(v) in (TList, TDict, TVec, TMap):
         return len(v)
-    return count(v)
+    return count(_own(v))
 
 
 @builtin("%tcontains?")
@@ -568,7 +588,19 @@ def tcontains(v, k):
         return k in v
     if t in _TVECS:
         return type(k) is int and 0 <= k < len(v)
-    return contains(v, k)
+    return contains(_own(v), k)
+
+
+@builtin("%treduce")
+def treduce(f, init, v):
+    """`(reduce f init v)` with a host function f over a loop's transient v that nobody else
+    can see (compiler/transient.py, the handoff): a list as it is, with no persistent copy
+    (f sees the elements only); anything else as the persistent value `%tend` makes."""
+    if type(v) is not list:
+        return host_reduce(f, init, to_persistent(v))
+    if f is add and type(init) is int and _all_ints(v):
+        return sum(v, init)
+    return functools.reduce(f, v, init)
 
 
 @builtin("%struct-layout")
