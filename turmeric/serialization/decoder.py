@@ -223,6 +223,18 @@ class _Reader:
 _HEAD_CRCS = {bytes(MAGIC + bytes((FORMAT_VERSION, f))): zlib.crc32(MAGIC + bytes((FORMAT_VERSION, f))) for f in (0, FLAG_ZLIB)}
 
 
+def _varint_at(data, pos):
+    """(the varint at data[pos], the position after it): one and two bytes inline."""
+    n = data[pos]
+    if n < 0x80:
+        return n, pos + 1
+    b = data[pos + 1]
+    if b < 0x80:
+        return (n & 0x7F) | b << 7, pos + 2
+    r = _Reader(data, pos)
+    return r.varint(), r.pos
+
+
 def _unwrap(blob, limits):
     """Check magic, version, flags and checksum; return (Header with those fields, payload)."""
     if type(blob) is not bytes:
@@ -247,12 +259,7 @@ def _unwrap(blob, limits):
     h = Header()
     h.format_version = FORMAT_VERSION
     h.compressed = compressed = bool(blob[5] & FLAG_ZLIB)
-    size = blob[HEAD_LEN]
-    pos = HEAD_LEN + 1
-    if size >= 0x80:
-        r = _Reader(blob, HEAD_LEN)
-        size = r.varint()
-        pos = r.pos
+    size, pos = _varint_at(blob, HEAD_LEN)
     h.size = size
     h.stored = n
     if size > limits.max_bytes:
@@ -364,8 +371,9 @@ def read_header(blob, limits=DEFAULT_LIMITS):
     try:
         h, payload = _unwrap(blob, limits)
         r = _Reader(payload)
-        hlen = r.count("header")
-        pos = r.pos
+        hlen, pos = _varint_at(payload, 0)
+        if hlen > r.end - pos:
+            raise Corrupt(f"header count {hlen} exceeds the remaining bytes")
         e = pos + hlen
         key = payload[pos:e]
         cached = _HEADERS.get(key)
@@ -691,26 +699,25 @@ class Decoder:
         objs = self.objs
         p = self.pos
         out = []
-        ap = out.append
         for _ in range(n):
             t = data[p]
             p += 1
             if t < 0x40:
-                ap(t)
+                out.append(t)
             elif t < 0x60:
-                ap(strs[t - 0x40])
+                out.append(strs[t - 0x40])
             elif t < 0x80:
-                ap(((t & 0x1F) << 8 | data[p]) + 64)
+                out.append(((t & 0x1F) << 8 | data[p]) + 64)
                 p += 1
             elif t == T_BACKREF and data[p] < 0x80:
                 o = objs[data[p]]
                 p += 1
                 if o is PENDING:
                     raise Corrupt("back-reference to an unfinished value")
-                ap(o)
+                out.append(o)
             else:
                 self.pos = p - 1
-                ap(self.dec(d))
+                out.append(self.dec(d))
                 p = self.pos
         self.pos = p
         return out
@@ -881,7 +888,6 @@ class Decoder:
         objs = self.objs
         p = self.pos
         out = []
-        fa = out.append
         used = 0
         for _ in range(n):
             sn = data[p]
@@ -889,28 +895,27 @@ class Decoder:
             (a, b), nv = shapes[sn] if sn < 0x80 else shapes[1 << 30]
             used += nv
             vals = []
-            ap = vals.append
             for _ in range(nv):
                 t = data[p]
                 p += 1
                 if t < 0x40:
-                    ap(t)
+                    vals.append(t)
                 elif t < 0x60:
-                    ap(strs[t - 0x40])
+                    vals.append(strs[t - 0x40])
                 elif t < 0x80:
-                    ap(((t & 0x1F) << 8 | data[p]) + 64)
+                    vals.append(((t & 0x1F) << 8 | data[p]) + 64)
                     p += 1
                 elif t == T_BACKREF and data[p] < 0x80:
                     o = objs[data[p]]
                     p += 1
                     if o is PENDING:
                         raise Corrupt("back-reference to an unfinished value")
-                    ap(o)
+                    vals.append(o)
                 else:
                     self.pos = p - 1
-                    ap(self.dec(d))
+                    vals.append(self.dec(d))
                     p = self.pos
-            fa((a, b, tuple(vals)))
+            out.append((a, b, tuple(vals)))
         self.pos = p
         self.spend(used)
         self.charge(used * COST_SLOT)
@@ -1029,10 +1034,9 @@ def _d_list(self, d):
         if not isinstance(node, PList):
             raise Corrupt("list tail is not a list")
     nodes = []
-    na = nodes.append
     for x in reversed(firsts):
         node = PList(x, node, node.count + 1)
-        na(node)
+        nodes.append(node)
     nodes.reverse()
     objs[base : base + k] = nodes
     return node

@@ -314,12 +314,20 @@ class Encoder:
         """varint n; if n: mode 0, varint byte length, the UTF-8 of the strings joined by U+0000;
         or (when a string contains U+0000) mode 1, width code, n lengths in code points, varint
         byte length, the UTF-8 of the strings joined."""
-        out = bytearray()
         items = list(self.strtab)
-        wvarint(out, len(items))
+        n = len(items)
+        if not n:
+            return b"\0"
+        joined = "\0".join(items)
+        plain = joined.count("\0") == n - 1
+        if plain and n < 0x80:  # the common case: one-byte varints
+            b = joined.encode("utf-8", "surrogatepass")
+            if len(b) < 0x80:
+                return bytes((n, 0, len(b))) + b
+        out = bytearray()
+        wvarint(out, n)
         if items:
-            joined = "\0".join(items)
-            if joined.count("\0") == len(items) - 1:
+            if plain:
                 out.append(0)
             else:
                 out.append(1)
@@ -777,7 +785,6 @@ def _e_list(e, v, d):
     if d > e.check_at:
         e.deep(v, d)
     firsts = []
-    fa = firsts.append
     node = v
     n = len(memo)
     while node.count and type(node) is PList:  # an ArraySeq tail is encoded as one value
@@ -786,7 +793,7 @@ def _e_list(e, v, d):
             break
         memo[k] = n
         n += 1
-        fa(node.first)
+        firsts.append(node.first)
         node = node.rest
     buf = e.buf
     k = len(firsts)
