@@ -792,3 +792,47 @@ def test_a_python_dict_a_loop_or_reduce_starts_from_or_steps_to_is_never_changed
         assert pd == {"a": 1}, f
     pd = {"a": 1}
     assert ns["step-exit"](pvector([pd])) is pd and pd == {"a": 1}
+
+
+# --- vectors that only ever hold numbers ------------------------------------------------------
+
+
+def test_a_vector_built_of_numbers_is_read_as_numbers():
+    # v starts empty and only gets the counter; w starts as v's result and only gets
+    # products: their reads are numbers, so the product needs no class test
+    c = code(HANDOFF)
+    assert re.search(r"= 2 \* ~t\d+\n", c) and "#b:*(" not in c
+    # an element from elsewhere: the read is tested
+    c = code(
+        "(defn f [xs n] (let [v (loop [i 0 v []] (if (< i n) (recur (inc i) (conj v (nth xs i))) v)) w (loop [i 0 w v] (if (< i n) (recur (inc i) (assoc w i (* 2 (nth w i)))) w))] w))"
+    )
+    assert "#b:*(2, " in c
+
+
+NUMBERS = """
+(defn err-of [thunk] (try (thunk) (catch [e] [(type-of e) (get e :message)])))
+(defn dbl [w n] (loop [i 0 w w] (if (< i n) (recur (inc i) (assoc w i (* 2 (nth w i)))) w)))
+(def strs (err-of (fn [] (let [v (loop [i 0 v []] (if (< i 2) (recur (inc i) (conj v (str i))) v))
+                                w (loop [i 0 w v] (if (< i 2) (recur (inc i) (assoc w i (* 2 (nth w i)))) w))] w))))
+(def bools (err-of (fn [] (let [v (loop [i 0 v []] (if (< i 2) (recur (inc i) (conj v (= i 0))) v))
+                                 w (loop [i 0 w v] (if (< i 2) (recur (inc i) (assoc w i (* 2 (nth w i)))) w))] w))))
+(def reset (err-of (fn [] (let [v (loop [i 0 v []] (if (< i 3) (recur (inc i) (if (= i 1) [true] (conj v i))) v))
+                                 w (loop [i 0 w v] (if (< i 2) (recur (inc i) (assoc w i (* 2 (nth w i)))) w))] w))))
+(def literal (err-of (fn [] (loop [i 0 w [1 true]] (if (< i 2) (recur (inc i) (assoc w i (* 2 (nth w i)))) w)))))
+(def kept (let [v (loop [i 0 v []] (if (< i 3) (recur (inc i) (conj v i)) v))
+                w (loop [i 0 w v] (if (< i 3) (recur (inc i) (assoc w i (* 2 (nth w i)))) w))] [v w]))
+(def floats (let [v (loop [i 0 v []] (if (< i 3) (recur (inc i) (conj v (* i 0.5))) v))
+                  w (loop [i 0 w v] (if (< i 3) (recur (inc i) (assoc w i (* 2 (nth w i)))) w))] w))
+(def swapped (let [v (loop [i 0 v []] (if (< i 4) (recur (inc i) (conj v i)) v))
+                   w (loop [i 0 w v] (if (< i 3) (recur (inc i) (assoc w (inc i) (* 10 (nth w i)))) w))] w))
+"""
+
+
+def test_vectors_of_numbers_keep_the_arithmetic_rules():
+    ns = load(NUMBERS)
+    for k in ("strs", "bools", "reset", "literal"):
+        kind, msg = ns[k]
+        assert kind == "type-error" and "*: expected a number" in msg, k
+    assert readable(ns["kept"]) == "[[0 1 2] [0 2 4]]"
+    assert readable(ns["floats"]) == "[0.0 1.0 2.0]"
+    assert readable(ns["swapped"]) == "[0 0 0 0]"

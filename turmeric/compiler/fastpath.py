@@ -147,6 +147,21 @@ class FastPaths:
                 return ast.BinOp(args[0], binop, const(1))
             x = self.simple(args[0], ctx, out)
             return ast.IfExp(_type_is(x, "#int"), ast.BinOp(x, binop, const(1)), call("#b:" + op, x))
+        if op == "-" and n == 1:
+            # Python negates a boolean (`-True` is -1): anything but an int or a float goes to
+            # the library, which throws type-error
+            if self.numeric.is_num(node.args[0]):
+                return ast.UnaryOp(ast.USub(), args[0])
+            x = self.simple(args[0], ctx, out)
+            t = ctx.tmp()
+            test = ast.BoolOp(
+                ast.Or(),
+                [
+                    ast.Compare(ast.NamedExpr(store(t), call("#type", x)), [ast.Is()], [name("#int")]),
+                    ast.Compare(name(t), [ast.Is()], [name("#float")]),
+                ],
+            )
+            return ast.IfExp(test, ast.UnaryOp(ast.USub(), x), call("#b:-", x))
         if op in ("zero?", "pos?", "neg?") and n == 1:
             cmp = {"zero?": ast.Eq, "pos?": ast.Gt, "neg?": ast.Lt}[op]
             if self.numeric.is_num(node.args[0]):
@@ -577,8 +592,9 @@ class FastPaths:
             return self._tails_are_strings(n.body, fn)
         if t is C.Do:
             return self._tails_are_strings(n.body[-1], fn)
-        if t in (C.Recur, C.Throw):
-            return True  # another iteration's value, or no value
+        if t is C.Recur:
+            return True  # another iteration's value
+        # (a throw is not: under try-with, `(k v)` makes it return v, any value)
         if t is C.Call and self.is_self_call(n, fn):
             return True
         return self.is_string_result(n)

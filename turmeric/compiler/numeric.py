@@ -227,7 +227,8 @@ class NumericFacts:
             # to a loop: that loop's tails decide; to the function's head: new arguments
             return not (cond and n.target is f) or all(self.is_num(a) for a in n.args)
         if t is C.Throw:
-            return True
+            # under try-with, `(k v)` makes the throw return v, whatever it is
+            return False
         return self.is_num(n)
 
     def local_pass(self, lets, loops):
@@ -315,7 +316,7 @@ class NumericFacts:
         if t is C.Loop:
             return self._loop_num(n)
         if t is C.Throw:
-            return True
+            return False  # a try-with handler's `(k v)` makes it return v, any value
         if t is C.Dot:
             return bool(self.dot_nums) and type(n.obj) is C.LRef and len(n.fields) == 1 and (n.obj.var, n.fields[0]) in self.dot_nums
         if t is C.If:
@@ -355,7 +356,7 @@ class NumericFacts:
                 stack.append(n.body)
             elif t is C.Do:
                 stack.append(n.body[-1])
-            elif t is C.Recur or t is C.Throw:
+            elif t is C.Recur:
                 continue
             elif not self.is_num(n):
                 return False

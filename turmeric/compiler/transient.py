@@ -69,6 +69,7 @@ class TransientPass:
                 self._transient_reduce_fn(n.args[0])
             stack.extend(x for x in children(n) if x is not None)
         self._handoff_pass(root)
+        self._number_vectors()
 
     # --- recognising the operations ----------------------------------------------------------
     def coll_op(self, node, table):
@@ -176,6 +177,7 @@ class TransientPass:
             if not any(op == "%tfresh" for op, _ in found):
                 # every next value is v or an update of v: a list stays the same list
                 self.transient_stable.setdefault(id(loop), set()).add(i)
+                self._stable_found[(loop, i)] = found
             if sum(op not in ("%tend", "%tfresh") for op, _ in found) > 1:
                 # several operations per iteration: they share one type test (`Lowering`)
                 self.transient_typed.setdefault(id(loop), set()).add(i)
@@ -221,6 +223,9 @@ class TransientPass:
 
     def _handoff_let(self, let):
         bs = let.bindings
+        for v, val in bs:
+            if type(val) is C.Loop and not v.mutated:
+                self._let_loops[v] = val
         for j, (v, val) in enumerate(bs):
             if type(val) is not C.Loop or v.captured or v.mutated:
                 continue
@@ -260,6 +265,61 @@ class TransientPass:
         if not (type(f) is C.GRef and f.builtin and f.module is None and self.host_builtin(f.name)):
             return False
         return _is_v(node.args[2], v) and not self.has_site(node.args[1])
+
+    # --- vectors of numbers ---------------------------------------------------------------------
+    #
+    # A transient variable that starts as the empty vector `[]` (or as the result of a loop
+    # whose variable is such a vector: every exit of that loop is the variable), whose every
+    # next value is its own update, and whose every update stores a number (`conj v x`,
+    # `assoc v k x` with x a number, assuming what its reads return are numbers) only ever
+    # holds numbers, whatever its representation (a list, an evolver, the persistent vector
+    # it ends as): by induction over its updates. Its reads `(nth v i)` (an element, or an
+    # error) and `(get v k d)` with a number d are then numbers, so arithmetic on them
+    # needs no check: `(* 2 (nth w i))` is `2 * w[i]`. The reads' ids go to `numeric.extra`.
+
+    def _number_vectors(self):
+        cand = {}
+        for (loop, i), found in self._stable_found.items():
+            init = loop.inits[i]
+            if type(init) is C.VecLit and not init.items:
+                cand[(loop, i)] = (None, found)
+            elif type(init) is C.LRef and init.var in self._let_loops:
+                src = self._let_loops[init.var]
+                a = self._exit_var(src)
+                if a is not None:
+                    cand[(loop, i)] = ((src, src.vars.index(a)), found)
+        reads = {}
+        for key, (_, found) in cand.items():
+            ids = set()
+            for op, node in found:
+                if op in ("%tnth", "%tget"):
+                    args = self.coll_op(node, READS)[1]
+                    # an element (or an error), or an element or a number default
+                    if (op == "%tnth" and len(args) == 2) or (op == "%tget" and len(args) == 3 and self.numeric.is_num(args[2])):
+                        ids.add(id(node))
+            reads[key] = ids
+        nums = self.numeric
+        while cand:
+            assumed = set().union(*(reads[k] for k in cand))
+            nums.extra |= assumed
+            try:
+                bad = {k for k, (src, found) in cand.items() if (src is not None and src not in cand) or not self._stores_numbers(found)}
+            finally:
+                nums.extra -= assumed
+            if not bad:
+                break
+            for k in bad:
+                del cand[k]
+        for k in cand:
+            nums.extra |= reads[k]
+
+    def _stores_numbers(self, found):
+        for op, node in found:
+            if op in UPDATES:
+                args = self.coll_op(node, STEPS)[1]
+                if not self.numeric.is_num(args[-1]):
+                    return False
+        return True
 
     def _exit_var(self, loop):
         """The loop's transient variable when every value the loop can produce is that

@@ -46,6 +46,8 @@ class ModuleCompiler(Lowering):
         self.transient_typed = {}
         self.transient_stable = {}  # id(Loop) -> its transient variables whose every next value is an update of them
         self.tlist_vars = frozenset()  # while compiling a loop copy entered when these are lists
+        self._stable_found = {}  # (Loop, index) -> the operations of a stable transient variable
+        self._let_loops = {}  # let-bound Var -> the Loop it is bound to (transient.py)
         self.ttypes = {}  # transient Var -> the local holding its type this iteration
         self.transient_reduce = set()
         self.tfresh = set()  # ids of next values of a transient from elsewhere: inside %tbegin

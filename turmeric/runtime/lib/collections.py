@@ -116,9 +116,15 @@ def conj(coll, *xs):
         return coll
     if isinstance(coll, PMap):
         for x in xs:
+            if isinstance(x, Struct):  # a tuple underneath, but not a [key value] pair
+                _not_pair(x)
             coll = coll.set(x[0], x[1])
         return coll
     raise type_err(f"conj: expected a collection, got {type_name(coll)}")
+
+
+def _not_pair(x):
+    raise type_err(f"conj: a map takes [key value] pairs, got {type_name(x)}")
 
 
 @builtin("list")
@@ -522,6 +528,8 @@ def tconj(v, x):
         v.ev.append(x)
         return v.wrote()
     if t in _TMAPS:
+        if isinstance(x, Struct):
+            _not_pair(x)
         v[x[0]] = x[1]  # as `conj` on a map does
         return v
     return to_transient(conj(_own(v), x))

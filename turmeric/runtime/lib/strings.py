@@ -8,11 +8,13 @@ import sys
 from ...core.values import (
     ArraySeq,
     Keyword,
+    Struct,
     Symbol,
     array_seq,
     pvector,
+    type_name,
 )
-from ..builtins import builtin
+from ..builtins import builtin, type_err
 from ..printer import display, readable
 
 
@@ -43,6 +45,8 @@ def pr_str(*xs):
 
 @builtin("subs")
 def subs(s, start, end=None):
+    if isinstance(s, Struct):  # a tuple underneath, but not a sequence
+        raise type_err(f"subs: expected a string, got {type_name(s)}")
     return s[start:end]
 
 
