@@ -188,15 +188,39 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         return name(t)
 
     def compile_args(self, nodes, ctx, out):
-        """Evaluate nodes left to right; values computed before a later site are held in live names."""
+        """Evaluate nodes left to right; values computed before a later site are held in live names,
+        and before a later assignment (`(+ x (do (set! x 5) 1))`) in temporaries: a later
+        node's statements run before the expressions returned for the earlier ones."""
         n_live = len(ctx.live)
         exprs = []
         for i, node in enumerate(nodes):
             e = self.compile_expr(node, ctx, out)
+            if type(e) is not ast.Constant and any(self.assigns(m) for m in nodes[i + 1 :]):
+                t = ctx.tmp()
+                out.append(assign(t, e))
+                e = name(t)
             if any(self.has_site(m) for m in nodes[i + 1 :]):
                 e = self.hold(e, ctx, out)
             exprs.append(e)
         return exprs, n_live
+
+    def assigns(self, node):
+        """Does evaluating node assign a variable (`set!`, `def`) outside a closure's body?"""
+        memo = self.__dict__.setdefault("_assigns_memo", {})
+        hit = memo.get(id(node))
+        if hit is not None:
+            return hit[1]
+        r = False
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if type(n) in (C.SetL, C.SetG, C.DefG):
+                r = True
+                break
+            if type(n) is not C.Fn:
+                stack.extend(x for x in children(n) if x is not None)
+        memo[id(node)] = (node, r)  # holding node keeps its id from being reused
+        return r
 
     def const_expr(self, v):
         if v is None or type(v) in (bool, int, float, str, bytes):
@@ -688,6 +712,10 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         # would: re-evaluated only by the barrier check, and only while a capture unwinds
         stable = type(fexpr) is ast.Name or (type(node.fn) is C.Attr and is_attribute_path(fexpr))
         if not host:
+            if type(fexpr) is not ast.Constant and any(self.assigns(a) for a in [*node.args, *kw_nodes]):
+                t = ctx.tmp()  # the operator is evaluated first, before an argument assigns it
+                out.append(assign(t, fexpr))
+                fexpr = name(t)
             if not stable or args_have_sites:
                 fexpr = self.hold(fexpr, ctx, out)
         exprs, _ = self.compile_args(list(node.args) + kw_nodes, ctx, out)
