@@ -712,3 +712,74 @@ def test_generated_module_compiles_and_names_functions():
     assert code.co_filename == "/tmp/cp_compiles.tm"
     assert set(c.infos) == {"cp_compiles.f", "cp_compiles.top#1"}
     assert {"#mk:cp_compiles.f", "#r:cp_compiles.f", "#f:cp_compiles.top#1", "#r:cp_compiles.top#1"} <= set(c.defs)
+
+
+SHAPES_SETUP = """(defclass Shape [a] (area [s : a]) (scale [k s : a]))
+(struct Sq [side])
+(struct Typed [side : int64])
+"""
+
+
+def compile_with_facts(src, modname):
+    """compile_form, with what the loader tells the compiler about the module's globals
+    (struct layouts, type-class methods)."""
+    file = f"/tmp/{modname}.tm"
+    m = modules.Module(modname, file, source=src)
+    m.eval_source(SHAPES_SETUP, file)
+    fn = m.expander.expand_top(read_all(src, file)[0], f"{modname}.top#1")
+    mc = ModuleCompiler(modname, file, library.HOST.__contains__, m.consts, m.struct_fields, m.dispatch_index)
+    mc.compile_unit(fn, toplevel=True)
+    mod = ast.Module(mc.defs, [])
+    ast.fix_missing_locations(mod)
+    return Compiled(mc, mod)
+
+
+def test_a_known_struct_construction_is_built_in_place_behind_a_class_test():
+    c = compile_with_facts("(defn f [i] (let [s (Sq i)] (g s) (Sq (+ i 1))))", "cp_ctor")
+    f = c.normal("cp_ctor.f")
+    par = parents(f)
+    news = calls_to(f, "#tnew")
+    # the let's and the tail's (in each copy of the body): no frame, not capture sites
+    assert len(news) >= 2 and all(unwind_try(n, par) is None for n in news)
+    misses = calls_to(f, "#new_miss")  # else: the ordinary sites, which capture
+    assert len(misses) == len(news) and all(unwind_try(n, par) is not None for n in misses)
+    tests = [n.test for n in ast.walk(f) if isinstance(n, ast.If) and isinstance(n.test, ast.Compare)]
+    assert any(isinstance(t.left, ast.Name) and t.left.id == "Sq" and isinstance(t.ops[0], ast.Is) for t in tests)
+    # a struct with checked fields, or a call of the wrong arity, is the plain call
+    for src in ("(defn f [i] (Typed i))", "(defn f [i] (Sq i i))"):
+        c = compile_with_facts(src, "cp_ctor2")
+        assert not calls_to(c.mod, "#tnew") and not calls_to(c.mod, "#new_miss")
+
+
+def test_a_method_call_keeps_an_inline_cache_and_stays_a_capture_site():
+    c = compile_with_facts("(defn f [k s] (+ (area s) (scale k s)))", "cp_meth")
+    f = c.normal("cp_meth.f")
+    par = parents(f)
+    misses = calls_to(f, "#tc_miss")
+    assert len(misses) == 2
+    assert [m.args[2].value for m in misses] == [0, 1]  # the dispatch argument's index
+    for m in misses:
+        site = unwind_try(m, par)
+        assert site is not None  # hit and miss: one capture site
+        hit = par[m].body
+        assert isinstance(hit, ast.Call) and isinstance(hit.func, ast.Name) and unwind_try(hit, par) is site
+        assert calls_to(par[m].test, "#tc_state")  # the entry is for one session's state
+    # no argument to dispatch on: the dispatcher's own arity error
+    assert not calls_to(compile_with_facts("(defn f [] (area))", "cp_meth2").mod, "#tc_miss")
+
+
+@pytest.mark.parametrize(
+    "src, ctors",
+    [
+        ("(defn f [i] (if (even? i) (Sq i) (Sq (+ i 1))))", ("Sq",)),
+        ("(defn f [i] (let [s (Sq i)] (Sq s)))", ("Sq",)),
+        ("(defn f [i] (g (Sq i)))", None),  # another call: it may capture
+        ("(defn f [i] (set! h 1) (Sq i))", None),  # it could make Sq a function mid-loop
+        ("(defn f [i] (Typed i))", None),  # a checked struct: the plain call site
+    ],
+)
+def test_a_function_that_only_constructs_structs_is_marked(src, ctors):
+    """`%host?` lets such a function run in C (`map`) while each global holds a struct class."""
+    c = compile_with_facts(src, "cp_ctors")
+    info = c.infos["cp_ctors.f"]
+    assert not info.leaf and info.ctors == ctors

@@ -92,6 +92,41 @@ def test_a_blob_of_one_session_uses_the_other_sessions_code(tmp_path):
     assert e.value.value.stype.name == "schema-mismatch"
 
 
+SHAPES = """(defclass Shape [a] (area [s : a]))
+(struct Square [side])
+(instance Shape Square (area [s] (* {k} s.side)))
+(defn total [xs] (reduce (fn [acc s] (+ acc (area s))) 0 xs))
+(defn squares [n] (map Square (range n)))
+(defn one [i] (Square i))
+"""
+
+
+def test_a_method_call_site_dispatches_in_the_current_session(tmp_path):
+    """A call site's method cache holds for one session's state: the same compiled site
+    run while another session is current finds that session's instance (by type name)."""
+    sa, sb = loader.Session(), loader.Session()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "shapes.tm").write_text(SHAPES.format(k=1))
+    (tmp_path / "b" / "shapes.tm").write_text(SHAPES.format(k=100))
+    ma = sa.load_file(str(tmp_path / "a" / "shapes.tm"))
+    sb.load_file(str(tmp_path / "b" / "shapes.tm"))
+    total, xs = ma.ns["total"], ma.ns["squares"](4)
+    for _ in range(3):  # each round starts with the cache filled by the other session
+        with sa.activate():
+            assert total(xs) == 6 and total(xs) == 6
+        with sb.activate():
+            assert total(xs) == 600 and total(xs) == 600
+    with loader.Session().activate():  # a session without the class
+        with pytest.raises(Thrown) as e:
+            total(xs)
+    assert readable(e.value.value) == '(no-instance "Shape" "Square")'
+    with sa.activate():
+        assert total(xs) == 6
+    # a construction site builds the class of its own module's global
+    assert type(ma.ns["one"](1)) is ma.ns["Square"] and type(ma.ns["one"](2)) is ma.ns["Square"]
+
+
 def test_two_sessions_in_threads(tmp_path):
     paths = {"A": write(tmp_path / "a", A), "B": write(tmp_path / "b", B)}
     barrier = threading.Barrier(2, timeout=60)

@@ -557,3 +557,28 @@ def test_later_definition_does_not_capture_through_an_earlier_primitive_call():
     """
     _, v = run(src, "primlater")
     assert v == 102
+
+
+def test_a_capture_reaching_a_host_loop_is_a_barrier():
+    """`%host-map`/`%host-filter`/`%host-reduce` run a function that can't capture; if one
+    does anyway (a construction-only function's struct global redefined by another thread
+    mid-loop), the loop's frame can't be recorded: a barrier error, not a lost frame."""
+    from turmeric.runtime.library import BUILTINS
+
+    def captures(*_):
+        raise control.Capture(lambda k: k)
+
+    for name, args in (("%host-map", ((1, 2),)), ("%host-filter", ((1, 2),)), ("%host-reduce", (0, (1, 2)))):
+        with pytest.raises(control.BarrierError):
+            BUILTINS[name](captures, *args)
+
+
+def test_struct_constructors_and_construction_only_functions_are_host_values():
+    m = modules.Module("hostctor", "/tmp/hostctor.tm", source="")
+    m.eval_source("(struct P [a]) (defn mk [i] (P i)) (defn call [i] (mk i))", "/tmp/hostctor.tm")
+    from turmeric.runtime.library import BUILTINS
+
+    host = BUILTINS["%host?"]
+    assert host(m.ns["P"]) and host(m.ns["mk"]) and not host(m.ns["call"])
+    m.eval_source("(defn P [a] a)", "/tmp/hostctor.tm")
+    assert not host(m.ns["mk"])  # its global is a function now: its call may capture

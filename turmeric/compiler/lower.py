@@ -152,6 +152,8 @@ class FnCtx:
         self.types = {}  # locals known to be of one exact type here: var -> "#str" (enter_type)
         self.tail_sites = 0
         self.shift_body = fn.is_shift_body
+        self.ctor_sites = {}  # site number -> struct name of a construction's slow path (Lowering.construct)
+        self.ctor_tails = []  # (tail site count, struct name) of those in tail position
 
     def tmp(self):
         self.ntmp += 1
@@ -726,6 +728,14 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         if host:
             return callexpr
         callee = fexpr if type(fexpr) is ast.Name else (copy_path(fexpr) if type(node.fn) is C.Attr and is_attribute_path(fexpr) else None)
+        if not keywords and type(fexpr) is ast.Name:
+            sname = self._sra_ctor(node)
+            if sname is not None and len(self.struct_fields(sname)) == len(args):
+                return self.construct(sname, fexpr, args, ctx, out, pos, tail)
+            idx = self.method_site(node)
+            if idx is not None and idx < len(args):
+                args = [self.simple(a, ctx, out) for a in args]
+                callexpr = self.cached_method_call(node.fn.name, idx, fexpr, args, ctx, pos)
         py = {}
         if node.pyname is not None:
             # method calls name their callee at run time (`list.sort`); paths as written
@@ -737,6 +747,65 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         tgt = ctx.tmp()
         self.new_site(ctx, tgt, callexpr, callee, "call", out, pos, **py)
         return name(tgt)
+
+    def construct(self, sname, fexpr, args, ctx, out, pos, tail):
+        """`(S a b)` where the global `S` is, at compile time, a struct class without checked
+        fields and this many fields: while the global still holds the class a site cache
+        (`#nc:S@symbol/k`) learned, the value is built here, `tuple.__new__(S, (a, b))`
+        (`#tnew`: no Python frame); anything else (first call, a redefined `S`) is the ordinary call
+        site, through `#new_miss`, which learns the class when it is such a struct."""
+        ctx.nnew = getattr(ctx, "nnew", 0) + 1
+        nc = f"#nc:{sname}@{ctx.fn.symbol}/{ctx.nnew}"
+        test = ast.Compare(fexpr, [ast.Is()], [ast.Attribute(name(nc), "t", ast.Load())])
+        tgt = ctx.tmp()
+        fast = [at(assign(tgt, call("#tnew", copy_expr(fexpr), ast.Tuple(args, ast.Load()))), pos)]
+        slow_call = at(call("#new_miss", name(nc), copy_expr(fexpr), *[copy_expr(a) for a in args]), pos)
+        slow = []
+        if tail:
+            fast.append(ast.Return(name(tgt)))
+            ctx.tail_sites += 1
+            ctx.ctor_tails.append((ctx.tail_sites, sname))
+            slow.append(SiteS(None, None, slow_call, copy_expr(fexpr), "tail", (), pos))
+        else:
+            ctx.ctor_sites[self.new_site(ctx, tgt, slow_call, copy_expr(fexpr), "call", slow, pos)] = sname
+        out.append(IfS(test, fast, slow))
+        return None if tail else name(tgt)
+
+    def method_site(self, node):
+        """The index of the argument a call dispatches on, when it calls a global (of this
+        module) that holds a type-class method at compile time; else None."""
+        f = node.fn
+        if node.pyname is not None or type(f) is not C.GRef or f.module is not None or f.builtin:
+            return None
+        return self.dispatch_index(f.name)
+
+    def cached_method_call(self, mname, idx, fexpr, args, ctx, pos):
+        """A type-class method call with an inline cache (`#dc:m@symbol/k`, a SiteCache whose
+        `h` is one tuple: dispatcher, state, `get` of a dict from Python type to method):
+        when the global called and the current state (session) are the entry's and the
+        dispatch argument's type is in it, the method is called directly (no dispatcher
+        frame); otherwise `#tc_miss` dispatches (with the dispatcher's own errors) and adds
+        the type to the entry. `args` are names or constants."""
+        ctx.nmeth = getattr(ctx, "nmeth", 0) + 1
+        dc = f"#dc:{mname}@{ctx.fn.symbol}/{ctx.nmeth}"
+        h, f = f"~dc{ctx.nmeth}", f"~dm{ctx.nmeth}"
+
+        def hv(i):
+            return ast.Subscript(name(h), const(i), ast.Load())
+
+        entry = ast.NamedExpr(store(h), ast.Attribute(name(dc), "h", ast.Load()))
+        method = ast.NamedExpr(store(f), ast.Call(hv(2), [call("#type", copy_expr(args[idx]))], []))
+        test = ast.BoolOp(
+            ast.And(),
+            [
+                ast.Compare(ast.Subscript(entry, const(0), ast.Load()), [ast.Is()], [copy_expr(fexpr)]),
+                ast.Compare(hv(1), [ast.Is()], [call("#tc_state", name("#tc_default"))]),
+                ast.Compare(method, [ast.IsNot()], [const(None)]),
+            ],
+        )
+        hit = ast.Call(name(f), [copy_expr(a) for a in args], [])
+        miss = call("#tc_miss", name(dc), copy_expr(fexpr), const(idx), *args)
+        return at(ast.IfExp(test, hit, miss), pos)
 
     def checked_arith(self, node, args, ctx, out):
         """`a + b` where an operand is not known to be a number. Python's operator would

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import ast
 
+from ..core import nodes as C
 from ..core.registry import FnInfo
 from .emit_normal import emit_normal
 from .emit_resume import emit_resume
 from .fingerprint import code_fingerprint
 from .ir import LoopS
 from .lower import FnCtx, Lowering
-from .numeric import NumericFacts
+from .numeric import NumericFacts, children
 from .pyast import FRAMES, RS, VALS, J, V, assign, at, call, const, name, store
 
 
@@ -29,11 +30,13 @@ class ModuleCompiler(Lowering):
     that never calls back into Turmeric: calls to those are not capture sites.
     """
 
-    def __init__(self, module_name, file, host_builtin, consts, struct_fields=None):
+    def __init__(self, module_name, file, host_builtin, consts, struct_fields=None, dispatch_index=None):
         self.module_name = module_name
         self.file = file
         self.host_builtin = host_builtin
         self.struct_fields = struct_fields or _no_structs  # name -> fields of an untyped struct, or None
+        # name -> the argument index of the type-class method that global holds, or None
+        self.dispatch_index = dispatch_index or _no_structs
         self.consts = consts  # shared list of non-literal constants, referenced as #K<n>
         self.defs = []  # module-level ast statements (factories and resume variants)
         self.infos = []  # (FnInfo, normal-name, resume-name, is_factory)
@@ -151,10 +154,33 @@ class ModuleCompiler(Lowering):
         info.suspends = frozenset(ctx.suspends)
         info.site_pos = dict(ctx.site_pos)
         info.leaf = not ctx.sites and not ctx.tail_sites
+        info.ctors = construction_only(fn, ctx) if not info.leaf else None
         # an inlined map's accumulator (fastpath.SiteHOF) is in a frame: freeze it at capture
         info.transient = any(display_name(x) == "#acc" for names in ctx.sites.values() for x in names)
         self.infos.append((info, normal_name, resume_name, not toplevel))
         return info
+
+
+def construction_only(fn, ctx):
+    """The struct names of fn's constructions when they are all its capture sites (their slow
+    paths) and fn assigns no global (`set!`, `def`): while each of those globals holds a
+    struct class, a call of fn can't capture (`%host?`). Else None. Sites of a copy of the
+    body that was dropped (`compile_fn_body`) are not counted: numbers past the last kept."""
+    if not ctx.ctor_sites and not ctx.ctor_tails:
+        return None
+    sites = {n: s for n, s in ctx.ctor_sites.items() if n in ctx.sites}
+    tails = [s for k, s in ctx.ctor_tails if k <= ctx.tail_sites]
+    if len(sites) != len(ctx.sites) or len(tails) != ctx.tail_sites:
+        return None
+    stack = [fn.body]
+    while stack:
+        x = stack.pop()
+        t = type(x)
+        if t is C.SetG or t is C.DefG:
+            return None
+        if t is not C.Fn:  # a function made inside runs only when called: a site of fn
+            stack.extend(children(x))
+    return tuple(sorted(set(sites.values()) | set(tails)))
 
 
 def _no_structs(name):

@@ -43,6 +43,7 @@ class FnInfo:
         "rest",
         "transient",
         "leaf",
+        "ctors",
         "origin",
         "suspends",
         "site_pos",
@@ -61,6 +62,10 @@ class FnInfo:
         self.free_py = ()  # Python names of the free variables: the factory's parameters
         self.transient = False  # may hold a Transient accumulator (the prelude's loops)
         self.leaf = False  # no capture site at all: nothing can be captured inside a call to it
+        # when every capture site is a struct construction's slow path and it assigns no
+        # global: ((global name, field count), ...) of those constructions, else None. While
+        # each global holds a struct class, nothing can be captured inside a call to it either
+        self.ctors = None
         # the sites where this function's own frame captures (shift, throw): only the innermost
         # frame of a continuation stops at one; every other frame stops at a call (None: unknown)
         self.suspends = None

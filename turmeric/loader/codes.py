@@ -234,13 +234,13 @@ def compile_record(session, obj, forbid=None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SyntaxWarning)
         code = compile(tree, f"<code {obj['symbol']}>", "exec")
-    from ..runtime.abi import DotCache
+    from ..runtime.abi import inline_cache
     from .module import _inline_cache_names
 
     ns = ShadowNS(module.ns)
     ns["__builtins__"] = module.ns["__builtins__"]
     for n in set(_inline_cache_names(code)):
-        ns[n] = DotCache()
+        ns[n] = inline_cache(n)
     for i, c in enumerate(consts):
         ns[f"#K{i}"] = c
     origin = (obj["module"], obj["symbol"], obj["form"])

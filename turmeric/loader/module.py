@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import types
 import warnings
 
 from ..core.errors import InternalError, _bad_field
@@ -26,7 +27,7 @@ from ..core.values import Keyword, PList, Pos, PVector, Struct, Symbol, Thrown, 
 from ..expander import CompileError, Expander, canonical, parse_params
 from ..reader import MapLiteral, TurmericSyntaxError, read_all
 from ..runtime import control, typeclasses
-from ..runtime.abi import DotCache
+from ..runtime.abi import inline_cache
 from ..runtime.builtins import MACROS
 from ..runtime.library import BUILTINS, HOST
 from . import cache
@@ -232,7 +233,7 @@ class Module:
         from ..compiler import ModuleCompiler
 
         first_const = len(self.consts)
-        mc = ModuleCompiler(self.name, self.file, HOST.__contains__, self.consts, self.struct_fields)
+        mc = ModuleCompiler(self.name, self.file, HOST.__contains__, self.consts, self.struct_fields, self.dispatch_index)
         try:
             mc.compile_unit(fn, toplevel=toplevel)
             # the normal functions and the resume variants as two code objects: a replayed
@@ -283,6 +284,13 @@ class Module:
             return cls.stype.fields
         return None
 
+    def dispatch_index(self, name):
+        """The index of the argument the type-class method held by this module's global
+        `name` dispatches on, else None. A call site of it keeps an inline cache, checked
+        against the global at run time (compiler/lower.py, `cached_method_call`)."""
+        d = self.ns.get(name)
+        return getattr(d, "tc_index", None) if type(d) is types.FunctionType else None
+
     def install_unit(self, code, resume, infos, first_name, ic_names):
         """Bind a compiled unit's constants and FnInfos, execute its definitions, register them;
         return the function named first_name (a top-level thunk or a factory). `resume` is the
@@ -295,7 +303,7 @@ class Module:
             ns[f"#I:{info.symbol}"] = info
         for n in ic_names:
             if n not in ns:
-                ns[n] = DotCache()
+                ns[n] = inline_cache(n)
         exec(code, ns)
         state = self.session.state
         for info, normal_name, _, is_factory in infos:
@@ -459,13 +467,14 @@ class _LazyResume:
 
 
 def _inline_cache_names(code):
-    """The `#ic:field` and `#sc:name/n` globals a compiled unit reads (inline caches of
-    `x.field` and of match's struct tests)."""
+    """The `#ic:field`, `#sc:name/n`, `#nc:name` and `#dc:method` globals a compiled unit
+    reads (inline caches of `x.field`, of match's struct tests, of struct constructions
+    and of method calls: `runtime.abi.inline_cache`)."""
     out = []
     stack = [code]
     while stack:
         c = stack.pop()
-        out += [n for n in c.co_names if n.startswith(("#ic:", "#sc:"))]
+        out += [n for n in c.co_names if n.startswith(("#ic:", "#sc:", "#nc:", "#dc:"))]
         stack += [k for k in c.co_consts if type(k) is type(code)]
     return out
 

@@ -16,6 +16,7 @@ in each module's dict, not here.
 
 from __future__ import annotations
 
+from ..core.registry import _CURRENT, _DEFAULT
 from ..core.values import NONE, Box, Keyword, PList, PMap, PVector, Ref, Some, Struct, Symbol, Transient, plist, pvector, type_name
 from . import control
 from .builtins import BUILTINS, builtin, err
@@ -23,6 +24,7 @@ from .errors import as_thrown, python_call_error, thrown_value
 from .lib.collections import _seq_items
 from .lib.numbers import arith_check
 from .printer import display
+from .typeclasses import SiteCache, site_miss
 
 
 @builtin("#qq-list")
@@ -81,6 +83,25 @@ class DotCache:
         self.t = None
         self.i = 0
         self.f = None
+
+
+def inline_cache(name):
+    """A new inline cache for the generated global `name`: a method call site's
+    (`#dc:`, typeclasses.SiteCache), else a DotCache (`#ic:`, `#sc:`, `#nc:`)."""
+    if name.startswith("#dc:"):
+        return SiteCache()
+    return DotCache()
+
+
+@builtin("#new_miss", host=False)
+def new_miss(cache, f, *args):
+    """The slow path of a struct construction site (`#nc:Name@symbol/k`): `f` is what the
+    global holds now. A struct class without checked fields whose field count is this
+    site's is remembered (the site then builds its values itself, `#tnew`: `tuple.__new__`);
+    whatever `f` is, it is called."""
+    if type(f) is type and issubclass(f, Struct) and f._tm_layout is not None and len(f.stype.fields) == len(args):
+        cache.t = f
+    return f(*args)
 
 
 @builtin("#dot_ic")
@@ -210,6 +231,10 @@ BUILTINS.update(
         "#pyerr": python_call_error,
         "#with-enter": with_enter,
         "#with-exit": with_exit,
+        "#tnew": tuple.__new__,
+        "#tc_miss": site_miss,
+        "#tc_state": _CURRENT.get,
+        "#tc_default": _DEFAULT[0],
     }
 )
 BUILTINS["#None"] = NONE

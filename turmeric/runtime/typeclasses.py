@@ -3,11 +3,14 @@
 A method call dispatches on the runtime type (as `type-of` names it) of the first
 parameter annotated with the class variable, else the first parameter. Instance
 constraints are checked on the components of the value at call time. Classes and
-instances belong to the current session's state (`core.registry`).
+instances belong to the current session's state (`core.registry`). Dispatchers cache
+the method per Python type; compiled call sites keep their own cache (`SiteCache`,
+filled by `site_miss`); defining a class or an instance empties both.
 """
 
 from __future__ import annotations
 
+import types
 import weakref
 
 from ..core.errors import make_error
@@ -86,14 +89,60 @@ class _DispatchCache(dict):
 _DISPATCHERS: weakref.WeakSet = weakref.WeakSet()  # every live dispatcher (its `cache` attribute)
 
 
+_SITES: weakref.WeakSet = weakref.WeakSet()  # every live call-site cache (SiteCache)
+
+
 def _changed():
     """A class or instance changed: every cached method may be stale."""
     GENERATION[0] += 1
     for d in list(_DISPATCHERS):
         d.cache.clear()
         d.cache.state = None
+    for c in list(_SITES):
+        c.h = _EMPTY_ENTRY
 
 
+_EMPTY_ENTRY = (None, None, {}.get)  # no dispatcher is None: never a hit
+
+
+class SiteCache:
+    """The inline cache of one method call site (`#dc:method@symbol/k`, compiler/lower.py).
+
+    `h` is one tuple, replaced whole when its dispatcher or state changes: (dispatcher,
+    state, `get` of a dict from the dispatch argument's Python type to the method). The
+    site calls the method itself when the global it calls and the current state (session)
+    are the entry's and the argument's type is in the dict; otherwise `site_miss`
+    dispatches and adds the type. A change of any class or instance empties every site
+    cache, as it does the dispatchers' caches.
+    """
+
+    __slots__ = ("h", "__weakref__")
+
+    def __init__(self):
+        self.h = _EMPTY_ENTRY
+        _SITES.add(self)
+
+
+def site_miss(cache, d, idx, *args):
+    """The slow path of a cached method call site: `d` is what the site's global holds now.
+    A dispatcher of the index the site was compiled for resolves the method (raising what
+    its own call would: arity, no-instance) and, without constraints to check, adds it to
+    the cache; anything else (the global was redefined) is called as it is."""
+    find = getattr(d, "tc_find", None) if type(d) is _FUNCTION else None
+    if find is None or d.tc_index != idx:
+        return d(*args)
+    f, cacheable = find(args)
+    if cacheable:
+        st = current_state()
+        h = cache.h
+        if h[0] is d and h[1] is st:
+            h[2].__self__[type(args[idx])] = f
+        else:
+            cache.h = (d, st, {type(args[idx]): f}.get)
+    return f(*args)
+
+
+_FUNCTION = types.FunctionType
 _MISSING = object()  # no first argument: slow() reports the arity error
 
 
@@ -127,14 +176,20 @@ def make_dispatcher(cls, mname, idx):
                     return f(*args)
             return slow(args)
 
-    def slow(args):
+    def find(args):
+        """The method for these arguments in the current state, and whether it may be cached
+        (no constraints to check at each call); raises the call's arity or no-instance error."""
         if len(args) <= idx:
             raise Thrown(make_error("arity-error", f"{mname}: needs at least {idx + 1} argument(s)"))
         inst = lookup(cls, args[idx])
         f = inst.methods.get(mname)
         if f is None:
             raise Thrown(make_error("no-instance", cls.name, f"{inst.type_name} (no method {mname})"))
-        if not inst.constraints:
+        return f, not inst.constraints
+
+    def slow(args):
+        f, cacheable = find(args)
+        if cacheable:
             st = current_state()
             if cache.state is not st:
                 cache.clear()
@@ -144,6 +199,8 @@ def make_dispatcher(cls, mname, idx):
 
     dispatch.__name__ = mname
     dispatch.cache = cache
+    dispatch.tc_index = idx  # which argument it dispatches on (a call site's cache needs it)
+    dispatch.tc_find = find
     _DISPATCHERS.add(dispatch)
     return dispatch
 

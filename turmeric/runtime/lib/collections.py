@@ -366,20 +366,40 @@ def is_host_value(f):
         return False
     if type(f) is types.FunctionType:
         info = control.CODES.get(f.__code__)
-        return info is not None and info.leaf
-    return False
+        if info is None:
+            return False
+        if info.leaf:
+            return True
+        if info.ctors is not None:  # its only sites construct structs: can't capture while
+            g = f.__globals__  # each of those globals holds a struct class
+            return all(type(c := g.get(n)) is type and issubclass(c, Struct) for n in info.ctors)
+        return False
+    return type(f) is type and issubclass(f, Struct)  # a struct's constructor never calls back
+
+
+def _through_host(f):
+    """A capture reached a host loop (`%host-map` ...): possible only if a global that a
+    construction-only function constructs with (`FnInfo.ctors`) was redefined, by another
+    thread, while the loop ran. The loop can't be recorded: a barrier, not a lost frame."""
+    return control.BarrierError(control.callable_name(f))
 
 
 @builtin("%host-map")
 def host_map(f, xs):
-    return array_seq(tuple(map(f, xs)))
+    try:
+        return array_seq(tuple(map(f, xs)))
+    except control.Unwind:
+        raise _through_host(f) from None
 
 
 @builtin("%host-filter")
 def host_filter(f, xs):
-    if f in BOOL_PREDICATES:  # only #t/#f come back, so Python's own filter decides the same
-        return array_seq(tuple(filter(f, xs)))
-    return array_seq(tuple([x for x in xs if (r := f(x)) is not None and r is not False]))
+    try:
+        if f in BOOL_PREDICATES:  # only #t/#f come back, so Python's own filter decides the same
+            return array_seq(tuple(filter(f, xs)))
+        return array_seq(tuple([x for x in xs if (r := f(x)) is not None and r is not False]))
+    except control.Unwind:
+        raise _through_host(f) from None
 
 
 @builtin("%host-reduce")
@@ -389,7 +409,10 @@ def host_reduce(f, init, coll):
     xs = coll if type(coll) is PVec else items_of(coll)
     if f is add and type(init) is int and _all_ints(xs):
         return sum(xs, init)  # (reduce + 0 ints): the same exact sum, added up in C
-    return functools.reduce(f, xs, init)
+    try:
+        return functools.reduce(f, xs, init)
+    except control.Unwind:
+        raise _through_host(f) from None
 
 
 def _all_ints(xs):
