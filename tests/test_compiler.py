@@ -307,7 +307,8 @@ def test_join_of_an_inlined_map_joins_the_accumulator():
     c = compile_form('(defn j [xs] (string/join "," (map (fn [x] (str (g x))) xs)))', "cp_join_map")
     f = c.normal("cp_join_map.j")
     assert calls_to(f, "map") == [] and calls_to(f, "#b:%seal") == [] and calls_to(f, "#b:string/join") == []
-    assert len(calls_to(f, "#b:%join-acc")) == 1 and len(calls_to(f, "#Transient")) == 1
+    # the elements are strings (str) and the separator a literal string: str.join itself
+    assert calls_to(f, "#b:%join-acc") == [] and ".join(#acc~" in ast.unparse(f) and len(calls_to(f, "#Transient")) == 1
     (names,) = c.infos["cp_join_map.j"].sites.values()
     assert {"#sep", "#acc"} <= set(names)
 
@@ -409,6 +410,42 @@ def test_string_and_keyword_tests_tell_str_and_name_the_type():
     # string/join with a literal separator returns a string: formatted as it is
     g = compile_form('(defn g [xs] (str "[" (string/join "," xs) "]"))', "cp_join").normal("cp_join.g")
     assert calls_to(g, "#display") == []
+
+
+def test_a_site_whose_value_is_returned_at_once_runs_inside_the_return():
+    f = compile_form("(defn fib [n] (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))", "cp_fused").normal("cp_fused.fib")
+    tries = [t for t in ast.walk(f) if isinstance(t, ast.Try)]
+    assert len(tries) == 2 and all(handles_unwind(t) for t in tries)
+    # the second call's try returns the sum itself; the first still stores its value
+    assert ast.unparse(tries[1].body[0]) == "return ~t1 + fib(n~1 - 2)"
+    assert ast.unparse(tries[0].body[0]) == "~t1 = fib(n~1 - 1)"
+    # a value tested before it is used (is it a boolean?) is stored and returned as before
+    g = compile_form("(defn k [x] (+ 1 (h x)))", "cp_fused2").normal("cp_fused2.k")
+    (t,) = [t for t in ast.walk(g) if isinstance(t, ast.Try)]
+    assert isinstance(t.body[0], ast.Assign) and "~t1 is not True" in ast.unparse(g)
+
+
+def test_join_of_an_inline_map_over_keys_or_itself():
+    src = (
+        '(defn j [v] (cond (map? v) (string/join "," (map (fn [k] (str (j k) ":" (j (get v k)))) (keys v)))'
+        ' (vector? v) (string/join "," (map j v)) :else (str v)))'
+    )
+    f = compile_form(src, "cp_join_self").normal("cp_join_self.j")
+    text = ast.unparse(f)
+    # (keys m) of a map: the tuple of its keys, else the library's keys and items
+    assert "#tuple(v~1.keys()) if #type(v~1) is #PMapT else #b:%items(#b:keys(v~1))" in text
+    # a vector's elements as a tuple; j mapped over them is j itself, never a host function
+    assert "#tuple(v~1) if #type(v~1) is #PVec else #b:%items(v~1)" in text
+    assert calls_to(f, "#b:%host?") == [] and calls_to(f, "#b:%host-map") == []
+    # every element is a string (str, or j, all of whose values are): str.join itself
+    assert calls_to(f, "#b:%join-acc") == [] and text.count(".join(#acc~") == 2
+    # a separator that isn't a literal string, elements that may not be strings: the library's
+    for src in ("(defn g [s v] (string/join s (map (fn [x] (str x)) v)))", '(defn g [v] (string/join "," (map (fn [x] x) v)))'):
+        g = compile_form(src, "cp_join_lib").normal("cp_join_lib.g")
+        assert ".join(" not in ast.unparse(g)
+    # a function mapped over a vector that isn't the one being compiled may be a host function
+    h = compile_form('(defn h [f v] (string/join "," (map f v)))', "cp_join_host").normal("cp_join_host.h")
+    assert calls_to(h, "#b:%host?") != [] and calls_to(h, "#b:%join-acc") != []
 
 
 def test_match_on_structs_reads_fields_directly():

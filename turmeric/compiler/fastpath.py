@@ -51,7 +51,7 @@ COMPARE_OPS = {"<": ast.Lt, ">": ast.Gt, "<=": ast.LtE, ">=": ast.GtE}
 # match's helpers (expander/patterns.py) that return #t or #f
 BOOLEAN_HELPERS = frozenset({"#struct-is?", "#seq-shape?", "#some?", "#none?"})
 
-FAST_HELPERS = frozenset({"#struct-is?", "#field-at", "#some?", "#none?", "name"})
+FAST_HELPERS = frozenset({"#struct-is?", "#field-at", "#some?", "#none?", "name", "%items", "%join-strs"})
 
 # library functions that always return a string (`str` formats it as it is); `string/join`
 # does when its separator is a string (`str.join`), checked at the call
@@ -375,10 +375,13 @@ class FastPaths:
         evaluated reads `v` (it is not mentioned in the other arguments of the `recur`), so
         running the update here keeps the order."""
         v = args[0]
-        rest = [self.simple(a, ctx, out) for a in args[1:]]
-        if op == "%tassoc" and v.id in self.dict_accs:  # a dict or map mutation: keeps_acc
-            out.append(ast.Assign([ast.Subscript(name(v.id), rest[0], ast.Store())], rest[1]))
+        if op == "%tassoc" and v.id in self.dict_accs and len(args) == 3:  # a dict or map mutation: keeps_acc
+            # `v[k] = x`: Python evaluates x before v and k, so k (evaluated before x here) is
+            # held in a name first; x is used once and needs none
+            k = self.simple(args[1], ctx, out)
+            out.append(ast.Assign([ast.Subscript(name(v.id), k, ast.Store())], args[2]))
             return name(v.id)
+        rest = [self.simple(a, ctx, out) for a in args[1:]]
         tt = self._ttype(nodes[0])
 
         def slow():
@@ -542,7 +545,54 @@ class FastPaths:
             return ast.IfExp(_type_is(x, "#Keyword"), ast.Attribute(x, "name", ast.Load()), call("#b:name", x))
         if fname == "#none?" and len(a) == 1:
             return ast.Compare(self.compile_expr(a[0], ctx, out), [ast.Is()], [name("#None")])
+        if fname == "%items" and len(a) == 1 and not node.kwargs:
+            return self.items_expr(a[0], ctx, out)
+        if fname == "%join-strs" and len(a) == 2 and not node.kwargs:
+            # `_site_hof` chose it: the separator is a string and every element is a string
+            sep = self.compile_expr(a[0], ctx, out)
+            acc = self.compile_expr(a[1], ctx, out)
+            return call(ast.Attribute(sep, "join", ast.Load()), acc)
         return None
+
+    def items_source(self, node):
+        """`(keys m)` or `(string/split s sep)` of the library, whose elements a loop can walk
+        without the list or vector built: the function's name, else None."""
+        if type(node) is not C.Call or node.kwargs or node.pyname is not None or not self.is_host_call(node):
+            return None
+        f, n = node.fn.name, len(node.args)
+        return f if (f == "keys" and n == 1) or (f == "string/split" and n == 2) else None
+
+    def items_of_source(self, op, parts, ctx, out, pos, as_tuple=True):
+        """The elements of `(keys m)` / `(string/split s sep)` (parts: the compiled arguments)
+        as `%items` gives them: a map's keys (what `keys` makes its list of), `str.split` with a
+        non-empty string separator (what `string/split` makes its vector of; an empty one is
+        the library's error), a list when `as_tuple` is false; anything else goes to the
+        library's function (at pos, the call's position) and `%items`."""
+        xs = [self.simple(p, ctx, out) for p in parts]
+        slow = call("#b:%items", at(call("#b:" + op, *xs), pos))
+        if op == "keys":
+            return ast.IfExp(_type_is(xs[0], "#PMapT"), call("#tuple", call(ast.Attribute(xs[0], "keys", ast.Load()))), slow)
+        fast = call(ast.Attribute(xs[0], "split", ast.Load()), xs[1])
+        tests = [_type_is(x, "#str") for x in xs if not (type(x) is ast.Constant and type(x.value) is str)]
+        if not (type(xs[1]) is ast.Constant and xs[1].value):
+            tests.append(xs[1])  # (a string: not empty)
+        if not tests:
+            return call("#tuple", fast) if as_tuple else fast
+        test = tests[0] if len(tests) == 1 else ast.BoolOp(ast.And(), tests)
+        return ast.IfExp(test, call("#tuple", fast) if as_tuple else fast, slow)
+
+    def items_expr(self, coll, ctx, out, coll_e=None):
+        """`(%items coll)`, the tuple of elements the library's loops walk: `items_of_source`'s
+        for `(keys m)` and `(string/split s sep)`; for a vector, the tuple of its elements;
+        anything else the library's."""
+        if coll_e is None:
+            op = self.items_source(coll)
+            if op is not None:
+                parts, n_live = self.compile_args(coll.args, ctx, out)
+                del ctx.live[n_live:]
+                return self.items_of_source(op, parts, ctx, out, coll.pos)
+        x = self.simple(coll_e if coll_e is not None else self.compile_expr(coll, ctx, out), ctx, out)
+        return ast.IfExp(_type_is(x, "#PVec"), call("#tuple", x), call("#b:%items", x))
 
     # --- struct fields ---------------------------------------------------------------------------
     def fast_dot(self, obj, field, ctx, out):
@@ -632,13 +682,12 @@ class FastPaths:
                 parts.append(ast.FormattedValue(e, -1, None))
                 continue
             x = self.simple(e, ctx, out)
-            t = ctx.tmp()
+            known = ctx.type_temps.get(node.var) if type(node) is C.LRef else None  # type(x), stored
+            t = known or ctx.tmp()
+            first = name(known) if known else ast.NamedExpr(ast.Name(t, ast.Store()), call("#type", x))
             is_plain = ast.BoolOp(
                 ast.Or(),
-                [
-                    ast.Compare(ast.NamedExpr(ast.Name(t, ast.Store()), call("#type", x)), [ast.Is()], [name("#str")]),
-                    ast.Compare(name(t), [ast.Is()], [name("#int")]),
-                ],
+                [ast.Compare(first, [ast.Is()], [name("#str")]), ast.Compare(name(t), [ast.Is()], [name("#int")])],
             )
             parts.append(ast.FormattedValue(ast.IfExp(is_plain, x, call("#display", x)), -1, None))
         if not parts:
@@ -713,10 +762,18 @@ class InlineHOF:
         op = node.fn.name
         pos = node.pos
         others = [a for a in node.args if a is not fn]
-        vals, n_live = self.compile_args(others, ctx, out)
-        del ctx.live[n_live:]
-        coll = vals[-1]
-        items = call("#b:%items", coll)
+        source = self.items_source(others[-1])
+        if source is not None:  # (keys m), (string/split s sep): their arguments, evaluated in order
+            vals, n_live = self.compile_args(others[:-1] + others[-1].args, ctx, out)
+            del ctx.live[n_live:]
+            nargs = len(others[-1].args)
+            items = self.items_of_source(source, vals[-nargs:], ctx, out, others[-1].pos, as_tuple=False)
+            vals = vals[:-nargs] + [None]
+        else:
+            vals, n_live = self.compile_args(others, ctx, out)
+            del ctx.live[n_live:]
+            coll = vals[-1]
+            items = call("#b:%items", coll) if _is_range_call(others[-1]) else self.items_expr(others[-1], ctx, out, coll_e=coll)
         if _is_range_call(others[-1]):
             # Python's range yields ints only (it raises on anything else): the element
             # parameter is a number in the body, and the loop walks the range itself
@@ -829,16 +886,16 @@ class SiteHOF:
         hit = memo.get(id(n))
         if hit is not None:
             return hit[1]
-        r = self._site_hof(n)
+        r = self._site_hof(n, self.unit_ctx)
         memo[id(n)] = (n, r)
         return r
 
-    def _site_hof(self, n, join=None):
+    def _site_hof(self, n, ctx, join=None):
         f = n.fn
         if type(f) is not C.GRef or not f.builtin or f.module is not None or n.kwargs:
             return None
         if f.name == "string/join" and join is None:
-            return self._site_join(n)
+            return self._site_join(n, ctx)
         shape = _SITE_HOF.get(f.name)
         if shape is None or len(n.args) != shape[0] or self.inline_hof_fn(n) is not None:
             return None
@@ -877,6 +934,19 @@ class SiteHOF:
 
         binds = []
         fv = None
+        # the function being compiled, by its own name (compiled as its factory's local def):
+        # a Turmeric function with this call as a capture site, never a host function or a leaf
+        fn = ctx.fn
+        self_ref = (
+            lam is None
+            and type(fnode) is C.GRef
+            and not fnode.builtin
+            and fnode.module is None
+            and fn.name is not None
+            and fn.self_var is None
+            and fnode.name == fn.name
+        )
+        self_strs = self_ref and join is not None and join[1] and self.returns_strings(fn)
         if lam is None:
             fv = var("f")
             binds.append((fv, fnode))
@@ -908,7 +978,13 @@ class SiteHOF:
             if join is None:
                 seal = C.Call(C.GRef("%seal", None, pos, builtin=True), [ref(acc)], pos)
             else:  # `(string/join sep (map ...))`: the accumulator joined as it is
-                seal = C.Call(C.GRef("%join-acc", None, pos, builtin=True), [C.LRef(join, pos), ref(acc)], pos)
+                # (by str.join itself when the separator is a literal string and every
+                # element is known to be a string: a lambda whose value is, or the function
+                # being compiled when all it returns is)
+                sep_v, sep_str = join
+                strs = sep_str and (self.is_string_result(lam.body, ctx) if lam is not None else self_strs)
+                joiner = "%join-strs" if strs else "%join-acc"
+                seal = C.Call(C.GRef(joiner, None, pos, builtin=True), [C.LRef(sep_v, pos), ref(acc)], pos)
             loop.body = C.If(more, C.Do([push, C.Recur([step_i], loop, pos)], pos), seal, pos)
         elif f.name == "reduce":
             acc = lam.params[0] if lam is not None else var("acc")
@@ -926,7 +1002,7 @@ class SiteHOF:
                 step = C.Call(ref(fv), [elem], pos)
             loop.body = C.If(more, C.Do([step, C.Recur([step_i], loop, pos)], pos), C.Const(None, pos), pos)
         node = C.Let(binds, loop, pos)
-        if f.name == "map" and lam is None:
+        if f.name == "map" and lam is None and not self_ref:
             # a host function (or a leaf) maps in C, as the prelude's map does: `%host?` first,
             # the collection bound before either branch (evaluated once, after f)
             cv = var("coll")
@@ -935,7 +1011,7 @@ class SiteHOF:
             items = C.Call(C.GRef("%items", None, pos, builtin=True), [ref(cv)], pos)
             in_c = C.Call(C.GRef("%host-map", None, pos, builtin=True), [ref(fv), items], pos)
             if join is not None:
-                in_c = C.Call(C.GRef("string/join", None, pos, builtin=True), [C.LRef(join, pos), in_c], pos)
+                in_c = C.Call(C.GRef("string/join", None, pos, builtin=True), [C.LRef(join[0], pos), in_c], pos)
             node = C.Let([(fv, fnode), (cv, coll)], C.If(host, in_c, C.Let(binds[1:], loop, pos), pos), pos)
         if lam is not None and _is_range_call(coll):
             self.numeric.assume([lam.params[-1]], lam.body, ints=True)
@@ -946,7 +1022,7 @@ class SiteHOF:
 class SiteJoin:
     """Mixed into `Lowering` with SiteHOF."""
 
-    def _site_join(self, n):
+    def _site_join(self, n, ctx):
         """`(string/join sep (map f coll))` with the map inlined (`_site_hof`): sep is bound
         first (it is evaluated first), and the loop's exit joins the accumulator itself
         (`%join-acc`, the library's string/join of the sealed list) instead of sealing it."""
@@ -961,7 +1037,7 @@ class SiteJoin:
         pos = n.pos
         self._site_hof_k = k = getattr(self, "_site_hof_k", 0) + 1
         sep = C.Var("#sep", f"#sep~h{k}", None)
-        loop = self._site_hof(inner, join=sep)
+        loop = self._site_hof(inner, ctx, join=(sep, type(n.args[0]) is C.Const and type(n.args[0].value) is str))
         if loop is None:
             return None
         return C.Let([(sep, n.args[0])], loop, pos)

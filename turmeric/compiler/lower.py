@@ -15,7 +15,7 @@ from ..core import nodes as C
 from ..core.errors import InternalError
 from .analysis import SiteAnalysis
 from .emit_normal import emit_normal
-from .fastpath import BOOLEAN_HELPERS, BOOLEAN_PRIMS, COMPARE_OPS, FAST_HELPERS, FastPaths, InlineHOF, SiteHOF, SiteJoin
+from .fastpath import _TYPE_IS, BOOLEAN_HELPERS, BOOLEAN_PRIMS, COMPARE_OPS, FAST_HELPERS, FastPaths, InlineHOF, SiteHOF, SiteJoin
 from .ir import CatchS, FinallyS, IfS, LoopS, SiteS
 from .numeric import children, loop_recurs
 from .pyast import assign, at, call, const, name, store
@@ -129,6 +129,10 @@ SIMPLE_PRIMS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult}
 
 _TYPE_FACTS = {"string?": "#str", "keyword?": "#Keyword"}
 
+# the type predicates chain_type_test reads type(x) once for: the exact-type ones, and
+# vector? and map? as (exact type, the library's isinstance class)
+_CHAIN_TYPE_OPS = {**dict.fromkeys(_TYPE_IS), "vector?": ("#PVec", "#PVector"), "map?": ("#PMapT", "#PMap")}
+
 _PY_COMPARE = {"<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge}
 
 # primitives whose operands cost a type test unless known to be numbers
@@ -150,6 +154,8 @@ class FnCtx:
         self.has_head_recur = False
         self.not_bool = set()  # locals known not to be booleans here (Lowering.enter_not_bool)
         self.types = {}  # locals known to be of one exact type here: var -> "#str" (enter_type)
+        self.chain = None  # (If node, {var: temp}): the else-if that may reuse type(var) (chain_type_test)
+        self.type_temps = {}  # var -> temp holding type(var), in a chain's last else without sites
         self.tail_sites = 0
         self.shift_body = fn.is_shift_body
         self.ctor_sites = {}  # site number -> struct name of a construction's slow path (Lowering.construct)
@@ -890,6 +896,35 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         args = [self.ref(var) if type(a) is C.LRef else self.const_expr(a.value) for a in test.args]
         return at(ast.If(is_bool, [at(ast.Expr(call("#b:" + test.op, *args)), test.pos)], []), test.pos)
 
+    def chain_type_test(self, test, chain, ctx):
+        """The test of an `if` that is a type predicate (`string?`, `keyword?`, `int?`, ...,
+        `vector?`, `map?`) of a local never `set!`, reading `type(x)` once per chain of
+        else-ifs: the first such test of x stores it (`(t := type(x)) is str`), the tests of
+        the else-ifs after it read t. Only tests reach them (an else-if's test runs only after
+        the tests before it, none of which has a site), so t is always set there, also in the
+        resume variant, which routes to a site without running the tests. `vector?` and `map?`
+        are the exact type first, then the library's isinstance unless t is a scalar type.
+        None for any other test (compiled as usual)."""
+        if type(test) is not C.Prim or len(test.args) != 1 or test.op not in _CHAIN_TYPE_OPS:
+            return None
+        x = test.args[0]
+        if type(x) is not C.LRef or x.var.mutated or x.var.boxed:
+            return None
+        t = chain.get(x.var)
+        if t is None:
+            t = chain[x.var] = ctx.tmp()
+            first = ast.NamedExpr(store(t), call("#type", self.ref(x.var)))
+        else:
+            first = name(t)
+        op = test.op
+        if op in _TYPE_IS:
+            return at(ast.Compare(first, [ast.Is()], [name(_TYPE_IS[op])]), test.pos)
+        exact, abc = _CHAIN_TYPE_OPS[op]
+        other = ast.BoolOp(
+            ast.And(), [ast.Compare(name(t), [ast.NotIn()], [name("#SCALARS")]), call("#isinstance", self.ref(x.var), name(abc))]
+        )
+        return at(ast.BoolOp(ast.Or(), [ast.Compare(first, [ast.Is()], [name(exact)]), other]), test.pos)
+
     def enter_type(self, test, ctx):
         """An `if` testing `(string? x)` or `(keyword? x)` of a local never `set!`: x has that
         exact type in the then branch (`ctx.types`, read by `str` and `name`). Returns the
@@ -1039,10 +1074,14 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             self.emit_sink(self.compile_treduce(node, ctx, out), sink, out, pos)
             return
         if t is C.If:
+            chain = ctx.chain[1] if ctx.chain is not None and ctx.chain[0] is node else {}
+            ctx.chain = None
             moved = self.moved_guard(node.test, ctx)
             if moved is not None:  # the test's boolean test runs in one branch only
                 ctx.not_bool.add(moved[0])
-            test = self.compile_test(node.test, ctx, out)
+            test = self.chain_type_test(node.test, chain, ctx)
+            if test is None:
+                test = self.compile_test(node.test, ctx, out)
             a, b = [], []
             added = self.enter_not_bool(node.test, ctx)
             if moved is not None:
@@ -1051,7 +1090,14 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             typed = self.enter_type(node.test, ctx)
             self.compile_to(node.then, ctx, a, sink)
             ctx.types.pop(typed, None)
+            saved_temps = ctx.type_temps
+            if type(node.else_) is C.If and not self.has_site(node.test):
+                ctx.chain = (node.else_, chain)
+            elif chain and not self.has_site(node.test) and not self.has_site(node.else_):
+                ctx.type_temps = chain  # the chain's last else: `str` reads the type stored
             self.compile_to(node.else_, ctx, b, sink)
+            ctx.chain = None
+            ctx.type_temps = saved_temps
             ctx.not_bool -= added
             out.append(IfS(test, a, b))
             return

@@ -65,6 +65,7 @@ class ModuleCompiler(Lowering):
         self.dict_accs = set()  # reduce accumulators known to be a TDict or TMap (fastpath.keeps_acc)
         self.counted = {}  # Loop -> index of its variable a `for` steps (Lowering.counted_loop)
         self.in_loop_copy = 0  # > 0 while compiling a copy of a loop (no copies inside it)
+        self.unit_ctx = None  # the FnCtx of the function being compiled (SiteHOF asks it)
 
     def compile_unit(self, fn, toplevel=False):
         """Compile an Fn node; returns the FnInfo. Top-level units are plain defs, others factories."""
@@ -81,7 +82,11 @@ class ModuleCompiler(Lowering):
         ctx.live += [v.py for v in fn.free]
         if fn.self_var is not None:
             ctx.live.append(fn.self_var.py)
-        body = self.compile_fn_body(fn, ctx)
+        outer, self.unit_ctx = self.unit_ctx, ctx
+        try:
+            body = self.compile_fn_body(fn, ctx)
+        finally:
+            self.unit_ctx = outer
         if ctx.has_head_recur:
             body = [LoopS(body)]
         prologue = []

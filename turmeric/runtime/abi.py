@@ -4,7 +4,7 @@ No Turmeric symbol can spell a name starting with `#`, so these never collide wi
 user code. The compiler's (see docs/design.md, "Names"): `#cap`, `#check_tail`,
 `#Unwind`, `#Capture` (site handlers), `#Suspension` (finally blocks), `#shift`, `#throw`, `#resume_frames`,
 `#TailContinue`, `#Box`, `#caught`, `#NoSite`, `#len`, `#type`, `#int`, `#float`,
-`#bool`, `#str`, `#display`, `#Some`, `#Ref`, `#Keyword`, `#Symbol`, `#PList`, `#PVector`, `#PMap`, `#isinstance`, `#range`, `#SCALARS`, `#dot_ic`, `#struct_is_ic` (the fast paths of `compiler/fastpath.py`),
+`#bool`, `#str`, `#tuple`, `#display`, `#Some`, `#Ref`, `#Keyword`, `#Symbol`, `#PList`, `#PVector`, `#PMap`, `#isinstance`, `#range`, `#SCALARS`, `#dot_ic`, `#struct_is_ic` (the fast paths of `compiler/fastpath.py`),
 `#arith-check`, `#pyerr` (a Python call's exception), `#with-enter`, `#with-exit`, `#None`, `#plist`, `#vec`, `#dot`, and `#eq` (`lib/numbers.py`),
 `#Transient` (an inlined map's accumulator), `#hmap`, and the collection fast paths' exact types `#PVec`, `#PMapT`, `#TVec`, `#TMap`, `#TList`, `#TDict`
 (`lib/collections.py`), `#b:<name>` (a host builtin bound at compile time) and
@@ -221,6 +221,7 @@ BUILTINS.update(
         "#Exception": Exception,
         "#IndexError": IndexError,
         "#len": len,
+        "#tuple": tuple,
         "#type": type,
         "#int": int,
         "#float": float,

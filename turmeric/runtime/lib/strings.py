@@ -79,6 +79,13 @@ def join_acc(sep, acc):
     return str_join(sep, array_seq(tuple(acc)))
 
 
+@builtin("%join-strs")
+def join_strs(sep, acc):
+    """`%join-acc` where the compiler knows the separator and every element are strings
+    (compiler/fastpath.py compiles it as `sep.join(acc)` itself)."""
+    return sep.join(acc)
+
+
 @builtin("string/upper")
 def str_upper(s):
     return s.upper()
