@@ -115,7 +115,7 @@ def payload_of(blob):
     return _unwrap(blob, layout.DEFAULT_LIMITS)[1]
 
 
-EMPTY_HEADER = bytes([3, 0, 1, 48, 0, 0, 0])  # header length 3: program "", version "0", no modules, no names; no strings
+EMPTY_HEADER = bytes([5, 0, 1, 48, 0, 0, 0])  # header length 5: program "", version "0", no modules, no names; no strings
 
 
 # --- plain values ----------------------------------------------------------------------------------

@@ -220,41 +220,57 @@ class _Reader:
         return s
 
 
+_HEAD_CRCS = {bytes(MAGIC + bytes((FORMAT_VERSION, f))): zlib.crc32(MAGIC + bytes((FORMAT_VERSION, f))) for f in (0, FLAG_ZLIB)}
+
+
+def _varint_at(data, pos):
+    """(the varint at data[pos], the position after it): one and two bytes inline."""
+    n = data[pos]
+    if n < 0x80:
+        return n, pos + 1
+    b = data[pos + 1]
+    if b < 0x80:
+        return (n & 0x7F) | b << 7, pos + 2
+    r = _Reader(data, pos)
+    return r.varint(), r.pos
+
+
 def _unwrap(blob, limits):
     """Check magic, version, flags and checksum; return (Header with those fields, payload)."""
     if type(blob) is not bytes:
         blob = bytes(blob)
-    if len(blob) > limits.max_bytes:
-        raise Corrupt(f"blob of {len(blob)} bytes exceeds the limit of {limits.max_bytes}")
-    if len(blob) < HEAD_LEN + 1:
+    n = len(blob)
+    if n > limits.max_bytes:
+        raise Corrupt(f"blob of {n} bytes exceeds the limit of {limits.max_bytes}")
+    if n < HEAD_LEN + 1:
         raise Corrupt("too short to be a Turmeric blob")
-    if blob[:4] != MAGIC:
-        if blob[:4] == SIGNED_MAGIC:
-            raise Corrupt("this blob is signed: check it with verify first")
-        raise Corrupt("not a Turmeric blob (bad magic bytes)")
-    h = Header()
-    h.format_version = blob[4]
-    if h.format_version != FORMAT_VERSION:
-        raise Corrupt(f"unsupported format version {h.format_version} (this runtime reads version {FORMAT_VERSION})")
-    flags = blob[5]
-    if flags & ~FLAG_ZLIB:
-        raise Corrupt(f"unknown flags 0x{flags:02x}")
-    h.compressed = bool(flags & FLAG_ZLIB)
-    if int.from_bytes(blob[6:10], "little") != zlib.crc32(memoryview(blob)[HEAD_LEN:], zlib.crc32(blob[:6])):
+    head = blob[:6]
+    head_crc = _HEAD_CRCS.get(head)  # magic, this version and known flags: the common case
+    if head_crc is None:
+        if blob[:4] != MAGIC:
+            if blob[:4] == SIGNED_MAGIC:
+                raise Corrupt("this blob is signed: check it with verify first")
+            raise Corrupt("not a Turmeric blob (bad magic bytes)")
+        if blob[4] != FORMAT_VERSION:
+            raise Corrupt(f"unsupported format version {blob[4]} (this runtime reads version {FORMAT_VERSION})")
+        raise Corrupt(f"unknown flags 0x{blob[5]:02x}")
+    if int.from_bytes(blob[6:10], "little") != zlib.crc32(memoryview(blob)[HEAD_LEN:], head_crc):
         raise Corrupt("checksum mismatch: the blob was altered or truncated")
-    r = _Reader(blob, HEAD_LEN)
-    size = r.varint()
+    h = Header()
+    h.format_version = FORMAT_VERSION
+    h.compressed = compressed = bool(blob[5] & FLAG_ZLIB)
+    size, pos = _varint_at(blob, HEAD_LEN)
     h.size = size
-    h.stored = len(blob)
+    h.stored = n
     if size > limits.max_bytes:
         raise Corrupt(f"payload of {size} bytes exceeds the limit of {limits.max_bytes}")
     # checked before inflating: the inflation ratio, and the memory the payload alone would take
-    if h.compressed and size > INFLATE_MAX * len(blob) + INFLATE_BASE:
-        raise Corrupt(f"the payload would inflate to {size} bytes, more than {INFLATE_MAX} times the blob's {len(blob)} bytes")
-    if COST_PAYLOAD_BYTE * size > budget(len(blob)):
-        raise Corrupt(f"a payload of {size} bytes needs more memory than a {len(blob)}-byte blob is allowed")
-    rest = blob[r.pos :]
-    if h.compressed:
+    if compressed and size > INFLATE_MAX * n + INFLATE_BASE:
+        raise Corrupt(f"the payload would inflate to {size} bytes, more than {INFLATE_MAX} times the blob's {n} bytes")
+    if COST_PAYLOAD_BYTE * size > MEM_PER_BYTE * n + MEM_BASE:
+        raise Corrupt(f"a payload of {size} bytes needs more memory than a {n}-byte blob is allowed")
+    rest = blob[pos:]
+    if compressed:
         try:
             d = zlib.decompressobj()
             payload = d.decompress(rest, size + 1)
@@ -355,8 +371,11 @@ def read_header(blob, limits=DEFAULT_LIMITS):
     try:
         h, payload = _unwrap(blob, limits)
         r = _Reader(payload)
-        hlen = r.count("header")
-        key = payload[r.pos : r.pos + hlen]
+        hlen, pos = _varint_at(payload, 0)
+        if hlen > r.end - pos:
+            raise Corrupt(f"header count {hlen} exceeds the remaining bytes")
+        e = pos + hlen
+        key = payload[pos:e]
         cached = _HEADERS.get(key)
         if cached is None:
             hr = _Reader(key)
@@ -368,14 +387,29 @@ def read_header(blob, limits=DEFAULT_LIMITS):
             _HEADERS[key] = (h.program, h.version, h.modules, h.names)
         else:
             h.program, h.version, h.modules, h.names = cached
-        r.pos += hlen
-        at = r.pos
-        strs = _read_strings(r)
-        h.nstrings = len(strs)
-        if len(strs) > limits.max_elements:
+        # the string table; the common case (fewer than 128 strings joined by U+0000, in fewer
+        # than 128 bytes) read inline, the rest by _read_strings
+        n = payload[e] if e < r.end else 0x80
+        if n == 0:
+            strs = []
+            r.pos = e + 1
+        elif n < 0x80 and payload[e + 1 : e + 2] == b"\0" and e + 2 < r.end and payload[e + 2] < 0x80:
+            ln = payload[e + 2]
+            pos = e + 3
+            r.pos = pos + ln
+            if n > r.end - e - 1 or r.pos > r.end:
+                raise Corrupt("truncated string table")
+            strs = payload[pos : r.pos].decode("utf-8", "surrogatepass").split("\0")
+            if len(strs) != n:
+                raise Corrupt("string table has the wrong number of strings")
+        else:
+            r.pos = e
+            strs = _read_strings(r)
+        h.nstrings = ns = len(strs)
+        if ns > limits.max_elements:
             raise Corrupt(f"more than {limits.max_elements} strings")
-        h.charged = COST_PAYLOAD_BYTE * len(payload) + COST_STRING * len(strs) + COST_STRING_BYTE * (r.pos - at)
-        if h.charged > budget(h.stored):
+        h.charged = COST_PAYLOAD_BYTE * len(payload) + COST_STRING * ns + COST_STRING_BYTE * (r.pos - e)
+        if h.charged > MEM_PER_BYTE * h.stored + MEM_BASE:
             raise Corrupt("the strings need more memory than the blob's size allows")
         return h, payload, strs, r.pos
     except Corrupt as e:
@@ -436,8 +470,7 @@ def parse(blob, hooks, limits=DEFAULT_LIMITS, stats=None):
     memory charged ("charged") and the budget ("budget"), for tests and the fuzzer."""
     h, payload, strs, start = read_header(blob, limits)
     resolved = hooks.names(h)
-    room = StackRoom(limits.max_depth)
-    dec = Decoder(payload, start, strs, h, resolved, hooks, limits, room)
+    dec = Decoder(payload, start, strs, h, resolved, hooks, limits)
     try:
         v = dec.run()
         if stats is not None:
@@ -449,9 +482,11 @@ def parse(blob, hooks, limits=DEFAULT_LIMITS, stats=None):
     except (IndexError, ValueError, TypeError, KeyError, OverflowError, RecursionError, MemoryError, _struct.error) as e:
         raise corrupt("truncated" if type(e) is IndexError else f"malformed value ({type(e).__name__})") from None
     finally:
-        room.restore()
+        if dec.room is not None:
+            dec.room.restore()
 
 
+_BACKREF_RUNS = [bytes((T_BACKREF,)) * m for m in range(COLUMN_MIN)]  # m back-reference tags, for short_column
 _FLAT = frozenset({int, str, float, bool, type(None), bytes, Keyword, Symbol, OptionNone})
 
 
@@ -478,7 +513,7 @@ class Decoder:
         "check_at",
     )
 
-    def __init__(self, data, pos, strs, header, resolved, hooks, limits, room):
+    def __init__(self, data, pos, strs, header, resolved, hooks, limits, room=None):
         self.data = data
         self.pos = pos
         self.end = len(data)
@@ -496,7 +531,7 @@ class Decoder:
         self.weights = {}  # id(value) -> its size as a tree (for map keys and set elements)
         self.max_depth = limits.max_depth
         self.check_at = min(DEPTH_CHECK, limits.max_depth)  # nesting beyond which deep() checks
-        self.room = room
+        self.room = room  # a StackRoom, made when nesting first passes check_at
         self.shape_info = None
 
     def run(self):
@@ -538,10 +573,18 @@ class Decoder:
                 raise Corrupt("varint too long")
 
     def count(self, what):
-        n = self.rv()
-        if n > self.end - self.pos + self.mem // COST_SLOT:
+        pos = self.pos
+        n = self.data[pos]
+        if n < 0x80:
+            self.pos = pos = pos + 1
+        else:
+            n = self.rv()
+            pos = self.pos
+        if n > self.end - pos + self.mem // COST_SLOT:
             raise Corrupt(f"{what} of {n} elements is longer than the remaining bytes allow")
-        self.spend(n)
+        self.budget -= n
+        if self.budget < 0:
+            raise Corrupt("too many values")
         return n
 
     def charge(self, n):
@@ -623,6 +666,8 @@ class Decoder:
     def deep(self, d):
         if d > self.max_depth:
             raise Corrupt(f"values nested deeper than {self.max_depth} levels")
+        if self.room is None:
+            self.room = StackRoom(self.max_depth)
         self.room.ensure()
 
     def name(self, kind):
@@ -654,26 +699,25 @@ class Decoder:
         objs = self.objs
         p = self.pos
         out = []
-        ap = out.append
         for _ in range(n):
             t = data[p]
             p += 1
             if t < 0x40:
-                ap(t)
+                out.append(t)
             elif t < 0x60:
-                ap(strs[t - 0x40])
+                out.append(strs[t - 0x40])
             elif t < 0x80:
-                ap(((t & 0x1F) << 8 | data[p]) + 64)
+                out.append(((t & 0x1F) << 8 | data[p]) + 64)
                 p += 1
             elif t == T_BACKREF and data[p] < 0x80:
                 o = objs[data[p]]
                 p += 1
                 if o is PENDING:
                     raise Corrupt("back-reference to an unfinished value")
-                ap(o)
+                out.append(o)
             else:
                 self.pos = p - 1
-                ap(self.dec(d))
+                out.append(self.dec(d))
                 p = self.pos
         self.pos = p
         return out
@@ -727,10 +771,7 @@ class Decoder:
         """The n elements of a sequence: a column when long, else tagged values."""
         if n >= COLUMN_MIN:
             return self.column(n, d)
-        if self.data[self.pos] != 0:
-            raise Corrupt("a short sequence must be stored as tagged values")
-        self.pos += 1
-        return self.read_n(n, d)
+        return self.short_column(n, d)
 
     def frames(self, n, d):
         """A continuation's n frames (docs/format.md): shapes, frame order, then columns."""
@@ -742,9 +783,14 @@ class Decoder:
         if info is None:
             info = self.shape_info = [(self.resolved[i], len(e.names)) if type(e) is ShapeEntry else None for i, e in enumerate(self.names)]
         shapes = []
+        nnames = self.nnames
         for _ in range(nshapes):
-            i = self.rv()
-            si = info[i] if i < self.nnames else None
+            i = data[self.pos]
+            if i < 0x80:
+                self.pos += 1
+            else:
+                i = self.rv()
+            si = info[i] if i < nnames else None
             if si is None:
                 raise Corrupt(f"bad frame shape {i}")
             shapes.append(si)
@@ -800,6 +846,41 @@ class Decoder:
             return tuple(chain.from_iterable(map(islice, map(its.__getitem__, rshapes), rlens)))
         return tuple(map(next, map(its.__getitem__, seqn)))
 
+    def short_column(self, m, d):
+        """A column (or sequence) of m < COLUMN_MIN values: the code 00, then m tagged values. All
+        one-byte ints, all one-byte strings or all one-byte back-references are taken in at once
+        (a sequence of small ints is returned as the bytes themselves)."""
+        data = self.data
+        p = self.pos
+        if data[p] != 0:
+            raise Corrupt("a short column must be stored as tagged values")
+        p += 1
+        chunk = data[p : p + m]
+        if m and len(chunk) == m:
+            hi = max(chunk)
+            if hi < 0x40:  # ints 0-63
+                self.pos = p + m
+                return chunk
+            if hi < 0x60 and min(chunk) >= 0x40:  # string-table entries 0-31
+                strs = self.strs
+                if hi - 0x40 >= len(strs):
+                    raise Corrupt("string index out of range")
+                self.pos = p + m
+                return [strs[t - 0x40] for t in chunk]
+            if chunk[0] == T_BACKREF:
+                pairs = data[p : p + 2 * m]
+                if pairs[0::2] == _BACKREF_RUNS[m]:
+                    idx = pairs[1::2]
+                    objs = self.objs
+                    if max(idx) < min(0x80, len(objs)):  # one-byte varints, to values already seen
+                        col = list(map(objs.__getitem__, idx))
+                        if any(map(is_, col, repeat(PENDING))):
+                            raise Corrupt("back-reference to an unfinished value")
+                        self.pos = p + 2 * m
+                        return col
+        self.pos = p
+        return self.read_n(m, d)
+
     def rows(self, n, shapes, d):
         """n frames stored one after the other: shape number (< 128), values (tagged)."""
         data = self.data
@@ -807,7 +888,6 @@ class Decoder:
         objs = self.objs
         p = self.pos
         out = []
-        fa = out.append
         used = 0
         for _ in range(n):
             sn = data[p]
@@ -815,28 +895,27 @@ class Decoder:
             (a, b), nv = shapes[sn] if sn < 0x80 else shapes[1 << 30]
             used += nv
             vals = []
-            ap = vals.append
             for _ in range(nv):
                 t = data[p]
                 p += 1
                 if t < 0x40:
-                    ap(t)
+                    vals.append(t)
                 elif t < 0x60:
-                    ap(strs[t - 0x40])
+                    vals.append(strs[t - 0x40])
                 elif t < 0x80:
-                    ap(((t & 0x1F) << 8 | data[p]) + 64)
+                    vals.append(((t & 0x1F) << 8 | data[p]) + 64)
                     p += 1
                 elif t == T_BACKREF and data[p] < 0x80:
                     o = objs[data[p]]
                     p += 1
                     if o is PENDING:
                         raise Corrupt("back-reference to an unfinished value")
-                    ap(o)
+                    vals.append(o)
                 else:
                     self.pos = p - 1
-                    ap(self.dec(d))
+                    vals.append(self.dec(d))
                     p = self.pos
-            fa((a, b, tuple(vals)))
+            out.append((a, b, tuple(vals)))
         self.pos = p
         self.spend(used)
         self.charge(used * COST_SLOT)
@@ -940,19 +1019,24 @@ def _d_list(self, d):
     k = self.count("list")
     if k == 0:
         raise Corrupt("list with no elements")
-    self.charge(k * (COST_OBJECT + COST_SLOT))
+    self.mem -= k * (COST_OBJECT + COST_SLOT)
+    if self.mem < 0:
+        raise Corrupt("decoding would take more memory than the blob's size allows")
     objs = self.objs
     base = len(objs)
     objs.extend(repeat(PENDING, k))
-    firsts = self.seq(k, d)
-    node = self.dec(d)
-    if not isinstance(node, PList):
-        raise Corrupt("list tail is not a list")
+    firsts = self.column(k, d) if k >= COLUMN_MIN else self.short_column(k, d)
+    if self.data[self.pos] == T_EMPTY:
+        self.pos += 1
+        node = EMPTY
+    else:
+        node = self.dec(d)
+        if not isinstance(node, PList):
+            raise Corrupt("list tail is not a list")
     nodes = []
-    na = nodes.append
     for x in reversed(firsts):
         node = PList(x, node, node.count + 1)
-        na(node)
+        nodes.append(node)
     nodes.reverse()
     objs[base : base + k] = nodes
     return node
@@ -1086,9 +1170,17 @@ def _d_cont(self, d):
     if d > self.check_at:
         self.deep(d)
     n = self.count("continuation")
-    self.charge(n * (COST_FRAME + COST_SLOT))
-    slot = self.reserve()
-    handler = self.dec(d)
+    self.mem -= n * (COST_FRAME + COST_SLOT) + COST_OBJECT  # its frames, and its object (reserve)
+    if self.mem < 0:
+        raise Corrupt("decoding would take more memory than the blob's size allows")
+    objs = self.objs
+    slot = len(objs)
+    objs.append(PENDING)
+    if self.data[self.pos] == T_NIL:
+        self.pos += 1
+        handler = None
+    else:
+        handler = self.dec(d)
     if n:
         frames = self.frames(n, d)
     else:

@@ -99,6 +99,7 @@ from .layout import (
     T_VECTOR,
     UFMT,
     NotSer,
+    StackRoom,
     swidth,
     uwidth,
     wstr,
@@ -107,6 +108,15 @@ from .layout import (
 )
 
 _VALS = __import__("operator").itemgetter(2)
+
+
+def _with_length(b):
+    """bytes: the varint length of b, then b."""
+    out = bytearray()
+    wvarint(out, len(b))
+    return bytes(out + b)
+
+
 _PRESEED_MEMO = {id(x): i for i, x in enumerate(PRESEEDED)}
 _FN_STATIC: dict = {}  # id(FnInfo) -> (FnInfo, encoded static part of its FN entry)
 _SITE_BYTES: dict = {}  # a resume point's names (a tuple of strings) -> their encoding
@@ -122,7 +132,6 @@ class Encoder:
         "reps",
         "names",
         "name_idx",
-        "fn_sites",
         "max_depth",
         "room",
         "free",
@@ -133,44 +142,46 @@ class Encoder:
         "no_cheap",
     )
 
-    def __init__(self, limits, room, no_cheap=False):
+    def __init__(self, limits, room=None, no_cheap=False):
         self.buf = bytearray()
         self.memo = dict(_PRESEED_MEMO)  # id(object) -> object index
         self.strtab = defaultdict(count().__next__)  # string -> table index, in order of first use
         self.cells = []  # refs and boxes whose contents follow the root value
         self.reps = {}  # id(value) -> representation from a custom method; ("keep", id) -> kept object
         self.names = []  # name-table entries, as tuples
-        self.name_idx = {}
-        self.fn_sites = {}  # FN name index -> {site: names}
+        self.name_idx = {}  # FnInfo, or a key naming a struct, type or host -> name-table index
         self.max_depth = limits.max_depth
         self.check_at = min(DEPTH_CHECK, limits.max_depth)  # nesting beyond which deep() checks
-        self.room = room
+        self.room = room  # a StackRoom, made when nesting first passes check_at (see restore)
         self.free = 0  # values stored in less than a byte each, so far
         self.closures = {}  # code -> (FN name index, cell indexes)
         self.struct_kinds = {}  # StructType -> (tag, name index, method)
         self.cost = 0  # the reader's memory charge for slots, entries, frames and closures (layout.py)
         self.no_cheap = no_cheap  # never store a value in less than a byte (see format.encode)
 
+    def restore(self):
+        """Put back the recursion limit if deep nesting raised it."""
+        if self.room is not None:
+            self.room.restore()
+
     # --- the name table --------------------------------------------------------------------------
     def keep(self, x):
         self.reps[("keep", id(x))] = x
 
     def fn_entry(self, info):
-        key = ("fn", id(info))
-        i = self.name_idx.get(key)
+        i = self.name_idx.get(info)  # FnInfo is hashed by identity (the name table keeps it alive)
         if i is None:
-            i = self.name_idx[key] = len(self.names)
+            i = self.name_idx[info] = len(self.names)
             self.names.append((K_FN, info))
-            self.fn_sites[i] = {}
-            self.keep(info)
         return i
 
     def shape_entry(self, info, site):
         names = info.sites.get(site)
         if names is None:
             raise NotSer(None, "continuation", f"a frame of {info.symbol} at unknown resume point {site}")
-        fi = self.fn_entry(info)
-        self.fn_sites[fi][site] = names
+        fi = self.name_idx.get(info)
+        if fi is None:
+            fi = self.fn_entry(info)
         i = len(self.names)
         self.names.append((K_SHAPE, fi, site))
         return i, len(names)
@@ -180,8 +191,7 @@ class Encoder:
         i = self.name_idx.get(key)
         if i is None:
             i = self.name_idx[key] = len(self.names)
-            self.names.append((K_STRUCT, st))
-            self.keep(st)
+            self.names.append((K_STRUCT, st))  # which keeps st alive while its id is a key
         return i
 
     def type_entry(self, module, tname):
@@ -201,20 +211,27 @@ class Encoder:
         return i
 
     def header(self):
-        """The header bytes. Blobs of the same shape (same functions, resume points, structs
-        and program version) share one header, so it is built once and then reused."""
-        prog_version = N.program()
-        headers = N.session_cache("headers")  # header key -> header bytes
-        # a resume point's names are its FnInfo's (fixed when compiled): the site numbers say them
-        key = (prog_version, tuple(self.names), tuple(map(tuple, self.fn_sites.values())))
+        """The header's length (a varint) and bytes. Blobs of the same shape (same functions,
+        resume points, structs and program version) share one header, so it is built once per
+        session and then reused."""
+        mods = N.runtime_modules()
+        m = mods.main
+        prog_version = (m.name, str(m.current_version())) if m is not None else ("", str(mods.current_version()))
+        caches = mods.caches
+        headers = caches.get("headers")  # header key -> header bytes
+        if headers is None:
+            headers = caches["headers"] = {}
+        # a resume point's names are its FnInfo's (fixed when compiled), and each FN entry's sites
+        # are those of the SHAPE entries naming it, in order: the name entries say the whole header
+        key = (prog_version, *self.names)
         try:
             hit = headers.get(key)
         except TypeError:  # an unhashable name entry: build it every time
-            return self.build_header(prog_version)
+            return _with_length(self.build_header(prog_version))
         if hit is None:
             if len(headers) > 512:
                 headers.clear()
-            hit = headers[key] = bytes(self.build_header(prog_version))
+            hit = headers[key] = _with_length(self.build_header(prog_version))
         return hit
 
     def build_header(self, prog_version):
@@ -243,6 +260,10 @@ class Encoder:
             wstr(out, name)
             wstr(out, ver)
             wstr(out, file)
+        fn_sites = {}  # FN name index -> {site: names}: the sites of the SHAPE entries naming it
+        for e in self.names:
+            if e[0] == K_SHAPE:
+                fn_sites.setdefault(e[1], {})[e[2]] = self.names[e[1]][1].sites[e[2]]
         wvarint(out, len(self.names))
         for i, e in enumerate(self.names):
             k = e[0]
@@ -261,7 +282,7 @@ class Encoder:
                         wstr(b, n)
                     st = _FN_STATIC[id(info)] = (info, bytes(b))
                 out += st[1]
-                sites = self.fn_sites[i]
+                sites = fn_sites.get(i, {})
                 wvarint(out, len(sites))
                 for site, names in sites.items():
                     sb = _SITE_BYTES.get(names)
@@ -293,12 +314,20 @@ class Encoder:
         """varint n; if n: mode 0, varint byte length, the UTF-8 of the strings joined by U+0000;
         or (when a string contains U+0000) mode 1, width code, n lengths in code points, varint
         byte length, the UTF-8 of the strings joined."""
-        out = bytearray()
         items = list(self.strtab)
-        wvarint(out, len(items))
+        n = len(items)
+        if not n:
+            return b"\0"
+        joined = "\0".join(items)
+        plain = joined.count("\0") == n - 1
+        if plain and n < 0x80:  # the common case: one-byte varints
+            b = joined.encode("utf-8", "surrogatepass")
+            if len(b) < 0x80:
+                return bytes((n, 0, len(b))) + b
+        out = bytearray()
+        wvarint(out, n)
         if items:
-            joined = "\0".join(items)
-            if joined.count("\0") == len(items) - 1:
+            if plain:
                 out.append(0)
             else:
                 out.append(1)
@@ -346,6 +375,8 @@ class Encoder:
     def deep(self, v, d):
         if d > self.max_depth:
             raise NotSer(v, type_name(v), f"nested deeper than {self.max_depth} levels")
+        if self.room is None:
+            self.room = StackRoom(self.max_depth)
         self.room.ensure()
 
     def memo_hit(self, v):
@@ -503,25 +534,11 @@ class Encoder:
             self.enc_seq(xs, d)
 
     def enc_frames(self, k, d):
-        """A continuation's frames: shapes, frame order, then the values (docs/format.md)."""
+        """A continuation's COLUMN_MIN or more frames: shapes, frame order, then the values as
+        columns (docs/format.md; _e_cont writes fewer frames in order, mode 5)."""
         buf = self.buf
         frames = k.frames
         n = len(frames)
-        if n < COLUMN_MIN:  # few frames: in order, each its shape number (< 128) and tagged values
-            local = {}
-            body = bytearray()
-            self.buf = body
-            try:
-                self.rows(frames, local, body, d)
-            finally:
-                self.buf = buf
-            wvarint(buf, len(local))
-            for info, site in local:
-                si, nv = self.shape_entry(info, site)
-                wvarint(buf, si)
-            buf.append(5)
-            buf += body
-            return
         local = defaultdict(count().__next__)  # shape key -> shape number in this continuation
         infos, sites, valss = zip(*frames, strict=False)
         one_fn = infos.count(infos[0]) == n  # plain recursion: the sites tell the shapes apart
@@ -768,7 +785,6 @@ def _e_list(e, v, d):
     if d > e.check_at:
         e.deep(v, d)
     firsts = []
-    fa = firsts.append
     node = v
     n = len(memo)
     while node.count and type(node) is PList:  # an ArraySeq tail is encoded as one value
@@ -777,14 +793,22 @@ def _e_list(e, v, d):
             break
         memo[k] = n
         n += 1
-        fa(node.first)
+        firsts.append(node.first)
         node = node.rest
     buf = e.buf
-    e.cost += len(firsts) * COST_SLOT
+    k = len(firsts)
+    e.cost += k * COST_SLOT
     buf.append(T_LIST)
-    wvarint(buf, len(firsts))
-    e.enc_elements(firsts, d)
-    e.enc(node, d)
+    wvarint(buf, k)
+    if k < COLUMN_MIN:
+        buf.append(C_GENERAL << 4)
+        e.enc_seq(firsts, d)
+    else:
+        e.enc_column(tuple(firsts), d)
+    if type(node) is PList and not node.count:
+        buf.append(T_EMPTY)
+    else:
+        e.enc(node, d)
 
 
 def _e_arrayseq(e, v, d):
@@ -929,21 +953,43 @@ def _e_fn(e, f, d):
 
 
 def _e_cont(e, k, d):
-    if e.memo_hit(k):
+    memo = e.memo
+    i = memo.get(id(k))
+    if i is not None:
+        e.buf.append(T_BACKREF)
+        wvarint(e.buf, i)
         return
+    memo[id(k)] = len(memo)
     d += 1
     if d > e.check_at:
         e.deep(k, d)
     buf = e.buf
     frames = k.frames
-    e.cost += len(frames) * (COST_FRAME + COST_SLOT) + COST_SLOT * sum(map(len, map(_VALS, frames)))
+    n = len(frames)
+    e.cost += n * (COST_FRAME + COST_SLOT) + COST_SLOT * sum(map(len, map(_VALS, frames)))
     buf.append(T_CONT)
-    wvarint(buf, len(k.frames))
-    e.enc(k.handler, d)
-    if k.frames:
-        e.enc_frames(k, d)
+    wvarint(buf, n)
+    if k.handler is None:
+        buf.append(T_NIL)
     else:
+        e.enc(k.handler, d)
+    if not n:
         buf.append(0)
+    elif n >= COLUMN_MIN:
+        e.enc_frames(k, d)
+    else:  # few frames: in order, each its shape number (< 128) and tagged values
+        local = {}
+        body = e.buf = bytearray()
+        try:
+            e.rows(frames, local, body, d)
+        finally:
+            e.buf = buf
+        buf.append(len(local))  # fewer than 32 shapes: a one-byte varint
+        shape_entry = e.shape_entry
+        for info, site in local:
+            wvarint(buf, shape_entry(info, site)[0])
+        buf.append(5)
+        buf += body
 
 
 def _e_struct(e, v, d):

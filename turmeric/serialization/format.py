@@ -38,11 +38,12 @@ from .layout import (
     INFLATE_BASE,
     INFLATE_MAX,
     MAGIC,
+    MEM_BASE,
+    MEM_PER_BYTE,
     SIGNED_MAGIC,
     Corrupt,
     Limits,
     NotSer,
-    StackRoom,
     corrupt,
     wvarint,
 )
@@ -76,25 +77,23 @@ def encode(root, compress_threshold=COMPRESS_THRESHOLD, limits=DEFAULT_LIMITS):
     compressed form is kept only when it is smaller, inflates at most INFLATE_MAX times and its
     decoding charge fits the budget of the compressed size; an uncompressed payload that would
     not fit is written again without sub-byte encodings."""
-    payload, charge = _payload(root, limits, False)
+    parts, n, charge = _payload(root, limits, False)
     head_len = HEAD_LEN + 1  # at least: the length varint takes one byte or more
-    if charge > budget(len(payload) + head_len):
-        payload, charge = _payload(root, limits, True)
-        if charge > budget(len(payload) + head_len):
+    if charge > MEM_PER_BYTE * (n + head_len) + MEM_BASE:
+        parts, n, charge = _payload(root, limits, True)
+        if charge > budget(n + head_len):
             raise Thrown(make_error("not-serializable", "value", "the value itself (too large to decode within the memory budget)"))
-    flags = 0
-    stored = payload
-    if compress_threshold is not None and len(payload) >= compress_threshold:
+    lenb = _LEN_BYTES[n] if n < 128 else _varint_bytes(n)
+    if compress_threshold is not None and n >= compress_threshold:
+        payload = b"".join(parts)
         z = zlib.compress(payload, COMPRESS_LEVEL)
         zlen = len(z) + head_len
-        if len(z) < len(payload) and len(payload) <= INFLATE_MAX * zlen + INFLATE_BASE and charge <= budget(zlen):
-            flags |= FLAG_ZLIB
-            stored = z
-    n = len(payload)
-    lenb = _LEN_BYTES[n] if n < 128 else _varint_bytes(n)
-    head, head_crc = _HEADS[flags]
-    crc = zlib.crc32(stored, zlib.crc32(lenb, head_crc))
-    return b"".join((head, crc.to_bytes(4, "little"), lenb, stored))
+        if len(z) < n and n <= INFLATE_MAX * zlen + INFLATE_BASE and charge <= budget(zlen):
+            head, head_crc = _HEADS[FLAG_ZLIB]
+            return b"".join((head, zlib.crc32(z, zlib.crc32(lenb, head_crc)).to_bytes(4, "little"), lenb, z))
+    payload = b"".join(parts)
+    head, head_crc = _HEADS[0]
+    return b"".join((head, zlib.crc32(payload, zlib.crc32(lenb, head_crc)).to_bytes(4, "little"), lenb, payload))
 
 
 def _varint_bytes(n):
@@ -108,9 +107,8 @@ _HEADS = {f: (h, zlib.crc32(h)) for f in (0, FLAG_ZLIB) for h in (MAGIC + bytes(
 
 
 def _payload(root, limits, no_cheap):
-    """(payload bytes, the reader's memory charge for them)."""
-    room = StackRoom(limits.max_depth)
-    enc = Encoder(limits, room, no_cheap)
+    """(the payload's parts, its length, the reader's memory charge for it)."""
+    enc = Encoder(limits, None, no_cheap)
     try:
         body = enc.run(root)
     except NotSer as e:
@@ -119,12 +117,11 @@ def _payload(root, limits, no_cheap):
             path = f"{path} ({e.detail})" if path else e.detail
         raise Thrown(make_error("not-serializable", e.tname, path)) from None
     finally:
-        room.restore()
-    header = enc.header()
+        enc.restore()
+    header = enc.header()  # with its length
     strtab = enc.string_table()
-    hl = len(header)
-    payload = b"".join((_LEN_BYTES[hl] if hl < 128 else _varint_bytes(hl), header, strtab, body))
-    return payload, enc.charge(len(payload), len(strtab))
+    n = len(header) + len(strtab) + len(body)
+    return (header, strtab, body), n, enc.charge(n, len(strtab))
 
 
 class LiveHooks(Hooks):
@@ -135,6 +132,7 @@ class LiveHooks(Hooks):
         self.code = code  # records of a code bundle: (symbol, fingerprint) -> (hash, bytes)
         self.version = "?"
         self.loaded = set()  # modules this decode loaded
+        self.mods = None  # the session names() resolved against
 
     def bundled(self, symbol, fingerprint):
         return self.code.get((symbol, fingerprint))
@@ -167,7 +165,7 @@ class LiveHooks(Hooks):
         return Thrown(make_error("schema-mismatch", what, self.version))
 
     def names(self, h):
-        mods = N.runtime_modules()
+        mods = self.mods = N.runtime_modules()
         mods.load_prelude()
         self.version = h.version
         out = []
@@ -238,7 +236,8 @@ class LiveHooks(Hooks):
             raise Corrupt("a continuation's handler is not a function of two arguments")
         if frames:
             check_frames(frames)
-            upgraded = N.migrate_frames(frames)  # frames of old versions a defmigration upgrades
+            mf = getattr(self.mods, "migrate_frames", None)  # N.migrate_frames, with the session at hand
+            upgraded = frames if mf is None else mf(frames)  # frames of old versions a defmigration upgrades
             if upgraded is not frames:
                 check_frames(upgraded)
                 frames = upgraded
