@@ -400,6 +400,38 @@ def test_inlined_map_frames_hold_their_loop_state_in_kinds_checked_at_decode(tmp
             fmt.check_frames(tuple(frames))
 
 
+def test_frames_of_a_loop_over_a_maps_items_hold_pairs_checked_at_decode(tmp_path):
+    # (map (fn [k] ... (get m k) ...) (keys m)) walks m's (key, value) pairs when m is exactly
+    # a persistent map (compiler/fastpath.py, `_kv_fusion`): the frame holds #kv (whether it
+    # is), #xs (the pairs) and #e (the current pair), held to those kinds at decode
+    m = load(
+        """
+(defn ask [x] (if (= x :hole) (cloneable-shift [k] k) x))
+(defn visit [m] (sort (map (fn [k] (str k "=" (ask (get m k)))) (keys m))))
+(def k (cloneable-reset (fn [] (visit {:a 1 :b :hole :c nil}))))
+""",
+        tmp_path,
+    )
+    k = m.ns["k"]
+    (j,) = [j for j, (info, _, _) in enumerate(k.frames) if info.symbol.endswith(".visit")]
+    info, site, vals = k.frames[j]
+    assert info.transient
+    names = info.sites[site]
+    held = dict(zip(names, vals, strict=False))
+    assert held["#kv"] is True and all(type(x) is tuple and len(x) == 2 for x in held["#xs"])
+    assert held["#e"] == (Keyword("b"), Keyword("hole"))
+    k2 = rt(k)
+    assert list(k2("X")) == [":a=1", ":b=X", ":c=nil"] and list(k2("Y")) == [":a=1", ":b=Y", ":c=nil"]
+    fmt.check_frames(k.frames)
+    for bad_name, bad in (("#kv", 1), ("#xs", (Keyword("a"), Keyword("b"))), ("#xs", ((1, 2, 3),)), ("#e", Keyword("b"))):
+        forged = list(vals)
+        forged[names.index(bad_name)] = bad
+        frames = list(k.frames)
+        frames[j] = (info, site, tuple(forged))
+        with pytest.raises(fmt.Corrupt):
+            fmt.check_frames(tuple(frames))
+
+
 def test_try_with_continuation_round_trip(tmp_path):
     m = load(
         """

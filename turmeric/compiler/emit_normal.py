@@ -122,11 +122,19 @@ def handler_for(s, ctx, resumed=False):
     if s.kind == "tail":
         body = [ast.Expr(call("#check_tail", s.callee, *label))] if s.callee is not None else []
         return ast.ExceptHandler(name("#Unwind"), None, body + [ast.Raise()])
-    vals = ast.Tuple([name(x) for x in s.live], ast.Load())
+    vals = ast.Tuple([frozen(x) for x in s.live], ast.Load())
     callee = s.callee if (s.callee is not None and not resumed) else const(None)
     return ast.ExceptHandler(
         name("#Unwind"), "#c", [ast.Expr(call("#cap", name("#c"), callee, name(ctx.info_name), const(s.n), vals, *label)), ast.Raise()]
     )
+
+
+def frozen(py):
+    """A live local as the frame holds it: an inlined map's accumulator (`#acc~h<k>`, a Python
+    list, fastpath.SiteHOF) as a snapshot of its elements (`#freeze`)."""
+    if py.startswith("#acc~"):
+        return call("#freeze", name(py))
+    return name(py)
 
 
 def python_error_handler(s):

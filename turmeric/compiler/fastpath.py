@@ -869,10 +869,19 @@ def _plain_range_expr(e):
 
 _SITE_HOF = {"reduce": (3, 0, 2), "for-each": (2, 1, 1), "map": (2, 0, 1)}
 
-# `(map f coll)` inline builds its result in a Transient (the prelude's `%transient`), held
-# by the caller's frame at a capture: its locals have names no program can write (`#acc`...),
-# which serialization checks the kinds of (serialization/format.py, `_check_kinds`), and the
-# caller's FnInfo is `transient` (cap freezes the accumulator, each resumption thaws a copy)
+# `(map f coll)` inline builds its result in a plain Python list (`%acc`: CPython's
+# specialised `list.append` applies to the exact type only, a Transient pays a method call),
+# held by the caller's frame at a capture: its locals have names no program can write
+# (`#acc`...), which serialization checks the kinds of (serialization/format.py,
+# `_check_kinds`). A site's handler hands the accumulator to `#cap` frozen
+# (`#freeze`, emit_normal.py), the caller's FnInfo is `transient` and each resumption
+# thaws a copy of its own (a Transient, which `#freeze` takes as well).
+#
+# A lambda over `(keys m)` that reads `(get m k)` of its key k (m a local never `set!`)
+# walks the map's items once instead (`_kv_fusion`): `#kv` is whether m is exactly a
+# persistent map, `#xs` then the tuple of its (key, value) pairs, the element `#e` a pair,
+# k its key and each `(get m k)` its value. Any other m walks its keys and calls `get` as
+# the library does (m can't change: the value is the same either way).
 
 
 class SiteHOF:
@@ -961,17 +970,29 @@ class SiteHOF:
             initv = var("init")
             binds.append((initv, init))
         xs, cnt, i = var("xs"), var("n"), var("i")
-        binds.append((xs, C.Call(C.GRef("%items", None, pos, builtin=True), [coll], pos)))
+        kvf = self._kv_fusion(lam, coll, k) if lam is not None else None
+        if kvf is not None:
+            kv, e = kvf
+            binds.append((kv, C.Prim("%kv?", [coll.args[0]], coll.pos)))
+            binds.append((xs, C.Prim("%kv-items", [ref(kv), coll.args[0]], coll.pos)))
+        else:
+            binds.append((xs, C.Call(C.GRef("%items", None, pos, builtin=True), [coll], pos)))
         binds.append((cnt, C.Prim("%len", [ref(xs)], pos)))
         elem = C.Prim("%at", [ref(xs), ref(i)], pos)
+
+        def bind_elem(param, body):
+            if kvf is None:
+                return C.Let([(param, elem)], body, pos)
+            return C.Let([(kvf[1], elem), (param, C.Prim("%kv-key", [ref(kvf[0]), ref(kvf[1])], pos))], body, pos)
+
         more = C.Prim("<", [ref(i), ref(cnt)], pos)
         step_i = C.Prim("inc", [ref(i)], pos)
         if f.name == "map":
             acc = var("acc")
-            binds.append((acc, C.Prim("%transient", [], pos)))
+            binds.append((acc, C.Prim("%acc", [], pos)))
             loop = C.Loop([i], [C.Const(0, pos)], None, pos)
             if lam is not None:
-                step = C.Let([(lam.params[0], elem)], lam.body, pos)
+                step = bind_elem(lam.params[0], lam.body)
             else:
                 step = C.Call(ref(fv), [elem], pos)
             push = C.Prim("%push!", [ref(acc), step], pos)
@@ -990,14 +1011,14 @@ class SiteHOF:
             acc = lam.params[0] if lam is not None else var("acc")
             loop = C.Loop([i, acc], [C.Const(0, pos), ref(initv)], None, pos)
             if lam is not None:
-                step = C.Let([(lam.params[1], elem)], lam.body, pos)
+                step = bind_elem(lam.params[1], lam.body)
             else:
                 step = C.Call(ref(fv), [ref(acc), elem], pos)
             loop.body = C.If(more, C.Recur([step_i, step], loop, pos), ref(acc), pos)
         else:
             loop = C.Loop([i], [C.Const(0, pos)], None, pos)
             if lam is not None:
-                step = C.Let([(lam.params[0], elem)], lam.body, pos)
+                step = bind_elem(lam.params[0], lam.body)
             else:
                 step = C.Call(ref(fv), [elem], pos)
             loop.body = C.If(more, C.Do([step, C.Recur([step_i], loop, pos)], pos), C.Const(None, pos), pos)
@@ -1017,6 +1038,41 @@ class SiteHOF:
             self.numeric.assume([lam.params[-1]], lam.body, ints=True)
         self.numeric.assume([], node)
         return node
+
+    def _kv_fusion(self, lam, coll, k):
+        """For a lambda inlined over `(keys m)`, m a local never `set!`, whose body reads
+        `(get m x)` of its element parameter x (never `set!`): the locals `#kv` and `#e`
+        (see above), with each such `get` turned into `(%kv-val #kv #e m x)` in place;
+        else None. Decided once per lambda (a join and its map may build the loop twice:
+        both then share the lambda's body and these locals)."""
+        memo = self.__dict__.setdefault("_kv_memo", {})
+        hit = memo.get(id(lam))
+        if hit is not None:
+            return hit[1]
+        r = None
+        if self.items_source(coll) == "keys" and type(coll.args[0]) is C.LRef:
+            m, x = coll.args[0].var, lam.params[-1]
+            if not m.mutated and not x.mutated:
+                gets = [
+                    g
+                    for g in _walk(lam.body)
+                    if type(g) is C.Prim
+                    and g.op == "get"
+                    and len(g.args) == 2
+                    and type(g.args[0]) is C.LRef
+                    and g.args[0].var is m
+                    and type(g.args[1]) is C.LRef
+                    and g.args[1].var is x
+                    and not (self.tops and id(g) in self.tops)
+                ]
+                if gets:
+                    kv, e = C.Var("#kv", f"#kv~h{k}", None), C.Var("#e", f"#e~h{k}", None)
+                    for g in gets:
+                        g.op = "%kv-val"
+                        g.args = [C.LRef(kv, g.pos), C.LRef(e, g.pos), g.args[0], g.args[1]]
+                    r = (kv, e)
+        memo[id(lam)] = (lam, r)
+        return r
 
 
 class SiteJoin:

@@ -986,8 +986,19 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             return ast.Call(ast.Attribute(a[0], "append", ast.Load()), [a[1]], [])
         if op == "%len":
             return call("#len", a[0])
-        if op == "%transient":  # an inlined map's accumulator (fastpath.SiteHOF)
+        if op == "%transient":  # the prelude's accumulator
             return call("#Transient")
+        if op == "%acc":  # an inlined map's accumulator (fastpath.SiteHOF)
+            return ast.List([], ast.Load())
+        if op == "%kv?":  # a loop over a map's items (fastpath.SiteHOF, `_kv_fusion`)
+            return ast.Compare(call("#type", a[0]), [ast.Is()], [name("#PMapT")])
+        if op == "%kv-items":
+            items = call("#tuple", call(ast.Attribute(a[1], "items", ast.Load())))
+            return ast.IfExp(a[0], items, call("#b:%items", call("#b:keys", a[1])))
+        if op == "%kv-key":
+            return ast.IfExp(a[0], ast.Subscript(a[1], const(0), ast.Load()), a[1])
+        if op == "%kv-val":
+            return ast.IfExp(a[0], ast.Subscript(a[1], const(1), ast.Load()), call("#b:get", a[2], a[3]))
         if op == "nil?":
             return ast.Compare(a[0], [ast.Is()], [const(None)])
         if op == "-" and len(a) == 1:

@@ -164,8 +164,9 @@ class ModuleCompiler(Lowering):
         info.site_pos = dict(ctx.site_pos)
         info.leaf = not ctx.sites and not ctx.tail_sites
         info.ctors = construction_only(fn, ctx) if not info.leaf else None
-        # an inlined map's accumulator (fastpath.SiteHOF) is in a frame: freeze it at capture
-        info.transient = any(display_name(x) == "#acc" for names in ctx.sites.values() for x in names)
+        # an inlined map's accumulator (fastpath.SiteHOF) is in a frame: freeze it at capture;
+        # it and a loop over a map's items (`#kv`) have their locals' kinds checked at decode
+        info.transient = any(display_name(x) in ("#acc", "#kv") for names in ctx.sites.values() for x in names)
         self.infos.append((info, normal_name, resume_name, not toplevel))
         return info
 

@@ -6,7 +6,7 @@ user code. The compiler's (see docs/design.md, "Names"): `#cap`, `#check_tail`,
 `#TailContinue`, `#Box`, `#caught`, `#NoSite`, `#len`, `#type`, `#int`, `#float`,
 `#bool`, `#str`, `#tuple`, `#display`, `#Some`, `#Ref`, `#Keyword`, `#Symbol`, `#PList`, `#PVector`, `#PMap`, `#isinstance`, `#range`, `#SCALARS`, `#dot_ic`, `#struct_is_ic` (the fast paths of `compiler/fastpath.py`),
 `#arith-check`, `#pyerr` (a Python call's exception), `#with-enter`, `#with-exit`, `#None`, `#plist`, `#vec`, `#dot`, and `#eq` (`lib/numbers.py`),
-`#Transient` (an inlined map's accumulator), `#hmap`, and the collection fast paths' exact types `#PVec`, `#PMapT`, `#TVec`, `#TMap`, `#TList`, `#TDict`
+`#Transient` (the prelude's accumulator), `#freeze` (an inlined map's, captured), `#hmap`, and the collection fast paths' exact types `#PVec`, `#PMapT`, `#TVec`, `#TMap`, `#TList`, `#TDict`
 (`lib/collections.py`), `#b:<name>` (a host builtin bound at compile time) and
 `#modget` (the loader's). The expander's: `#qq-list`, `#qq-vec` (quasiquote) and the
 `match` tests `#none?`, `#some?`, `#some-value`, `#struct-is?`, `#field-at`,
@@ -17,7 +17,23 @@ in each module's dict, not here.
 from __future__ import annotations
 
 from ..core.registry import _CURRENT, _DEFAULT
-from ..core.values import NONE, Box, Keyword, PList, PMap, PVector, Ref, Some, Struct, Symbol, Transient, plist, pvector, type_name
+from ..core.values import (
+    NONE,
+    Box,
+    FrozenTransient,
+    Keyword,
+    PList,
+    PMap,
+    PVector,
+    Ref,
+    Some,
+    Struct,
+    Symbol,
+    Transient,
+    plist,
+    pvector,
+    type_name,
+)
 from . import control
 from .builtins import BUILTINS, builtin, err
 from .errors import as_thrown, python_call_error, thrown_value
@@ -240,6 +256,8 @@ BUILTINS.update(
 )
 BUILTINS["#None"] = NONE
 BUILTINS["#Transient"] = Transient
+# an inlined map's accumulator (a list) as a captured frame holds it (compiler/emit_normal.py)
+BUILTINS["#freeze"] = lambda acc: FrozenTransient(tuple(acc))
 BUILTINS["#Some"] = Some
 BUILTINS["#Ref"] = Ref
 BUILTINS.update(

@@ -323,7 +323,11 @@ def _acc_fns():
 
 # the loop state of a `map` inlined into a Turmeric function (compiler/fastpath.py, SiteHOF):
 # names no program can write, so only the compiler's own locals are held to these kinds
-_INLINE_KIND = {"#xs": (tuple, range), "#n": (int,), "#i": (int,), "#acc": (FrozenTransient,)}
+_INLINE_KIND = {"#xs": (tuple, range), "#n": (int,), "#i": (int,), "#acc": (FrozenTransient,), "#kv": (bool,)}
+
+
+def _is_pair(x):
+    return type(x) is tuple and len(x) == 2
 
 
 def _check_kinds(info, site, vals):
@@ -339,6 +343,14 @@ def _check_kinds(info, site, vals):
             raise Corrupt(f"a frame of {info.symbol} holds a {t.__name__} in {name}")
         if want is None and t is FrozenTransient:
             raise Corrupt(f"a frame of {info.symbol} holds an accumulator in {name}")
+    if not prelude and "#kv" in names:
+        # a loop over a map's items (fastpath.SiteHOF, `_kv_fusion`): when #kv says the map
+        # is a persistent map, its elements (#xs) and the current one (#e) are (key, value) pairs
+        held = dict(zip(names, vals, strict=False))
+        if held.get("#kv") is True:
+            xs = held.get("#xs", ())
+            if not (type(xs) is tuple and all(_is_pair(x) for x in xs)) or ("#e" in held and not _is_pair(held["#e"])):
+                raise Corrupt(f"a frame of {info.symbol} walks a map's items that are not (key, value) pairs")
 
 
 def _missing(sym):
