@@ -572,6 +572,52 @@ def test_a_capture_reaching_a_host_loop_is_a_barrier():
         with pytest.raises(control.BarrierError):
             BUILTINS[name](captures, *args)
 
+    # a long map (its results collected in a list first when the collector tracks them)
+    def late(make):
+        def f(i):
+            if i == 1500:
+                raise control.Capture(lambda k: k)
+            return make(i)
+
+        return f
+
+    for make in (lambda i: [i], str):
+        with pytest.raises(control.BarrierError):
+            BUILTINS["%host-map"](late(make), range(2000))
+
+
+@pytest.mark.parametrize("n", [0, 1, 999, 1000, 2500])
+@pytest.mark.parametrize("make", [lambda i: (i, [i]), lambda i: i * i, str, lambda i: None if i % 2 else [i]])
+def test_host_map_calls_f_in_order_and_gives_a_sealed_tuple(n, make):
+    # short maps build the tuple as they go; long ones whose first result the collector
+    # tracks collect into a list first, others chain the first result before the rest
+    from turmeric.core.values import EMPTY, ArraySeq
+    from turmeric.runtime.library import BUILTINS
+
+    seen = []
+
+    def f(x):
+        seen.append(x)
+        return make(x)
+
+    for xs in (range(n), tuple(range(n))):
+        seen.clear()
+        r = BUILTINS["%host-map"](f, xs)
+        if n == 0:
+            assert r is EMPTY
+        else:
+            assert type(r) is ArraySeq and type(r.items) is tuple and r.items == tuple(make(i) for i in range(n))
+        assert seen == list(range(n))
+
+    def boom(x):
+        if x == n - 1:
+            raise ValueError("boom")
+        return make(x)
+
+    if n:
+        with pytest.raises(ValueError):
+            BUILTINS["%host-map"](boom, range(n))
+
 
 def test_struct_constructors_and_construction_only_functions_are_host_values():
     m = modules.Module("hostctor", "/tmp/hostctor.tm", source="")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import itertools
 import types
 
@@ -386,8 +387,20 @@ def _through_host(f):
 
 @builtin("%host-map")
 def host_map(f, xs):
+    """`(map f coll)` with a function that can't capture, over the `%items` tuple (or range):
+    the loop in C. `tuple(map(...))` grows its tuple by resizing it, and CPython puts a
+    resized tuple back among the youngest objects, which every collection of those then
+    traverses whole: while f allocates objects the collector tracks (structs, vectors...)
+    that makes a long map quadratic-ish. Such results are collected in a list first."""
     try:
-        return array_seq(tuple(map(f, xs)))
+        if len(xs) < 1000:
+            return array_seq(tuple(map(f, xs)))
+        it = map(f, xs)
+        acc = [next(it)]
+        if gc.is_tracked(acc[0]):
+            acc.extend(it)
+            return array_seq(tuple(acc))
+        return array_seq(tuple(itertools.chain(acc, it)))
     except control.Unwind:
         raise _through_host(f) from None
 
