@@ -808,7 +808,10 @@ def test_a_method_call_keeps_an_inline_cache_and_stays_a_capture_site():
         assert site is not None  # hit and miss: one capture site
         hit = par[m].body
         assert isinstance(hit, ast.Call) and isinstance(hit.func, ast.Name) and unwind_try(hit, par) is site
-        assert calls_to(par[m].test, "#tc_state")  # the entry is for one session's state
+        # the entry is for one session's state, read once when the frame is entered
+        assert any(isinstance(n, ast.Name) and n.id == "~st" for n in ast.walk(par[m].test))
+    entry = f.body[0]
+    assert isinstance(entry, ast.Assign) and entry.targets[0].id == "~st" and calls_to(entry, "#tc_state")
     # no argument to dispatch on: the dispatcher's own arity error
     assert not calls_to(compile_with_facts("(defn f [] (area))", "cp_meth2").mod, "#tc_miss")
 
@@ -828,3 +831,17 @@ def test_a_function_that_only_constructs_structs_is_marked(src, ctors):
     c = compile_with_facts(src, "cp_ctors")
     info = c.infos["cp_ctors.f"]
     assert not info.leaf and info.ctors == ctors
+
+
+def test_an_instance_method_indexes_its_struct_behind_one_entry_test():
+    # its dispatch parameter's layout is tested once (`~sp`); each field read then indexes
+    # the struct; a struct of another layout reads by name (tests/programs/dispatch_struct_param.tm)
+    from turmeric.core.registry import current_state
+
+    src = SHAPES_SETUP + "(instance Shape Sq (area [s] (* s.side s.side)) (scale [k s] (+ k s.side)))\n(struct Typed2 [a])"
+    m, _ = run(src, "cp_sp")
+    inst = current_state().instance("Shape", "Sq")
+    for mname in ("area", "scale"):
+        code = inst.methods[mname].__code__
+        assert "#sp_learn" in code.co_names and any(n.startswith("#sp:Sq@") for n in code.co_names)
+    assert m.ns["area"](m.ns["Sq"](3)) == 9 and m.ns["scale"](1, m.ns["Sq"](3)) == 4

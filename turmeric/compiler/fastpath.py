@@ -603,7 +603,13 @@ class FastPaths:
         ic = f"#ic:{field}@{ctx.fn.symbol}/{ctx.ndot}"
         hit = ast.Compare(call("#type", o), [ast.Is()], [ast.Attribute(name(ic), "t", ast.Load())])
         value = ast.Subscript(o, ast.Attribute(name(ic), "i", ast.Load()), ast.Load())
-        return ast.IfExp(hit, value, call("#dot_ic", name(ic), o, const(field)))
+        cached = ast.IfExp(hit, value, call("#dot_ic", name(ic), o, const(field)))
+        sp = ctx.struct_param
+        if sp is not None and type(o) is ast.Name and o.id == sp[0] and field in sp[1]:
+            # an instance method's own struct, tested once on entry: the field's index is known
+            ctx.sp_used = True
+            return ast.IfExp(name("~sp"), ast.Subscript(o, const(sp[1].index(field)), ast.Load()), cached)
+        return cached
 
     # --- strings -------------------------------------------------------------------------------
     @staticmethod

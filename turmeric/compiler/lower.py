@@ -127,6 +127,13 @@ _COLL_CALLS = {"assoc": {"assoc": STEPS["assoc"]}}
 
 SIMPLE_PRIMS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult}
 
+# the current state (session), read once on entry by a function with a method call site: a
+# frame runs in one state from its entry (or its resumption) to its exit, as `activate` resets it
+STATE_LOCAL = "~st"
+# does an instance method's dispatch parameter hold a struct of the layout compiled for?
+# (compiler/unit.py `struct_param_entry`, FastPaths.fast_dot)
+STRUCT_PARAM_LOCAL = "~sp"
+
 _TYPE_FACTS = {"string?": "#str", "keyword?": "#Keyword"}
 
 # the type predicates chain_type_test reads type(x) once for: the exact-type ones, and
@@ -160,6 +167,10 @@ class FnCtx:
         self.shift_body = fn.is_shift_body
         self.ctor_sites = {}  # site number -> struct name of a construction's slow path (Lowering.construct)
         self.ctor_tails = []  # (tail site count, struct name) of those in tail position
+        # an instance method's dispatch parameter, when its type is a struct known here:
+        # (Python name, the struct's fields, its `#sp:` cache); `sp_used` once a field read uses it
+        self.struct_param = None
+        self.sp_used = False
 
     def tmp(self):
         self.ntmp += 1
@@ -788,11 +799,12 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
     def cached_method_call(self, mname, idx, fexpr, args, ctx, pos):
         """A type-class method call with an inline cache (`#dc:m@symbol/k`, a SiteCache whose
         `h` is one tuple: dispatcher, state, `get` of a dict from Python type to method):
-        when the global called and the current state (session) are the entry's and the
-        dispatch argument's type is in it, the method is called directly (no dispatcher
-        frame); otherwise `#tc_miss` dispatches (with the dispatcher's own errors) and adds
-        the type to the entry. `args` are names or constants."""
+        when the global called and the current state (session, `~st`: read once on entry)
+        are the entry's and the dispatch argument's type is in it, the method is called
+        directly (no dispatcher frame); otherwise `#tc_miss` dispatches (with the
+        dispatcher's own errors) and adds the type to the entry. `args` are names or constants."""
         ctx.nmeth = getattr(ctx, "nmeth", 0) + 1
+        ctx.reads_state = True  # compiler/unit.py
         dc = f"#dc:{mname}@{ctx.fn.symbol}/{ctx.nmeth}"
         h, f = f"~dc{ctx.nmeth}", f"~dm{ctx.nmeth}"
 
@@ -805,7 +817,7 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             ast.And(),
             [
                 ast.Compare(ast.Subscript(entry, const(0), ast.Load()), [ast.Is()], [copy_expr(fexpr)]),
-                ast.Compare(hv(1), [ast.Is()], [call("#tc_state", name("#tc_default"))]),
+                ast.Compare(hv(1), [ast.Is()], [name(STATE_LOCAL)]),
                 ast.Compare(method, [ast.IsNot()], [const(None)]),
             ],
         )
@@ -838,6 +850,23 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             )
             return ast.IfExp(test, ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1]), call("#b:" + op, *names))
         tests = self.not_bool_tests(node.args, names, ctx)
+        if len(tests) == 4:
+            # neither operand known: a class test on each (int or float, so no boolean nor
+            # string) is fewer steps than the result's class and four identity tests, and
+            # nothing else is computed before the library's `op` throws type-error
+            checks = []
+            for x in names:
+                t = ctx.tmp()
+                checks.append(
+                    ast.BoolOp(
+                        ast.Or(),
+                        [
+                            ast.Compare(ast.NamedExpr(store(t), call("#type", x)), [ast.Is()], [name("#int")]),
+                            ast.Compare(name(t), [ast.Is()], [name("#float")]),
+                        ],
+                    )
+                )
+            return ast.IfExp(ast.BoolOp(ast.And(), checks), ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1]), call("#b:" + op, *names))
         r, rt = ctx.tmp(), ctx.tmp()
         computed = ast.NamedExpr(store(r), ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1]))
         result_type = ast.NamedExpr(store(rt), call("#type", computed))

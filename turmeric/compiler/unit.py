@@ -11,6 +11,7 @@ structs kept in locals), `lower` (core nodes -> IR), `emit_normal`,
 from __future__ import annotations
 
 import ast
+import copy
 
 from ..core import nodes as C
 from ..core.registry import FnInfo
@@ -18,7 +19,7 @@ from .emit_normal import emit_normal
 from .emit_resume import emit_resume
 from .fingerprint import code_fingerprint
 from .ir import LoopS
-from .lower import FnCtx, Lowering
+from .lower import STATE_LOCAL, STRUCT_PARAM_LOCAL, FnCtx, Lowering
 from .numeric import NumericFacts, children
 from .pyast import FRAMES, RS, VALS, J, V, assign, at, call, const, name, store
 
@@ -86,11 +87,15 @@ class ModuleCompiler(Lowering):
         ctx.live += [v.py for v in fn.free]
         if fn.self_var is not None:
             ctx.live.append(fn.self_var.py)
+        ctx.struct_param = self.struct_param(fn)
         outer, self.unit_ctx = self.unit_ctx, ctx
         try:
             body = self.compile_fn_body(fn, ctx)
         finally:
             self.unit_ctx = outer
+        sp_entry = self.struct_param_entry(ctx) if ctx.sp_used else None
+        if sp_entry is not None:
+            body = [sp_entry, *body]  # on entry, and (a head `recur` rebinds it) each iteration
         if ctx.has_head_recur:
             body = [LoopS(body)]
         prologue = []
@@ -100,7 +105,8 @@ class ModuleCompiler(Lowering):
         if fn.rest is not None:
             restval = call("#plist", name(fn.rest.py))
             prologue.append(assign(fn.rest.py, call("#Box", restval) if fn.rest.boxed else restval))
-        normal_body = prologue + emit_normal(body, ctx)
+        state_read = [assign(STATE_LOCAL, call("#tc_state", name("#tc_default")))] if getattr(ctx, "reads_state", False) else []
+        normal_body = state_read + prologue + emit_normal(body, ctx)
         args = ast.arguments(
             posonlyargs=[],
             args=[ast.arg(p) for p in params],
@@ -130,12 +136,15 @@ class ModuleCompiler(Lowering):
             tgt = ast.Tuple([store(x) for x in names], ast.Store()) if names else None
             stmt = ast.Assign([tgt], name(VALS)) if names else ast.Pass()
             restore.append((n, stmt))
-        rbody = []
+        rbody = list(copy.deepcopy(state_read))
         if restore:
             chain = None
             for n, stmt in reversed(restore):
                 chain = ast.If(ast.Compare(name(RS), [ast.Eq()], [const(n)]), [stmt], [chain] if chain else [])
             rbody.append(chain)
+            if sp_entry is not None:  # statements before the site don't run when resuming
+                restored = all(ctx.struct_param[0] in names for names in ctx.sites.values())
+                rbody.append(copy.deepcopy(sp_entry) if restored else assign(STRUCT_PARAM_LOCAL, const(False)))
             rbody += emit_resume(body, ctx, self.memo_sites)
         else:
             rbody.append(ast.Raise(call("#NoSite", const(fn.symbol)), None))
@@ -169,6 +178,33 @@ class ModuleCompiler(Lowering):
         info.transient = any(display_name(x) in ("#acc", "#kv") for names in ctx.sites.values() for x in names)
         self.infos.append((info, normal_name, resume_name, not toplevel))
         return info
+
+    def struct_param(self, fn):
+        """For an instance method of a struct type known here (fields unchecked, `struct_fields`)
+        whose dispatch parameter is never `set!`: (its Python name, the fields, the `#sp:` cache
+        name). Its field reads then index the struct directly when the entry test passed."""
+        if fn.instance_of is None:
+            return None
+        idx, sname = fn.instance_of
+        if idx >= len(fn.params):
+            return None
+        v = fn.params[idx]
+        if v.mutated or v.boxed:
+            return None
+        fields = self.struct_fields(sname)
+        if fields is None:
+            return None
+        return (v.py, tuple(fields), f"#sp:{sname}@{fn.symbol}")
+
+    @staticmethod
+    def struct_param_entry(ctx):
+        """`~sp = type(p) is <cache>.t or #sp_learn(<cache>, p, fields)`: the dispatch selects
+        the method by the value's type name, and a struct of that name may have been redefined
+        with other fields since this method was compiled, so the layout is tested, once."""
+        p, fields, cache = ctx.struct_param
+        seen = ast.Compare(call("#type", name(p)), [ast.Is()], [ast.Attribute(name(cache), "t", ast.Load())])
+        learn = call("#sp_learn", name(cache), name(p), const(fields))
+        return assign(STRUCT_PARAM_LOCAL, ast.BoolOp(ast.Or(), [seen, learn]))
 
 
 def construction_only(fn, ctx):

@@ -109,7 +109,20 @@ class Let(Node):
 class Fn(Node):
     """A function. `symbol` is its stable name; `free` the outer Vars it reads."""
 
-    __slots__ = ("name", "params", "rest", "body", "symbol", "free", "self_var", "form_text", "ptypes", "is_shift_body", "line")
+    __slots__ = (
+        "name",
+        "params",
+        "rest",
+        "body",
+        "symbol",
+        "free",
+        "self_var",
+        "form_text",
+        "ptypes",
+        "is_shift_body",
+        "line",
+        "instance_of",
+    )
 
     def __init__(self, name, symbol, pos=None):
         self.name = name
@@ -122,6 +135,8 @@ class Fn(Node):
         self.form_text = ""
         self.ptypes = []
         self.is_shift_body = False
+        # an instance method: (index of the parameter it dispatches on, the instance's type name)
+        self.instance_of = None
         self.pos = pos
 
 

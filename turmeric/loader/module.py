@@ -472,14 +472,14 @@ class _LazyResume:
 
 
 def _inline_cache_names(code):
-    """The `#ic:field`, `#sc:name/n`, `#nc:name` and `#dc:method` globals a compiled unit
-    reads (inline caches of `x.field`, of match's struct tests, of struct constructions
-    and of method calls: `runtime.abi.inline_cache`)."""
+    """The `#ic:field`, `#sc:name/n`, `#nc:name`, `#dc:method` and `#sp:name` globals a
+    compiled unit reads (inline caches of `x.field`, of match's struct tests, of struct
+    constructions, of method calls and of an instance method's struct: `runtime.abi.inline_cache`)."""
     out = []
     stack = [code]
     while stack:
         c = stack.pop()
-        out += [n for n in c.co_names if n.startswith(("#ic:", "#sc:", "#nc:", "#dc:"))]
+        out += [n for n in c.co_names if n.startswith(("#ic:", "#sc:", "#nc:", "#dc:", "#sp:"))]
         stack += [k for k in c.co_consts if type(k) is type(code)]
     return out
 
@@ -609,6 +609,10 @@ def tl_instance(mod, form, pos):
         if type(m) is not PList or m.count < 2 or type(m.first) is not Symbol:
             mod.expander.error("an instance method is (name [params] body...)", m if hasattr(m, "pos") else form)
         fn = mod.expander.expand_fn_form(plist(list(m.rest), m.pos or pos), f"{mod.name}.{cname}:{tname}/{m.first.name}")
+        cls = current_state().type_class(cname)
+        idx = cls.methods.get(m.first.name) if cls is not None and not params else None
+        if idx is not None:
+            fn.instance_of = (idx, tname)
         methods[m.first.name] = mod.fn_value(fn)
         mod.note(("method", m.first.name))
     mod.define_instance(cname, tname, params, constraints, methods)

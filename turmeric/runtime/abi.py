@@ -120,6 +120,17 @@ def new_miss(cache, f, *args):
     return f(*args)
 
 
+@builtin("#sp_learn")
+def struct_param_learn(cache, obj, fields):
+    """The slow path of an instance method's entry test (`#sp:Name@symbol`): is obj a struct
+    with these fields, in this order (the layout the method was compiled for)? Its class is
+    remembered when it is."""
+    if isinstance(obj, Struct) and obj.stype.fields == fields:
+        cache.t = type(obj)
+        return True
+    return False
+
+
 @builtin("#dot_ic")
 def dot_ic(cache, obj, field):
     """The slow path of an inline-cached `x.field`: the full lookup; a struct's class is remembered."""
