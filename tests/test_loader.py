@@ -14,7 +14,7 @@ import pytest
 
 from turmeric import loader
 from turmeric.core import registry
-from turmeric.core.values import Thrown
+from turmeric.core.values import Thrown, pvector
 from turmeric.runtime import control
 from turmeric.runtime.library import BUILTINS
 from turmeric.runtime.printer import readable
@@ -125,6 +125,36 @@ def test_a_method_call_site_dispatches_in_the_current_session(tmp_path):
         assert total(xs) == 6
     # a construction site builds the class of its own module's global
     assert type(ma.ns["one"](1)) is ma.ns["Square"] and type(ma.ns["one"](2)) is ma.ns["Square"]
+
+
+MIXED = """(defclass Shape [a] (area [s : a]))
+(struct Square [side])
+(instance Shape Square (area [s] (* {k} s.side)))
+(defn mixed [s sessions]
+  (loop [i 0 acc []]
+    (if (= i (count sessions))
+      acc
+      (recur (inc i) (conj acc (with [_ (.activate (nth sessions i))] (area s)))))))
+"""
+
+
+def test_a_method_call_site_sees_a_session_a_with_activates_in_its_frame(tmp_path):
+    """A function with method call sites reads the session state once per frame (`~st`):
+    a `with` in the frame that makes another session current (Python's `with`, which
+    sets the state and resets it on exit) is seen by the sites after it, and its exit
+    by the sites after that: the same site, run in A then inside a `with` of B, finds B's
+    instance, not the method its cache holds for A."""
+    sa, sb = loader.Session(), loader.Session()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "shapes.tm").write_text(MIXED.format(k=1))
+    (tmp_path / "b" / "shapes.tm").write_text(MIXED.format(k=100))
+    ma = sa.load_file(str(tmp_path / "a" / "shapes.tm"))
+    sb.load_file(str(tmp_path / "b" / "shapes.tm"))
+    mixed, sq = ma.ns["mixed"], ma.ns["Square"](2)
+    with sa.activate():
+        for _ in range(2):
+            assert readable(mixed(sq, pvector([sa, sb, sa, sb]))) == "[2 200 2 200]"
 
 
 def test_two_sessions_in_threads(tmp_path):
