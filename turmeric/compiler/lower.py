@@ -796,6 +796,12 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             return None
         return self.dispatch_index(f.name)
 
+    @staticmethod
+    def read_state():
+        """`~st = ` the current state (session): on entry of a function with a method call
+        site (compiler/unit.py), and again after what may change it inside the frame."""
+        return assign(STATE_LOCAL, call("#tc_state", name("#tc_default")))
+
     def cached_method_call(self, mname, idx, fexpr, args, ctx, pos):
         """A type-class method call with an inline cache (`#dc:m@symbol/k`, a SiteCache whose
         `h` is one tuple: dispatcher, state, `get` of a dict from Python type to method):
@@ -1273,6 +1279,10 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         r = ctx.tmp()
         out.append(assign(r, const(None)))
         body = []
+        if node.exit_var is not None:
+            # `with`: its __enter__ (and below, its __exit__) may make another session current
+            # (Session.activate), so a frame's state (`~st`, read on entry) is read again
+            body.append(self.read_state())
         self.compile_to(node.body, ctx, body, ("set", r))
         if node.handler is not None:
             handler = []
@@ -1292,6 +1302,7 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
                 self.compile_to(node.finally_, ctx, fin, ("none",))
             if node.exit_var is not None:  # `with`: __exit__ sees the exception and may clear it
                 fin.append(at(assign(exc, call("#with-exit", self.ref(node.exit_var), name(exc))), node.pos))
+                fin.append(self.read_state())
             del ctx.live[n_live:]
             body = [FinallyS(body, exc, fin)]
         out += body

@@ -19,7 +19,7 @@ from .emit_normal import emit_normal
 from .emit_resume import emit_resume
 from .fingerprint import code_fingerprint
 from .ir import LoopS
-from .lower import STATE_LOCAL, STRUCT_PARAM_LOCAL, FnCtx, Lowering
+from .lower import STRUCT_PARAM_LOCAL, FnCtx, Lowering
 from .numeric import NumericFacts, children
 from .pyast import FRAMES, RS, VALS, J, V, assign, at, call, const, name, store
 
@@ -105,7 +105,7 @@ class ModuleCompiler(Lowering):
         if fn.rest is not None:
             restval = call("#plist", name(fn.rest.py))
             prologue.append(assign(fn.rest.py, call("#Box", restval) if fn.rest.boxed else restval))
-        state_read = [assign(STATE_LOCAL, call("#tc_state", name("#tc_default")))] if getattr(ctx, "reads_state", False) else []
+        state_read = [self.read_state()] if getattr(ctx, "reads_state", False) else []
         normal_body = state_read + prologue + emit_normal(body, ctx)
         args = ast.arguments(
             posonlyargs=[],
