@@ -839,12 +839,15 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         follows. Anything that fails goes to `#arith-check`, which throws type-error."""
         op = node.op
         names = [self.simple(a, ctx, out) for a in args]
-        if not self.numeric.needs_check(op, node.args):  # number +/- other: Python raises TypeError
-            return self.bool_guarded(ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1]), op, node.args, names, ctx)
         known = [self.numeric.is_num(a) for a in node.args]
+        if all(known):
+            return self.bool_guarded(ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1]), op, node.args, names, ctx)
         if any(known):
-            # `(* 2 x)`: one class test on the other operand (an int or a float, so not a
-            # boolean nor a string) instead of the result's class and two identity tests
+            # `(* 2 x)`, `(+ x 1)`: one class test on the other operand (an int or a float, so
+            # not a boolean nor a string) instead of the result's class and two identity
+            # tests; for + and - too, where identity tests alone would let through what
+            # Python adds to a number and the library refuses (a Fraction, a Decimal, a
+            # complex, an IntEnum: tests/programs/audit_python_numbers.tm)
             x = names[known.index(False)]
             t = ctx.tmp()
             test = ast.BoolOp(

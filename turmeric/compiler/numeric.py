@@ -361,13 +361,3 @@ class NumericFacts:
             elif not self.is_num(n):
                 return False
         return True
-
-    def needs_check(self, op, args):
-        """Does `(op a b)` compiled to a Python operator need its result checked?"""
-        a, b = (self.is_num(x) for x in args)
-        if a and b:
-            return False
-        if op == "*":  # a number times a string repeats it in Python
-            return True
-        # number +/- non-number raises TypeError in Python already (a boolean slips through)
-        return not (a or b)
