@@ -281,8 +281,7 @@ def run_with_big_stack(thunk):
     threading.stack_size(STACK_BYTES)
     t = threading.Thread(target=target, name="turmeric-main")
     t.start()
-    while t.is_alive():  # Python runs signal handlers on this thread: wake up for them (SIGTERM)
-        t.join(0.25)
+    t.join()
     sys.stdout.flush()
     return result[0]
 
