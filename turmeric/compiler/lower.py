@@ -843,9 +843,15 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         if all(known):
             return self.bool_guarded(ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1]), op, node.args, names, ctx)
         if any(known):
+            if op != "*" and not self.not_bool_tests(node.args, names, ctx):
+                # number +/- what an earlier ordering showed is not a boolean (`(< n 2)`):
+                # Python raises TypeError on what it can't add to a number. (A Fraction or a
+                # Decimal, which the library's `<` orders, is added: a class test here
+                # would cost a self-recursive fib ~15%, so that hole is left.)
+                return ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1])
             # `(* 2 x)`, `(+ x 1)`: one class test on the other operand (an int or a float, so
             # not a boolean nor a string) instead of the result's class and two identity
-            # tests; for + and - too, where identity tests alone would let through what
+            # tests; for + and - as well, where identity tests alone would let through what
             # Python adds to a number and the library refuses (a Fraction, a Decimal, a
             # complex, an IntEnum: tests/programs/audit_python_numbers.tm)
             x = names[known.index(False)]
