@@ -967,7 +967,11 @@ class SiteHOF:
         pos = n.pos
         self._site_hof_k = k = getattr(self, "_site_hof_k", 0) + 1
 
-        prefix = "#" if f.name == "map" else ""
+        coll = n.args[2] if f.name == "reduce" else n.args[1] if f.name == "map" else n.args[0]
+        kvf = self._kv_fusion(lam, coll, k) if lam is not None else None
+        # a map's loop locals, and those of a loop over a map's items, have names no program
+        # can write, whose kinds decoding checks (serialization/format.py, `_INLINE_KIND`)
+        prefix = "#" if f.name == "map" or kvf is not None else ""
 
         def var(label):
             label = prefix + label
@@ -1005,7 +1009,6 @@ class SiteHOF:
             initv = var("init")
             binds.append((initv, init))
         xs, cnt, i = var("xs"), var("n"), var("i")
-        kvf = self._kv_fusion(lam, coll, k) if lam is not None else None
         if kvf is not None:
             kv, e = kvf
             binds.append((kv, C.Prim("%kv?", [coll.args[0]], coll.pos)))
