@@ -848,3 +848,32 @@ def test_an_instance_method_indexes_its_struct_behind_one_entry_test():
         code = inst.methods[mname].__code__
         assert "#sp_learn" in code.co_names and any(n.startswith("#sp:Sq@") for n in code.co_names)
     assert m.ns["area"](m.ns["Sq"](3)) == 9 and m.ns["scale"](1, m.ns["Sq"](3)) == 4
+
+
+def test_a_lambda_over_keys_reading_get_of_its_key_walks_the_items():
+    # (keys m) and (get m k) of its key k: the loop walks m's (key, value) pairs when m is
+    # exactly a persistent map (#kv), else the library's keys and get (fastpath._kv_fusion)
+    for src, fused in (
+        ("(defn f [m] (map (fn [k] [k (get m k)]) (keys m)))", 1),  # a comprehension
+        ("(defn f [m] (reduce (fn [a k] (+ a (get m k))) 0 (keys m)))", 1),
+        ("(defn f [m] (for-each (keys m) (fn [k] (g (get m k)))))", 1),  # may capture: the prelude's loop
+        ("(defn f [m] (map (fn [k] (str (g k) (get m k) (get m k))) (keys m)))", 2),
+        ("(defn f [m] (filter (fn [k] (get m k)) (keys m)))", 1),
+    ):
+        f = compile_form(src, "cp_kv").normal("cp_kv.f")
+        text = ast.unparse(f)
+        assert text.count("#type(m~1) is #PMapT") == 1, src
+        assert "m~1.items()" in text and "#b:%items(#b:keys(m~1))" in text, src
+        assert text.count("[1] if #kv~h") == fused and len(calls_to(f, "#b:get")) == fused, src
+        assert ".get(" not in text, src
+    # another map, a shadowed key, a map or key set!, a default: the ordinary keys and get
+    for src in (
+        "(defn f [m n] (map (fn [k] (get n k)) (keys m)))",
+        "(defn f [m] (map (fn [k] (let [k :b] (get m k))) (keys m)))",
+        "(defn f [m] (map (fn [k] (set! m {}) (get m k)) (keys m)))",
+        "(defn f [m] (map (fn [k] (set! k :b) (get m k)) (keys m)))",
+        "(defn f [m] (map (fn [k] (get m k 0)) (keys m)))",
+        "(defn f [m] (map (fn [k] (get m k)) (keys (g m))))",
+    ):
+        text = ast.unparse(compile_form(src, "cp_kv_not").normal("cp_kv_not.f"))
+        assert ".items()" not in text and "#kv" not in text, src

@@ -430,6 +430,29 @@ def test_frames_of_a_loop_over_a_maps_items_hold_pairs_checked_at_decode(tmp_pat
         frames[j] = (info, site, tuple(forged))
         with pytest.raises(fmt.Corrupt):
             fmt.check_frames(tuple(frames))
+    # reduce's loop over the items: its locals are #-named and checked the same way
+    m = load(
+        """
+(defn ask [x] (if (= x :hole) (cloneable-shift [k] k) x))
+(defn visit [m] (reduce (fn [a k] (+ a (ask (get m k)))) 0 (keys m)))
+(def k (cloneable-reset (fn [] (visit {:a 1 :b :hole :c 100}))))
+""",
+        tmp_path,
+    )
+    k = m.ns["k"]
+    (j,) = [j for j, (info, _, _) in enumerate(k.frames) if info.symbol.endswith(".visit")]
+    info, site, vals = k.frames[j]
+    names = info.sites[site]
+    assert info.transient and {"#kv", "#xs", "#n", "#i", "#e"} <= set(names)
+    assert rt(k)(10) == 111 and rt(k)(20) == 121
+    fmt.check_frames(k.frames)
+    for bad_name, bad in (("#xs", (1, 2, 3)), ("#i", 1.5), ("#e", None)):
+        forged = list(vals)
+        forged[names.index(bad_name)] = bad
+        frames = list(k.frames)
+        frames[j] = (info, site, tuple(forged))
+        with pytest.raises(fmt.Corrupt):
+            fmt.check_frames(tuple(frames))
 
 
 def test_try_with_continuation_round_trip(tmp_path):

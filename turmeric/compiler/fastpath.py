@@ -769,11 +769,22 @@ class InlineHOF:
         pos = node.pos
         others = [a for a in node.args if a is not fn]
         source = self.items_source(others[-1])
+        kvf = None
+        if source == "keys":  # a lambda reading (get m k) of its key: over m's items (`_kv_fusion`)
+            self._site_hof_k = getattr(self, "_site_hof_k", 0) + 1
+            kvf = self._kv_fusion(fn, others[-1], self._site_hof_k)
         if source is not None:  # (keys m), (string/split s sep): their arguments, evaluated in order
             vals, n_live = self.compile_args(others[:-1] + others[-1].args, ctx, out)
             del ctx.live[n_live:]
             nargs = len(others[-1].args)
-            items = self.items_of_source(source, vals[-nargs:], ctx, out, others[-1].pos, as_tuple=False)
+            if kvf is not None:
+                m = self.simple(vals[-1], ctx, out)
+                kv = kvf[0].py
+                out.append(assign(kv, ast.Compare(call("#type", m), [ast.Is()], [name("#PMapT")])))
+                slow = call("#b:%items", at(call("#b:keys", copy.deepcopy(m)), others[-1].pos))
+                items = ast.IfExp(name(kv), call(ast.Attribute(m, "items", ast.Load())), slow)
+            else:
+                items = self.items_of_source(source, vals[-nargs:], ctx, out, others[-1].pos, as_tuple=False)
             vals = vals[:-nargs] + [None]
         else:
             vals, n_live = self.compile_args(others, ctx, out)
@@ -785,35 +796,53 @@ class InlineHOF:
             # parameter is a number in the body, and the loop walks the range itself
             self.numeric.assume([fn.params[-1]], fn.body, ints=True)
             items = ast.Call(name("#range"), coll.args, []) if _plain_range_expr(coll) else items
+
+        def key_of():  # over m's items (kvf): the element is a pair when m is exactly a map
+            e = name(kvf[1].py)
+            return ast.IfExp(name(kvf[0].py), ast.Subscript(e, const(0), ast.Load()), copy.deepcopy(e))
+
+        def walk(x, ifs=()):
+            """The comprehension clauses binding the parameter x to each element."""
+            if kvf is None:
+                return [ast.comprehension(ast.Name(x, ast.Store()), items, list(ifs), 0)]
+            # (`for x in [e]` in a comprehension is a plain assignment to CPython)
+            pair = ast.comprehension(ast.Name(kvf[1].py, ast.Store()), items, [], 0)
+            return [pair, ast.comprehension(ast.Name(x, ast.Store()), ast.List([key_of()], ast.Load()), list(ifs), 0)]
+
+        def for_loop(x, items, stmts):
+            if kvf is None:
+                return ast.For(ast.Name(x, ast.Store()), items, stmts, [])
+            return ast.For(ast.Name(kvf[1].py, ast.Store()), items, [assign(x, key_of())] + stmts, [])
+
         body = []
         if op == "filter":
             x = fn.params[0].py
             test = self.compile_test(fn.body, ctx, body)
             if not body and not _has_walrus(test):
-                comp = ast.ListComp(name(x), [ast.comprehension(ast.Name(x, ast.Store()), items, [test], 0)])
+                comp = ast.ListComp(name(x), walk(x, [test]))
                 return at_(call("#b:%seal", comp), pos)
             acc = ctx.tmp()
             out.append(assign(acc, ast.List([], ast.Load())))
             keep = ast.If(test, [ast.Expr(call(ast.Attribute(name(acc), "append", ast.Load()), name(x)))], [])
-            loop = ast.For(ast.Name(x, ast.Store()), items, emit_normal(body, ctx) + [keep], [])
+            loop = for_loop(x, items, emit_normal(body, ctx) + [keep])
             out.append(at_(loop, pos))
             return at_(call("#b:%seal", name(acc)), pos)
         if op == "map":
             x = fn.params[0].py
             e = self.compile_expr(fn.body, ctx, body)
             if not body and not _has_walrus(e):
-                comp = ast.ListComp(e, [ast.comprehension(ast.Name(x, ast.Store()), items, [], 0)])
+                comp = ast.ListComp(e, walk(x))
                 return at_(call("#b:%seal", comp), pos)
             acc = ctx.tmp()
             out.append(assign(acc, ast.List([], ast.Load())))
             push = ast.Expr(call(ast.Attribute(name(acc), "append", ast.Load()), e))
-            out.append(at_(ast.For(ast.Name(x, ast.Store()), items, emit_normal(body, ctx) + [push], []), pos))
+            out.append(at_(for_loop(x, items, emit_normal(body, ctx) + [push]), pos))
             return at_(call("#b:%seal", name(acc)), pos)
         if op == "for-each":
             x = fn.params[0].py
             self.compile_to(fn.body, ctx, body, ("none",))
             stmts = emit_normal(body, ctx)
-            out.append(at_(ast.For(ast.Name(x, ast.Store()), items, stmts or [ast.Pass()], []), pos))
+            out.append(at_(for_loop(x, items, stmts or [ast.Pass()]), pos))
             return const(None)
         # reduce
         a, x = fn.params[0].py, fn.params[1].py
@@ -824,7 +853,7 @@ class InlineHOF:
             body = []
             e = self.compile_expr(fn.body, ctx, body)
             step = [] if type(e) is ast.Name and e.id == a else [assign(a, e)]
-            return at_(ast.For(ast.Name(x, ast.Store()), copy.deepcopy(items), emit_normal(body, ctx) + step or [ast.Pass()], []), pos)
+            return at_(for_loop(x, copy.deepcopy(items), emit_normal(body, ctx) + step or [ast.Pass()]), pos)
 
         generic = loop()
         if transient and self.keeps_acc(fn.body, fn.params[0]):
@@ -938,7 +967,11 @@ class SiteHOF:
         pos = n.pos
         self._site_hof_k = k = getattr(self, "_site_hof_k", 0) + 1
 
-        prefix = "#" if f.name == "map" else ""
+        coll = n.args[2] if f.name == "reduce" else n.args[1] if f.name == "map" else n.args[0]
+        kvf = self._kv_fusion(lam, coll, k) if lam is not None else None
+        # a map's loop locals, and those of a loop over a map's items, have names no program
+        # can write, whose kinds decoding checks (serialization/format.py, `_INLINE_KIND`)
+        prefix = "#" if f.name == "map" or kvf is not None else ""
 
         def var(label):
             label = prefix + label
@@ -976,7 +1009,6 @@ class SiteHOF:
             initv = var("init")
             binds.append((initv, init))
         xs, cnt, i = var("xs"), var("n"), var("i")
-        kvf = self._kv_fusion(lam, coll, k) if lam is not None else None
         if kvf is not None:
             kv, e = kvf
             binds.append((kv, C.Prim("%kv?", [coll.args[0]], coll.pos)))
