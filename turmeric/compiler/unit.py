@@ -194,7 +194,11 @@ class ModuleCompiler(Lowering):
         fields = self.struct_fields(sname)
         if fields is None:
             return None
-        return (v.py, tuple(fields), f"#sp:{sname}@{fn.symbol}")
+        # the layout is in the cache's name: a redefinition of the struct and the instance
+        # compiles the method again under the same symbol, and a cache shared by versions
+        # of other layouts would pass one version's struct to the other (a resumed frame of
+        # the old version runs beside the new one)
+        return (v.py, tuple(fields), f"#sp:{sname}@{fn.symbol} {' '.join(fields)}")
 
     @staticmethod
     def struct_param_entry(ctx):

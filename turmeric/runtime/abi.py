@@ -122,7 +122,7 @@ def new_miss(cache, f, *args):
 
 @builtin("#sp_learn")
 def struct_param_learn(cache, obj, fields):
-    """The slow path of an instance method's entry test (`#sp:Name@symbol`): is obj a struct
+    """The slow path of an instance method's entry test (`#sp:Name@symbol fields...`): is obj a struct
     with these fields, in this order (the layout the method was compiled for)? Its class is
     remembered when it is."""
     if isinstance(obj, Struct) and obj.stype.fields == fields:
