@@ -10,6 +10,7 @@ that the shape seen in the ast has the documented effect.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 import traceback
 
@@ -877,3 +878,23 @@ def test_a_lambda_over_keys_reading_get_of_its_key_walks_the_items():
     ):
         text = ast.unparse(compile_form(src, "cp_kv_not").normal("cp_kv_not.f"))
         assert ".items()" not in text and "#kv" not in text, src
+
+
+def test_a_loop_that_may_capture_over_a_range_walks_its_ints():
+    # (map f (range ...)) with f that may capture: the prelude's loop in the caller, whose
+    # index is the range's int itself (from its start below its stop), never an index into it
+    for src in (
+        "(defn f [n] (map g (range n)))",
+        "(defn f [a b] (map (fn [x] (g x)) (range a b)))",
+        "(defn f [n] (reduce (fn [acc x] (+ acc (g x))) 0 (range n)))",
+        "(defn f [a b] (for-each (range a b) (fn [x] (g x))))",
+    ):
+        f = compile_form(src, "cp_range_site").normal("cp_range_site.f")
+        text = ast.unparse(f)
+        assert "xs~h1.start if #type(" in text and "xs~h1.stop if #type(" in text, src
+        assert "xs~h1[" not in text, src
+        # the element is the loop's int (as it is, or bound to the lambda's parameter)
+        assert re.search(r"(g|#f~h1)\(#?i~h1\)", text) or re.search(r"x~\d+ = #?i~h1\n", text), src
+    # over anything else, the index into the tuple of elements
+    text = ast.unparse(compile_form("(defn f [v] (map g v))", "cp_range_not").normal("cp_range_not.f"))
+    assert "#xs~h1[#i~h1]" in text and ".start" not in text

@@ -400,6 +400,33 @@ def test_inlined_map_frames_hold_their_loop_state_in_kinds_checked_at_decode(tmp
             fmt.check_frames(tuple(frames))
 
 
+def test_frames_of_a_map_over_a_range_hold_its_int_checked_at_decode(tmp_path):
+    # (map f (range a b)) with f that may capture: the loop's #i is the range's int itself
+    # and #n its stop (compiler/fastpath.py, SiteHOF), both held to be ints at decode
+    m = load(
+        """
+(defn ask [x] (if (= x 5) (cloneable-shift [k] k) x))
+(def k (cloneable-reset (fn [] (map ask (range 3 8)))))
+""",
+        tmp_path,
+    )
+    k = m.ns["k"]
+    (j,) = [j for j, (info, _, _) in enumerate(k.frames) if info.module == m.name and info.transient]
+    info, site, vals = k.frames[j]
+    names = info.sites[site]
+    held = dict(zip(names, vals, strict=False))
+    assert held["#i"] == 5 and held["#n"] == 8 and held["#xs"] == range(3, 8)
+    assert list(rt(k)("X")) == [3, 4, "X", 6, 7] and list(rt(k)("Y")) == [3, 4, "Y", 6, 7]
+    fmt.check_frames(k.frames)
+    for bad_name, bad in (("#i", 5.0), ("#n", "8"), ("#i", True)):
+        forged = list(vals)
+        forged[names.index(bad_name)] = bad
+        frames = list(k.frames)
+        frames[j] = (info, site, tuple(forged))
+        with pytest.raises(fmt.Corrupt):
+            fmt.check_frames(tuple(frames))
+
+
 def test_frames_of_a_loop_over_a_maps_items_hold_pairs_checked_at_decode(tmp_path):
     # (map (fn [k] ... (get m k) ...) (keys m)) walks m's (key, value) pairs when m is exactly
     # a persistent map (compiler/fastpath.py, `_kv_fusion`): the frame holds #kv (whether it

@@ -61,3 +61,11 @@
         :else (pr-str v)))
 (let [k (cloneable-reset (fn [] (js {:a [1 {:b :hole :c nil}] :d #f})))]
   (println (k "X") (k "Y") ((deserialize (serialize k)) "Z")))
+;; two captures in one loop: the second one in a resumed frame, whose accumulator is its own
+(defn grab-vals [m] (string/join "," (sort (map (fn [k] (str (ask (get m k)))) (keys m)))))
+(let [k1 (cloneable-reset (fn [] (grab-vals {:a :hole :b :hole :c 3})))
+      k2 (k1 "X")]
+  (println (k2 "Y") (k2 "Z") ((deserialize (serialize k2)) "W") ((k1 "P") "Q") (((deserialize (serialize k1)) "R") "S")))
+(let [k1 (cloneable-reset (fn [] (reduce (fn [acc k] (+ acc (ask (get {:a :hole :b :hole :c 100} k)))) 0 (keys {:a :hole :b :hole :c 100}))))
+      k2 (k1 1)]
+  (println (k2 10) (k2 20) ((deserialize (serialize k2)) 30) ((k1 2) 40)))

@@ -1015,8 +1015,17 @@ class SiteHOF:
             binds.append((xs, C.Prim("%kv-items", [ref(kv), coll.args[0]], coll.pos)))
         else:
             binds.append((xs, C.Call(C.GRef("%items", None, pos, builtin=True), [coll], pos)))
-        binds.append((cnt, C.Prim("%len", [ref(xs)], pos)))
-        elem = C.Prim("%at", [ref(xs), ref(i)], pos)
+        if _is_range_call(coll):
+            # `(range a)` / `(range a b)`: a step-1 range (or, empty, no elements at all);
+            # i walks its ints themselves, from its start below its stop (#n): no index
+            # into the range (which costs a multiplication and an addition of Python ints)
+            binds.append((cnt, C.Prim("%range-hi", [ref(xs)], pos)))
+            start = C.Prim("%range-lo", [ref(xs)], pos)
+            elem = ref(i)
+        else:
+            binds.append((cnt, C.Prim("%len", [ref(xs)], pos)))
+            start = C.Const(0, pos)
+            elem = C.Prim("%at", [ref(xs), ref(i)], pos)
 
         def bind_elem(param, body):
             if kvf is None:
@@ -1028,7 +1037,7 @@ class SiteHOF:
         if f.name == "map":
             acc = var("acc")
             binds.append((acc, C.Prim("%acc", [], pos)))
-            loop = C.Loop([i], [C.Const(0, pos)], None, pos)
+            loop = C.Loop([i], [start], None, pos)
             if lam is not None:
                 step = bind_elem(lam.params[0], lam.body)
             else:
@@ -1047,14 +1056,14 @@ class SiteHOF:
             loop.body = C.If(more, C.Do([push, C.Recur([step_i], loop, pos)], pos), seal, pos)
         elif f.name == "reduce":
             acc = lam.params[0] if lam is not None else var("acc")
-            loop = C.Loop([i, acc], [C.Const(0, pos), ref(initv)], None, pos)
+            loop = C.Loop([i, acc], [start, ref(initv)], None, pos)
             if lam is not None:
                 step = bind_elem(lam.params[1], lam.body)
             else:
                 step = C.Call(ref(fv), [ref(acc), elem], pos)
             loop.body = C.If(more, C.Recur([step_i, step], loop, pos), ref(acc), pos)
         else:
-            loop = C.Loop([i], [C.Const(0, pos)], None, pos)
+            loop = C.Loop([i], [start], None, pos)
             if lam is not None:
                 step = bind_elem(lam.params[0], lam.body)
             else:

@@ -1033,6 +1033,9 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             return call("#Transient")
         if op == "%acc":  # an inlined map's accumulator (fastpath.SiteHOF)
             return ast.List([], ast.Load())
+        if op in ("%range-lo", "%range-hi"):  # a loop over a (range ...) (fastpath.SiteHOF)
+            attr = ast.Attribute(a[0], "start" if op == "%range-lo" else "stop", ast.Load())
+            return ast.IfExp(ast.Compare(call("#type", a[0]), [ast.Is()], [name("#range")]), attr, const(0))
         if op == "%kv?":  # a loop over a map's items (fastpath.SiteHOF, `_kv_fusion`)
             return ast.Compare(call("#type", a[0]), [ast.Is()], [name("#PMapT")])
         if op == "%kv-items":

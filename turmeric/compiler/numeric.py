@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..core import nodes as C
 
 # results of these primitives are numbers whenever they return
-NUMERIC_PRIMS = frozenset({"+", "-", "*", "/", "inc", "dec", "mod", "quot", "count", "%len"})
+NUMERIC_PRIMS = frozenset({"+", "-", "*", "/", "inc", "dec", "mod", "quot", "count", "%len", "%range-lo", "%range-hi"})
 
 
 def children(n):
@@ -335,7 +335,7 @@ class NumericFacts:
         if t is C.LRef:
             return n.var in self.ints
         if t is C.Prim:
-            if n.op in ("count", "%len"):
+            if n.op in ("count", "%len", "%range-lo", "%range-hi"):
                 return True
             return n.op in ("+", "-", "*", "inc", "dec", "mod", "quot") and all(self.is_int(a) for a in n.args)
         if t is C.If:
