@@ -367,6 +367,27 @@ def test_continuation_through_prelude_loops(tmp_path):
     assert r2(100) == 0 + 1 + 100 + 3 + 4
 
 
+def visit_frame(k):
+    """The frame of continuation k in a function named visit: (index, FnInfo, held values, their names)."""
+    (j,) = [j for j, (info, _, _) in enumerate(k.frames) if info.symbol.endswith(".visit")]
+    info, site, vals = k.frames[j]
+    return j, info, vals, info.sites[site]
+
+
+def assert_forged_refused(k, j, forgeries):
+    """Frame j of continuation k with one held value replaced by each (name, bad value) is
+    refused at decode (`fmt.check_frames`)."""
+    info, site, vals = k.frames[j]
+    names = info.sites[site]
+    for bad_name, bad in forgeries:
+        forged = list(vals)
+        forged[names.index(bad_name)] = bad
+        frames = list(k.frames)
+        frames[j] = (info, site, tuple(forged))
+        with pytest.raises(fmt.Corrupt):
+            fmt.check_frames(tuple(frames))
+
+
 def test_inlined_map_frames_hold_their_loop_state_in_kinds_checked_at_decode(tmp_path):
     # map whose function may capture runs inline in its caller (compiler/fastpath.py,
     # SiteHOF): the caller's frame holds #xs #n #i and the accumulator #acc, frozen at
@@ -382,22 +403,14 @@ def test_inlined_map_frames_hold_their_loop_state_in_kinds_checked_at_decode(tmp
         tmp_path,
     )
     k = m.ns["k"]
-    (j,) = [j for j, (info, _, _) in enumerate(k.frames) if info.symbol.endswith(".visit")]
-    info, site, vals = k.frames[j]
+    j, info, vals, names = visit_frame(k)
     assert info.transient
-    names = info.sites[site]
     assert {"#xs", "#n", "#i", "#acc", "n", "acc"} <= set(names)
     assert type(vals[names.index("#acc")]) is FrozenTransient
     k2 = rt(k)
     assert list(k2(10)) == [1, 2, 14.5, 4] and list(k2(20)) == [1, 2, 24.5, 4]
     fmt.check_frames(k.frames)
-    for bad_name, bad in (("#acc", (1, 2)), ("#i", "1"), ("#xs", [1, 2, 3, 4])):
-        forged = list(vals)
-        forged[names.index(bad_name)] = bad
-        frames = list(k.frames)
-        frames[j] = (info, site, tuple(forged))
-        with pytest.raises(fmt.Corrupt):
-            fmt.check_frames(tuple(frames))
+    assert_forged_refused(k, j, (("#acc", (1, 2)), ("#i", "1"), ("#xs", [1, 2, 3, 4])))
 
 
 def test_frames_of_a_map_over_a_range_hold_its_int_checked_at_decode(tmp_path):
@@ -418,13 +431,7 @@ def test_frames_of_a_map_over_a_range_hold_its_int_checked_at_decode(tmp_path):
     assert held["#i"] == 5 and held["#n"] == 8 and held["#xs"] == range(3, 8)
     assert list(rt(k)("X")) == [3, 4, "X", 6, 7] and list(rt(k)("Y")) == [3, 4, "Y", 6, 7]
     fmt.check_frames(k.frames)
-    for bad_name, bad in (("#i", 5.0), ("#n", "8"), ("#i", True)):
-        forged = list(vals)
-        forged[names.index(bad_name)] = bad
-        frames = list(k.frames)
-        frames[j] = (info, site, tuple(forged))
-        with pytest.raises(fmt.Corrupt):
-            fmt.check_frames(tuple(frames))
+    assert_forged_refused(k, j, (("#i", 5.0), ("#n", "8"), ("#i", True)))
 
 
 def test_frames_of_a_loop_over_a_maps_items_hold_pairs_checked_at_decode(tmp_path):
@@ -440,23 +447,15 @@ def test_frames_of_a_loop_over_a_maps_items_hold_pairs_checked_at_decode(tmp_pat
         tmp_path,
     )
     k = m.ns["k"]
-    (j,) = [j for j, (info, _, _) in enumerate(k.frames) if info.symbol.endswith(".visit")]
-    info, site, vals = k.frames[j]
+    j, info, vals, names = visit_frame(k)
     assert info.transient
-    names = info.sites[site]
     held = dict(zip(names, vals, strict=False))
     assert held["#kv"] is True and all(type(x) is tuple and len(x) == 2 for x in held["#xs"])
     assert held["#e"] == (Keyword("b"), Keyword("hole"))
     k2 = rt(k)
     assert list(k2("X")) == [":a=1", ":b=X", ":c=nil"] and list(k2("Y")) == [":a=1", ":b=Y", ":c=nil"]
     fmt.check_frames(k.frames)
-    for bad_name, bad in (("#kv", 1), ("#xs", (Keyword("a"), Keyword("b"))), ("#xs", ((1, 2, 3),)), ("#e", Keyword("b"))):
-        forged = list(vals)
-        forged[names.index(bad_name)] = bad
-        frames = list(k.frames)
-        frames[j] = (info, site, tuple(forged))
-        with pytest.raises(fmt.Corrupt):
-            fmt.check_frames(tuple(frames))
+    assert_forged_refused(k, j, (("#kv", 1), ("#xs", (Keyword("a"), Keyword("b"))), ("#xs", ((1, 2, 3),)), ("#e", Keyword("b"))))
     # reduce's loop over the items: its locals are #-named and checked the same way
     m = load(
         """
@@ -467,19 +466,11 @@ def test_frames_of_a_loop_over_a_maps_items_hold_pairs_checked_at_decode(tmp_pat
         tmp_path,
     )
     k = m.ns["k"]
-    (j,) = [j for j, (info, _, _) in enumerate(k.frames) if info.symbol.endswith(".visit")]
-    info, site, vals = k.frames[j]
-    names = info.sites[site]
+    j, info, vals, names = visit_frame(k)
     assert info.transient and {"#kv", "#xs", "#n", "#i", "#e"} <= set(names)
     assert rt(k)(10) == 111 and rt(k)(20) == 121
     fmt.check_frames(k.frames)
-    for bad_name, bad in (("#xs", (1, 2, 3)), ("#i", 1.5), ("#e", None)):
-        forged = list(vals)
-        forged[names.index(bad_name)] = bad
-        frames = list(k.frames)
-        frames[j] = (info, site, tuple(forged))
-        with pytest.raises(fmt.Corrupt):
-            fmt.check_frames(tuple(frames))
+    assert_forged_refused(k, j, (("#xs", (1, 2, 3)), ("#i", 1.5), ("#e", None)))
 
 
 def test_try_with_continuation_round_trip(tmp_path):
