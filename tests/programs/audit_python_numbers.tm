@@ -8,7 +8,9 @@
 (import-python enum [IntEnum])
 (import-python builtins [complex])
 (def Color (IntEnum "Color" "RED GREEN"))
-(def values [(Fraction 1 3) (Decimal "1.5") (complex 1 2) Color.RED (->py 7) 1e308])
+;; and an int too large for a float, against a float: the library's error, not a python-error
+(def big (reduce * 1 (map (fn [_] 10) (range 400))))
+(def values [(Fraction 1 3) (Decimal "1.5") (complex 1 2) Color.RED (->py 7) 1e308 big])
 (defn kind [thunk] (try (pr-str (thunk)) (catch [e] (type-of e))))
 (def bad (ref 0))
 (defn report [form fast general]
