@@ -36,3 +36,8 @@
 (check2 =) (check2 not=) (check2 mod) (check2 quot) (check2 min) (check2 max)
 (check1 inc) (check1 dec) (check1 -) (check1 zero?) (check1 even?) (check1 odd?) (check1 pos?) (check1 neg?) (check1 abs)
 (println "mismatches:" @bad)
+;; an OverflowError a Python function raises is still its python-error, called from
+;; Turmeric code as a Python call or as a function value
+(import-python math)
+(defn call-it [f x] (f x))
+(println (type-of (try (math.exp 1000) (catch [e] e))) (type-of (try (map math.exp [1000]) (catch [e] e))) (type-of (try (call-it math.exp 1000) (catch [e] e))))

@@ -29,6 +29,9 @@ def thrown_value(e):
         return python_error(e)
     if isinstance(e, ZeroDivisionError):
         return make_error("division-by-zero")
+    if isinstance(e, OverflowError) and raised_by_operator(e):
+        # compiled arithmetic (an int too large for a float): the library's operator's error
+        return make_error("error", str(e))
     if isinstance(e, BarrierError):
         return make_error("continuation-barrier", e.fname)
     if isinstance(e, RecursionError):
@@ -96,6 +99,24 @@ def raised_in_python(e):
     from ..core.registry import CODES
 
     return frame.f_code not in CODES and not str(frame.f_globals.get("__name__", "")).startswith("turmeric.")
+
+
+def raised_by_operator(e):
+    """Was `e` raised by an operator of generated code itself (`a + b` compiled inline), not
+    by a function it called (a Python function value called from Turmeric code)?"""
+    tb = e.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    from ..core.registry import CODES
+
+    code = tb.tb_frame.f_code
+    if code not in CODES:
+        return False
+    import opcode  # (only on this error's path: not at start-up)
+
+    return 0 <= tb.tb_lasti < len(code.co_code) and code.co_code[tb.tb_lasti] == opcode.opmap["BINARY_OP"]
 
 
 def raised_in_runtime(e):
