@@ -15,10 +15,38 @@ import sys
 from . import report
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter given the terminal's width: argparse makes one for every
+    argument it adds, and finding the width itself imports shutil (with zlib, bz2 and lzma),
+    a few ms of every start."""
+
+    def __init__(self, prog, **kw):
+        kw.setdefault("width", _columns() - 2)
+        super().__init__(prog, **kw)
+
+
+def _columns():
+    """The terminal's width as shutil.get_terminal_size finds it: $COLUMNS, else stdout's, else 80."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kw):
+        kw.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kw)
+
+
 def build_parser(argv=None):
     """The argument parser. Given argv naming a command, only that command's part is built:
     argparse spends longer building every subparser than a warm `run` spends running."""
-    p = argparse.ArgumentParser(prog="turmeric", description="Turmeric: a Lisp with serializable continuations.")
+    p = _Parser(prog="turmeric", description="Turmeric: a Lisp with serializable continuations.")
     p.add_argument("-I", dest="include", action="append", default=[], metavar="DIR", help="add DIR to the module search path")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks for internal errors")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import traceback
 
 from ..core.errors import InternalError
 from ..core.values import Thrown
@@ -92,13 +91,13 @@ def guarded(thunk, debug=False):
     except StoreError as e:
         sys.stdout.flush()
         if debug:
-            traceback.print_exc()
+            _print_traceback()
         print(f"turmeric: {e}", file=sys.stderr)
         return 1
     except InternalError as e:
         sys.stdout.flush()
         if debug:
-            traceback.print_exc()
+            _print_traceback()
         print(render_internal(e), file=sys.stderr)
         return INTERNAL_ERROR_STATUS
     except BaseException as e:  # every other failure is a thrown value or an internal error
@@ -106,8 +105,16 @@ def guarded(thunk, debug=False):
         if isinstance(e, SystemExit):
             raise
         if debug:
-            traceback.print_exc()
+            _print_traceback()
         if isinstance(e, (Thrown, Exception)) or type(e).__name__ in ("Capture", "ThrowCapture"):
             print(render_uncaught(e), file=sys.stderr)
             return 1
         raise
+
+
+def _print_traceback():
+    """--debug: the Python traceback of the exception being handled (imported only then:
+    `traceback` costs a few ms of every start)."""
+    import traceback
+
+    traceback.print_exc()

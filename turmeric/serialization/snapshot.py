@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextvars
 import datetime
-import linecache
 import os
 import re
 import secrets
@@ -112,6 +111,8 @@ def _raw_line(file, line):
                 return m.lines[line - 1] if 0 < line <= len(m.lines) else ""
     except Exception:  # the loader isn't there (a bare runtime): read the file
         pass
+    import linecache  # here, not at the top: it costs a millisecond of every start
+
     return linecache.getline(file, line)
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import random
 import time
 
 from . import schema
@@ -229,7 +228,7 @@ class Store:
                     self.close()
                 if kind not in ("locked", "unreachable") or time.monotonic() > deadline:
                     raise self._give_up(e, kind) from None
-                time.sleep(delay * (0.5 + random.random()))
+                time.sleep(delay * (0.5 + _jitter()))
                 delay = min(delay * 2, 1.0)
 
     def _rollback(self):
@@ -893,3 +892,11 @@ class Store:
     def size_bytes(self):
         """Bytes the database takes (files for SQLite, tables and indexes for PostgreSQL)."""
         raise NotImplementedError
+
+
+def _jitter():
+    """A random number in [0, 1) spreading out retries (`random` is imported only when one
+    is needed: it costs a millisecond of every start)."""
+    import random
+
+    return random.random()
