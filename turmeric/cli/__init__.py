@@ -270,9 +270,9 @@ def _main(argv):
             from ..interop import install
 
             install()
-            from ..cluster import node as cluster_node
+            from ..cluster import builtins as cluster_builtins
 
-            cluster_node.install()
+            cluster_builtins.install()
         loader.current_session().search_path[:] = include  # (creating the session loads the prelude)
         gc.freeze()
         gc.enable()

@@ -23,7 +23,8 @@ def cmd_run(args):
     config = snapshot_config(args)
     session = modules.current_session()
     session.argv[:] = list(args.args)
-    eng = durable.use_engine(durable.Engine(db=args.db))
+    # made when the program first needs it: a program without workflows imports no engine
+    lazy = durable.use_engine(durable.LazyEngine(lambda: durable.Engine(db=args.db)))
 
     def run():
         m = session.load_file(args.file, main=True)
@@ -33,14 +34,16 @@ def cmd_run(args):
         # finish (and recover) the workflows of this program that are still unfinished
         if getattr(args, "no_wait", False):
             return 0  # the workflows it started are left to a worker (turmeric worker FILE)
-        if eng.opened or (_db_exists(args.db) and _defines_workflows()):  # the stat first: it is cheap
-            eng.drain(say=lambda msg: print(f"turmeric: {msg}", file=sys.stderr, flush=True))
+        opened = lazy.engine is not None and lazy.engine.opened
+        if opened or (_db_exists(args.db) and _defines_workflows()):  # the stat first: it is cheap
+            lazy.get().drain(say=lambda msg: print(f"turmeric: {msg}", file=sys.stderr, flush=True))
         return 0
 
     try:
         return with_error_snapshots(run, config)
     finally:
-        eng.close()
+        if lazy.engine is not None:
+            lazy.engine.close()
 
 
 def snapshot_config(args):

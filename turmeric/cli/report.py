@@ -10,7 +10,6 @@ from ..reader import TurmericSyntaxError
 from ..runtime.errors import message_of, thrown_at, thrown_value, turmeric_stack
 from ..runtime.library import ExitRequest
 from ..runtime.printer import readable, type_name
-from ..store import StoreError
 
 INTERNAL_ERROR_STATUS = 70  # EX_SOFTWARE: distinct from a program's uncaught error (1)
 
@@ -88,7 +87,7 @@ def guarded(thunk, debug=False):
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except StoreError as e:
+    except _store_error() as e:
         sys.stdout.flush()
         if debug:
             _print_traceback()
@@ -118,3 +117,14 @@ def _print_traceback():
     import traceback
 
     traceback.print_exc()
+
+
+class _NoStoreError(Exception):
+    """Never raised: what `except` matches against while the store was never imported."""
+
+
+def _store_error():
+    """The store's error class, once the store is imported (a command that never opened it
+    can't have raised one, and importing it only to catch nothing costs every start)."""
+    store = sys.modules.get(__package__.rsplit(".", 1)[0] + ".store")
+    return store.StoreError if store is not None else _NoStoreError

@@ -841,39 +841,8 @@ def cluster_nodes():
     return plist(client().live_nodes())
 
 
-_INSTALLED = []
-
-
 def install():
-    """Add the cluster builtins (idempotent; the CLI calls it before loading code)."""
-    if _INSTALLED:
-        return
-    _INSTALLED.append(True)
-    from .. import durable
-    from ..runtime.library import BUILTINS, HOST
+    """Add the cluster builtins (`builtins.install`: this module is imported at their first call)."""
+    from .builtins import install as install_builtins
 
-    durable.install()  # await-workflow, workflow-status, workflow-id: a task is a workflow
-
-    ops = {
-        "migrate-to": migrate_to,
-        "task-checkpoint": task_checkpoint,
-        "receive-bytes": receive_bytes,
-        "#await-workflow": _task_await(BUILTINS["#await-workflow"]),
-    }
-    for name, f in ops.items():
-        BUILTINS[name] = f  # not host builtins: a call to one is a capture site
-        control.TRANSPARENT.add(f)
-    host = {
-        "current-node": current_node,
-        "spawn-on": spawn_on,
-        "spawn-agent": spawn_agent,
-        "await-task": await_task,
-        "send-to-node": send_to_node,
-        "cluster-nodes": cluster_nodes,
-        "workflow-id": _task_workflow_id(BUILTINS["workflow-id"]),
-        "#await-result": _await_result(BUILTINS["#await-result"]),
-    }
-    for name, f in host.items():
-        BUILTINS[name] = f
-        BUILTINS["#b:" + name] = f  # what compiled calls to host builtins refer to
-        HOST.add(name)
+    install_builtins()

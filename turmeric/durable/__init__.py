@@ -16,7 +16,17 @@ and the guarantees are in docs/workflows.md.
 
 from __future__ import annotations
 
-from .engine import STOP, Engine, workflow_info
-from .lang import current_engine, install, use_engine
+from .lang import LazyEngine, current_engine, install, use_engine
+from .ops import STOP
 
-__all__ = ["Engine", "STOP", "install", "use_engine", "current_engine", "workflow_info"]
+__all__ = ["Engine", "LazyEngine", "STOP", "install", "use_engine", "current_engine", "workflow_info"]
+
+
+def __getattr__(name):
+    # the engine (and the store under it) is imported when first asked for: installing the
+    # workflow builtins, which every command does, needs neither
+    if name in ("Engine", "workflow_info"):
+        from . import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,7 +18,6 @@ history. See docs/workflows.md for the guarantees.
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
 
@@ -31,10 +30,8 @@ from ..runtime.printer import display
 from ..serialization import format as fmt
 from ..store import TERMINAL, StoreError, open_store
 from . import checkpoint as ck
+from .ops import MARKER, OP_NAMES, STOP, DurableOp, current_frame_line  # noqa: F401  (re-exported)
 from .seal import Tampered, load_key, seal, unseal
-
-MARKER = "#workflow-marker"
-STOP = threading.Event()  # set by the CLI's signal handler: finish the current commit, hand over, exit
 
 
 class StopRun(Exception):
@@ -52,42 +49,6 @@ class Blocked(Exception):
 
 
 SUSPENDED = object()  # what the prompt returns when the workflow waits in the store
-
-
-class DurableOp:
-    """The body of a durable operation's capture; the engine's prompt handles it."""
-
-    __slots__ = ("kind", "value", "line", "t0", "args")
-
-    def __init__(self, kind, value=None, line=None, t0=None, args=None):
-        self.kind = kind
-        self.value = value
-        self.line = line
-        self.t0 = t0
-        self.args = args
-
-    def __call__(self, k):
-        # reached a prompt other than the workflow's: a cloneable-reset between the
-        # operation and the workflow body would cut the checkpoint short
-        raise Thrown(
-            make_error(
-                "error",
-                f"{OP_NAMES.get(self.kind, self.kind)}: a cloneable-reset inside the workflow stands between this call and the "
-                "workflow, so its checkpoint would not cover the whole workflow; call it outside that reset",
-            )
-        )
-
-
-OP_NAMES = {
-    "s": "step",
-    "z": "sleep-for",
-    "r": "recv",
-    "e": "set-event",
-    "m": "send",
-    "c": "start-workflow",
-    "a": "await-workflow",
-    "g": "get-event",
-}
 
 
 def workflow_info(f):
@@ -756,14 +717,6 @@ def _not_serializable_checkpoint(e, kind, line):
 
 def _not_serializable_args(e, info):
     return Thrown(make_error("error", f"start-workflow: the arguments of {info.symbol} can't be saved: {display(e.value)}"))
-
-
-def current_frame_line():
-    """The Turmeric line of the generated code that called the current builtin."""
-    f = sys._getframe(2)
-    while f is not None and f.f_code not in CODES:
-        f = f.f_back
-    return f.f_lineno if f is not None else None
 
 
 _ = PVector

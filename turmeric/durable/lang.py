@@ -21,27 +21,48 @@ from ..core.values import Keyword, PVector, Symbol, Thrown, plist, pvector
 from ..runtime import control
 from ..runtime.builtins import BUILTINS, HOST, MACROS
 from ..runtime.printer import display, type_name
-from ..store import TERMINAL
-from .engine import MARKER, DurableOp, Engine, current_frame_line
+from .ops import MARKER, DurableOp, current_frame_line
 
 _ENGINE = contextvars.ContextVar("turmeric_engine", default=None)
 
 
+class LazyEngine:
+    """An engine made the first time Turmeric code needs one (`make()`), so that `turmeric run`
+    of a program without workflows never imports the engine nor the store."""
+
+    __slots__ = ("make", "engine")
+
+    def __init__(self, make):
+        self.make = make
+        self.engine = None
+
+    def get(self):
+        if self.engine is None:
+            self.engine = self.make()
+        return self.engine
+
+
 def use_engine(engine):
-    """Make `engine` the one this thread's Turmeric code talks to."""
+    """Make `engine` (an Engine, or a LazyEngine) the one this thread's Turmeric code talks to."""
     _ENGINE.set(engine)
     return engine
 
 
 def current_engine():
     e = _ENGINE.get()
+    if type(e) is LazyEngine:
+        return e.get()
     if e is None:
+        from .engine import Engine
+
         e = use_engine(Engine())
     return e
 
 
 def _run():
     e = _ENGINE.get()
+    if type(e) is LazyEngine:
+        e = e.engine
     return e.current if e is not None else None
 
 
@@ -234,7 +255,7 @@ def await_workflow(wf_id, *opts):
 
     def done():
         row = seen.pop() if seen else st.get_workflow(wf_id)
-        if row["status"] in TERMINAL:
+        if row["status"] in _terminal():
             box.append(row)
             return True
         if row["status"] == "blocked" and row["blocked_code"] in (None, eng.code_id()):  # retried with this code already
@@ -327,3 +348,9 @@ def install():
         HOST.add(name)
         BUILTINS["#b:" + name] = f
     MACROS.update({"defworkflow": m_defworkflow, "step": m_step, "await-workflow": m_await_workflow})
+
+
+def _terminal():
+    from ..store import TERMINAL  # imported when a workflow is awaited, not at start
+
+    return TERMINAL
