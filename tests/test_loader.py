@@ -101,16 +101,22 @@ SHAPES = """(defclass Shape [a] (area [s : a]))
 """
 
 
+def two_sessions(tmp_path, template):
+    """Sessions A and B, each loading its own shapes.tm from `template` with k=1 and k=100;
+    returns (A, B, A's module)."""
+    sa, sb = loader.Session(), loader.Session()
+    for d, k in (("a", 1), ("b", 100)):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "shapes.tm").write_text(template.format(k=k))
+    ma = sa.load_file(str(tmp_path / "a" / "shapes.tm"))
+    sb.load_file(str(tmp_path / "b" / "shapes.tm"))
+    return sa, sb, ma
+
+
 def test_a_method_call_site_dispatches_in_the_current_session(tmp_path):
     """A call site's method cache holds for one session's state: the same compiled site
     run while another session is current finds that session's instance (by type name)."""
-    sa, sb = loader.Session(), loader.Session()
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    (tmp_path / "a" / "shapes.tm").write_text(SHAPES.format(k=1))
-    (tmp_path / "b" / "shapes.tm").write_text(SHAPES.format(k=100))
-    ma = sa.load_file(str(tmp_path / "a" / "shapes.tm"))
-    sb.load_file(str(tmp_path / "b" / "shapes.tm"))
+    sa, sb, ma = two_sessions(tmp_path, SHAPES)
     total, xs = ma.ns["total"], ma.ns["squares"](4)
     for _ in range(3):  # each round starts with the cache filled by the other session
         with sa.activate():
@@ -144,13 +150,7 @@ def test_a_method_call_site_sees_a_session_a_with_activates_in_its_frame(tmp_pat
     sets the state and resets it on exit) is seen by the sites after it, and its exit
     by the sites after that: the same site, run in A then inside a `with` of B, finds B's
     instance, not the method its cache holds for A."""
-    sa, sb = loader.Session(), loader.Session()
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    (tmp_path / "a" / "shapes.tm").write_text(MIXED.format(k=1))
-    (tmp_path / "b" / "shapes.tm").write_text(MIXED.format(k=100))
-    ma = sa.load_file(str(tmp_path / "a" / "shapes.tm"))
-    sb.load_file(str(tmp_path / "b" / "shapes.tm"))
+    sa, sb, ma = two_sessions(tmp_path, MIXED)
     mixed, sq = ma.ns["mixed"], ma.ns["Square"](2)
     with sa.activate():
         for _ in range(2):
