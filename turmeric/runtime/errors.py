@@ -80,7 +80,8 @@ def python_error(e, label=None):
     return make_error("python-error", python_exception_name(type(e)), msg, e)
 
 
-def _innermost_frame(e):
+def _innermost_tb(e):
+    """The innermost entry of e's traceback (where it was raised) and the traceback's depth."""
     tb = e.__traceback__
     if tb is None:
         return None, 0
@@ -88,7 +89,12 @@ def _innermost_frame(e):
     while tb.tb_next is not None:
         tb = tb.tb_next
         n += 1
-    return tb.tb_frame, n
+    return tb, n
+
+
+def _innermost_frame(e):
+    tb, n = _innermost_tb(e)
+    return (tb.tb_frame if tb is not None else None), n
 
 
 def raised_in_python(e):
@@ -104,11 +110,9 @@ def raised_in_python(e):
 def raised_by_operator(e):
     """Was `e` raised by an operator of generated code itself (`a + b` compiled inline), not
     by a function it called (a Python function value called from Turmeric code)?"""
-    tb = e.__traceback__
+    tb, _ = _innermost_tb(e)
     if tb is None:
         return False
-    while tb.tb_next is not None:
-        tb = tb.tb_next
     from ..core.registry import CODES
 
     code = tb.tb_frame.f_code
