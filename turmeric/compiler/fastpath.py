@@ -96,6 +96,11 @@ def _pos_int_const(node):
     return type(node) is C.Const and type(node.value) is int and node.value > 0
 
 
+# does an instance method's dispatch parameter hold a struct of the layout compiled for?
+# (compiler/unit.py `struct_param_entry`, FastPaths.fast_dot)
+STRUCT_PARAM_LOCAL = "~sp"
+
+
 class FastPaths:
     """Mixed into `Lowering`: needs `self.numeric` (NumericFacts)."""
 
@@ -608,7 +613,7 @@ class FastPaths:
         if sp is not None and type(o) is ast.Name and o.id == sp[0] and field in sp[1]:
             # an instance method's own struct, tested once on entry: the field's index is known
             ctx.sp_used = True
-            return ast.IfExp(name("~sp"), ast.Subscript(o, const(sp[1].index(field)), ast.Load()), cached)
+            return ast.IfExp(name(STRUCT_PARAM_LOCAL), ast.Subscript(o, const(sp[1].index(field)), ast.Load()), cached)
         return cached
 
     # --- strings -------------------------------------------------------------------------------

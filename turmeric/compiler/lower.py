@@ -130,9 +130,6 @@ SIMPLE_PRIMS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult}
 # the current state (session), read once on entry by a function with a method call site: a
 # frame runs in one state from its entry (or its resumption) to its exit, as `activate` resets it
 STATE_LOCAL = "~st"
-# does an instance method's dispatch parameter hold a struct of the layout compiled for?
-# (compiler/unit.py `struct_param_entry`, FastPaths.fast_dot)
-STRUCT_PARAM_LOCAL = "~sp"
 
 _TYPE_FACTS = {"string?": "#str", "keyword?": "#Keyword"}
 
@@ -171,6 +168,7 @@ class FnCtx:
         # (Python name, the struct's fields, its `#sp:` cache); `sp_used` once a field read uses it
         self.struct_param = None
         self.sp_used = False
+        self.reads_state = False  # has a method call site: `~st` is read on entry (compiler/unit.py)
 
     def tmp(self):
         self.ntmp += 1
@@ -810,7 +808,7 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         directly (no dispatcher frame); otherwise `#tc_miss` dispatches (with the
         dispatcher's own errors) and adds the type to the entry. `args` are names or constants."""
         ctx.nmeth = getattr(ctx, "nmeth", 0) + 1
-        ctx.reads_state = True  # compiler/unit.py
+        ctx.reads_state = True
         dc = f"#dc:{mname}@{ctx.fn.symbol}/{ctx.nmeth}"
         h, f = f"~dc{ctx.nmeth}", f"~dm{ctx.nmeth}"
 

@@ -11,15 +11,15 @@ structs kept in locals), `lower` (core nodes -> IR), `emit_normal`,
 from __future__ import annotations
 
 import ast
-import copy
 
 from ..core import nodes as C
 from ..core.registry import FnInfo
 from .emit_normal import emit_normal
 from .emit_resume import emit_resume
+from .fastpath import STRUCT_PARAM_LOCAL
 from .fingerprint import code_fingerprint
 from .ir import LoopS
-from .lower import STRUCT_PARAM_LOCAL, FnCtx, Lowering
+from .lower import FnCtx, Lowering
 from .numeric import NumericFacts, children
 from .pyast import FRAMES, RS, VALS, J, V, assign, at, call, const, name, store
 
@@ -105,7 +105,7 @@ class ModuleCompiler(Lowering):
         if fn.rest is not None:
             restval = call("#plist", name(fn.rest.py))
             prologue.append(assign(fn.rest.py, call("#Box", restval) if fn.rest.boxed else restval))
-        state_read = [self.read_state()] if getattr(ctx, "reads_state", False) else []
+        state_read = [self.read_state()] if ctx.reads_state else []
         normal_body = state_read + prologue + emit_normal(body, ctx)
         args = ast.arguments(
             posonlyargs=[],
@@ -136,7 +136,7 @@ class ModuleCompiler(Lowering):
             tgt = ast.Tuple([store(x) for x in names], ast.Store()) if names else None
             stmt = ast.Assign([tgt], name(VALS)) if names else ast.Pass()
             restore.append((n, stmt))
-        rbody = list(copy.deepcopy(state_read))
+        rbody = [self.read_state()] if state_read else []  # the resume variant's own copy
         if restore:
             chain = None
             for n, stmt in reversed(restore):
@@ -144,7 +144,7 @@ class ModuleCompiler(Lowering):
             rbody.append(chain)
             if sp_entry is not None:  # statements before the site don't run when resuming
                 restored = all(ctx.struct_param[0] in names for names in ctx.sites.values())
-                rbody.append(copy.deepcopy(sp_entry) if restored else assign(STRUCT_PARAM_LOCAL, const(False)))
+                rbody.append(self.struct_param_entry(ctx) if restored else assign(STRUCT_PARAM_LOCAL, const(False)))
             rbody += emit_resume(body, ctx, self.memo_sites)
         else:
             rbody.append(ast.Raise(call("#NoSite", const(fn.symbol)), None))
