@@ -8,9 +8,10 @@ records `(FnInfo, site, live values)` with `#cap` and re-raises.
 from __future__ import annotations
 
 import ast
+import copy
 
 from .ir import CatchS, FinallyS, IfS, LoopS, SiteS
-from .pyast import assign, at, call, const, name
+from .pyast import assign, at, call, const, name, store
 
 
 def emit_normal(stmts, ctx):
@@ -31,7 +32,8 @@ def emit_normal(stmts, ctx):
         elif t is IfS:
             out.append(ast.If(s.test, emit_normal(s.body, ctx) or [ast.Pass()], emit_normal(s.orelse, ctx)))
         elif t is LoopS:
-            out.append(ast.While(const(True), emit_normal(s.body, ctx) or [ast.Pass()], []))
+            loop = ast.While(const(True), emit_normal(s.body, ctx) or [ast.Pass()], [])
+            out.append(counted_for(loop, out) or loop)
         elif t is CatchS:
             out.append(catch_stmt(s, emit_normal(s.body, ctx), ctx))
         elif t is FinallyS:
@@ -173,3 +175,212 @@ def finally_stmts(s, body, fin, guard=None):
         protected = [ast.If(guard, protected, [])]
     reraise = ast.If(ast.Compare(name(s.exc), [ast.IsNot()], [const(None)]), [ast.Raise(name(s.exc), None)], [])
     return protected + fin + [reraise]
+
+
+# --- a counted loop with capture sites as a `for` ----------------------------------------------
+#
+# The prelude's loops over a tuple of elements (map, reduce, filter, for-each, ...) lower to
+#     i = 0; n = #len(xs)
+#     while True:
+#         if i < n:  ~t = i + 1; ...; i, acc = (~t, ...); continue
+#         else: <exit>
+# Lowering's own `for` (Lowering.counted_loop) is for loops without a site, since the body is
+# compiled twice there. This rewrite works on the emitted statements instead, so each site
+# stays one site: `for i in range(i, n): ... else: <exit>` steps i in C and drops the test,
+# the increment and its store. Where the while loop held `~t` (a capture handler saves it as a
+# live value), `i + 1` stands: neither i nor ~t is assigned anywhere else in the body, so the
+# two are equal wherever ~t was readable. It applies only when i and n are ints at entry, seen
+# from the statements just before the loop (so `range` means what `<` did). The resume variant
+# keeps the while loop: a frame resumed inside it goes on from the saved i.
+
+
+def counted_for(loop, before):
+    """`loop` (an emitted `while True`) as the equivalent `for`, or None."""
+    if len(loop.body) != 1 or type(loop.body[0]) is not ast.If:
+        return None
+    test, body, exit_ = loop.body[0].test, loop.body[0].body, loop.body[0].orelse
+    if not (type(test) is ast.Compare and len(test.ops) == 1 and type(test.ops[0]) is ast.Lt):
+        return None
+    i, n = test.left, test.comparators[0]
+    if type(i) is not ast.Name or not (type(n) is ast.Name or _is_int_const(n)):
+        return None
+    if not body or type(body[-1]) is not ast.Continue or not exit_:
+        return None
+    last = exit_[-1]
+    if type(last) is ast.Break:
+        exit_ = exit_[:-1]
+    elif type(last) not in (ast.Return, ast.Raise):
+        return None
+    if _loop_jumps(body[:-1]) or _loop_jumps(exit_):
+        return None
+    # the step `~t = i + 1` and the recur's store of ~t into i, each once at the top level
+    steps = [k for k, x in enumerate(body) if _is_step(x, i.id)]
+    if len(steps) != 1:
+        return None
+    step = body[steps[0]].targets[0].id
+    recurs = [k for k, x in enumerate(body) if _recur_index(x, i.id, step) is not None]
+    if len(recurs) != 1 or recurs[0] < steps[0]:
+        return None
+    kept = body[: steps[0]] + body[steps[0] + 1 : recurs[0]] + body[recurs[0] + 1 : -1]
+    recur = _without_target(body[recurs[0]], _recur_index(body[recurs[0]], i.id, step))
+    at_recur = recurs[0] - 1
+    if len(recur) == 1 and at_recur > 0 and _merges(kept[at_recur - 1], recur[0], kept):
+        # `~t8 = <e>; acc = ~t8` (no other read of ~t8): `acc = <e>`
+        kept[at_recur - 1] = ast.copy_location(ast.Assign([recur[0].targets[0]], kept[at_recur - 1].value), kept[at_recur - 1])
+        recur = []
+    kept[at_recur:at_recur] = recur
+    watched = {i.id, step} | ({n.id} if type(n) is ast.Name else set())
+    if any(_stores(x) & watched for x in kept):
+        return None
+    if not (_int_at_entry(i.id, before) and (type(n) is not ast.Name or _int_at_entry(n.id, before))):
+        return None
+    kept = [_ReplaceLoads(step, i.id).visit(x) for x in copy.deepcopy(kept)]  # the resume variant shares nodes
+    # after a loop that ran, the while loop's i was n; after none, i is as it was
+    fix = ast.If(ast.Compare(name(i.id), [ast.Lt()], [copy.deepcopy(n)]), [assign(i.id, copy.deepcopy(n))], [])
+    args = [name(i.id), copy.deepcopy(n)]
+    out = ast.For(store(i.id), call("#range", *args), kept or [ast.Pass()], [fix, *exit_])
+    return ast.copy_location(out, loop) if hasattr(loop, "lineno") else out
+
+
+def _merges(prev, recur, stmts):
+    """Whether `prev` is `~t = <e>` and `recur` is `v = ~t`, ~t read nowhere else in stmts."""
+    if type(recur.targets[0]) is not ast.Name or type(recur.value) is not ast.Name:
+        return False
+    t = recur.value.id
+    if not (type(prev) is ast.Assign and len(prev.targets) == 1 and type(prev.targets[0]) is ast.Name and prev.targets[0].id == t):
+        return False
+    loads = sum(1 for x in stmts for y in ast.walk(x) if type(y) is ast.Name and y.id == t and type(y.ctx) is ast.Load)
+    return t.startswith("~t") and loads == 0
+
+
+def _is_int_const(e):
+    return type(e) is ast.Constant and type(e.value) is int
+
+
+def _is_step(x, i):
+    return (
+        type(x) is ast.Assign
+        and len(x.targets) == 1
+        and type(x.targets[0]) is ast.Name
+        and x.targets[0].id.startswith("~t")
+        and type(x.value) is ast.BinOp
+        and type(x.value.op) is ast.Add
+        and type(x.value.left) is ast.Name
+        and x.value.left.id == i
+        and type(x.value.right) is ast.Constant
+        and x.value.right.value == 1
+        and type(x.value.right.value) is int
+    )
+
+
+def _recur_index(x, i, step):
+    """Where `x` (a top-level statement) stores the step into i: -1 for `i = step`, k for
+    the k-th of a tuple assignment, None when it doesn't."""
+    if type(x) is not ast.Assign or len(x.targets) != 1:
+        return None
+    tgt, val = x.targets[0], x.value
+    if type(tgt) is ast.Name:
+        return -1 if tgt.id == i and type(val) is ast.Name and val.id == step else None
+    if type(tgt) is ast.Tuple and type(val) is ast.Tuple and len(tgt.elts) == len(val.elts):
+        for k, (a, b) in enumerate(zip(tgt.elts, val.elts, strict=True)):
+            if type(a) is ast.Name and a.id == i:
+                return k if type(b) is ast.Name and b.id == step else None
+    return None
+
+
+def _without_target(x, k):
+    """The recur's assignment without its store into i (k from `_recur_index`)."""
+    if k == -1:
+        return []
+    tgts = [t for j, t in enumerate(x.targets[0].elts) if j != k]
+    vals = [v for j, v in enumerate(x.value.elts) if j != k]
+    if len(tgts) == 1:
+        new = ast.Assign([tgts[0]], vals[0])
+    else:
+        new = ast.Assign([ast.Tuple(tgts, ast.Store())], ast.Tuple(vals, ast.Load()))
+    return [ast.copy_location(new, x)]
+
+
+def _stores(stmt):
+    """The names a statement (anywhere inside it) assigns or deletes."""
+    out = set()
+    for x in ast.walk(stmt):
+        if type(x) is ast.Name and type(x.ctx) is not ast.Load:
+            out.add(x.id)
+        elif type(x) is ast.ExceptHandler and x.name:
+            out.add(x.name)
+    return out
+
+
+def _loop_jumps(stmts):
+    """Whether a `break` or `continue` of the enclosing loop is among these statements."""
+    for x in stmts:
+        t = type(x)
+        if t in (ast.Break, ast.Continue):
+            return True
+        if t in (ast.While, ast.For):
+            if _loop_jumps(x.orelse):
+                return True
+        elif t in (ast.If,):
+            if _loop_jumps(x.body) or _loop_jumps(x.orelse):
+                return True
+        elif t is ast.Try:
+            if _loop_jumps(x.body) or _loop_jumps(x.orelse) or _loop_jumps(x.finalbody):
+                return True
+            if any(_loop_jumps(h.body) for h in x.handlers):
+                return True
+        elif t is ast.With:
+            if _loop_jumps(x.body):
+                return True
+        elif t not in (ast.FunctionDef, ast.ClassDef) and any(type(y) in (ast.Break, ast.Continue) for y in ast.walk(x)):
+            return True  # a statement kind this walk doesn't know: assume it may jump
+    return False
+
+
+_COUNTS = ("#len", "#b:count")  # Python's len and the library's count (a program's own `count` is not #b:)
+
+
+def _int_at_entry(v, before):
+    """Whether the statements just before a loop leave the local v an int: the last of them
+    that assigns v is `v = <int literal>`, `v = #len(...)` or `#b:count(...)`, or `v = x.start`/`x.stop` when x
+    is a range, else the int literal."""
+    for x in reversed(before):
+        if v not in _stores(x):
+            continue
+        if type(x) is not ast.Assign or len(x.targets) != 1 or type(x.targets[0]) is not ast.Name:
+            return False
+        e = x.value
+        if _is_int_const(e):
+            return True
+        if type(e) is ast.Call and type(e.func) is ast.Name and e.func.id in _COUNTS and len(e.args) == 1 and not e.keywords:
+            return True
+        if type(e) is ast.IfExp and _is_int_const(e.orelse) and type(e.body) is ast.Attribute and e.body.attr in ("start", "stop"):
+            t = e.test
+            return (
+                type(t) is ast.Compare
+                and len(t.ops) == 1
+                and type(t.ops[0]) is ast.Is
+                and type(t.comparators[0]) is ast.Name
+                and t.comparators[0].id == "#range"
+                and type(t.left) is ast.Call
+                and type(t.left.func) is ast.Name
+                and t.left.func.id == "#type"
+                and len(t.left.args) == 1
+                and type(t.left.args[0]) is ast.Name
+                and type(e.body.value) is ast.Name
+                and e.body.value.id == t.left.args[0].id
+            )
+        return False
+    return False
+
+
+class _ReplaceLoads(ast.NodeTransformer):
+    """Each load of `step` becomes `i + 1`."""
+
+    def __init__(self, step, i):
+        self.step, self.i = step, i
+
+    def visit_Name(self, node):
+        if node.id == self.step and type(node.ctx) is ast.Load:
+            return ast.copy_location(ast.BinOp(name(self.i), ast.Add(), const(1)), node)
+        return node
