@@ -851,6 +851,58 @@ def test_an_instance_method_indexes_its_struct_behind_one_entry_test():
     assert m.ns["area"](m.ns["Sq"](3)) == 9 and m.ns["scale"](1, m.ns["Sq"](3)) == 4
 
 
+def compile_method(src, mname, modname):
+    """An instance method of Shape for Sq, `src` being `([params] body...)`, compiled as
+    tl_instance compiles it: the method's Python function definition."""
+    file = f"/tmp/{modname}.tm"
+    m = modules.Module(modname, file, source=src)
+    m.eval_source(SHAPES_SETUP, file)
+    symbol = f"{modname}.Shape:Sq/{mname}"
+    fn = m.expander.expand_fn_form(read_all(src, file)[0], symbol)
+    fn.instance_of = ({"area": 0, "scale": 1}[mname], "Sq")
+    mc = ModuleCompiler(modname, file, library.HOST.__contains__, m.consts, m.struct_fields, m.dispatch_index)
+    mc.compile_unit(fn)
+    (fac,) = [d for d in mc.defs if d.name == f"#mk:{symbol}"]
+    ast.fix_missing_locations(fac)
+    return fac.body[0]
+
+
+def test_an_instance_method_without_sites_is_split_on_its_layout_test():
+    # no capture site: the layout test on entry chooses a copy of the body that indexes the
+    # struct with no test per read, else the ordinary body (each read by name, `~sp` False);
+    # with a site (a frame resumed elsewhere would skip an entry test), each read tests `~sp`
+    area = compile_method("([s] (* s.side s.side))", "area", "cp_split")
+    (split,) = area.body
+    assert isinstance(split, ast.If) and calls_to(split.test, "#sp_learn") and "~sp" not in ast.unparse(split.body)
+    fast, generic = ast.Module(split.body, []), ast.Module(split.orelse, [])
+    reads = [n for n in ast.walk(fast) if isinstance(n, ast.Subscript)]
+    assert [ast.unparse(r) for r in reads] == ["s~1[0]", "s~1[0]"] and not calls_to(fast, "#dot_ic")
+    assert ast.unparse(split.orelse[0]) == "~sp = False" and len(calls_to(generic, "#dot_ic")) == 2
+    scale = compile_method("([k s] (+ k (g s.side)))", "scale", "cp_split_site")
+    assert "~sp = #type(s~" in ast.unparse(scale.body[0]) and not calls_to(ast.Module(scale.body[1:], []), "#sp_learn")
+
+
+def test_a_counted_loop_with_a_site_is_a_for_in_the_normal_variant():
+    # reduce over a vector with a function that may capture: `for i in range(i, n)` steps the
+    # counter; the capture handler saves i + 1 where the while loop saved its step temp, and
+    # the resume variant keeps the while loop (tests/programs/counted_for_sites.tm)
+    c = compile_form("(defn f [xs] (reduce (fn [a x] (+ a (g x))) 0 xs))", "cp_for_site")
+    f = c.normal("cp_for_site.f")
+    (loop,) = [n for n in ast.walk(f) if isinstance(n, (ast.For, ast.While))]
+    assert isinstance(loop, ast.For) and re.fullmatch(r"#range\(i~h\d+, n~h\d+\)", ast.unparse(loop.iter))
+    (names,) = c.infos["cp_for_site.f"].sites.values()
+    (handler,) = [unwind_handler(t) for t in ast.walk(loop) if isinstance(t, ast.Try) and handles_unwind(t)]
+    saved = only_call(ast.Module(handler.body, []), "#cap").args[4]
+    step = [ast.unparse(v) for n, v in zip(names, saved.elts, strict=True) if n.startswith("~t")]
+    assert step == [f"{loop.target.id} + 1"]
+    assert not any(isinstance(n, ast.Compare) and isinstance(n.ops[0], ast.Lt) for n in ast.walk(ast.Module(loop.body, [])))
+    r = c.resume("cp_for_site.f")
+    assert any(isinstance(n, ast.While) for n in ast.walk(r)) and not any(isinstance(n, ast.For) for n in ast.walk(r))
+    # a bound not known to be an int at entry (a parameter) keeps the while loop
+    c = compile_form("(defn h [n] (loop [i 0 acc 0] (if (< i n) (recur (inc i) (+ acc (g i))) acc)))", "cp_for_param")
+    assert not any(isinstance(n, ast.For) for n in ast.walk(c.normal("cp_for_param.h")))
+
+
 def test_a_lambda_over_keys_reading_get_of_its_key_walks_the_items():
     # (keys m) and (get m k) of its key k: the loop walks m's (key, value) pairs when m is
     # exactly a persistent map (#kv), else the library's keys and get (fastpath._kv_fusion)

@@ -101,6 +101,15 @@ def _pos_int_const(node):
 STRUCT_PARAM_LOCAL = "~sp"
 
 
+def struct_layout_test(struct_param):
+    """`type(p) is <cache>.t or #sp_learn(<cache>, p, fields)`: the dispatch selects the method
+    by the value's type name, and a struct of that name may have been redefined with other
+    fields since the method was compiled, so the layout is tested, once per call."""
+    p, fields, cache = struct_param
+    seen = ast.Compare(call("#type", name(p)), [ast.Is()], [ast.Attribute(name(cache), "t", ast.Load())])
+    return ast.BoolOp(ast.Or(), [seen, call("#sp_learn", name(cache), name(p), const(fields))])
+
+
 class FastPaths:
     """Mixed into `Lowering`: needs `self.numeric` (NumericFacts)."""
 
@@ -612,6 +621,8 @@ class FastPaths:
         sp = ctx.struct_param
         if sp is not None and type(o) is ast.Name and o.id == sp[0] and field in sp[1]:
             # an instance method's own struct, tested once on entry: the field's index is known
+            if ctx.sp_known:  # the copy of the body that runs once the test passed
+                return ast.Subscript(o, const(sp[1].index(field)), ast.Load())
             ctx.sp_used = True
             return ast.IfExp(name(STRUCT_PARAM_LOCAL), ast.Subscript(o, const(sp[1].index(field)), ast.Load()), cached)
         return cached

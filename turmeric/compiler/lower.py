@@ -15,7 +15,19 @@ from ..core import nodes as C
 from ..core.errors import InternalError
 from .analysis import SiteAnalysis
 from .emit_normal import emit_normal
-from .fastpath import _TYPE_IS, BOOLEAN_HELPERS, BOOLEAN_PRIMS, COMPARE_OPS, FAST_HELPERS, FastPaths, InlineHOF, SiteHOF, SiteJoin
+from .fastpath import (
+    _TYPE_IS,
+    BOOLEAN_HELPERS,
+    BOOLEAN_PRIMS,
+    COMPARE_OPS,
+    FAST_HELPERS,
+    STRUCT_PARAM_LOCAL,
+    FastPaths,
+    InlineHOF,
+    SiteHOF,
+    SiteJoin,
+    struct_layout_test,
+)
 from .ir import CatchS, FinallyS, IfS, LoopS, SiteS
 from .numeric import children, loop_recurs
 from .pyast import assign, at, call, const, name, store
@@ -168,6 +180,10 @@ class FnCtx:
         # (Python name, the struct's fields, its `#sp:` cache); `sp_used` once a field read uses it
         self.struct_param = None
         self.sp_used = False
+        # compiling the copy of the body that runs once the entry test passed (`struct_split`):
+        # field reads of the parameter index it with no test; `sp_split` once the body is split
+        self.sp_known = False
+        self.sp_split = False
         self.reads_state = False  # has a method call site: `~st` is read on entry (compiler/unit.py)
 
     def tmp(self):
@@ -450,6 +466,37 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
 
     # --- functions of ints: a copy of the body without the type tests --------------------------
     def compile_fn_body(self, fn, ctx):
+        """The body of fn as IR (`int_body_copy`), split on an instance method's struct layout
+        test (`struct_split`)."""
+        return self.struct_split(fn, ctx, self.int_body_copy(fn, ctx))
+
+    def struct_split(self, fn, ctx, body):
+        """`if <the dispatch parameter has the layout compiled for>: <body reading its fields by
+        index> else: <body>` for an instance method whose field reads use the layout
+        (`ctx.sp_used`), when the body has no capture site (a frame resumed in another process
+        would skip the test, and the struct it holds may have another layout there) and no
+        function inside (it would be compiled twice). Otherwise each field read tests `~sp`,
+        set on entry (compiler/unit.py)."""
+        if not ctx.sp_used or ctx.sites or ctx.tail_sites or ctx.nsite:
+            return body
+        stack = [fn.body]
+        while stack:
+            x = stack.pop()
+            if type(x) is C.Fn or type(x) is C.Shift:
+                return body
+            stack.extend(children(x))
+        ctx.sp_known = True
+        try:
+            fast = self.int_body_copy(fn, ctx)
+        finally:
+            ctx.sp_known = False
+        if ctx.sites or ctx.tail_sites or ctx.nsite:  # compiled the same way: can't differ, but be sure
+            raise InternalError("struct_split: a site appeared in the copy", fn.pos)
+        ctx.sp_split = True
+        generic = [assign(STRUCT_PARAM_LOCAL, const(False)), *body]
+        return [IfS(struct_layout_test(ctx.struct_param), fast, generic)]
+
+    def int_body_copy(self, fn, ctx):
         """The body of fn as IR. When parameters that its arithmetic and comparisons take are
         ints at entry (never `set!` nor rebound by a `recur`), a copy of the body compiled
         knowing it runs; the ordinary body runs otherwise. Kept only when the copy has at
@@ -773,11 +820,11 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         nc = f"#nc:{sname}@{ctx.fn.symbol}/{ctx.nnew}"
         test = ast.Compare(fexpr, [ast.Is()], [ast.Attribute(name(nc), "t", ast.Load())])
         tgt = ctx.tmp()
-        fast = [at(assign(tgt, call("#tnew", copy_expr(fexpr), ast.Tuple(args, ast.Load()))), pos)]
+        value = call("#tnew", copy_expr(fexpr), ast.Tuple(args, ast.Load()))
+        fast = [at(ast.Return(value) if tail else assign(tgt, value), pos)]
         slow_call = at(call("#new_miss", name(nc), copy_expr(fexpr), *[copy_expr(a) for a in args]), pos)
         slow = []
         if tail:
-            fast.append(ast.Return(name(tgt)))
             ctx.tail_sites += 1
             ctx.ctor_tails.append((ctx.tail_sites, sname))
             slow.append(SiteS(None, None, slow_call, copy_expr(fexpr), "tail", (), pos))

@@ -16,7 +16,7 @@ from ..core import nodes as C
 from ..core.registry import FnInfo
 from .emit_normal import emit_normal
 from .emit_resume import emit_resume
-from .fastpath import STRUCT_PARAM_LOCAL
+from .fastpath import STRUCT_PARAM_LOCAL, struct_layout_test
 from .fingerprint import code_fingerprint
 from .ir import LoopS
 from .lower import FnCtx, Lowering
@@ -93,7 +93,7 @@ class ModuleCompiler(Lowering):
             body = self.compile_fn_body(fn, ctx)
         finally:
             self.unit_ctx = outer
-        sp_entry = self.struct_param_entry(ctx) if ctx.sp_used else None
+        sp_entry = self.struct_param_entry(ctx) if ctx.sp_used and not ctx.sp_split else None
         if sp_entry is not None:
             body = [sp_entry, *body]  # on entry, and (a head `recur` rebinds it) each iteration
         if ctx.has_head_recur:
@@ -202,13 +202,8 @@ class ModuleCompiler(Lowering):
 
     @staticmethod
     def struct_param_entry(ctx):
-        """`~sp = type(p) is <cache>.t or #sp_learn(<cache>, p, fields)`: the dispatch selects
-        the method by the value's type name, and a struct of that name may have been redefined
-        with other fields since this method was compiled, so the layout is tested, once."""
-        p, fields, cache = ctx.struct_param
-        seen = ast.Compare(call("#type", name(p)), [ast.Is()], [ast.Attribute(name(cache), "t", ast.Load())])
-        learn = call("#sp_learn", name(cache), name(p), const(fields))
-        return assign(STRUCT_PARAM_LOCAL, ast.BoolOp(ast.Or(), [seen, learn]))
+        """`~sp = <the layout test>` (fastpath.struct_layout_test), once on entry."""
+        return assign(STRUCT_PARAM_LOCAL, struct_layout_test(ctx.struct_param))
 
 
 def construction_only(fn, ctx):
