@@ -25,3 +25,7 @@
 (defn sq [n] (loop [i 0 acc 0] (if (< i n) (recur (inc i) (+ acc (* n i))) acc)))
 (println (fib 10) (kind (fn [] (fib #t))) (other 0 1) (kind (fn [] (other 0 #t))) (kind (fn [] (other 5 #f))))
 (println (sq 3) (kind (fn [] (sq #t))))
+;; an operand multiplied or added to itself is tested once, and still not as a boolean or string
+(defn self-mul [x] (* x x))
+(defn self-add [x] (+ x x))
+(println (self-mul 3) (self-mul 1.5) (kind (fn [] (self-mul #t))) (kind (fn [] (self-add #f))) (kind (fn [] (self-mul "ab"))) (kind (fn [] (self-add "ab"))))

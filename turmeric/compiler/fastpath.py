@@ -621,8 +621,9 @@ class FastPaths:
         sp = ctx.struct_param
         if sp is not None and type(o) is ast.Name and o.id == sp[0] and field in sp[1]:
             # an instance method's own struct, tested once on entry: the field's index is known
-            if ctx.sp_known:  # the copy of the body that runs once the test passed
-                return ast.Subscript(o, const(sp[1].index(field)), ast.Load())
+            if ctx.sp_known is not None:  # the copy of the body that runs once the test passed
+                local = ctx.sp_known.get(field)
+                return name(local) if local is not None else ast.Subscript(o, const(sp[1].index(field)), ast.Load())
             ctx.sp_used = True
             return ast.IfExp(name(STRUCT_PARAM_LOCAL), ast.Subscript(o, const(sp[1].index(field)), ast.Load()), cached)
         return cached

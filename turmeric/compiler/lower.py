@@ -181,8 +181,9 @@ class FnCtx:
         self.struct_param = None
         self.sp_used = False
         # compiling the copy of the body that runs once the entry test passed (`struct_split`):
-        # field reads of the parameter index it with no test; `sp_split` once the body is split
-        self.sp_known = False
+        # field reads of the parameter index it with no test (or read the local named here for
+        # the field: {field: local}); `sp_split` once the body is split
+        self.sp_known = None
         self.sp_split = False
         self.reads_state = False  # has a method call site: `~st` is read on entry (compiler/unit.py)
 
@@ -485,11 +486,22 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             if type(x) is C.Fn or type(x) is C.Shift:
                 return body
             stack.extend(children(x))
-        ctx.sp_known = True
+        # a field the body reads more than once is read once, into a local, on entering the
+        # copy: the struct is immutable and of the layout tested, so each read gives the same
+        p, fields, _ = ctx.struct_param
+        reads = {}
+        stack = [fn.body]
+        while stack:
+            x = stack.pop()
+            if type(x) is C.Dot and type(x.obj) is C.LRef and x.obj.var.py == p and x.fields[0] in fields:
+                reads[x.fields[0]] = reads.get(x.fields[0], 0) + 1
+            stack.extend(children(x))
+        ctx.sp_known = {f: ctx.tmp() for f in fields if reads.get(f, 0) > 1}
         try:
-            fast = self.int_body_copy(fn, ctx)
+            fast = [assign(t, ast.Subscript(name(p), const(fields.index(f)), ast.Load())) for f, t in ctx.sp_known.items()]
+            fast += self.int_body_copy(fn, ctx)
         finally:
-            ctx.sp_known = False
+            ctx.sp_known = None
         if ctx.sites or ctx.tail_sites or ctx.nsite:  # compiled the same way: can't differ, but be sure
             raise InternalError("struct_split: a site appeared in the copy", fn.pos)
         ctx.sp_split = True
@@ -925,7 +937,10 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
                 )
                 for x in names
             ]
-            return ast.IfExp(ast.BoolOp(ast.And(), checks), ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1]), call("#b:" + op, *names))
+            if type(names[0]) is ast.Name and type(names[1]) is ast.Name and names[0].id == names[1].id:
+                checks = checks[:1]  # `(* x x)`: one local, tested once
+            test = ast.BoolOp(ast.And(), checks) if len(checks) > 1 else checks[0]
+            return ast.IfExp(test, ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1]), call("#b:" + op, *names))
         r, rt = ctx.tmp(), ctx.tmp()
         computed = ast.NamedExpr(store(r), ast.BinOp(names[0], SIMPLE_PRIMS[op](), names[1]))
         result_type = ast.NamedExpr(store(rt), call("#type", computed))
