@@ -885,6 +885,25 @@ def test_an_instance_method_without_sites_is_split_on_its_layout_test():
     assert "~sp = #type(s~" in ast.unparse(scale.body[0]) and not calls_to(ast.Module(scale.body[1:], []), "#sp_learn")
 
 
+def test_dispatch_calls_the_fast_entry_for_the_class_the_layout_test_learned():
+    # the split copy is also the method's fast entry: once a call has tested a class's
+    # layout, the call site and the dispatcher call the copy for that class, without the test
+    src = SHAPES_SETUP + "(instance Shape Sq (area [s] (* s.side s.side)))\n(defn total [xs] (reduce (fn [a s] (+ a (area s))) 0 xs))"
+    m, _ = run(src, "cp_fast_entry")
+    sq = m.ns["Sq"]
+    assert m.ns["total"]([sq(1), sq(2)]) == 5 and m.ns["area"](sq(3)) == 9 and m.ns["area"](sq(4)) == 16
+    (site,) = [v for k, v in m.ns.items() if k.startswith("#dc:area@cp_fast_entry.total")]
+    method = site.h[2].__self__[sq]
+    assert method.__name__ == "fn#fast" and m.ns["area"].cache[sq] is method
+    assert method.__code__ in control.CODES  # errors inside it name the method
+    # a new struct of that name and its instance: the caches start again, each class its own
+    m.eval_source("(struct Sq [pad side])\n(instance Shape Sq (area [s] (+ s.pad s.side)))", "/tmp/cp_fast_entry.tm")
+    sq2 = m.ns["Sq"]
+    assert m.ns["total"]([sq2(1, 2), sq2(3, 4)]) == 10
+    entries = site.h[2].__self__
+    assert entries[sq2].__name__ == "fn#fast"
+
+
 def test_a_counted_loop_with_a_site_is_a_for_in_the_normal_variant():
     # reduce over a vector with a function that may capture: `for i in range(i, n)` steps the
     # counter; the capture handler saves i + 1 where the while loop saved its step temp, and

@@ -185,6 +185,7 @@ class FnCtx:
         # the field: {field: local}); `sp_split` once the body is split
         self.sp_known = None
         self.sp_split = False
+        self.sp_fast = None  # that copy's IR, also compiled as the method's fast entry (unit.py)
         self.reads_state = False  # has a method call site: `~st` is read on entry (compiler/unit.py)
 
     def tmp(self):
@@ -505,6 +506,7 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         if ctx.sites or ctx.tail_sites or ctx.nsite:  # compiled the same way: can't differ, but be sure
             raise InternalError("struct_split: a site appeared in the copy", fn.pos)
         ctx.sp_split = True
+        ctx.sp_fast = fast
         generic = [assign(STRUCT_PARAM_LOCAL, const(False)), *body]
         return [IfS(struct_layout_test(ctx.struct_param), fast, generic)]
 

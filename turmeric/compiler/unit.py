@@ -11,9 +11,10 @@ structs kept in locals), `lower` (core nodes -> IR), `emit_normal`,
 from __future__ import annotations
 
 import ast
+import copy
 
 from ..core import nodes as C
-from ..core.registry import FnInfo
+from ..core.registry import FAST_ENTRY, FnInfo
 from .emit_normal import emit_normal
 from .emit_resume import emit_resume
 from .fastpath import STRUCT_PARAM_LOCAL, struct_layout_test
@@ -106,6 +107,11 @@ class ModuleCompiler(Lowering):
             restval = call("#plist", name(fn.rest.py))
             prologue.append(assign(fn.rest.py, call("#Box", restval) if fn.rest.boxed else restval))
         state_read = [self.read_state()] if ctx.reads_state else []
+        # the split copy alone, for dispatch to call on a struct of the class its layout test
+        # learned (typeclasses.fast_entry): no head recur (each iteration tests its struct)
+        fast_body = None
+        if ctx.sp_split and not ctx.has_head_recur and not toplevel:
+            fast_body = copy.deepcopy(prologue) + emit_normal(copy.deepcopy(ctx.sp_fast), ctx)
         normal_body = state_read + prologue + emit_normal(body, ctx)
         args = ast.arguments(
             posonlyargs=[],
@@ -125,7 +131,14 @@ class ModuleCompiler(Lowering):
         else:
             normal_name = f"#mk:{fn.symbol}"
             fact_args = ast.arguments(posonlyargs=[], args=[ast.arg(v.py) for v in fn.free], kwonlyargs=[], kw_defaults=[], defaults=[])
-            factory = ast.FunctionDef(normal_name, fact_args, [fdef, ast.Return(name(pyname))], [], None)
+            fact_body = [fdef]
+            if fast_body is not None:
+                # after fdef: the loader takes the factory's first code constant for fdef's
+                fast_name = f"{pyname}#fast"
+                fact_body.append(at(ast.FunctionDef(fast_name, copy.deepcopy(args), fast_body, [], None), fn.pos))
+                entry = ast.Tuple([name(fast_name), name(ctx.struct_param[2])], ast.Load())
+                fact_body.append(ast.Assign([ast.Attribute(name(pyname), FAST_ENTRY, ast.Store())], entry))
+            factory = ast.FunctionDef(normal_name, fact_args, [*fact_body, ast.Return(name(pyname))], [], None)
             at(factory, fn.pos)
             self.defs.append(factory)
         # resume variant

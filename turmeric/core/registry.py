@@ -85,6 +85,11 @@ class FnInfo:
 
 CODES: dict = {}  # code object (normal and resume variants) -> FnInfo
 
+# the attribute of an instance method's function holding (its fast entry, its `#sp:` cache):
+# a copy of its body for a struct of the layout it was compiled for, without the entry test
+# (compiler/unit.py); dispatch calls it for the class the cache learned (runtime/typeclasses.py)
+FAST_ENTRY = "tm_fast"
+
 
 class State:
     """What one session has defined: functions, struct types, type classes and instances."""

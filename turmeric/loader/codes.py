@@ -33,6 +33,7 @@ from ..core.values import Pos, Symbol, Thrown
 from ..reader import read_all
 from ..runtime.library import HOST
 from ..serialization import trust
+from .module import unit_codes
 
 MAX_RECORD = 4 * 1024 * 1024  # bytes of one record
 
@@ -309,13 +310,8 @@ def compile_record(session, obj, forbid=None):
     out = {}
     for info, normal_name, resume_name, is_factory in mc.infos:
         info.resume = ns[resume_name]
-        f = ns[normal_name]
-        if is_factory:
-            info.factory = f
-            info.code = next(c for c in f.__code__.co_consts if hasattr(c, "co_code"))
-        else:
-            info.code = f.__code__
-        session.state.add_version(info, info.code, info.resume.__code__)
+        codes = unit_codes(info, ns[normal_name], is_factory)
+        session.state.add_version(info, *codes, info.resume.__code__)
         session.from_records.add((info.symbol, info.fingerprint))
         out[(info.symbol, info.fingerprint)] = info
     return out

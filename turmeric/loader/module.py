@@ -313,12 +313,8 @@ class Module:
         state = self.session.state
         for info, normal_name, _, is_factory in infos:
             f = ns[normal_name]
-            if is_factory:
-                info.factory = f
-                info.code = next(c for c in f.__code__.co_consts if hasattr(c, "co_code"))
-            else:
-                info.code = f.__code__
-            state.register(info, info.code)
+            codes = unit_codes(info, f, is_factory)
+            state.register(info, *codes)
         pairs = [(info, rn) for info, _, rn, _ in infos]
         if type(resume) is bytes:
             _LazyResume(state, ns, resume, pairs)
@@ -580,6 +576,19 @@ def tl_defclass(mod, form, pos):
         methods.append((m.first.name, idx))
     mod.define_class(items[1].name, var, methods)
     return None
+
+
+def unit_codes(info, f, is_factory):
+    """Set `info.code` (and `info.factory`) from a compiled unit's function; return the code
+    objects to register for it: a factory's definitions (the function's, then an instance
+    method's fast entry, compiler/unit.py)."""
+    if not is_factory:
+        info.code = f.__code__
+        return [info.code]
+    info.factory = f
+    codes = [c for c in f.__code__.co_consts if hasattr(c, "co_code")]
+    info.code = codes[0]
+    return codes
 
 
 def tl_instance(mod, form, pos):

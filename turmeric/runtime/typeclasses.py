@@ -14,7 +14,7 @@ import types
 import weakref
 
 from ..core.errors import make_error
-from ..core.registry import _CURRENT, _DEFAULT, current_state
+from ..core.registry import _CURRENT, _DEFAULT, FAST_ENTRY, current_state
 from ..core.values import PList, PSet, PVector, Some, Struct, Thrown
 from .printer import type_name
 
@@ -132,14 +132,32 @@ def site_miss(cache, d, idx, *args):
     if find is None or d.tc_index != idx:
         return d(*args)
     f, cacheable = find(args)
-    if cacheable:
-        st = current_state()
+    if not cacheable:
+        return f(*args)
+    st = current_state()
+    t = type(args[idx])
+    h = cache.h
+    if h[0] is d and h[1] is st:
+        h[2].__self__[t] = f
+    else:
+        cache.h = (d, st, {t: f}.get)
+    out = f(*args)
+    fast = fast_entry(f, t)
+    if fast is not None:  # the call learned t's layout: later calls skip the test
         h = cache.h
-        if h[0] is d and h[1] is st:
-            h[2].__self__[type(args[idx])] = f
-        else:
-            cache.h = (d, st, {type(args[idx]): f}.get)
-    return f(*args)
+        if h[0] is d and h[1] is st and h[2].__self__.get(t) is f:
+            h[2].__self__[t] = fast
+    return out
+
+
+def fast_entry(f, t):
+    """An instance method's fast entry (compiler/unit.py, `FAST_ENTRY`) when its layout test
+    has learned the class t (each class has one layout, so it stays valid), else None. Its
+    body has no capture site: calling it after the test ran is safe."""
+    entry = getattr(f, FAST_ENTRY, None) if type(f) is _FUNCTION else None
+    if entry is not None and entry[1].t is t:
+        return entry[0]
+    return None
 
 
 _FUNCTION = types.FunctionType
@@ -189,13 +207,19 @@ def make_dispatcher(cls, mname, idx):
 
     def slow(args):
         f, cacheable = find(args)
-        if cacheable:
-            st = current_state()
-            if cache.state is not st:
-                cache.clear()
-                cache.state = st
-            cache[type(args[idx])] = f
-        return f(*args)
+        if not cacheable:
+            return f(*args)
+        st = current_state()
+        if cache.state is not st:
+            cache.clear()
+            cache.state = st
+        t = type(args[idx])
+        cache[t] = f
+        out = f(*args)
+        fast = fast_entry(f, t)
+        if fast is not None and cache.state is st and cache.get(t) is f:
+            cache[t] = fast
+        return out
 
     dispatch.__name__ = mname
     dispatch.cache = cache
