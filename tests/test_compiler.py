@@ -920,6 +920,14 @@ def test_a_counted_loop_with_a_site_is_a_for_in_the_normal_variant():
     assert not any(isinstance(n, ast.Compare) and isinstance(n.ops[0], ast.Lt) for n in ast.walk(ast.Module(loop.body, [])))
     r = c.resume("cp_for_site.f")
     assert any(isinstance(n, ast.While) for n in ast.walk(r)) and not any(isinstance(n, ast.For) for n in ast.walk(r))
+    # map's loop steps its counter by itself after the site: the handler saves i as it is
+    c = compile_form("(defn m [xs] (map (fn [x] (g x)) xs))", "cp_for_map")
+    m = c.normal("cp_for_map.m")
+    loops = [n for n in ast.walk(m) if isinstance(n, (ast.For, ast.While))]
+    assert len(loops) == 1 and isinstance(loops[0], ast.For)
+    (handler,) = [unwind_handler(t) for t in ast.walk(loops[0]) if isinstance(t, ast.Try) and handles_unwind(t)]
+    saved = only_call(ast.Module(handler.body, []), "#cap").args[4]
+    assert loops[0].target.id in [ast.unparse(v) for v in saved.elts] and "+ 1" not in ast.unparse(saved)
     # a bound not known to be an int at entry (a parameter) keeps the while loop
     c = compile_form("(defn h [n] (loop [i 0 acc 0] (if (< i n) (recur (inc i) (+ acc (g i))) acc)))", "cp_for_param")
     assert not any(isinstance(n, ast.For) for n in ast.walk(c.normal("cp_for_param.h")))

@@ -182,8 +182,9 @@ def finally_stmts(s, body, fin, guard=None):
 # The prelude's loops over a tuple of elements (map, reduce, filter, for-each, ...) lower to
 #     i = 0; n = #len(xs)
 #     while True:
-#         if i < n:  ~t = i + 1; ...; i, acc = (~t, ...); continue
-#         else: <exit>
+#         if i < n:  ...; i = i + 1; continue                       (one loop variable)
+#         if i < n:  ~t = i + 1; ...; i, acc = (~t, ...); continue  (the step computed before
+#         else: <exit>                                               a later argument's site)
 # Lowering's own `for` (Lowering.counted_loop) is for loops without a site, since the body is
 # compiled twice there. This rewrite works on the emitted statements instead, so each site
 # stays one site: `for i in range(i, n): ... else: <exit>` steps i in C and drops the test,
@@ -213,28 +214,32 @@ def counted_for(loop, before):
         return None
     if _loop_jumps(body[:-1]) or _loop_jumps(exit_):
         return None
-    # the step `~t = i + 1` and the recur's store of ~t into i, each once at the top level
-    steps = [k for k, x in enumerate(body) if _is_step(x, i.id)]
-    if len(steps) != 1:
+    # the recur's store into i, once, at the top level: of the step `~t = i + 1` (computed
+    # before a later argument's site, also once at the top level), or of `i + 1` itself
+    at_i = [k for k, x in enumerate(body[:-1]) if i.id in _stores(x)]
+    if len(at_i) != 1:
         return None
-    step = body[steps[0]].targets[0].id
-    recurs = [k for k, x in enumerate(body) if _recur_index(x, i.id, step) is not None]
-    if len(recurs) != 1 or recurs[0] < steps[0]:
-        return None
-    kept = body[: steps[0]] + body[steps[0] + 1 : recurs[0]] + body[recurs[0] + 1 : -1]
-    recur = _without_target(body[recurs[0]], _recur_index(body[recurs[0]], i.id, step))
-    at_recur = recurs[0] - 1
+    r = at_i[0]
+    steps = [k for k, x in enumerate(body[:r]) if _is_step(x, i.id)]
+    step = body[steps[0]].targets[0].id if len(steps) == 1 else None
+    k = _recur_index(body[r], i.id, step)
+    if k is None or any(_loads(x, i.id) for x in body[r + 1 : -1]):
+        return None  # (a statement after the recur would read the new i)
+    kept = [x for j, x in enumerate(body[:-1]) if j != r and not (step is not None and j == steps[0])]
+    recur = _without_target(body[r], k)
+    at_recur = r - (1 if step is not None else 0)
     if len(recur) == 1 and at_recur > 0 and _merges(kept[at_recur - 1], recur[0], kept):
         # `~t8 = <e>; acc = ~t8` (no other read of ~t8): `acc = <e>`
         kept[at_recur - 1] = ast.copy_location(ast.Assign([recur[0].targets[0]], kept[at_recur - 1].value), kept[at_recur - 1])
         recur = []
     kept[at_recur:at_recur] = recur
-    watched = {i.id, step} | ({n.id} if type(n) is ast.Name else set())
+    watched = {i.id} | ({step} if step is not None else set()) | ({n.id} if type(n) is ast.Name else set())
     if any(_stores(x) & watched for x in kept):
         return None
     if not (_int_at_entry(i.id, before) and (type(n) is not ast.Name or _int_at_entry(n.id, before))):
         return None
-    kept = [_ReplaceLoads(step, i.id).visit(x) for x in copy.deepcopy(kept)]  # the resume variant shares nodes
+    if step is not None:
+        kept = [_ReplaceLoads(step, i.id).visit(x) for x in copy.deepcopy(kept)]  # the resume variant shares nodes
     # after a loop that ran, the while loop's i was n; after none, i is as it was
     fix = ast.If(ast.Compare(name(i.id), [ast.Lt()], [copy.deepcopy(n)]), [assign(i.id, copy.deepcopy(n))], [])
     args = [name(i.id), copy.deepcopy(n)]
@@ -258,33 +263,52 @@ def _is_int_const(e):
 
 
 def _is_step(x, i):
+    """`~t = i + 1`."""
     return (
         type(x) is ast.Assign
         and len(x.targets) == 1
         and type(x.targets[0]) is ast.Name
         and x.targets[0].id.startswith("~t")
-        and type(x.value) is ast.BinOp
-        and type(x.value.op) is ast.Add
-        and type(x.value.left) is ast.Name
-        and x.value.left.id == i
-        and type(x.value.right) is ast.Constant
-        and x.value.right.value == 1
-        and type(x.value.right.value) is int
+        and _is_increment(x.value, i)
     )
 
 
+def _is_increment(e, i):
+    """`i + 1`."""
+    return (
+        type(e) is ast.BinOp
+        and type(e.op) is ast.Add
+        and type(e.left) is ast.Name
+        and e.left.id == i
+        and type(e.right) is ast.Constant
+        and type(e.right.value) is int
+        and e.right.value == 1
+    )
+
+
+def _loads(stmt, v):
+    return any(type(x) is ast.Name and x.id == v and type(x.ctx) is ast.Load for x in ast.walk(stmt))
+
+
 def _recur_index(x, i, step):
-    """Where `x` (a top-level statement) stores the step into i: -1 for `i = step`, k for
-    the k-th of a tuple assignment, None when it doesn't."""
+    """Where `x` (a top-level statement) stores the step into i (the temp `step`, or `i + 1`
+    itself when step is None): -1 for `i = <step>`, k for the k-th of a tuple assignment,
+    None when it doesn't."""
     if type(x) is not ast.Assign or len(x.targets) != 1:
         return None
     tgt, val = x.targets[0], x.value
+
+    def is_step(v):
+        if step is None:
+            return _is_increment(v, i)
+        return type(v) is ast.Name and v.id == step
+
     if type(tgt) is ast.Name:
-        return -1 if tgt.id == i and type(val) is ast.Name and val.id == step else None
+        return -1 if tgt.id == i and is_step(val) else None
     if type(tgt) is ast.Tuple and type(val) is ast.Tuple and len(tgt.elts) == len(val.elts):
         for k, (a, b) in enumerate(zip(tgt.elts, val.elts, strict=True)):
             if type(a) is ast.Name and a.id == i:
-                return k if type(b) is ast.Name and b.id == step else None
+                return k if is_step(b) else None
     return None
 
 
