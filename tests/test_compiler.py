@@ -894,14 +894,15 @@ def test_dispatch_calls_the_fast_entry_for_the_class_the_layout_test_learned():
     assert m.ns["total"]([sq(1), sq(2)]) == 5 and m.ns["area"](sq(3)) == 9 and m.ns["area"](sq(4)) == 16
     (site,) = [v for k, v in m.ns.items() if k.startswith("#dc:area@cp_fast_entry.total")]
     method = site.h[2].__self__[sq]
-    assert method.__name__ == "fn#fast" and m.ns["area"].cache[sq] is method
+    assert method.__code__.co_name == "fn#fast" and m.ns["area"].cache[sq] is method
+    assert method.__qualname__ == "#mk:cp_fast_entry.Shape:Sq/area.<locals>.fn"  # arity errors name the method
     assert method.__code__ in control.CODES  # errors inside it name the method
     # a new struct of that name and its instance: the caches start again, each class its own
     m.eval_source("(struct Sq [pad side])\n(instance Shape Sq (area [s] (+ s.pad s.side)))", "/tmp/cp_fast_entry.tm")
     sq2 = m.ns["Sq"]
     assert m.ns["total"]([sq2(1, 2), sq2(3, 4)]) == 10
     entries = site.h[2].__self__
-    assert entries[sq2].__name__ == "fn#fast"
+    assert entries[sq2].__code__.co_name == "fn#fast"
 
 
 def test_a_counted_loop_with_a_site_is_a_for_in_the_normal_variant():

@@ -136,8 +136,15 @@ class ModuleCompiler(Lowering):
                 # after fdef: the loader takes the factory's first code constant for fdef's
                 fast_name = f"{pyname}#fast"
                 fact_body.append(at(ast.FunctionDef(fast_name, copy.deepcopy(args), fast_body, [], None), fn.pos))
-                entry = ast.Tuple([name(fast_name), name(ctx.struct_param[2])], ast.Load())
+                # the index of the parameter its layout test is on: a class redefined later may
+                # dispatch on another argument, whose class says nothing of this one's
+                entry = ast.Tuple([name(fast_name), name(ctx.struct_param[2]), const(fn.instance_of[0])], ast.Load())
                 fact_body.append(ast.Assign([ast.Attribute(name(pyname), FAST_ENTRY, ast.Store())], entry))
+                # Python's arity errors name the function: the method's name, not the copy's
+                for attr in ("__name__", "__qualname__"):
+                    fact_body.append(
+                        ast.Assign([ast.Attribute(name(fast_name), attr, ast.Store())], ast.Attribute(name(pyname), attr, ast.Load()))
+                    )
             factory = ast.FunctionDef(normal_name, fact_args, [*fact_body, ast.Return(name(pyname))], [], None)
             at(factory, fn.pos)
             self.defs.append(factory)

@@ -85,7 +85,8 @@ class FnInfo:
 
 CODES: dict = {}  # code object (normal and resume variants) -> FnInfo
 
-# the attribute of an instance method's function holding (its fast entry, its `#sp:` cache):
+# the attribute of an instance method's function holding (its fast entry, its `#sp:` cache,
+# the index of the parameter its layout test is on):
 # a copy of its body for a struct of the layout it was compiled for, without the entry test
 # (compiler/unit.py); dispatch calls it for the class the cache learned (runtime/typeclasses.py)
 FAST_ENTRY = "tm_fast"

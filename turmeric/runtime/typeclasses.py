@@ -142,7 +142,7 @@ def site_miss(cache, d, idx, *args):
     else:
         cache.h = (d, st, {t: f}.get)
     out = f(*args)
-    fast = fast_entry(f, t)
+    fast = fast_entry(f, t, idx)
     if fast is not None:  # the call learned t's layout: later calls skip the test
         h = cache.h
         if h[0] is d and h[1] is st and h[2].__self__.get(t) is f:
@@ -150,12 +150,13 @@ def site_miss(cache, d, idx, *args):
     return out
 
 
-def fast_entry(f, t):
-    """An instance method's fast entry (compiler/unit.py, `FAST_ENTRY`) when its layout test
-    has learned the class t (each class has one layout, so it stays valid), else None. Its
-    body has no capture site: calling it after the test ran is safe."""
+def fast_entry(f, t, idx):
+    """An instance method's fast entry (compiler/unit.py, `FAST_ENTRY`) when its layout test is
+    on argument idx (the one dispatch keys on now: a class redefined since may dispatch on
+    another) and has learned the class t (each class has one layout, so it stays valid), else
+    None. Its body has no capture site: calling it after the test ran is safe."""
     entry = getattr(f, FAST_ENTRY, None) if type(f) is _FUNCTION else None
-    if entry is not None and entry[1].t is t:
+    if entry is not None and entry[2] == idx and entry[1].t is t:
         return entry[0]
     return None
 
@@ -216,7 +217,7 @@ def make_dispatcher(cls, mname, idx):
         t = type(args[idx])
         cache[t] = f
         out = f(*args)
-        fast = fast_entry(f, t)
+        fast = fast_entry(f, t, idx)
         if fast is not None and cache.state is st and cache.get(t) is f:
             cache[t] = fast
         return out
