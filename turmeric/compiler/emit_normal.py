@@ -254,8 +254,7 @@ def _merges(prev, recur, stmts):
     t = recur.value.id
     if not (type(prev) is ast.Assign and len(prev.targets) == 1 and type(prev.targets[0]) is ast.Name and prev.targets[0].id == t):
         return False
-    loads = sum(1 for x in stmts for y in ast.walk(x) if type(y) is ast.Name and y.id == t and type(y.ctx) is ast.Load)
-    return t.startswith("~t") and loads == 0
+    return t.startswith("~t") and not any(_loads(x, t) for x in stmts)
 
 
 def _is_int_const(e):
@@ -287,6 +286,7 @@ def _is_increment(e, i):
 
 
 def _loads(stmt, v):
+    """Whether the statement reads the local v anywhere inside it."""
     return any(type(x) is ast.Name and x.id == v and type(x.ctx) is ast.Load for x in ast.walk(stmt))
 
 

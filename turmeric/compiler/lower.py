@@ -82,6 +82,38 @@ def _type_tests(stmts):
     return n
 
 
+class _DropSpReads(ast.NodeTransformer):
+    """`<indexed read> if ~sp else <read by name>` -> the read by name."""
+
+    def visit_IfExp(self, node):
+        self.generic_visit(node)
+        if type(node.test) is ast.Name and node.test.id == STRUCT_PARAM_LOCAL:
+            return node.orelse
+        return node
+
+
+def _without_sp_reads(stmts):
+    """IR statements (no capture site among them) with each field read behind `~sp` replaced
+    by its read by name, for code that runs only when the layout test failed."""
+    drop = _DropSpReads()
+    out = []
+    for s in stmts:
+        t = type(s)
+        if t is IfS:
+            out.append(IfS(drop.visit(s.test), _without_sp_reads(s.body), _without_sp_reads(s.orelse)))
+        elif t is LoopS:
+            out.append(LoopS(_without_sp_reads(s.body)))
+        elif t is CatchS:
+            out.append(CatchS(_without_sp_reads(s.body), s.evar, _without_sp_reads(s.handler)))
+        elif t is FinallyS:
+            out.append(FinallyS(_without_sp_reads(s.body), s.exc, _without_sp_reads(s.fin)))
+        elif t is SiteS:
+            raise InternalError("struct_split: a capture site in a split body", s.pos)
+        else:
+            out.append(drop.visit(s))
+    return out
+
+
 def _walk_ir(s):
     """The Python nodes of an IR statement (ir.py) or a Python statement."""
     t = type(s)
@@ -481,12 +513,6 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         set on entry (compiler/unit.py)."""
         if not ctx.sp_used or ctx.sites or ctx.tail_sites or ctx.nsite:
             return body
-        stack = [fn.body]
-        while stack:
-            x = stack.pop()
-            if type(x) is C.Fn or type(x) is C.Shift:
-                return body
-            stack.extend(children(x))
         # a field the body reads more than once is read once, into a local, on entering the
         # copy: the struct is immutable and of the layout tested, so each read gives the same
         p, fields, _ = ctx.struct_param
@@ -494,6 +520,8 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
         stack = [fn.body]
         while stack:
             x = stack.pop()
+            if type(x) is C.Fn or type(x) is C.Shift:
+                return body
             if type(x) is C.Dot and type(x.obj) is C.LRef and x.obj.var.py == p and x.fields[0] in fields:
                 reads[x.fields[0]] = reads.get(x.fields[0], 0) + 1
             stack.extend(children(x))
@@ -507,8 +535,8 @@ class Lowering(FastPaths, InlineHOF, SiteHOF, SiteJoin, TransientPass, StructLoo
             raise InternalError("struct_split: a site appeared in the copy", fn.pos)
         ctx.sp_split = True
         ctx.sp_fast = fast
-        generic = [assign(STRUCT_PARAM_LOCAL, const(False)), *body]
-        return [IfS(struct_layout_test(ctx.struct_param), fast, generic)]
+        # the other copy runs when the test failed: its reads' `~sp` tests are dead
+        return [IfS(struct_layout_test(ctx.struct_param), fast, _without_sp_reads(body))]
 
     def int_body_copy(self, fn, ctx):
         """The body of fn as IR. When parameters that its arithmetic and comparisons take are
