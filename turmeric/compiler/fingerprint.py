@@ -10,8 +10,8 @@ named by, not gensym or counter numbering, not hash order, not the Python versio
 from __future__ import annotations
 
 import ast
-import hashlib
 
+from ..core.digest import blake2b
 from ..expander import is_gensym_name, stable_text
 
 # part of every fingerprint: bump it when code generation changes how sites are numbered
@@ -19,7 +19,7 @@ COMPILER_VERSION = "turmeric-compiler-4"
 
 
 def fingerprint(text):
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+    return blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 class _Normalise(ast.NodeVisitor):
@@ -84,4 +84,4 @@ def code_fingerprint(fdef, fn, consts=()):
     norm = _Normalise(consts)
     norm.visit(fdef)
     text = COMPILER_VERSION + "|" + fn.form_text + "|" + " ".join(norm.out) + "|" + " ".join(t or "" for t in fn.ptypes)
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+    return blake2b(text.encode(), digest_size=8).hexdigest()

@@ -194,12 +194,11 @@ class Engine:
                     self._store.clear_owner(owner)
 
     def code_id(self):
-        import hashlib
-
         from .. import loader
+        from ..core.digest import blake2b
 
         text = "|".join(f"{n}:{m.current_version()}" for n, m in sorted(loader.MODULES.items()))
-        return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+        return blake2b(text.encode(), digest_size=8).hexdigest()
 
     def modules(self):
         if self.modules_fn is not None:

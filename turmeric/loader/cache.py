@@ -34,10 +34,11 @@ folder `$XDG_CACHE_HOME/turmeric` (default `~/.cache/turmeric`).
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import sys
+
+from ..core.digest import blake2b
 
 MAGIC = b"TMC\x01"
 FORMAT = 2
@@ -65,7 +66,7 @@ def compiler_tag():
     global _TAG
     if _TAG is None:
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        h = hashlib.blake2b(digest_size=16)
+        h = blake2b(digest_size=16)
         h.update(f"{FORMAT}|{sys.implementation.cache_tag}|{sys.version}|{root}".encode())
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "__")))
@@ -82,7 +83,7 @@ def compiler_tag():
 
 
 def source_hash(text):
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    return blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 # --- where ---------------------------------------------------------------------------------------
@@ -96,7 +97,7 @@ def user_cache_dir():
 def _flat_name(path, mode):
     """A file name for `path` in a shared folder: its stem and a hash of its absolute path."""
     stem = os.path.splitext(os.path.basename(path))[0]
-    h = hashlib.blake2b(f"{os.path.abspath(path)}|{mode}".encode(), digest_size=8).hexdigest()
+    h = blake2b(f"{os.path.abspath(path)}|{mode}".encode(), digest_size=8).hexdigest()
     return f"{stem}-{h}.tmc"
 
 
@@ -142,7 +143,7 @@ def _decode(data, key):
     if len(data) < len(MAGIC) + 32 or not data.startswith(MAGIC):
         return None
     digest, payload = data[len(MAGIC) : len(MAGIC) + 32], data[len(MAGIC) + 32 :]
-    if hashlib.blake2b(payload, digest_size=32).digest() != digest:
+    if blake2b(payload, digest_size=32).digest() != digest:
         return None
     try:
         stored_key, rec = marshal.loads(payload)
@@ -162,7 +163,7 @@ def write(path, text_hash, mode, rec):
         payload = marshal.dumps((_key(path, text_hash, mode), rec))
     except ValueError:  # something in the record marshal can't hold
         return None
-    data = MAGIC + hashlib.blake2b(payload, digest_size=32).digest() + payload
+    data = MAGIC + blake2b(payload, digest_size=32).digest() + payload
     for p in candidates(path, mode):
         d = os.path.dirname(p)
         tmp = os.path.join(d, f".{os.path.basename(p)}.{os.getpid()}.{id(data):x}.tmp")

@@ -15,12 +15,12 @@ paths call, so a replayed module is the module the compile made.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 import types
 import warnings
 
+from ..core.digest import blake2b
 from ..core.errors import InternalError, _bad_field
 from ..core.registry import activate, current_state
 from ..core.values import Keyword, PList, Pos, PVector, Struct, Symbol, Thrown, make_struct_type, plist
@@ -127,7 +127,7 @@ class Module:
         if forms is None:
             forms = read_all(text, filename or self.file)
         self.lines = text.split("\n")
-        self.code_hash = hashlib.blake2b("\n".join(canonical(f) for f in forms).encode(), digest_size=4).hexdigest()
+        self.code_hash = blake2b("\n".join(canonical(f) for f in forms).encode(), digest_size=4).hexdigest()
         result = None
         # macros are compile-time: every top-level defmacro is defined first, so a
         # function may use a macro defined further down (as the seed guide's checkpoint is)
@@ -148,7 +148,7 @@ class Module:
         of the form's normalised text (as read: no comments, whitespace or positions), and
         the second and later copies of an identical form get `#2`, `#3`... So inserting or
         editing other forms never renames it, in a file or at the REPL."""
-        h = hashlib.blake2b(canonical(form).encode(), digest_size=4).hexdigest()
+        h = blake2b(canonical(form).encode(), digest_size=4).hexdigest()
         n = self.anonymous_count.get(h, 0) + 1
         self.anonymous_count[h] = n
         return f"{self.name}.top@{h}" if n == 1 else f"{self.name}.top@{h}#{n}"

@@ -26,10 +26,8 @@ exception when snapshots on error are on.
 from __future__ import annotations
 
 import contextvars
-import datetime
 import os
 import re
-import secrets
 
 from ..core.errors import make_error
 from ..core.registry import ROOT
@@ -205,6 +203,13 @@ def restore_globals(snap):
                 m.ns[gname] = v
 
 
+def _utc_now():
+    # datetime (and secrets, below) are imported when a snapshot is taken, not at start-up
+    import datetime
+
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
 def build(kind, k, name=None, error=None, pos=None):
     """The snapshot map for continuation `k`."""
     return pmap(
@@ -215,7 +220,7 @@ def build(kind, k, name=None, error=None, pos=None):
             K["error"]: error,
             K["message"]: None if error is None else readable(error),
             K["at"]: pos,
-            K["time"]: datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds"),
+            K["time"]: _utc_now().isoformat(timespec="milliseconds"),
             K["program"]: _program(),
             K["places"]: places(k.frames, pos),
             K["globals"]: saved_globals(),
@@ -245,7 +250,9 @@ def _stem(s):
 
 def default_name(kind):
     prog = os.path.splitext(os.path.basename(_program()))[0] or "program"
-    ts = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    import secrets
+
+    ts = _utc_now().strftime("%Y%m%dT%H%M%S")
     return f"{kind}-{_stem(prog)}-{ts}-{secrets.token_hex(3)}"
 
 

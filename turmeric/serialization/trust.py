@@ -50,14 +50,15 @@ The compact row envelope (docs/format.md, "Row envelopes"):
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 
 from ..core.errors import make_error
 from ..core.values import Thrown
 from ..runtime.printer import type_name
 from .layout import SIGNED_MAGIC, corrupt
+
+# hashlib and hmac are imported in the functions that use them: hashlib loads OpenSSL
+# (milliseconds), which a program that never signs anything should not pay at start-up
 
 __all__ = [
     "seal",
@@ -127,6 +128,9 @@ def is_sealed(data):
 
 def seal(blob, key, purpose=DEFAULT_PURPOSE, ttl=None, now=None):
     """`blob` in a signed envelope bound to `purpose`; with `ttl` (seconds), it expires then."""
+    import hashlib
+    import hmac
+
     blob = _as_bytes(blob, "sign")
     k = coerce_key(key, "sign")
     p = _purpose_bytes(purpose, "sign")
@@ -148,6 +152,9 @@ def seal(blob, key, purpose=DEFAULT_PURPOSE, ttl=None, now=None):
 
 def open_sealed(data, key, purpose=DEFAULT_PURPOSE, now=None):
     """The blob inside the envelope `data`, verified; raises (corrupt-data reason) otherwise."""
+    import hashlib
+    import hmac
+
     k = coerce_key(key, "verify")
     p = _purpose_bytes(purpose, "verify")
     data = _as_bytes(data, "verify")
@@ -182,11 +189,15 @@ def open_sealed(data, key, purpose=DEFAULT_PURPOSE, now=None):
 
 def address(data):
     """The content address of `data`: BLAKE2b-128, hex."""
+    import hashlib
+
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def open_addressed(data, digest_hex, what="record"):
     """`data`, once it is known to hash to `digest_hex` (content-addressed bytes from a store or a bundle)."""
+    import hmac
+
     data = _as_bytes(data, "open")
     if type(digest_hex) is not str or not hmac.compare_digest(address(data), digest_hex):
         raise corrupt(f"{what} {digest_hex}: its content does not match its hash (altered or corrupt)")
@@ -199,6 +210,9 @@ _ROW_DOMAIN = b"TMRW\x01"
 
 
 def _row_tag(k, p, blob):
+    import hashlib
+    import hmac
+
     return hmac.new(k, _ROW_DOMAIN + bytes([len(p)]) + p + blob, hashlib.sha256).digest()[:ROW_TAG_LEN]
 
 
@@ -213,6 +227,8 @@ def seal_row(blob, key, purpose):
 def open_row(data, key, purpose):
     """The blob inside a compact envelope, verified (tag, and so key and purpose); raises
     (corrupt-data "signature mismatch") otherwise. Nothing is read before the tag is checked."""
+    import hmac
+
     k = coerce_key(key, "verify")
     p = _purpose_bytes(purpose, "verify")
     data = _as_bytes(data, "verify")

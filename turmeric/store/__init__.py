@@ -61,8 +61,6 @@ from __future__ import annotations
 
 import os
 
-from .base import TERMINAL, Store, StoreError, StoreFull, StoreUnavailable, chunk_hash
-
 __all__ = ["open_store", "resolve_url", "Store", "StoreError", "StoreUnavailable", "StoreFull", "chunk_hash", "TERMINAL", "DEFAULT_FILE"]
 
 DEFAULT_FILE = "turmeric.db"
@@ -82,8 +80,21 @@ def is_postgres(url):
     return url.startswith(("postgresql://", "postgres://"))
 
 
-def open_store(url=None, timeout=None) -> Store:
-    """Open (and migrate) the store at `url` (see `resolve_url`)."""
+_FROM_BASE = ("TERMINAL", "Store", "StoreError", "StoreFull", "StoreUnavailable", "chunk_hash")
+
+
+def __getattr__(name):
+    # the store itself (and json) is imported on first use: `turmeric run` of a program
+    # without workflows only asks whether the default file exists
+    if name in _FROM_BASE:
+        from . import base
+
+        return getattr(base, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def open_store(url=None, timeout=None):
+    """Open (and migrate) the store at `url` (see `resolve_url`): a `Store`."""
     u = resolve_url(url)
     if is_postgres(u):
         from .postgres import PostgresStore

@@ -10,11 +10,11 @@ inserts, idempotent updates).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
 
+from ..core.digest import blake2b
 from . import schema
 
 TERMINAL = ("succeeded", "failed", "cancelled")
@@ -39,7 +39,7 @@ class Conflict(StoreError):
 
 def chunk_hash(data: bytes) -> bytes:
     """The content address of a chunk: BLAKE2b with a 16-byte digest."""
-    return hashlib.blake2b(data, digest_size=16).digest()
+    return blake2b(data, digest_size=16).digest()
 
 
 def now() -> float:
