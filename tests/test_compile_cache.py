@@ -236,12 +236,22 @@ def test_changing_an_imported_module_is_seen_by_its_importer(project, tmp_path):
     assert third.stdout == second.stdout
 
 
+def stored_key(p):
+    """The key a record file was written under (the format's layout: magic, digest, payload)."""
+    import marshal
+
+    return marshal.loads(Path(p).read_bytes()[len(cache.MAGIC) + 32 :])[0]
+
+
 def test_a_record_names_the_modules_it_imported(project, tmp_path, monkeypatch):
     # the importer's record lists lib with its source hash: editing lib makes the record stale
     monkeypatch.setenv("TURMERIC_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("TURMERIC_CACHE", raising=False)
     turmeric(["run", "main.tm"], project, tmp_path / "cache")
     main = str(project / "main.tm")
+    # the CLI installed other builtins than this process has: read under its environment
+    (main_rec,) = (tmp_path / "cache").glob("main-*.tmc")
+    monkeypatch.setattr(cache, "environment_tag", lambda: stored_key(main_rec)[2])
     rec = cache.read("main.tm", cache.source_hash(MAIN), "full")
     assert rec is None  # keyed by the path as given and the absolute path: from here it's another path
     os.chdir(project)
@@ -366,3 +376,36 @@ def test_warm_run_imports_only_what_it_needs(tmp_path):
         p = subprocess.run([sys.executable, "-c", RUN_IMPORTS], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=TIMEOUT)
         assert p.returncode == 0, p.stderr
     assert p.stdout.splitlines() == ["hi", "imported: []"]
+
+
+# --- audit: what a compile takes from outside the file ------------------------------------------
+
+
+def test_a_record_compiled_under_another_commands_builtins_is_not_replayed(tmp_path):
+    # `check` installs the web vocabulary (redirect, response, defpage...), `run` doesn't:
+    # lib.go calls the module's own redirect, defined after it; compiled under check the call
+    # is to the web builtin. A record that check wrote must not be what run replays.
+    c = tmp_path / "cache"
+    (tmp_path / "lib.tm").write_text('(defn go [u] (redirect u))\n(defn redirect [u] (str "->" u))\n')
+    (tmp_path / "p.tm").write_text('(import lib)\n(println (lib.go "x"))\n')
+    assert turmeric(["check", "p.tm"], tmp_path, c).stdout == "p.tm: ok\n"
+    run = turmeric(["run", "p.tm"], tmp_path, c, check=False)
+    assert (run.returncode, run.stdout, run.stderr) == (0, "->x\n", "")
+    again = turmeric(["run", "p.tm"], tmp_path, c)
+    assert again.stdout == "->x\n"
+    stamps = {n: (c / n).stat().st_mtime_ns for n in records(c)}
+    assert turmeric(["run", "p.tm"], tmp_path, c).stdout == "->x\n"
+    assert {n: (c / n).stat().st_mtime_ns for n in records(c)} == stamps  # run after run: replayed
+
+
+def test_check_then_resume_of_the_same_file_resumes(tmp_path):
+    # check and resume both load the program in definitions mode, under other builtins
+    c = tmp_path / "cache"
+    (tmp_path / "p.tm").write_text(
+        '(defn body [] (str (cloneable-shift [k] k) (redirect "x")))\n(defn redirect [u] (str "->" u))\n'
+        '(def k (cloneable-reset body))\n(write-file "k.dat" (serialize k))\n(println (k "a"))\n'
+    )
+    assert turmeric(["run", "p.tm"], tmp_path, c).stdout == "a->x\n"
+    turmeric(["check", str(tmp_path / "p.tm")], tmp_path, c)  # the path resume finds it by
+    out = turmeric(["resume", "k.dat", "--value", '"b"'], tmp_path, c, check=False)
+    assert (out.returncode, out.stdout, out.stderr) == (0, '"b->x"\n', "")

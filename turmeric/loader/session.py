@@ -207,7 +207,8 @@ class Session:
             text = f.read()
         mode = "defs" if definitions_only else "full"
         text_hash = cache.source_hash(text)
-        rec = cache.read(path, text_hash, mode)
+        env = cache.environment_tag()  # what the compile takes from the process, as it starts
+        rec = cache.read(path, text_hash, mode, env)
         if (
             rec is not None
             and rec.get("file") == path
@@ -231,7 +232,7 @@ class Session:
             self.main = m
         m.eval_source(text, path, forms)
         if m.record is not None:
-            cache.write(path, text_hash, mode, m.cache_record(form_name))
+            cache.write(path, text_hash, mode, m.cache_record(form_name), env)
         m.record = None
         return m
 
