@@ -409,3 +409,22 @@ def test_check_then_resume_of_the_same_file_resumes(tmp_path):
     turmeric(["check", str(tmp_path / "p.tm")], tmp_path, c)  # the path resume finds it by
     out = turmeric(["resume", "k.dat", "--value", '"b"'], tmp_path, c, check=False)
     assert (out.returncode, out.stdout, out.stderr) == (0, '"b->x"\n', "")
+
+
+def test_an_instance_compiled_against_another_modules_class_follows_the_class(tmp_path):
+    # c.tm defines an instance of b's class without importing b (classes are found in the
+    # registry): its record depends on the class's dispatch indexes all the same. When b's
+    # class dispatches on the other parameter, c must compile as it would cold: same code,
+    # so the same error at the same place
+    c = tmp_path / "cache"
+    (tmp_path / "b.tm").write_text("(defclass Tag [a] (tag [n : int64 v : a] : string))\n")
+    (tmp_path / "c.tm").write_text('(struct Q [z])\n(instance Tag Q (tag [n q] (str n "q" q.z)))\n')
+    (tmp_path / "a.tm").write_text("(import b)\n(import c)\n(println (b.tag 7 (c.Q 3)))\n")
+    assert turmeric(["run", "a.tm"], tmp_path, c).stdout == "7q3\n"
+    (tmp_path / "b.tm").write_text("(defclass Tag [a] (tag [v : a n : int64] : string))\n")
+    (tmp_path / "a.tm").write_text("(import b)\n(import c)\n(println (b.tag (c.Q 3) 7))\n")
+    warm = turmeric(["run", "a.tm"], tmp_path, c, check=False)
+    cold = turmeric(["run", "a.tm"], tmp_path, c, {"TURMERIC_CACHE": "off"}, check=False)
+    assert cold.returncode == 1 and "int64 has no field z" in cold.stderr
+    assert "c.tm:2:39" in cold.stderr, cold.stderr  # at q.z
+    assert (warm.returncode, warm.stderr) == (cold.returncode, cold.stderr)

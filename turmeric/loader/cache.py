@@ -22,7 +22,9 @@ went into it is unchanged:
   host builtins and shared macros installed (commands differ: `check` and `serve` install
   the web vocabulary, `run` doesn't, so `(redirect u)` compiles to another call);
 - every module this one imported, directly or not: found at the same path from the
-  same folder, with the same source hash.
+  same folder, with the same source hash;
+- every type class of another module that an instance here was compiled against (found
+  in the registry, not imported): the same methods with the same dispatch indexes.
 
 Anything else, or a file that doesn't check out (wrong magic, bad checksum,
 truncated, unreadable), is a miss: the module is compiled and the record rewritten.
@@ -44,7 +46,7 @@ import sys
 from ..core.digest import blake2b
 
 MAGIC = b"TMC\x01"
-FORMAT = 2
+FORMAT = 3
 
 # FnInfo slots that are rebuilt from the executed code rather than stored
 _INFO_RUNTIME = frozenset({"resume", "factory", "code"})

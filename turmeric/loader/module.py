@@ -90,6 +90,10 @@ class Module:
         self.source_hash = None  # of the file's text, when loaded from a file
         self.record = None  # the steps of this load, for the compile cache (None: not recorded)
         self.deps = []  # (name, from folder, path, source hash) of every module this one imported
+        # type classes defined elsewhere (the registry, not an import) that compiling an instance
+        # consulted: name -> the (method, dispatch index) pairs it had, or None (not defined)
+        self.classes_seen = {}
+        self.own_classes = set()
         self.skipped = {}  # name -> Pos of each `(def name e)` that definitions mode did not run
 
     def note(self, step):
@@ -340,6 +344,7 @@ class Module:
 
     def define_class(self, cname, var, methods):
         self.note(("class", cname, var, tuple(methods)))
+        self.own_classes.add(cname)  # this module's own: the replay defines it again
         for mname, d in typeclasses.defclass(cname, var, methods).items():
             self.ns[mname] = d
             self.declared.add(mname)
@@ -376,6 +381,7 @@ class Module:
             "code_hash": self.code_hash,
             "steps": tuple(self.record),
             "deps": tuple(self.deps),
+            "classes": tuple(sorted(self.classes_seen.items())),
             "declared": tuple(sorted(self.declared)),
             "anonymous_count": tuple(sorted(self.anonymous_count.items())),
             "gensym": (gensym_state(), strings.gensym_state()),
@@ -591,6 +597,11 @@ def unit_codes(info, f, is_factory):
     return codes
 
 
+def class_shape(cls):
+    """What compiling an instance takes from its type class: each method's dispatch index."""
+    return None if cls is None else tuple(sorted(cls.methods.items()))
+
+
 def tl_instance(mod, form, pos):
     items = list(form)
     if len(items) < 3 or type(items[1]) is not Symbol:
@@ -619,6 +630,8 @@ def tl_instance(mod, form, pos):
             mod.expander.error("an instance method is (name [params] body...)", m if hasattr(m, "pos") else form)
         fn = mod.expander.expand_fn_form(plist(list(m.rest), m.pos or pos), f"{mod.name}.{cname}:{tname}/{m.first.name}")
         cls = current_state().type_class(cname)
+        if cname not in mod.own_classes and cname not in mod.classes_seen:  # another module's: the record depends on it
+            mod.classes_seen[cname] = class_shape(cls)
         idx = cls.methods.get(m.first.name) if cls is not None and not params else None
         if idx is not None:
             fn.instance_of = (idx, tname)

@@ -214,6 +214,7 @@ class Session:
             and rec.get("file") == path
             and (expected_name or rec["form_name"]) == rec["name"]
             and self.deps_current(rec["deps"])
+            and self.classes_current(rec["classes"])
         ):
             m = Module(rec["name"], path, definitions_only, text, session=self)
             m.source_hash = text_hash
@@ -235,6 +236,13 @@ class Session:
             cache.write(path, text_hash, mode, m.cache_record(form_name), env)
         m.record = None
         return m
+
+    def classes_current(self, classes):
+        """Are the type classes of other modules that the record's instances were compiled
+        against (found in the registry, not imported) still the same (`module.class_shape`)?"""
+        from .module import class_shape
+
+        return all(class_shape(self.state.type_class(name)) == shape for name, shape in classes)
 
     def deps_current(self, deps):
         """Would each module a record imported still be the same one (same file, same text)?"""
