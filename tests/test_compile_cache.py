@@ -428,3 +428,31 @@ def test_an_instance_compiled_against_another_modules_class_follows_the_class(tm
     assert cold.returncode == 1 and "int64 has no field z" in cold.stderr
     assert "c.tm:2:39" in cold.stderr, cold.stderr  # at q.z
     assert (warm.returncode, warm.stderr) == (cold.returncode, cold.stderr)
+
+
+def test_a_file_a_macro_read_is_checked_before_its_expansion_is_replayed(tmp_path):
+    # the macro's expansion is what the file held when it ran: an edit of the file (even one
+    # that keeps its size and modification time), its removal, or another file at that
+    # relative path (another current folder) compiles the module again
+    c = tmp_path / "cache"
+    (tmp_path / "VERSION").write_text("1.0")
+    main = tmp_path / "main.tm"
+    main.write_text('(defmacro build-version [] (if (file-exists? "VERSION") (read-text "VERSION") "none"))\n(println (build-version))\n')
+    assert turmeric(["run", "main.tm"], tmp_path, c).stdout == "1.0\n"
+    stamps = {n: (c / n).stat().st_mtime_ns for n in records(c)}
+    assert turmeric(["run", "main.tm"], tmp_path, c).stdout == "1.0\n"
+    assert {n: (c / n).stat().st_mtime_ns for n in records(c)} == stamps  # unchanged: replayed
+    st = (tmp_path / "VERSION").stat()
+    (tmp_path / "VERSION").write_text("2.0")
+    os.utime(tmp_path / "VERSION", ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert turmeric(["run", "main.tm"], tmp_path, c).stdout == "2.0\n"
+    assert turmeric(["run", "main.tm"], tmp_path, c).stdout == "2.0\n"
+    (tmp_path / "VERSION").unlink()
+    assert turmeric(["run", "main.tm"], tmp_path, c).stdout == "none\n"
+    (tmp_path / "VERSION").write_text("3.0")
+    assert turmeric(["run", str(main)], tmp_path, c).stdout == "3.0\n"
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (other / "VERSION").write_text("4.0")
+    assert turmeric(["run", str(main)], other, c).stdout == "4.0\n"
+    assert turmeric(["run", str(main)], tmp_path, c).stdout == "3.0\n"

@@ -24,7 +24,11 @@ went into it is unchanged:
 - every module this one imported, directly or not: found at the same path from the
   same folder, with the same source hash;
 - every type class of another module that an instance here was compiled against (found
-  in the registry, not imported): the same methods with the same dispatch indexes.
+  in the registry, not imported): the same methods with the same dispatch indexes;
+- every file a macro read while it expanded (`read-text`, `read-file`, `file-exists?`,
+  `open-file` to read; here or in an imported module): the same absolute path from the
+  current folder, the same bytes. What else a macro consults (the time, Python through
+  `import-python`) is not checked: its expansion is kept, as a build would keep it.
 
 Anything else, or a file that doesn't check out (wrong magic, bad checksum,
 truncated, unreadable), is a miss: the module is compiled and the record rewritten.

@@ -29,6 +29,7 @@ from ..reader import MapLiteral, TurmericSyntaxError, read_all
 from ..runtime import control, typeclasses
 from ..runtime.abi import inline_cache
 from ..runtime.builtins import MACROS
+from ..runtime.lib.files import COMPILE_READS
 from ..runtime.library import BUILTINS, HOST
 from . import cache
 
@@ -94,6 +95,8 @@ class Module:
         # consulted: name -> the (method, dispatch index) pairs it had, or None (not defined)
         self.classes_seen = {}
         self.own_classes = set()
+        # files a macro's expansion read: (path as given, absolute path) -> file_state
+        self.files = {}
         self.skipped = {}  # name -> Pos of each `(def name e)` that definitions mode did not run
 
     def note(self, step):
@@ -112,6 +115,7 @@ class Module:
         return self.lines[n - 1] if 0 < n <= len(self.lines) else ""
 
     def call_macro(self, macro, args, pos):
+        token = COMPILE_READS.set(self.note_file) if self.record is not None else None
         try:
             return control.reset(lambda: macro(*args))
         except (CompileError, TurmericSyntaxError):
@@ -122,6 +126,16 @@ class Module:
 
             v = thrown_value(e)
             raise CompileError(f"macro expansion failed: {display(v)}", pos, self.source_line(pos.line)) from None
+        finally:
+            if token is not None:
+                COMPILE_READS.reset(token)
+
+    def note_file(self, path):
+        """A macro read the file at `path`: the record's expansions depend on what it holds."""
+        if type(path) is str:
+            key = (path, os.path.abspath(path))
+            if key not in self.files:
+                self.files[key] = file_state(key[1])
 
     # --- evaluation ---------------------------------------------------------------------
     def eval_source(self, text, filename=None, forms=None):
@@ -367,6 +381,7 @@ class Module:
         else:
             self.deps.append((target, from_dir, other.file, other.source_hash))
             self.deps.extend(other.deps)
+            self.files.update(other.files)
         return other
 
     # --- the compile cache ---------------------------------------------------------------------
@@ -382,6 +397,7 @@ class Module:
             "steps": tuple(self.record),
             "deps": tuple(self.deps),
             "classes": tuple(sorted(self.classes_seen.items())),
+            "files": tuple((p, a, state) for (p, a), state in sorted(self.files.items())),
             "declared": tuple(sorted(self.declared)),
             "anonymous_count": tuple(sorted(self.anonymous_count.items())),
             "gensym": (gensym_state(), strings.gensym_state()),
@@ -395,6 +411,7 @@ class Module:
                 return self.replay(rec)
         self.code_hash = rec["code_hash"]
         self.deps = list(rec["deps"])
+        self.files = {(p, a): state for p, a, state in rec["files"]}
         last = None
         methods = {}
         decode_info = cache.info_decoder()
@@ -595,6 +612,18 @@ def unit_codes(info, f, is_factory):
     codes = [c for c in f.__code__.co_consts if hasattr(c, "co_code")]
     info.code = codes[0]
     return codes
+
+
+def file_state(path):
+    """What a macro that read the file at `path` saw: a hash of its bytes, "dir", or None
+    (missing or unreadable)."""
+    if os.path.isdir(path):
+        return "dir"
+    try:
+        with open(path, "rb") as f:
+            return blake2b(f.read(), digest_size=16).hexdigest()
+    except OSError:
+        return None
 
 
 def class_shape(cls):

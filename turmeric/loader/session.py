@@ -215,6 +215,7 @@ class Session:
             and (expected_name or rec["form_name"]) == rec["name"]
             and self.deps_current(rec["deps"])
             and self.classes_current(rec["classes"])
+            and files_current(rec["files"])
         ):
             m = Module(rec["name"], path, definitions_only, text, session=self)
             m.source_hash = text_hash
@@ -261,6 +262,14 @@ class Session:
             except (OSError, UnicodeDecodeError):
                 return False
         return True
+
+
+def files_current(files):
+    """Do the files the record's macros read still hold what they did, found from here at the
+    same absolute path (a relative path is read from the current folder)?"""
+    from .module import file_state
+
+    return all(os.path.abspath(p) == a and file_state(a) == state for p, a, state in files)
 
 
 def current_session():
