@@ -459,3 +459,35 @@ def test_a_file_a_macro_read_is_checked_before_its_expansion_is_replayed(tmp_pat
     (other / "VERSION").write_text("4.0")
     assert turmeric(["run", str(main)], other, c).stdout == "4.0\n"
     assert turmeric(["run", str(main)], tmp_path, c).stdout == "3.0\n"
+
+
+def test_a_module_found_in_the_main_files_folder_keeps_the_main_record_current(tmp_path):
+    # lib (on -I libs) imports helper, found in the main file's folder: checking main's record
+    # must look where its imports will look, the main file's folder among them, or the record
+    # is never current and main is compiled on every run
+    c = tmp_path / "cache"
+    (tmp_path / "libs").mkdir()
+    (tmp_path / "libs" / "lib.tm").write_text("(import helper)\n(defn v [] (helper.h))\n")
+    (tmp_path / "helper.tm").write_text('(defn h [] "helped")\n')
+    (tmp_path / "main.tm").write_text("(import lib)\n(println (lib.v))\n")
+    assert turmeric(["run", "-I", "libs", "main.tm"], tmp_path, c).stdout == "helped\n"
+    stamps = {n: (c / n).stat().st_mtime_ns for n in records(c)}
+    assert [n.split("-")[0] for n in stamps] == ["helper", "lib", "main", "prelude"]
+    assert turmeric(["run", "-I", "libs", "main.tm"], tmp_path, c).stdout == "helped\n"
+    assert {n: (c / n).stat().st_mtime_ns for n in records(c)} == stamps
+    # and a helper that now shadows it on the search path is seen
+    (tmp_path / "libs" / "helper.tm").write_text('(defn h [] "shadowed")\n')
+    assert turmeric(["run", "-I", "libs", "main.tm"], tmp_path, c).stdout == "shadowed\n"
+
+
+def test_gensym_at_run_time_is_what_it_was_cold_never_a_macros_symbol(tmp_path):
+    # the macro's gensym is compiled into the code; a replay runs no macro, so the counter
+    # must be moved past it before the form after it runs, as compiling would have
+    c = tmp_path / "cache"
+    (tmp_path / "m.tm").write_text(
+        '(defmacro fresh [] (def g (gensym "v")) `(quote ~g))\n(def a (fresh))\n(def b (gensym "v"))\n'
+        '(def c (fresh))\n(println a b c (gensym "v") (= a b) (= b c))\n'
+    )
+    cold = turmeric(["run", "m.tm"], tmp_path, c)
+    assert cold.stdout == "v__1 v__2 v__3 v__4 #f #f\n"
+    assert turmeric(["run", "m.tm"], tmp_path, c).stdout == cold.stdout

@@ -97,6 +97,7 @@ class Module:
         self.own_classes = set()
         # files a macro's expansion read: (path as given, absolute path) -> file_state
         self.files = {}
+        self.gensym_noted = None  # the last ("gensym", n) step recorded
         self.skipped = {}  # name -> Pos of each `(def name e)` that definitions mode did not run
 
     def note(self, step):
@@ -210,11 +211,24 @@ class Module:
         runs = not self.definitions_only or is_definition(form)
         if not runs and plain_def:
             self.skipped[name] = pos  # says why the global is unbound, if something reads it
+        self.note_gensym()
         if runs or not plain_def:
             self.note(("run", name if plain_def else None, runs))
         else:  # a def definitions mode skips: its position, for the message if something reads it
             self.note(("run", name, runs, (pos.file, pos.line, pos.col)))
         return self.run_form(thunk, name if plain_def else None, runs)
+
+    def note_gensym(self):
+        """Before a form runs: where `gensym` stands after its macros ran (they may call it). A
+        replay, which runs no macro, moves the counter there too, so that the form's own calls
+        give what they gave when it was compiled, never a symbol a macro put into its code."""
+        if self.record is not None:
+            from ..runtime.lib import strings
+
+            n = strings.gensym_state()
+            if n != self.gensym_noted:
+                self.gensym_noted = n
+                self.note(("gensym", n))
 
     def run_handler(self, head, handler, form, pos):
         """A top-level form handled by a handler that doesn't record its effects (one that
@@ -415,6 +429,8 @@ class Module:
         last = None
         methods = {}
         decode_info = cache.info_decoder()
+        from ..runtime.lib import strings
+
         for step in rec["steps"]:
             kind = step[0]
             if kind == "unit":
@@ -440,6 +456,8 @@ class Module:
                 self.define_class(step[1], step[2], [tuple(m) for m in step[3]])
             elif kind == "import":
                 self.do_import(step[1], step[2], step[3])
+            elif kind == "gensym":
+                strings.advance_gensym(step[1])
             elif kind == "version":
                 self.set_version(step[1])
             elif kind == "toplevel":
@@ -450,7 +468,6 @@ class Module:
         self.anonymous_count = dict(rec["anonymous_count"])
         self.unresolved = [(n, None if p is None else Pos(*p)) for n, p in rec["unresolved"]]
         from ..expander import advance_gensym
-        from ..runtime.lib import strings
 
         expander_next, runtime_next = rec["gensym"]
         advance_gensym(expander_next)
