@@ -524,3 +524,23 @@ def test_commands_used_in_turn_each_keep_their_records(tmp_path):
     assert turmeric(["check", "p.tm"], tmp_path, c).stdout == "p.tm: ok\n"
     turmeric(["inspect", "v.dat"], tmp_path, c)
     assert {n: (c / n).stat().st_mtime_ns for n in records(c)} == stamps
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known: a symbol a macro's gensym made is compiled into the cached code with the number it had in the "
+    "process that compiled it; a replay moves the counter where that compile had it before each form, but a form "
+    "that calls gensym more often than it did then (here once per argument), or a module loaded after others than "
+    "when it was compiled, can reach that number at run time. A fix: macro-time gensyms that can't collide with "
+    "run-time ones (another form of name), a language decision.",
+)
+def test_gensym_never_returns_a_macros_symbol_even_when_the_program_calls_it_more_than_cold(tmp_path):
+    c = tmp_path / "cache"
+    (tmp_path / "m.tm").write_text(
+        '(defmacro fresh [] (def g (gensym "v")) `(quote ~g))\n'
+        '(def made (map (fn [_] (gensym "v")) (command-line-args)))\n(def a (fresh))\n'
+        "(println (count (filter (fn [s] (= s a)) made)))\n"
+    )
+    assert turmeric(["run", "m.tm"], tmp_path, c).stdout == "0\n"  # compiled with no argument
+    assert turmeric(["run", "m.tm", "x", "y"], tmp_path, c, {"TURMERIC_CACHE": "off"}).stdout == "0\n"
+    assert turmeric(["run", "m.tm", "x", "y"], tmp_path, c).stdout == "0\n"
