@@ -115,9 +115,11 @@ _SCALARS = frozenset({int, float, str, bytes, type(None), Keyword, Symbol})
 
 def eq(a, b):
     """Turmeric equality: structural, a list equals a vector with equal elements, and a
-    boolean never equals a number (Python's `True == 1` does not leak through, at any depth)."""
+    boolean never equals a number (Python's `True == 1` does not leak through, at any depth).
+    NaN equals nothing, itself included, as Python's `==` on floats says (and the compiled
+    `=` on numbers, which is `==`)."""
     if a is b:
-        return True
+        return type(a) is not float or a == a
     ta, tb = type(a), type(b)
     if ta is bool or tb is bool:
         return False
