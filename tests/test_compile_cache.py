@@ -348,21 +348,24 @@ def test_import_python_forms_are_replayed(tmp_path):
 
 RUN_IMPORTS = """
 import sys
-sys.argv = ["turmeric", "run", "one.tm"]
+sys.argv = ["turmeric", sys.argv[1], "one.tm"]
 from turmeric.cli import main
 rc = main()
-heavy = ["_hashlib", "json", "datetime", "secrets", "turmeric.store.base", "turmeric.compiler"]
+heavy = ["_hashlib", "json", "datetime", "secrets", "http.cookies", "turmeric.store.base", "turmeric.compiler"]
 print("imported:", [m for m in heavy if m in sys.modules])
 """
 
 
-def test_warm_run_imports_only_what_it_needs(tmp_path):
-    # `turmeric run` of a program that signs nothing and defines no workflows imports
-    # neither OpenSSL (hashlib), json, datetime nor the store; with a warm cache, no compiler
+@pytest.mark.parametrize("command, output", [("run", "hi"), ("check", "one.tm: ok")])
+def test_warm_command_imports_only_what_it_needs(tmp_path, command, output):
+    # `turmeric run` (or `check`) of a program that signs nothing and defines no workflows
+    # imports neither OpenSSL (hashlib), json, datetime nor the store; with a warm cache, no compiler
     (tmp_path / "one.tm").write_text('(println "hi")\n')
     env = dict(os.environ, TURMERIC_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH=str(REPO))
     env.pop("TURMERIC_CACHE", None)
     for _ in range(2):  # the first run fills the cache
-        p = subprocess.run([sys.executable, "-c", RUN_IMPORTS], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=TIMEOUT)
+        p = subprocess.run(
+            [sys.executable, "-c", RUN_IMPORTS, command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=TIMEOUT
+        )
         assert p.returncode == 0, p.stderr
-    assert p.stdout.splitlines() == ["hi", "imported: []"]
+    assert p.stdout.splitlines() == [output, "imported: []"]

@@ -16,10 +16,8 @@ A response is a page (`[:tag ...]`), a string (plain text), or a Ring-style map
 from __future__ import annotations
 
 import contextvars
-import json
 import os
 import threading
-from http.cookies import SimpleCookie
 
 from ..core.errors import make_error
 from ..core.values import Keyword, PList, PMap, PSet, PVector, Thrown, pmap, pvector
@@ -195,6 +193,8 @@ def to_json(v):
 
 def json_response(v, status=200):
     """`(json-response {:ok #t})`: the value as JSON (keywords become strings)."""
+    import json  # here, not at the top: `turmeric check` installs this vocabulary and needs no json
+
     body = json.dumps(to_json(v), ensure_ascii=False, separators=(",", ":"))
     return pmap({KW_STATUS: _status(status, "json-response"), KW_HEADERS: pmap({"content-type": "application/json"}), KW_BODY: body})
 
@@ -217,6 +217,8 @@ def with_cookie(r, name, value, opts=None):
     """`(with-cookie resp "sid" "v" {:max-age 3600 :path "/"})`: HttpOnly and SameSite=Lax unless told."""
     if type(name) is not str or type(value) is not str:
         raise _type("with-cookie: the name and the value must be strings")
+    from http.cookies import SimpleCookie  # (http.cookies costs a start-up milliseconds)
+
     c = SimpleCookie()
     try:
         c[name] = value
