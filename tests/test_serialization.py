@@ -824,3 +824,20 @@ def test_code_symbols_and_strings_are_stored_once(tmp_path):
     assert b.count(f"{m.name}.deep".encode()) == 1
     b = payload_of(api.serialize(pvector(["a long repeated string"] * 50)))
     assert b.count(b"a long repeated string") == 1
+
+
+def test_a_frame_stopped_at_a_capture_must_be_innermost(tmp_path):
+    # a blob whose frames put the capturing frame (a shift's resume point) anywhere but first is
+    # refused before any of it runs: among runs of one shape, in short (rows) and long (columns) lists
+    from turmeric.runtime.control import Continuation
+
+    m = load(DEEP_SRC, tmp_path)
+    for depth in (3, 40):
+        k = m.ns["job"](depth)
+        inner, rest = k.frames[0], list(k.frames[1:])
+        assert api.deserialize(api.serialize(Continuation(tuple([inner, *rest]), k.handler))) is not None
+        for at in (1, 2, len(rest) // 2, len(rest)):
+            frames = [inner, *rest[:at], inner, *rest[at:]]
+            err = thrown(api.deserialize, api.serialize(Continuation(tuple(frames), k.handler)))
+            assert kind(err) == "corrupt-data", (depth, at, err)
+            assert "not innermost stops at a capture" in field(err, "reason"), err

@@ -17,6 +17,7 @@ from operator import is_
 
 from ..core.values import (
     EMPTY,
+    NEW_NODE,
     NONE,
     ArraySeq,
     Box,
@@ -895,7 +896,7 @@ class Decoder:
             (a, b), nv = shapes[sn] if sn < 0x80 else shapes[1 << 30]
             used += nv
             vals = []
-            for _ in range(nv):
+            for _ in _RANGES[nv] if nv < 64 else range(nv):
                 t = data[p]
                 p += 1
                 if t < 0x40:
@@ -928,6 +929,9 @@ class Decoder:
         objs = self.objs
         objs.append(PENDING)
         return len(objs) - 1
+
+
+_RANGES = tuple(map(range, range(64)))  # a frame's values: range(nv), made once, not once per frame
 
 
 # --- handlers: (decoder, depth) -> value ---------------------------------------------------------
@@ -1034,9 +1038,17 @@ def _d_list(self, d):
         if not isinstance(node, PList):
             raise Corrupt("list tail is not a list")
     nodes = []
+    push = nodes.append
+    n = node.count
     for x in reversed(firsts):
-        node = PList(x, node, node.count + 1)
-        nodes.append(node)
+        n += 1
+        cell = NEW_NODE(PList)  # PList(x, node, n) without its __init__ frame
+        cell.first = x
+        cell.rest = node
+        cell.count = n
+        cell.pos = None
+        node = cell
+        push(cell)
     nodes.reverse()
     objs[base : base + k] = nodes
     return node

@@ -107,8 +107,6 @@ from .layout import (
     zigzag,
 )
 
-_VALS = __import__("operator").itemgetter(2)
-
 
 def _with_length(b):
     """bytes: the varint length of b, then b."""
@@ -541,6 +539,7 @@ class Encoder:
         n = len(frames)
         local = defaultdict(count().__next__)  # shape key -> shape number in this continuation
         infos, sites, valss = zip(*frames, strict=False)
+        self.cost += COST_SLOT * sum(map(len, valss))
         one_fn = infos.count(infos[0]) == n  # plain recursion: the sites tell the shapes apart
         keys = sites if one_fn else tuple(zip(infos, sites, strict=False))
         runs = []  # long runs of one shape: the frame order as (shape, length) runs
@@ -613,6 +612,7 @@ class Encoder:
         memo_get = self.memo.get
         enc = self.enc
         last_info = last_site = sn = None
+        used = 0  # values saved, charged COST_SLOT each
         for f in frames:
             info, site, vals = f
             if info is not last_info or site != last_site:  # runs of one shape are the rule
@@ -623,6 +623,8 @@ class Encoder:
                         raise NotSer(f, "continuation", "a frame has the wrong number of values for its resume point")
                     sn = local[key] = len(local)
                 last_info, last_site = info, site
+                nv = len(vals)
+            used += nv
             ap(sn)
             for x in vals:
                 t = type(x)
@@ -662,6 +664,7 @@ class Encoder:
                     ap(T_NIL)
                     continue
                 enc(x, d)
+        self.cost += COST_SLOT * used
 
     def classify(self, v, t):
         """The handler for a type not in the table (structs, subclasses, instance types, hosts)."""
@@ -966,7 +969,7 @@ def _e_cont(e, k, d):
     buf = e.buf
     frames = k.frames
     n = len(frames)
-    e.cost += n * (COST_FRAME + COST_SLOT) + COST_SLOT * sum(map(len, map(_VALS, frames)))
+    e.cost += n * (COST_FRAME + COST_SLOT)  # and COST_SLOT per saved value: rows / enc_frames add it
     buf.append(T_CONT)
     wvarint(buf, n)
     if k.handler is None:

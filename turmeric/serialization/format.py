@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import types
 import zlib
-from operator import itemgetter
+from itertools import islice
 
 from ..core.errors import make_error
 from ..core.registry import current_state
@@ -263,9 +263,6 @@ class LiveHooks(Hooks):
         return obj
 
 
-_SHAPE_OF = itemgetter(0, 1)
-
-
 def check_frames(frames):
     """Each frame against its function's resume points, so that resuming can't fail in Python:
     the innermost frame stops where a capture happens (a shift or a throw) and every other
@@ -275,7 +272,11 @@ def check_frames(frames):
     if info.suspends is not None and site not in info.suspends:
         raise Corrupt(f"the innermost frame ({info.symbol}, resume point {site}) stops at a call, not at a capture")
     transient = False
-    for info, site in set(map(_SHAPE_OF, frames[1:])):
+    last_info = last_site = None
+    for info, site, _ in islice(frames, 1, None):
+        if info is last_info and site == last_site:  # runs of one shape are the rule: checked once
+            continue
+        last_info, last_site = info, site
         if info.suspends and site in info.suspends:
             raise Corrupt(f"a frame of {info.symbol} that is not innermost stops at a capture (resume point {site})")
         transient = transient or info.transient or info is control.TRY_WITH_INFO

@@ -9,6 +9,7 @@ import types
 
 from ...core.values import (
     EMPTY,
+    NEW_NODE,
     ArraySeq,
     Keyword,
     PList,
@@ -94,7 +95,12 @@ def last(coll):
 @builtin("cons")
 def cons(x, coll):
     if isinstance(coll, PList):
-        return PList(x, coll, coll.count + 1)
+        node = NEW_NODE(PList)  # PList(x, coll, coll.count + 1) without its __init__ frame
+        node.first = x
+        node.rest = coll
+        node.count = coll.count + 1
+        node.pos = None
+        return node
     return plist([x, *_seq_items(coll)])
 
 
@@ -259,8 +265,15 @@ def concat(*colls):
 @builtin("reverse")
 def reverse(coll):
     out = EMPTY
+    n = 0
     for x in _seq_items(coll):
-        out = PList(x, out, out.count + 1)
+        n += 1
+        node = NEW_NODE(PList)
+        node.first = x
+        node.rest = out
+        node.count = n
+        node.pos = None
+        out = node
     return out
 
 
