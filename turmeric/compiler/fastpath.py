@@ -813,6 +813,10 @@ class InlineHOF:
             # parameter is a number in the body, and the loop walks the range itself
             self.numeric.assume([fn.params[-1]], fn.body, ints=True)
             items = ast.Call(name("#range"), coll.args, []) if _plain_range_expr(coll) else items
+        if _has_walrus(items):
+            # Python forbids `:=` in a comprehension's iterable: the elements are computed
+            # first (as the comprehension would: its iterable is evaluated before any element)
+            items = self.simple(items, ctx, out)
 
         def key_of():  # over m's items (kvf): the element is a pair when m is exactly a map
             e = name(kvf[1].py)
