@@ -236,12 +236,22 @@ def test_changing_an_imported_module_is_seen_by_its_importer(project, tmp_path):
     assert third.stdout == second.stdout
 
 
+def stored_key(p):
+    """The key a record file was written under (the format's layout: magic, digest, payload)."""
+    import marshal
+
+    return marshal.loads(Path(p).read_bytes()[len(cache.MAGIC) + 32 :])[0]
+
+
 def test_a_record_names_the_modules_it_imported(project, tmp_path, monkeypatch):
     # the importer's record lists lib with its source hash: editing lib makes the record stale
     monkeypatch.setenv("TURMERIC_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("TURMERIC_CACHE", raising=False)
     turmeric(["run", "main.tm"], project, tmp_path / "cache")
     main = str(project / "main.tm")
+    # the CLI installed other builtins than this process has: read under its environment
+    (main_rec,) = (tmp_path / "cache").glob("main-*.tmc")
+    monkeypatch.setattr(cache, "environment_tag", lambda: stored_key(main_rec)[2])
     rec = cache.read("main.tm", cache.source_hash(MAIN), "full")
     assert rec is None  # keyed by the path as given and the absolute path: from here it's another path
     os.chdir(project)
@@ -369,3 +379,115 @@ def test_warm_command_imports_only_what_it_needs(tmp_path, command, output):
         )
         assert p.returncode == 0, p.stderr
     assert p.stdout.splitlines() == [output, "imported: []"]
+
+
+# --- audit: what a compile takes from outside the file ------------------------------------------
+
+
+def test_a_record_compiled_under_another_commands_builtins_is_not_replayed(tmp_path):
+    # `check` installs the web vocabulary (redirect, response, defpage...), `run` doesn't:
+    # lib.go calls the module's own redirect, defined after it; compiled under check the call
+    # is to the web builtin. A record that check wrote must not be what run replays.
+    c = tmp_path / "cache"
+    (tmp_path / "lib.tm").write_text('(defn go [u] (redirect u))\n(defn redirect [u] (str "->" u))\n')
+    (tmp_path / "p.tm").write_text('(import lib)\n(println (lib.go "x"))\n')
+    assert turmeric(["check", "p.tm"], tmp_path, c).stdout == "p.tm: ok\n"
+    run = turmeric(["run", "p.tm"], tmp_path, c, check=False)
+    assert (run.returncode, run.stdout, run.stderr) == (0, "->x\n", "")
+    again = turmeric(["run", "p.tm"], tmp_path, c)
+    assert again.stdout == "->x\n"
+    stamps = {n: (c / n).stat().st_mtime_ns for n in records(c)}
+    assert turmeric(["run", "p.tm"], tmp_path, c).stdout == "->x\n"
+    assert {n: (c / n).stat().st_mtime_ns for n in records(c)} == stamps  # run after run: replayed
+
+
+def test_check_then_resume_of_the_same_file_resumes(tmp_path):
+    # check and resume both load the program in definitions mode, under other builtins
+    c = tmp_path / "cache"
+    (tmp_path / "p.tm").write_text(
+        '(defn body [] (str (cloneable-shift [k] k) (redirect "x")))\n(defn redirect [u] (str "->" u))\n'
+        '(def k (cloneable-reset body))\n(write-file "k.dat" (serialize k))\n(println (k "a"))\n'
+    )
+    assert turmeric(["run", "p.tm"], tmp_path, c).stdout == "a->x\n"
+    turmeric(["check", str(tmp_path / "p.tm")], tmp_path, c)  # the path resume finds it by
+    out = turmeric(["resume", "k.dat", "--value", '"b"'], tmp_path, c, check=False)
+    assert (out.returncode, out.stdout, out.stderr) == (0, '"b->x"\n', "")
+
+
+def test_an_instance_compiled_against_another_modules_class_follows_the_class(tmp_path):
+    # c.tm defines an instance of b's class without importing b (classes are found in the
+    # registry): its record depends on the class's dispatch indexes all the same. When b's
+    # class dispatches on the other parameter, c must compile as it would cold: same code,
+    # so the same error at the same place
+    c = tmp_path / "cache"
+    (tmp_path / "b.tm").write_text("(defclass Tag [a] (tag [n : int64 v : a] : string))\n")
+    (tmp_path / "c.tm").write_text('(struct Q [z])\n(instance Tag Q (tag [n q] (str n "q" q.z)))\n')
+    (tmp_path / "a.tm").write_text("(import b)\n(import c)\n(println (b.tag 7 (c.Q 3)))\n")
+    assert turmeric(["run", "a.tm"], tmp_path, c).stdout == "7q3\n"
+    (tmp_path / "b.tm").write_text("(defclass Tag [a] (tag [v : a n : int64] : string))\n")
+    (tmp_path / "a.tm").write_text("(import b)\n(import c)\n(println (b.tag (c.Q 3) 7))\n")
+    warm = turmeric(["run", "a.tm"], tmp_path, c, check=False)
+    cold = turmeric(["run", "a.tm"], tmp_path, c, {"TURMERIC_CACHE": "off"}, check=False)
+    assert cold.returncode == 1 and "int64 has no field z" in cold.stderr
+    assert "c.tm:2:39" in cold.stderr, cold.stderr  # at q.z
+    assert (warm.returncode, warm.stderr) == (cold.returncode, cold.stderr)
+
+
+def test_a_file_a_macro_read_is_checked_before_its_expansion_is_replayed(tmp_path):
+    # the macro's expansion is what the file held when it ran: an edit of the file (even one
+    # that keeps its size and modification time), its removal, or another file at that
+    # relative path (another current folder) compiles the module again
+    c = tmp_path / "cache"
+    (tmp_path / "VERSION").write_text("1.0")
+    main = tmp_path / "main.tm"
+    main.write_text('(defmacro build-version [] (if (file-exists? "VERSION") (read-text "VERSION") "none"))\n(println (build-version))\n')
+    assert turmeric(["run", "main.tm"], tmp_path, c).stdout == "1.0\n"
+    stamps = {n: (c / n).stat().st_mtime_ns for n in records(c)}
+    assert turmeric(["run", "main.tm"], tmp_path, c).stdout == "1.0\n"
+    assert {n: (c / n).stat().st_mtime_ns for n in records(c)} == stamps  # unchanged: replayed
+    st = (tmp_path / "VERSION").stat()
+    (tmp_path / "VERSION").write_text("2.0")
+    os.utime(tmp_path / "VERSION", ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert turmeric(["run", "main.tm"], tmp_path, c).stdout == "2.0\n"
+    assert turmeric(["run", "main.tm"], tmp_path, c).stdout == "2.0\n"
+    (tmp_path / "VERSION").unlink()
+    assert turmeric(["run", "main.tm"], tmp_path, c).stdout == "none\n"
+    (tmp_path / "VERSION").write_text("3.0")
+    assert turmeric(["run", str(main)], tmp_path, c).stdout == "3.0\n"
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (other / "VERSION").write_text("4.0")
+    assert turmeric(["run", str(main)], other, c).stdout == "4.0\n"
+    assert turmeric(["run", str(main)], tmp_path, c).stdout == "3.0\n"
+
+
+def test_a_module_found_in_the_main_files_folder_keeps_the_main_record_current(tmp_path):
+    # lib (on -I libs) imports helper, found in the main file's folder: checking main's record
+    # must look where its imports will look, the main file's folder among them, or the record
+    # is never current and main is compiled on every run
+    c = tmp_path / "cache"
+    (tmp_path / "libs").mkdir()
+    (tmp_path / "libs" / "lib.tm").write_text("(import helper)\n(defn v [] (helper.h))\n")
+    (tmp_path / "helper.tm").write_text('(defn h [] "helped")\n')
+    (tmp_path / "main.tm").write_text("(import lib)\n(println (lib.v))\n")
+    assert turmeric(["run", "-I", "libs", "main.tm"], tmp_path, c).stdout == "helped\n"
+    stamps = {n: (c / n).stat().st_mtime_ns for n in records(c)}
+    assert [n.split("-")[0] for n in stamps] == ["helper", "lib", "main", "prelude"]
+    assert turmeric(["run", "-I", "libs", "main.tm"], tmp_path, c).stdout == "helped\n"
+    assert {n: (c / n).stat().st_mtime_ns for n in records(c)} == stamps
+    # and a helper that now shadows it on the search path is seen
+    (tmp_path / "libs" / "helper.tm").write_text('(defn h [] "shadowed")\n')
+    assert turmeric(["run", "-I", "libs", "main.tm"], tmp_path, c).stdout == "shadowed\n"
+
+
+def test_gensym_at_run_time_is_what_it_was_cold_never_a_macros_symbol(tmp_path):
+    # the macro's gensym is compiled into the code; a replay runs no macro, so the counter
+    # must be moved past it before the form after it runs, as compiling would have
+    c = tmp_path / "cache"
+    (tmp_path / "m.tm").write_text(
+        '(defmacro fresh [] (def g (gensym "v")) `(quote ~g))\n(def a (fresh))\n(def b (gensym "v"))\n'
+        '(def c (fresh))\n(println a b c (gensym "v") (= a b) (= b c))\n'
+    )
+    cold = turmeric(["run", "m.tm"], tmp_path, c)
+    assert cold.stdout == "v__1 v__2 v__3 v__4 #f #f\n"
+    assert turmeric(["run", "m.tm"], tmp_path, c).stdout == cold.stdout

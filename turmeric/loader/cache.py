@@ -18,8 +18,17 @@ went into it is unchanged:
 - the compiler: a hash over the Turmeric implementation's own source files (name,
   size, modification time), the prelude among them, and the cache format;
 - the Python version (`sys.implementation.cache_tag`, `sys.version`);
+- what the compile took from the process rather than the file: the names of the builtins,
+  host builtins and shared macros installed (commands differ: `check` and `serve` install
+  the web vocabulary, `run` doesn't, so `(redirect u)` compiles to another call);
 - every module this one imported, directly or not: found at the same path from the
-  same folder, with the same source hash.
+  same folder, with the same source hash;
+- every type class of another module that an instance here was compiled against (found
+  in the registry, not imported): the same methods with the same dispatch indexes;
+- every file a macro read while it expanded (`read-text`, `read-file`, `file-exists?`,
+  `open-file` to read; here or in an imported module): the same absolute path from the
+  current folder, the same bytes. What else a macro consults (the time, Python through
+  `import-python`) is not checked: its expansion is kept, as a build would keep it.
 
 Anything else, or a file that doesn't check out (wrong magic, bad checksum,
 truncated, unreadable), is a miss: the module is compiled and the record rewritten.
@@ -41,7 +50,7 @@ import sys
 from ..core.digest import blake2b
 
 MAGIC = b"TMC\x01"
-FORMAT = 2
+FORMAT = 3
 
 # FnInfo slots that are rebuilt from the executed code rather than stored
 _INFO_RUNTIME = frozenset({"resume", "factory", "code"})
@@ -82,6 +91,26 @@ def compiler_tag():
     return _TAG
 
 
+_ENV: list = [None, None]  # [the sizes it was computed for, the tag]
+
+
+def environment_tag():
+    """A hash of the names the compiler looks up outside the module: `BUILTINS` (a global the
+    module hasn't defined yet may be a builtin), `HOST` (a call to one is no capture site) and
+    the shared macros (`defpage`, `step`...). They only grow (a command installs a vocabulary),
+    so the tag is recomputed only when their sizes change."""
+    from ..runtime.builtins import BUILTINS, HOST, MACROS
+
+    sizes = (len(BUILTINS), len(HOST), len(MACROS))
+    if _ENV[0] != sizes:
+        h = blake2b(digest_size=16)
+        for names in (BUILTINS, HOST, MACROS):
+            h.update("\0".join(sorted(n for n in names if not n.startswith("#b:"))).encode())
+            h.update(b"\1")
+        _ENV[:] = [sizes, h.hexdigest()]
+    return _ENV[1]
+
+
 def source_hash(text):
     return blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
@@ -118,15 +147,16 @@ def candidates(path, mode):
 # --- reading and writing ----------------------------------------------------------------------
 
 
-def _key(path, text_hash, mode):
-    return (FORMAT, compiler_tag(), os.path.abspath(path), text_hash, mode)
+def _key(path, text_hash, mode, env=None):
+    return (FORMAT, compiler_tag(), env or environment_tag(), os.path.abspath(path), text_hash, mode)
 
 
-def read(path, text_hash, mode):
-    """The record cached for this source, or None (missing, stale, corrupt or turned off)."""
+def read(path, text_hash, mode, env=None):
+    """The record cached for this source, or None (missing, stale, corrupt or turned off).
+    `env` is the `environment_tag()` the load starts under (default: now)."""
     if not enabled():
         return None
-    key = _key(path, text_hash, mode)
+    key = _key(path, text_hash, mode, env)
     for p in candidates(path, mode):
         try:
             with open(p, "rb") as f:
@@ -154,13 +184,15 @@ def _decode(data, key):
     return rec
 
 
-def write(path, text_hash, mode, rec):
+def write(path, text_hash, mode, rec, env=None):
     """Store the record atomically in the first folder that takes it; errors are ignored
-    (the cache is an optimisation: a module that can't be cached is compiled every time)."""
+    (the cache is an optimisation: a module that can't be cached is compiled every time).
+    `env`: the `environment_tag()` the load started under, which the next load is read by
+    (a form the load ran may have installed more builtins since)."""
     if not enabled():
         return None
     try:
-        payload = marshal.dumps((_key(path, text_hash, mode), rec))
+        payload = marshal.dumps((_key(path, text_hash, mode, env), rec))
     except ValueError:  # something in the record marshal can't hold
         return None
     data = MAGIC + blake2b(payload, digest_size=32).digest() + payload

@@ -29,6 +29,7 @@ from ..reader import MapLiteral, TurmericSyntaxError, read_all
 from ..runtime import control, typeclasses
 from ..runtime.abi import inline_cache
 from ..runtime.builtins import MACROS
+from ..runtime.lib.files import COMPILE_READS
 from ..runtime.library import BUILTINS, HOST
 from . import cache
 
@@ -90,6 +91,13 @@ class Module:
         self.source_hash = None  # of the file's text, when loaded from a file
         self.record = None  # the steps of this load, for the compile cache (None: not recorded)
         self.deps = []  # (name, from folder, path, source hash) of every module this one imported
+        # type classes defined elsewhere (the registry, not an import) that compiling an instance
+        # consulted: name -> the (method, dispatch index) pairs it had, or None (not defined)
+        self.classes_seen = {}
+        self.own_classes = set()
+        # files a macro's expansion read: (path as given, absolute path) -> file_state
+        self.files = {}
+        self.gensym_noted = None  # the last ("gensym", n) step recorded
         self.skipped = {}  # name -> Pos of each `(def name e)` that definitions mode did not run
 
     def note(self, step):
@@ -108,6 +116,7 @@ class Module:
         return self.lines[n - 1] if 0 < n <= len(self.lines) else ""
 
     def call_macro(self, macro, args, pos):
+        token = COMPILE_READS.set(self.note_file) if self.record is not None else None
         try:
             return control.reset(lambda: macro(*args))
         except (CompileError, TurmericSyntaxError):
@@ -118,6 +127,16 @@ class Module:
 
             v = thrown_value(e)
             raise CompileError(f"macro expansion failed: {display(v)}", pos, self.source_line(pos.line)) from None
+        finally:
+            if token is not None:
+                COMPILE_READS.reset(token)
+
+    def note_file(self, path):
+        """A macro read the file at `path`: the record's expansions depend on what it holds."""
+        if type(path) is str:
+            key = (path, os.path.abspath(path))
+            if key not in self.files:
+                self.files[key] = file_state(key[1])
 
     # --- evaluation ---------------------------------------------------------------------
     def eval_source(self, text, filename=None, forms=None):
@@ -192,11 +211,24 @@ class Module:
         runs = not self.definitions_only or is_definition(form)
         if not runs and plain_def:
             self.skipped[name] = pos  # says why the global is unbound, if something reads it
+        self.note_gensym()
         if runs or not plain_def:
             self.note(("run", name if plain_def else None, runs))
         else:  # a def definitions mode skips: its position, for the message if something reads it
             self.note(("run", name, runs, (pos.file, pos.line, pos.col)))
         return self.run_form(thunk, name if plain_def else None, runs)
+
+    def note_gensym(self):
+        """Before a form runs: where `gensym` stands after its macros ran (they may call it). A
+        replay, which runs no macro, moves the counter there too, so that the form's own calls
+        give what they gave when it was compiled, never a symbol a macro put into its code."""
+        if self.record is not None:
+            from ..runtime.lib import strings
+
+            n = strings.gensym_state()
+            if n != self.gensym_noted:
+                self.gensym_noted = n
+                self.note(("gensym", n))
 
     def run_handler(self, head, handler, form, pos):
         """A top-level form handled by a handler that doesn't record its effects (one that
@@ -340,6 +372,7 @@ class Module:
 
     def define_class(self, cname, var, methods):
         self.note(("class", cname, var, tuple(methods)))
+        self.own_classes.add(cname)  # this module's own: the replay defines it again
         for mname, d in typeclasses.defclass(cname, var, methods).items():
             self.ns[mname] = d
             self.declared.add(mname)
@@ -362,6 +395,7 @@ class Module:
         else:
             self.deps.append((target, from_dir, other.file, other.source_hash))
             self.deps.extend(other.deps)
+            self.files.update(other.files)
         return other
 
     # --- the compile cache ---------------------------------------------------------------------
@@ -376,6 +410,8 @@ class Module:
             "code_hash": self.code_hash,
             "steps": tuple(self.record),
             "deps": tuple(self.deps),
+            "classes": tuple(sorted(self.classes_seen.items())),
+            "files": tuple((p, a, state) for (p, a), state in sorted(self.files.items())),
             "declared": tuple(sorted(self.declared)),
             "anonymous_count": tuple(sorted(self.anonymous_count.items())),
             "gensym": (gensym_state(), strings.gensym_state()),
@@ -389,9 +425,12 @@ class Module:
                 return self.replay(rec)
         self.code_hash = rec["code_hash"]
         self.deps = list(rec["deps"])
+        self.files = {(p, a): state for p, a, state in rec["files"]}
         last = None
         methods = {}
         decode_info = cache.info_decoder()
+        from ..runtime.lib import strings
+
         for step in rec["steps"]:
             kind = step[0]
             if kind == "unit":
@@ -417,6 +456,8 @@ class Module:
                 self.define_class(step[1], step[2], [tuple(m) for m in step[3]])
             elif kind == "import":
                 self.do_import(step[1], step[2], step[3])
+            elif kind == "gensym":
+                strings.advance_gensym(step[1])
             elif kind == "version":
                 self.set_version(step[1])
             elif kind == "toplevel":
@@ -427,7 +468,6 @@ class Module:
         self.anonymous_count = dict(rec["anonymous_count"])
         self.unresolved = [(n, None if p is None else Pos(*p)) for n, p in rec["unresolved"]]
         from ..expander import advance_gensym
-        from ..runtime.lib import strings
 
         expander_next, runtime_next = rec["gensym"]
         advance_gensym(expander_next)
@@ -591,6 +631,23 @@ def unit_codes(info, f, is_factory):
     return codes
 
 
+def file_state(path):
+    """What a macro that read the file at `path` saw: a hash of its bytes, "dir", or None
+    (missing or unreadable)."""
+    if os.path.isdir(path):
+        return "dir"
+    try:
+        with open(path, "rb") as f:
+            return blake2b(f.read(), digest_size=16).hexdigest()
+    except OSError:
+        return None
+
+
+def class_shape(cls):
+    """What compiling an instance takes from its type class: each method's dispatch index."""
+    return None if cls is None else tuple(sorted(cls.methods.items()))
+
+
 def tl_instance(mod, form, pos):
     items = list(form)
     if len(items) < 3 or type(items[1]) is not Symbol:
@@ -619,6 +676,8 @@ def tl_instance(mod, form, pos):
             mod.expander.error("an instance method is (name [params] body...)", m if hasattr(m, "pos") else form)
         fn = mod.expander.expand_fn_form(plist(list(m.rest), m.pos or pos), f"{mod.name}.{cname}:{tname}/{m.first.name}")
         cls = current_state().type_class(cname)
+        if cname not in mod.own_classes and cname not in mod.classes_seen:  # another module's: the record depends on it
+            mod.classes_seen[cname] = class_shape(cls)
         idx = cls.methods.get(m.first.name) if cls is not None and not params else None
         if idx is not None:
             fn.instance_of = (idx, tname)

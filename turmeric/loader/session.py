@@ -171,14 +171,16 @@ class Session:
         return record_of(info, self.state)
 
     # --- what the loader and serialization ask ----------------------------------------
-    def search_dirs(self, first_dir=None):
+    def search_dirs(self, first_dir=None, main_file=None):
         """The folders a module is looked for in, in order: `first_dir` (the importing file's
-        or the blob's folder), the search path, TURMERIC_PATH, the main file's folder."""
+        or the blob's folder), the search path, TURMERIC_PATH, the main file's folder
+        (`main_file`'s, for a main module about to be loaded)."""
         env = [p for p in os.environ.get("TURMERIC_PATH", "").split(os.pathsep) if p]
         dirs = ([first_dir] if first_dir else []) + self.search_path + env
-        main = self.main
-        if main is not None and main.file and not main.file.startswith("<"):
-            dirs.append(os.path.dirname(os.path.abspath(main.file)))
+        if main_file is None and self.main is not None:
+            main_file = self.main.file
+        if main_file and not main_file.startswith("<"):
+            dirs.append(os.path.dirname(os.path.abspath(main_file)))
         out = []
         for d in dirs:
             d = os.path.abspath(d)
@@ -186,8 +188,8 @@ class Session:
                 out.append(d)
         return out
 
-    def find_module_file(self, name, first_dir=None):
-        for d in self.search_dirs(first_dir):
+    def find_module_file(self, name, first_dir=None, main_file=None):
+        for d in self.search_dirs(first_dir, main_file):
             p = os.path.join(d, name.replace(".", os.sep) + ".tm")
             if os.path.exists(p):
                 return p
@@ -207,12 +209,15 @@ class Session:
             text = f.read()
         mode = "defs" if definitions_only else "full"
         text_hash = cache.source_hash(text)
-        rec = cache.read(path, text_hash, mode)
+        env = cache.environment_tag()  # what the compile takes from the process, as it starts
+        rec = cache.read(path, text_hash, mode, env)
         if (
             rec is not None
             and rec.get("file") == path
             and (expected_name or rec["form_name"]) == rec["name"]
-            and self.deps_current(rec["deps"])
+            and self.deps_current(rec["deps"], path if main else None)
+            and self.classes_current(rec["classes"])
+            and files_current(rec["files"])
         ):
             m = Module(rec["name"], path, definitions_only, text, session=self)
             m.source_hash = text_hash
@@ -231,19 +236,27 @@ class Session:
             self.main = m
         m.eval_source(text, path, forms)
         if m.record is not None:
-            cache.write(path, text_hash, mode, m.cache_record(form_name))
+            cache.write(path, text_hash, mode, m.cache_record(form_name), env)
         m.record = None
         return m
 
-    def deps_current(self, deps):
-        """Would each module a record imported still be the same one (same file, same text)?"""
+    def classes_current(self, classes):
+        """Are the type classes of other modules that the record's instances were compiled
+        against (found in the registry, not imported) still the same (`module.class_shape`)?"""
+        from .module import class_shape
+
+        return all(class_shape(self.state.type_class(name)) == shape for name, shape in classes)
+
+    def deps_current(self, deps, main_file=None):
+        """Would each module a record imported still be the same one (same file, same text)?
+        `main_file`: the record is of the main module, which the imports will see as main."""
         for name, from_dir, path, text_hash in deps:
             m = self.modules.get(name)
             if m is not None:
                 if m.file != path or m.source_hash != text_hash:
                     return False
                 continue
-            if self.find_module_file(name, from_dir) != path:
+            if self.find_module_file(name, from_dir, main_file) != path:
                 return False
             try:
                 with open(path, encoding="utf-8") as f:
@@ -252,6 +265,14 @@ class Session:
             except (OSError, UnicodeDecodeError):
                 return False
         return True
+
+
+def files_current(files):
+    """Do the files the record's macros read still hold what they did, found from here at the
+    same absolute path (a relative path is read from the current folder)?"""
+    from .module import file_state
+
+    return all(os.path.abspath(p) == a and file_state(a) == state for p, a, state in files)
 
 
 def current_session():

@@ -906,8 +906,8 @@ class Decoder:
                 elif t < 0x80:
                     vals.append(((t & 0x1F) << 8 | data[p]) + 64)
                     p += 1
-                elif t == T_BACKREF and data[p] < 0x80:
-                    o = objs[data[p]]
+                elif t == T_BACKREF and (i := data[p]) < 0x80:
+                    o = objs[i]
                     p += 1
                     if o is PENDING:
                         raise Corrupt("back-reference to an unfinished value")

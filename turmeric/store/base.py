@@ -14,8 +14,12 @@ import json
 import os
 import time
 
-from ..core.digest import blake2b
 from . import schema
+
+try:  # as turmeric.core.digest does (without OpenSSL), but the store imports nothing of the language
+    from _blake2 import blake2b
+except ImportError:  # an interpreter built without it
+    from hashlib import blake2b
 
 TERMINAL = ("succeeded", "failed", "cancelled")
 STATUSES = ("pending", "running", "sleeping", "waiting", "succeeded", "failed", "cancelled", "blocked")

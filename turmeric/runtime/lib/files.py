@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
 import stat
 import time
@@ -12,15 +13,28 @@ from ...core.values import (
 from ..builtins import builtin, err, type_err
 from ..printer import display, readable
 
+# while a macro expands (loader/module.py), a function told the path of each file the macro's
+# code reads (read-file, read-text, file-exists?, open-file to read): the compile cache
+# checks those files before it replays the expansion
+COMPILE_READS: contextvars.ContextVar = contextvars.ContextVar("turmeric-compile-reads", default=None)
+
+
+def _reading(path):
+    note = COMPILE_READS.get()
+    if note is not None:
+        note(path)
+
 
 @builtin("read-file")
 def read_file(path):
+    _reading(path)
     with open(path, "rb") as f:
         return f.read()
 
 
 @builtin("read-text")
 def read_text(path):
+    _reading(path)
     with open(path, encoding="utf-8") as f:
         return f.read()
 
@@ -134,6 +148,7 @@ def _alive(pid):
 
 @builtin("file-exists?")
 def file_exists(path):
+    _reading(path)
     return os.path.exists(path)
 
 
@@ -172,6 +187,8 @@ MODES = {"r": "r", "w": "w", "a": "a", "rb": "rb", "wb": "wb", "ab": "ab"}
 def open_file(path, mode="r"):
     if mode not in MODES:
         raise err("error", f"open-file: unknown mode {readable(mode)}; use one of r w a rb wb ab")
+    if mode in ("r", "rb"):
+        _reading(path)
     enc = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
     return FileHandle(path, mode, open(path, mode, **enc))
 
