@@ -102,11 +102,16 @@ HOST.update({"inc", "dec", "abs"})
 
 @builtin("min")
 def tmin(x, *xs):
+    # numbers only: Python would order a boolean as 0 or 1, and strings or vectors among themselves
+    for v in (x, *xs):
+        _num(v, "min")
     return min((x, *xs))
 
 
 @builtin("max")
 def tmax(x, *xs):
+    for v in (x, *xs):
+        _num(v, "max")
     return max((x, *xs))
 
 
