@@ -491,3 +491,18 @@ def test_gensym_at_run_time_is_what_it_was_cold_never_a_macros_symbol(tmp_path):
     cold = turmeric(["run", "m.tm"], tmp_path, c)
     assert cold.stdout == "v__1 v__2 v__3 v__4 #f #f\n"
     assert turmeric(["run", "m.tm"], tmp_path, c).stdout == cold.stdout
+
+
+def test_an_instance_of_a_python_class_follows_the_python_module(tmp_path):
+    # the instance's type is the name of the class the Python module holds now: mymod.Thing
+    # becomes another class, and the instance must be of that one, as it is cold
+    c = tmp_path / "cache"
+    (tmp_path / "mymod.py").write_text("class Thing:\n    pass\n")
+    (tmp_path / "m.tm").write_text(
+        "(import-python mymod [Thing])\n(defclass Show [a] (show [v : a] : string))\n"
+        '(instance Show Thing (show [t] "a thing"))\n(println (show (Thing)))\n'
+    )
+    assert turmeric(["run", "m.tm"], tmp_path, c).stdout == "a thing\n"
+    (tmp_path / "mymod.py").write_text("class Real:\n    pass\n\n\nThing = Real\n")
+    out = turmeric(["run", "m.tm"], tmp_path, c, check=False)
+    assert (out.returncode, out.stdout, out.stderr) == (0, "a thing\n", "")

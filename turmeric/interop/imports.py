@@ -85,6 +85,9 @@ def _wrap_instance(original):
             cls = python_class_named(mod, items[2].name)
             if cls is not None:
                 items[2] = Symbol(python_type_name(cls), items[2].pos)
+                # the instance's type (and its methods' symbols) come from what the Python
+                # module holds now, which the compile cache doesn't check: don't cache
+                mod.record = None
                 form = plist(items, form.pos)
         return original(mod, form, pos)
 
