@@ -1,6 +1,7 @@
 """Conformance tests: run every tests/programs/NAME.tm that has an expectation file.
 
 NAME.out  exact expected stdout (an error test without .out does not check stdout).
+NAME.xfail  a known bug: the test must fail (pytest xfail, strict); the file says why.
 NAME.err  error-path test: each non-empty line must occur in stderr; the exit status
           must be 1, or the integer in NAME.status when that file exists.
 Without .err the program must exit with status 0.  A Python traceback on stderr is
@@ -35,6 +36,18 @@ def _cases():
     return cases
 
 
+def _params(names):
+    """The cases as pytest params: a program with a NAME.xfail file is a known bug (strict xfail)."""
+    out = []
+    for n in names:
+        why = PROGRAMS / f"{n}.xfail"
+        if why.exists():
+            out.append(pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=_read(why).strip())))
+        else:
+            out.append(n)
+    return out
+
+
 def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
@@ -44,12 +57,12 @@ def _error_cases():
     return [n for n in _cases() if any(w in _read(PROGRAMS / f"{n}.tm") for w in ("throw", "try", "finally", "catch", "error"))]
 
 
-@pytest.mark.parametrize("name", _cases())
+@pytest.mark.parametrize("name", _params(_cases()))
 def test_program(name, tmp_path):
     _run_case(name, tmp_path, {})
 
 
-@pytest.mark.parametrize("name", _error_cases())
+@pytest.mark.parametrize("name", _params(_error_cases()))
 def test_program_with_snapshots_on_error(name, tmp_path):
     """Recording frames for a snapshot changes nothing a program can see: same output, same
     status, same error report (plus a snapshot line when it ends with an uncaught error)."""

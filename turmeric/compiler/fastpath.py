@@ -813,6 +813,10 @@ class InlineHOF:
             # parameter is a number in the body, and the loop walks the range itself
             self.numeric.assume([fn.params[-1]], fn.body, ints=True)
             items = ast.Call(name("#range"), coll.args, []) if _plain_range_expr(coll) else items
+        if _has_walrus(items):
+            # Python forbids `:=` in a comprehension's iterable: the elements are computed
+            # first (as the comprehension would: its iterable is evaluated before any element)
+            items = self.simple(items, ctx, out)
 
         def key_of():  # over m's items (kvf): the element is a pair when m is exactly a map
             e = name(kvf[1].py)
@@ -1012,15 +1016,20 @@ class SiteHOF:
             and fnode.name == fn.name
         )
         self_strs = self_ref and join is not None and join[1] and self.returns_strings(fn)
-        if lam is None:
-            fv = var("f")
-            binds.append((fv, fnode))
         if f.name == "reduce":
             init, coll = n.args[1], n.args[2]
         elif f.name == "map":
             init, coll = None, n.args[1]
         else:
             init, coll = None, n.args[0]
+        if lam is None and f.name == "for-each" and not (self._effect_free(coll) and type(fnode) in (C.Const, C.LRef, C.GRef)):
+            # `(for-each coll f)`: the collection is evaluated first, as a call's arguments are
+            cv = var("coll")
+            binds.append((cv, coll))
+            coll = ref(cv)
+        if lam is None:
+            fv = var("f")
+            binds.append((fv, fnode))
         initv = None
         if init is not None:
             initv = var("init")
@@ -1102,6 +1111,16 @@ class SiteHOF:
             self.numeric.assume([lam.params[-1]], lam.body, ints=True)
         self.numeric.assume([], node)
         return node
+
+    def _effect_free(self, node):
+        """A constant, a variable, or `(range ...)`, `(keys m)`, `(string/split s sep)` of
+        those: evaluating it changes nothing another argument could see."""
+        t = type(node)
+        if t in (C.Const, C.LRef, C.GRef):
+            return True
+        if _is_range_call(node) or self.items_source(node) is not None:
+            return all(type(a) in (C.Const, C.LRef, C.GRef) for a in node.args)
+        return False
 
     def _kv_fusion(self, lam, coll, k):
         """For a lambda inlined over `(keys m)`, m a local never `set!`, whose body reads

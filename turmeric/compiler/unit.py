@@ -165,7 +165,19 @@ class ModuleCompiler(Lowering):
             if sp_entry is not None:  # statements before the site don't run when resuming
                 restored = all(ctx.struct_param[0] in names for names in ctx.sites.values())
                 rbody.append(self.struct_param_entry(ctx) if restored else assign(STRUCT_PARAM_LOCAL, const(False)))
-            rbody += emit_resume(body, ctx, self.memo_sites)
+            rest = emit_resume(body, ctx, self.memo_sites)
+            if not toplevel and fn.self_var is None and _reads_name(rest, pyname):
+                # the normal variant's own name is its factory's local def, the function itself
+                # (what `numeric.self_calls` knows the results of): here too, not the global,
+                # which may hold another function since (the frame's FnInfo is its own)
+                me = call(
+                    ast.Attribute(
+                        ast.Subscript(ast.Subscript(name(FRAMES), name(J), ast.Load()), const(0), ast.Load()), "factory", ast.Load()
+                    )
+                )
+                me.args = [name(v.py) for v in fn.free]
+                rbody.append(assign(pyname, me))
+            rbody += rest
         else:
             rbody.append(ast.Raise(call("#NoSite", const(fn.symbol)), None))
         rargs = ast.arguments(
@@ -278,3 +290,8 @@ def display_name(py):
     if py.startswith("~"):
         return py
     return py.rsplit("~", 1)[0]
+
+
+def _reads_name(stmts, ident):
+    """Does any of the statements read the Python name `ident`?"""
+    return any(type(n) is ast.Name and n.id == ident and type(n.ctx) is ast.Load for s in stmts for n in ast.walk(s))

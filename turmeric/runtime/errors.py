@@ -97,14 +97,34 @@ def _innermost_frame(e):
     return (tb.tb_frame if tb is not None else None), n
 
 
+_COMPREHENSIONS = frozenset({"<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"})
+
+
+def _in_generated(frame):
+    """Is frame one of Turmeric's generated functions, or a comprehension inside one (a
+    `map` or `filter` compiled inline as a list comprehension, compiler/fastpath.py)?"""
+    from ..core.registry import CODES
+
+    while frame.f_code.co_name in _COMPREHENSIONS and frame.f_code not in CODES and frame.f_back is not None:
+        frame = frame.f_back
+    return frame.f_code in CODES
+
+
+def _generated_info(frame):
+    """The FnInfo of the generated function frame is, or is a comprehension inside."""
+    from ..core.registry import CODES
+
+    while frame.f_code not in CODES and frame.f_back is not None:
+        frame = frame.f_back
+    return CODES.get(frame.f_code)
+
+
 def raised_in_python(e):
     """Was `e` raised inside Python code that Turmeric called (not by Turmeric code or its runtime)?"""
     frame, _ = _innermost_frame(e)
     if frame is None:
         return False
-    from ..core.registry import CODES
-
-    return frame.f_code not in CODES and not str(frame.f_globals.get("__name__", "")).startswith("turmeric.")
+    return not _in_generated(frame) and not str(frame.f_globals.get("__name__", "")).startswith("turmeric.")
 
 
 def raised_by_operator(e):
@@ -113,10 +133,8 @@ def raised_by_operator(e):
     tb, _ = _innermost_tb(e)
     if tb is None:
         return False
-    from ..core.registry import CODES
-
     code = tb.tb_frame.f_code
-    if code not in CODES:
+    if not _in_generated(tb.tb_frame):
         return False
     import opcode  # (only on this error's path: not at start-up)
 
@@ -135,9 +153,7 @@ def raised_below(e):
     frame, depth = _innermost_frame(e)
     if frame is None or depth < 2:
         return False
-    from ..core.registry import CODES
-
-    return frame.f_code in CODES or str(frame.f_globals.get("__name__", "")).startswith("turmeric.")
+    return _in_generated(frame) or str(frame.f_globals.get("__name__", "")).startswith("turmeric.")
 
 
 def python_call_error(e, label):
@@ -207,6 +223,11 @@ def turmeric_stack(tb):
     while tb is not None:
         code = tb.tb_frame.f_code
         info = CODES.get(code)
+        if info is None and out and code.co_name in _COMPREHENSIONS and _in_generated(tb.tb_frame):
+            # a comprehension compiled inline in the frame before it (a map or filter): the
+            # position inside it is that frame's, one entry
+            out.pop()
+            info = _generated_info(tb.tb_frame)
         if info is not None:
             line, col = tb.tb_lineno, None
             try:

@@ -102,11 +102,16 @@ HOST.update({"inc", "dec", "abs"})
 
 @builtin("min")
 def tmin(x, *xs):
+    # numbers only: Python would order a boolean as 0 or 1, and strings or vectors among themselves
+    for v in (x, *xs):
+        _num(v, "min")
     return min((x, *xs))
 
 
 @builtin("max")
 def tmax(x, *xs):
+    for v in (x, *xs):
+        _num(v, "max")
     return max((x, *xs))
 
 
@@ -115,9 +120,11 @@ _SCALARS = frozenset({int, float, str, bytes, type(None), Keyword, Symbol})
 
 def eq(a, b):
     """Turmeric equality: structural, a list equals a vector with equal elements, and a
-    boolean never equals a number (Python's `True == 1` does not leak through, at any depth)."""
+    boolean never equals a number (Python's `True == 1` does not leak through, at any depth).
+    NaN equals nothing, itself included, as Python's `==` on floats says (and the compiled
+    `=` on numbers, which is `==`)."""
     if a is b:
-        return True
+        return type(a) is not float or a == a
     ta, tb = type(a), type(b)
     if ta is bool or tb is bool:
         return False
