@@ -166,7 +166,7 @@ class ModuleCompiler(Lowering):
                 restored = all(ctx.struct_param[0] in names for names in ctx.sites.values())
                 rbody.append(self.struct_param_entry(ctx) if restored else assign(STRUCT_PARAM_LOCAL, const(False)))
             rest = emit_resume(body, ctx, self.memo_sites)
-            if not toplevel and fn.self_var is None and _reads_name(rest, pyname):
+            if not toplevel and fn.name is not None and fn.self_var is None and _reads_name(rest, pyname):
                 # the normal variant's own name is its factory's local def, the function itself
                 # (what `numeric.self_calls` knows the results of): here too, not the global,
                 # which may hold another function since (the frame's FnInfo is its own)
