@@ -544,3 +544,12 @@ def test_gensym_never_returns_a_macros_symbol_even_when_the_program_calls_it_mor
     assert turmeric(["run", "m.tm"], tmp_path, c).stdout == "0\n"  # compiled with no argument
     assert turmeric(["run", "m.tm", "x", "y"], tmp_path, c, {"TURMERIC_CACHE": "off"}).stdout == "0\n"
     assert turmeric(["run", "m.tm", "x", "y"], tmp_path, c).stdout == "0\n"
+
+
+def test_a_module_whose_macro_read_a_device_is_not_cached(tmp_path):
+    # what a device or a pipe gave can't be checked before a replay (nor read then: it may block)
+    c = tmp_path / "cache"
+    (tmp_path / "m.tm").write_text('(defmacro null-text [] (read-text "/dev/null"))\n(println (count (null-text)))\n')
+    for _ in range(2):
+        assert turmeric(["run", "m.tm"], tmp_path, c).stdout == "0\n"
+    assert [n.split("-")[0] for n in records(c)] == ["prelude"]

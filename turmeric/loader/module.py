@@ -136,7 +136,11 @@ class Module:
         if type(path) is str:
             key = (path, os.path.abspath(path))
             if key not in self.files:
-                self.files[key] = file_state(key[1])
+                state = file_state(key[1])
+                if state == "special":  # a device or a pipe: what it gave can't be checked again
+                    self.record = None
+                    return
+                self.files[key] = state
 
     # --- evaluation ---------------------------------------------------------------------
     def eval_source(self, text, filename=None, forms=None):
@@ -632,10 +636,18 @@ def unit_codes(info, f, is_factory):
 
 
 def file_state(path):
-    """What a macro that read the file at `path` saw: a hash of its bytes, "dir", or None
-    (missing or unreadable)."""
-    if os.path.isdir(path):
+    """What a macro that read the file at `path` saw: a hash of its bytes, "dir", "special"
+    (a device or a pipe, never opened here), or None (missing or unreadable)."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISDIR(mode):
         return "dir"
+    if not stat.S_ISREG(mode):
+        return "special"
     try:
         with open(path, "rb") as f:
             return blake2b(f.read(), digest_size=16).hexdigest()
