@@ -319,7 +319,9 @@ def test_writable_source_folder_gets_the_record_beside_the_source(tmp_path):
             [sys.executable, "-m", "turmeric", "run", "p.tm"], cwd=src, env=env, capture_output=True, text=True, timeout=TIMEOUT
         )
         assert p.returncode == 0 and p.stdout == ":ok\n", p.stderr
-    assert (src / "__pycache__" / "p.turmeric.tmc").exists()
+    # p.ENV.turmeric.tmc: a record per environment (the builtins a command installs)
+    (rec,) = (src / "__pycache__").iterdir()
+    assert rec.name.startswith("p.") and rec.name.endswith(".turmeric.tmc") and len(rec.name) == len("p.12345678.turmeric.tmc")
     assert records(tmp_path / "xdg" / "turmeric") == []
 
 
@@ -506,3 +508,39 @@ def test_an_instance_of_a_python_class_follows_the_python_module(tmp_path):
     (tmp_path / "mymod.py").write_text("class Real:\n    pass\n\n\nThing = Real\n")
     out = turmeric(["run", "m.tm"], tmp_path, c, check=False)
     assert (out.returncode, out.stdout, out.stderr) == (0, "a thing\n", "")
+
+
+def test_commands_used_in_turn_each_keep_their_records(tmp_path):
+    # check and inspect install other builtins than run: their records are kept side by side,
+    # so that going back to run replays (the prelude above all) instead of compiling again
+    c = tmp_path / "cache"
+    (tmp_path / "lib.tm").write_text("(defn f [x] (* x 2))\n")
+    (tmp_path / "p.tm").write_text('(import lib)\n(println (lib.f 21))\n(write-file "v.dat" (serialize [1 2]))\n')
+    assert turmeric(["run", "p.tm"], tmp_path, c).stdout == "42\n"
+    assert turmeric(["check", "p.tm"], tmp_path, c).stdout == "p.tm: ok\n"
+    turmeric(["inspect", "v.dat"], tmp_path, c)
+    stamps = {n: (c / n).stat().st_mtime_ns for n in records(c)}
+    assert turmeric(["run", "p.tm"], tmp_path, c).stdout == "42\n"
+    assert turmeric(["check", "p.tm"], tmp_path, c).stdout == "p.tm: ok\n"
+    turmeric(["inspect", "v.dat"], tmp_path, c)
+    assert {n: (c / n).stat().st_mtime_ns for n in records(c)} == stamps
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known: a symbol a macro's gensym made is compiled into the cached code with the number it had in the "
+    "process that compiled it; a replay moves the counter where that compile had it before each form, but a form "
+    "that calls gensym more often than it did then (here once per argument), or a module loaded after others than "
+    "when it was compiled, can reach that number at run time. A fix: macro-time gensyms that can't collide with "
+    "run-time ones (another form of name), a language decision.",
+)
+def test_gensym_never_returns_a_macros_symbol_even_when_the_program_calls_it_more_than_cold(tmp_path):
+    c = tmp_path / "cache"
+    (tmp_path / "m.tm").write_text(
+        '(defmacro fresh [] (def g (gensym "v")) `(quote ~g))\n'
+        '(def made (map (fn [_] (gensym "v")) (command-line-args)))\n(def a (fresh))\n'
+        "(println (count (filter (fn [s] (= s a)) made)))\n"
+    )
+    assert turmeric(["run", "m.tm"], tmp_path, c).stdout == "0\n"  # compiled with no argument
+    assert turmeric(["run", "m.tm", "x", "y"], tmp_path, c, {"TURMERIC_CACHE": "off"}).stdout == "0\n"
+    assert turmeric(["run", "m.tm", "x", "y"], tmp_path, c).stdout == "0\n"

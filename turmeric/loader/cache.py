@@ -37,7 +37,8 @@ Writes are atomic (a temporary file in the same folder, then `os.replace`).
 Where: `TURMERIC_CACHE_DIR` if set; else `__pycache__/` beside the source file
 (unless Python is told not to write bytecode there, `PYTHONDONTWRITEBYTECODE`);
 else, or when that folder can't be written (a read-only install), the user cache
-folder `$XDG_CACHE_HOME/turmeric` (default `~/.cache/turmeric`).
+folder `$XDG_CACHE_HOME/turmeric` (default `~/.cache/turmeric`). Each environment
+(`environment_tag`) has a file of its own.
 `TURMERIC_CACHE=off` turns the cache off.
 """
 
@@ -123,24 +124,29 @@ def user_cache_dir():
     return os.path.join(base, "turmeric")
 
 
-def _flat_name(path, mode):
-    """A file name for `path` in a shared folder: its stem and a hash of its absolute path."""
+def _flat_name(path, mode, env):
+    """A file name for `path` in a shared folder: its stem and a hash of its absolute path,
+    the mode and the environment."""
     stem = os.path.splitext(os.path.basename(path))[0]
-    h = blake2b(f"{os.path.abspath(path)}|{mode}".encode(), digest_size=8).hexdigest()
+    h = blake2b(f"{os.path.abspath(path)}|{mode}|{env}".encode(), digest_size=8).hexdigest()
     return f"{stem}-{h}.tmc"
 
 
-def candidates(path, mode):
-    """Cache file paths for a source file, most preferred first."""
+def candidates(path, mode, env=None):
+    """Cache file paths for a source file, most preferred first. Each environment
+    (`environment_tag`: `run`, `check`, `inspect` and a program using the Python API install
+    different builtins) has its own file, so that commands used in turn don't compile the
+    prelude and the modules again each time, as CPython keeps a .pyc per optimisation level."""
+    env = env or environment_tag()
     override = os.environ.get("TURMERIC_CACHE_DIR")
     if override:
-        return [os.path.join(override, _flat_name(path, mode))]
+        return [os.path.join(override, _flat_name(path, mode, env))]
     out = []
     if not sys.dont_write_bytecode:
         stem = os.path.splitext(os.path.basename(path))[0]
         suffix = "" if mode == "full" else "." + mode
-        out.append(os.path.join(os.path.dirname(os.path.abspath(path)), "__pycache__", f"{stem}{suffix}.turmeric.tmc"))
-    out.append(os.path.join(user_cache_dir(), _flat_name(path, mode)))
+        out.append(os.path.join(os.path.dirname(os.path.abspath(path)), "__pycache__", f"{stem}{suffix}.{env[:8]}.turmeric.tmc"))
+    out.append(os.path.join(user_cache_dir(), _flat_name(path, mode, env)))
     return out
 
 
@@ -157,7 +163,7 @@ def read(path, text_hash, mode, env=None):
     if not enabled():
         return None
     key = _key(path, text_hash, mode, env)
-    for p in candidates(path, mode):
+    for p in candidates(path, mode, env):
         try:
             with open(p, "rb") as f:
                 data = f.read()
@@ -196,7 +202,7 @@ def write(path, text_hash, mode, rec, env=None):
     except ValueError:  # something in the record marshal can't hold
         return None
     data = MAGIC + blake2b(payload, digest_size=32).digest() + payload
-    for p in candidates(path, mode):
+    for p in candidates(path, mode, env):
         d = os.path.dirname(p)
         tmp = os.path.join(d, f".{os.path.basename(p)}.{os.getpid()}.{id(data):x}.tmp")
         try:
