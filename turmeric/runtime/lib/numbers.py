@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from math import copysign
+
 from ...core.values import (
     Keyword,
     PList,
@@ -91,6 +93,11 @@ def quot(a, b):
     if b == 0:
         raise err("division-by-zero")
     q = abs(a) // abs(b)
+    if type(q) is float:
+        # the sign of a / b, a zero's included: (quot -0.0 3) is -0.0, as the compiled quot
+        # (a // b for a dividend >= 0 and a positive int divisor) says
+        q = copysign(q, a)
+        return q if copysign(1.0, b) > 0 else -q
     return q if (a >= 0) == (b >= 0) else -q
 
 
