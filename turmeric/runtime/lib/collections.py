@@ -264,17 +264,9 @@ def concat(*colls):
 
 @builtin("reverse")
 def reverse(coll):
-    out = EMPTY
-    n = 0
-    for x in _seq_items(coll):
-        n += 1
-        node = NEW_NODE(PList)
-        node.first = x
-        node.rest = out
-        node.count = n
-        node.pos = None
-        out = node
-    return out
+    items = list(_seq_items(coll))
+    items.reverse()
+    return plist(items)
 
 
 @builtin("sort", host=False)  # may call back into Turmeric: calls to it are capture sites
