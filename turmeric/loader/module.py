@@ -16,6 +16,7 @@ paths call, so a replayed module is the module the compile made.
 from __future__ import annotations
 
 import os
+import stat
 import threading
 import types
 import warnings
@@ -638,8 +639,6 @@ def unit_codes(info, f, is_factory):
 def file_state(path):
     """What a macro that read the file at `path` saw: a hash of its bytes, "dir", "special"
     (a device or a pipe, never opened here), or None (missing or unreadable)."""
-    import stat
-
     try:
         mode = os.stat(path).st_mode
     except (OSError, ValueError):

@@ -100,23 +100,19 @@ def _innermost_frame(e):
 _COMPREHENSIONS = frozenset({"<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"})
 
 
-def _in_generated(frame):
-    """Is frame one of Turmeric's generated functions, or a comprehension inside one (a
-    `map` or `filter` compiled inline as a list comprehension, compiler/fastpath.py)?"""
+def _generated_info(frame):
+    """The FnInfo of the generated function frame is, or is a comprehension inside (a `map`
+    or `filter` compiled inline as a list comprehension, compiler/fastpath.py); else None."""
     from ..core.registry import CODES
 
     while frame.f_code.co_name in _COMPREHENSIONS and frame.f_code not in CODES and frame.f_back is not None:
         frame = frame.f_back
-    return frame.f_code in CODES
-
-
-def _generated_info(frame):
-    """The FnInfo of the generated function frame is, or is a comprehension inside."""
-    from ..core.registry import CODES
-
-    while frame.f_code not in CODES and frame.f_back is not None:
-        frame = frame.f_back
     return CODES.get(frame.f_code)
+
+
+def _in_generated(frame):
+    """Is frame one of Turmeric's generated functions, or a comprehension inside one?"""
+    return _generated_info(frame) is not None
 
 
 def raised_in_python(e):
@@ -223,11 +219,12 @@ def turmeric_stack(tb):
     while tb is not None:
         code = tb.tb_frame.f_code
         info = CODES.get(code)
-        if info is None and out and code.co_name in _COMPREHENSIONS and _in_generated(tb.tb_frame):
+        if info is None and out and code.co_name in _COMPREHENSIONS:
             # a comprehension compiled inline in the frame before it (a map or filter): the
             # position inside it is that frame's, one entry
-            out.pop()
             info = _generated_info(tb.tb_frame)
+            if info is not None:
+                out.pop()
         if info is not None:
             line, col = tb.tb_lineno, None
             try:

@@ -52,13 +52,15 @@ from __future__ import annotations
 
 import time
 
+from ..core.digest import blake2b
 from ..core.errors import make_error
 from ..core.values import Thrown
 from ..runtime.printer import type_name
 from .layout import SIGNED_MAGIC, corrupt
 
 # hashlib and hmac are imported in the functions that use them: hashlib loads OpenSSL
-# (milliseconds), which a program that never signs anything should not pay at start-up
+# (milliseconds), which a program that never signs anything should not pay at start-up;
+# content addresses are BLAKE2b from core.digest, which doesn't
 
 __all__ = [
     "seal",
@@ -189,9 +191,7 @@ def open_sealed(data, key, purpose=DEFAULT_PURPOSE, now=None):
 
 def address(data):
     """The content address of `data`: BLAKE2b-128, hex."""
-    import hashlib
-
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return blake2b(data, digest_size=16).hexdigest()
 
 
 def open_addressed(data, digest_hex, what="record"):
