@@ -142,14 +142,14 @@ class Encoder:
 
     def __init__(self, limits, room=None, no_cheap=False):
         self.buf = bytearray()
-        self.memo = dict(_PRESEED_MEMO)  # id(object) -> object index
-        self.strtab = defaultdict(count().__next__)  # string -> table index, in order of first use
+        self.memo = _PRESEED_MEMO.copy()  # id(object) -> object index
+        self.strtab = {}  # string -> table index, in order of first use (setdefault(s, len): no defaultdict, whose misses cost twice as much)
         self.cells = []  # refs and boxes whose contents follow the root value
         self.reps = {}  # id(value) -> representation from a custom method; ("keep", id) -> kept object
         self.names = []  # name-table entries, as tuples
         self.name_idx = {}  # FnInfo, or a key naming a struct, type or host -> name-table index
-        self.max_depth = limits.max_depth
-        self.check_at = min(DEPTH_CHECK, limits.max_depth)  # nesting beyond which deep() checks
+        self.max_depth = m = limits.max_depth
+        self.check_at = DEPTH_CHECK if DEPTH_CHECK < m else m  # nesting beyond which deep() checks
         self.room = room  # a StackRoom, made when nesting first passes check_at (see restore)
         self.free = 0  # values stored in less than a byte each, so far
         self.closures = {}  # code -> (FN name index, cell indexes)
@@ -177,11 +177,13 @@ class Encoder:
         names = info.sites.get(site)
         if names is None:
             raise NotSer(None, "continuation", f"a frame of {info.symbol} at unknown resume point {site}")
-        fi = self.name_idx.get(info)
-        if fi is None:
-            fi = self.fn_entry(info)
-        i = len(self.names)
-        self.names.append((K_SHAPE, fi, site))
+        name_idx, entries = self.name_idx, self.names
+        fi = name_idx.get(info)
+        if fi is None:  # fn_entry, inline
+            fi = name_idx[info] = len(entries)
+            entries.append((K_FN, info))
+        i = len(entries)
+        entries.append((K_SHAPE, fi, site))
         return i, len(names)
 
     def struct_entry(self, st):
@@ -312,16 +314,17 @@ class Encoder:
         """varint n; if n: mode 0, varint byte length, the UTF-8 of the strings joined by U+0000;
         or (when a string contains U+0000) mode 1, width code, n lengths in code points, varint
         byte length, the UTF-8 of the strings joined."""
-        items = list(self.strtab)
-        n = len(items)
+        strtab = self.strtab
+        n = len(strtab)
         if not n:
             return b"\0"
-        joined = "\0".join(items)
-        plain = joined.count("\0") == n - 1
-        if plain and n < 0x80:  # the common case: one-byte varints
+        joined = "\0".join(strtab)
+        if n < 0x80:  # the common case: one-byte varints, and no string holds U+0000 (its only UTF-8 is a 0 byte)
             b = joined.encode("utf-8", "surrogatepass")
-            if len(b) < 0x80:
+            if len(b) < 0x80 and b.count(0) == n - 1:
                 return bytes((n, 0, len(b))) + b
+        items = list(strtab)
+        plain = joined.count("\0") == n - 1
         out = bytearray()
         wvarint(out, n)
         if items:
@@ -412,7 +415,8 @@ class Encoder:
                 buf += b
             return
         if t is str:
-            i = self.strtab[v]
+            strtab = self.strtab
+            i = strtab.setdefault(v, len(strtab))
             if i < 32:
                 self.buf.append(0x40 | i)
             else:
@@ -429,6 +433,7 @@ class Encoder:
         buf = self.buf
         ap = buf.append
         strtab = self.strtab
+        string_index = strtab.setdefault
         memo_get = self.memo.get
         enc = self.enc
         for x in xs:
@@ -443,7 +448,7 @@ class Encoder:
                     ap(x & 0xFF)
                     continue
             elif t is str:
-                i = strtab[x]
+                i = string_index(x, len(strtab))
                 if i < 32:
                     ap(0x40 | i)
                 else:
@@ -502,10 +507,11 @@ class Encoder:
                 base = len(strtab)
                 if len(dict.fromkeys(col)) == m and strtab.keys().isdisjoint(col) and self.cheap(m):
                     strtab.update(zip(col, range(base, base + m), strict=False))
-                    strtab.default_factory = count(base + m).__next__
                     buf.append(C_STRRUN << 4)
                     wvarint(buf, base)
                     return
+                new = [x for x in dict.fromkeys(col) if x not in strtab]  # in order of first use
+                strtab.update(zip(new, range(base, base + len(new)), strict=False))
                 idx = list(map(strtab.__getitem__, col))
                 w = uwidth(max(idx))
                 buf.append(C_STR << 4 | w)
@@ -609,18 +615,18 @@ class Encoder:
     def rows(self, frames, local, body, d):
         ap = body.append
         strtab = self.strtab
+        string_index = strtab.setdefault
         memo_get = self.memo.get
         enc = self.enc
         last_info = last_site = sn = None
         used = 0  # values saved, charged COST_SLOT each
-        for f in frames:
-            info, site, vals = f
+        for info, site, vals in frames:
             if info is not last_info or site != last_site:  # runs of one shape are the rule
                 key = (info, site)
                 sn = local.get(key)
                 if sn is None:
                     if len(vals) != len(info.sites.get(site, ())):
-                        raise NotSer(f, "continuation", "a frame has the wrong number of values for its resume point")
+                        raise NotSer((info, site, vals), "continuation", "a frame has the wrong number of values for its resume point")
                     sn = local[key] = len(local)
                 last_info, last_site = info, site
                 nv = len(vals)
@@ -638,7 +644,7 @@ class Encoder:
                         ap(x & 0xFF)
                         continue
                 elif t is str:
-                    i = strtab[x]
+                    i = string_index(x, len(strtab))
                     if i < 32:
                         ap(0x40 | i)
                     elif i < 0x80:
@@ -746,12 +752,12 @@ def _e_bytes(e, v, d):
 
 def _e_keyword(e, v, d):
     e.buf.append(T_KEYWORD)
-    wvarint(e.buf, e.strtab[v.name])
+    wvarint(e.buf, e.strtab.setdefault(v.name, len(e.strtab)))
 
 
 def _e_symbol(e, v, d):
     e.buf.append(T_SYMBOL)
-    wvarint(e.buf, e.strtab[v.name])
+    wvarint(e.buf, e.strtab.setdefault(v.name, len(e.strtab)))
 
 
 def _e_option_none(e, v, d):
@@ -802,11 +808,12 @@ def _e_list(e, v, d):
     k = len(firsts)
     e.cost += k * COST_SLOT
     buf.append(T_LIST)
-    wvarint(buf, k)
-    if k < COLUMN_MIN:
+    if k < COLUMN_MIN:  # and so a one-byte varint
+        buf.append(k)
         buf.append(C_GENERAL << 4)
         e.enc_seq(firsts, d)
     else:
+        wvarint(buf, k)
         e.enc_column(tuple(firsts), d)
     if type(node) is PList and not node.count:
         buf.append(T_EMPTY)
@@ -971,7 +978,10 @@ def _e_cont(e, k, d):
     n = len(frames)
     e.cost += n * (COST_FRAME + COST_SLOT)  # and COST_SLOT per saved value: rows / enc_frames add it
     buf.append(T_CONT)
-    wvarint(buf, n)
+    if n < 0x80:
+        buf.append(n)
+    else:
+        wvarint(buf, n)
     if k.handler is None:
         buf.append(T_NIL)
     else:
@@ -990,7 +1000,11 @@ def _e_cont(e, k, d):
         buf.append(len(local))  # fewer than 32 shapes: a one-byte varint
         shape_entry = e.shape_entry
         for info, site in local:
-            wvarint(buf, shape_entry(info, site)[0])
+            si = shape_entry(info, site)[0]
+            if si < 0x80:
+                buf.append(si)
+            else:
+                wvarint(buf, si)
         buf.append(5)
         buf += body
 

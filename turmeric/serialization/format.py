@@ -83,17 +83,17 @@ def encode(root, compress_threshold=COMPRESS_THRESHOLD, limits=DEFAULT_LIMITS):
         parts, n, charge = _payload(root, limits, True)
         if charge > budget(n + head_len):
             raise Thrown(make_error("not-serializable", "value", "the value itself (too large to decode within the memory budget)"))
-    lenb = _LEN_BYTES[n] if n < 128 else _varint_bytes(n)
+    lenb = _LEN_BYTES[n] if n < 128 else bytes(((n & 0x7F) | 0x80, n >> 7)) if n < 0x4000 else _varint_bytes(n)
     if compress_threshold is not None and n >= compress_threshold:
-        payload = b"".join(parts)
-        z = zlib.compress(payload, COMPRESS_LEVEL)
+        z = zlib.compress(b"".join(parts), COMPRESS_LEVEL)
         zlen = len(z) + head_len
         if len(z) < n and n <= INFLATE_MAX * zlen + INFLATE_BASE and charge <= budget(zlen):
             head, head_crc = _HEADS[FLAG_ZLIB]
             return b"".join((head, zlib.crc32(z, zlib.crc32(lenb, head_crc)).to_bytes(4, "little"), lenb, z))
-    payload = b"".join(parts)
     head, head_crc = _HEADS[0]
-    return b"".join((head, zlib.crc32(payload, zlib.crc32(lenb, head_crc)).to_bytes(4, "little"), lenb, payload))
+    header, strtab, body = parts  # the CRC runs over the parts: no joined copy of the payload
+    crc = zlib.crc32(body, zlib.crc32(strtab, zlib.crc32(header, zlib.crc32(lenb, head_crc))))
+    return b"".join((head, crc.to_bytes(4, "little"), lenb, header, strtab, body))
 
 
 def _varint_bytes(n):
@@ -117,7 +117,8 @@ def _payload(root, limits, no_cheap):
             path = f"{path} ({e.detail})" if path else e.detail
         raise Thrown(make_error("not-serializable", e.tname, path)) from None
     finally:
-        enc.restore()
+        if enc.room is not None:
+            enc.restore()
     header = enc.header()  # with its length
     strtab = enc.string_table()
     n = len(header) + len(strtab) + len(body)
