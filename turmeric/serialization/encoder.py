@@ -119,6 +119,7 @@ _PRESEED_MEMO = {id(x): i for i, x in enumerate(PRESEEDED)}
 _FN_STATIC: dict = {}  # id(FnInfo) -> (FnInfo, encoded static part of its FN entry)
 _SITE_BYTES: dict = {}  # a resume point's names (a tuple of strings) -> their encoding
 _I64 = 0x8000000000000000
+_NO_RUN = 0x3FFFFFFF  # Encoder.open_lo when no list's elements are being written (a one-digit int: comparisons stay specialized; a larger index is only checked in vain)
 
 
 class Encoder:
@@ -138,9 +139,13 @@ class Encoder:
         "check_at",
         "cost",
         "no_cheap",
+        "runs",
+        "open_lo",
+        "splits",
+        "found",
     )
 
-    def __init__(self, limits, room=None, no_cheap=False):
+    def __init__(self, limits, room=None, no_cheap=False, splits=frozenset()):
         self.buf = bytearray()
         self.memo = _PRESEED_MEMO.copy()  # id(object) -> object index
         self.strtab = {}  # string -> table index, in order of first use (setdefault(s, len): no defaultdict, whose misses cost twice as much)
@@ -156,6 +161,18 @@ class Encoder:
         self.struct_kinds = {}  # StructType -> (tag, name index, method)
         self.cost = 0  # the reader's memory charge for slots, entries, frames and closures (layout.py)
         self.no_cheap = no_cheap  # never store a value in less than a byte (see format.encode)
+        # A list's fresh cells are numbered before their elements are written, and the reader
+        # builds them only after reading the elements: a back-reference from an element to one
+        # of those cells (an element that reaches the list's own tail, as in (cons xs xs)) would
+        # be to an unfinished value. While a list's elements are written, `runs` holds its cells'
+        # (first index, end index, first cell) and `open_lo` the lowest such index; a
+        # back-reference at or above open_lo is checked (pending), and a cell found pending is
+        # put in `found`: format._payload writes the blob again with `splits` (ids of cells
+        # that start a list of their own) holding it, so the element writes that cell itself.
+        self.runs = []
+        self.open_lo = _NO_RUN
+        self.splits = splits
+        self.found = None
 
     def restore(self):
         """Put back the recursion limit if deep nesting raised it."""
@@ -373,6 +390,19 @@ class Encoder:
             + self.cost
         )
 
+    def pending(self, i):
+        """A back-reference to object i is being written: if i is a list cell whose list's
+        elements are being written, note that cell in `found` (see __init__)."""
+        for lo, hi, start in self.runs:
+            if lo <= i < hi:
+                node = start
+                for _ in range(i - lo):
+                    node = node.rest
+                if self.found is None:
+                    self.found = set()
+                self.found.add(id(node))
+                return
+
     def deep(self, v, d):
         if d > self.max_depth:
             raise NotSer(v, type_name(v), f"nested deeper than {self.max_depth} levels")
@@ -436,6 +466,7 @@ class Encoder:
         string_index = strtab.setdefault
         memo_get = self.memo.get
         enc = self.enc
+        open_lo = self.open_lo  # the same after each enc(x): a list's run is closed when it returns
         for x in xs:
             t = type(x)
             if t is int:
@@ -461,6 +492,8 @@ class Encoder:
                     continue
                 i = memo_get(id(x))
                 if i is not None:
+                    if i >= open_lo:
+                        self.pending(i)
                     ap(T_BACKREF)
                     if i < 0x80:
                         ap(i)
@@ -522,7 +555,11 @@ class Encoder:
         if kinds is not None:
             idx = list(map(self.memo.get, map(id, col)))
             if None not in idx:
-                w = uwidth(max(idx))
+                top = max(idx)
+                if top >= self.open_lo:
+                    for i in idx:
+                        self.pending(i)
+                w = uwidth(top)
                 buf.append(C_REF << 4 | w)
                 buf += _struct.pack(f"<{m}{UFMT[w]}", *idx)
                 return
@@ -671,6 +708,14 @@ class Encoder:
                     continue
                 enc(x, d)
         self.cost += COST_SLOT * used
+        if self.runs:  # inside a list's elements: the back-references above, checked (see __init__)
+            open_lo = self.open_lo
+            for _, _, vals in frames:
+                for x in vals:
+                    if type(x) is PList:
+                        i = memo_get(id(x))
+                        if i is not None and i >= open_lo:
+                            self.pending(i)
 
     def classify(self, v, t):
         """The handler for a type not in the table (structs, subclasses, instance types, hosts)."""
@@ -787,6 +832,8 @@ def _e_list(e, v, d):
     memo = e.memo
     i = memo.get(id(v))
     if i is not None:
+        if i >= e.open_lo:
+            e.pending(i)
         e.buf.append(T_BACKREF)
         wvarint(e.buf, i)
         return
@@ -795,26 +842,49 @@ def _e_list(e, v, d):
         e.deep(v, d)
     firsts = []
     node = v
-    n = len(memo)
-    while node.count and type(node) is PList:  # an ArraySeq tail is encoded as one value
-        k = id(node)
-        if k in memo:
-            break
-        memo[k] = n
-        n += 1
-        firsts.append(node.first)
-        node = node.rest
+    n = base = len(memo)
+    if e.splits:  # a cell that an element of this list writes (see Encoder.__init__) ends the run
+        splits = e.splits
+        while node.count and type(node) is PList:
+            k = id(node)
+            if k in memo or (k in splits and node is not v):
+                break
+            memo[k] = n
+            n += 1
+            firsts.append(node.first)
+            node = node.rest
+    else:
+        while node.count and type(node) is PList:  # an ArraySeq tail is encoded as one value
+            k = id(node)
+            if k in memo:
+                break
+            memo[k] = n
+            n += 1
+            firsts.append(node.first)
+            node = node.rest
     buf = e.buf
     k = len(firsts)
     e.cost += k * COST_SLOT
     buf.append(T_LIST)
-    if k < COLUMN_MIN:  # and so a one-byte varint
-        buf.append(k)
+    if k == 1:  # the common cons onto a list already written: its element cannot reach its own cell
+        buf.append(1)
         buf.append(C_GENERAL << 4)
         e.enc_seq(firsts, d)
     else:
-        wvarint(buf, k)
-        e.enc_column(tuple(firsts), d)
+        runs = e.runs
+        runs.append((base, n, v))  # these cells are unfinished for the reader while their elements are read
+        lo = e.open_lo
+        if base < lo:
+            e.open_lo = base
+        if k < COLUMN_MIN:  # and so a one-byte varint
+            buf.append(k)
+            buf.append(C_GENERAL << 4)
+            e.enc_seq(firsts, d)
+        else:
+            wvarint(buf, k)
+            e.enc_column(tuple(firsts), d)
+        runs.pop()
+        e.open_lo = lo
     if type(node) is PList and not node.count:
         buf.append(T_EMPTY)
     else:

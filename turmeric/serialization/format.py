@@ -111,6 +111,8 @@ def _payload(root, limits, no_cheap):
     enc = Encoder(limits, None, no_cheap)
     try:
         body = enc.run(root)
+        if enc.found is not None:  # an element reached its own list's tail (encoder.Encoder.__init__)
+            enc, body = _split_lists(root, limits, no_cheap, enc)
     except NotSer as e:
         path = find_path(root, e.value, enc.reps)
         if e.detail:
@@ -123,6 +125,24 @@ def _payload(root, limits, no_cheap):
     strtab = enc.string_table()
     n = len(header) + len(strtab) + len(body)
     return (header, strtab, body), n, enc.charge(n, len(strtab))
+
+
+def _split_lists(root, limits, no_cheap, enc):
+    """Write the value again, each list that an element of it reaches split where the element
+    reaches it, until no element reaches a cell of its own list: (the encoder, the body)."""
+    splits = frozenset()
+    while enc.found:
+        new = splits | enc.found
+        if len(new) == len(splits):  # cannot happen: a split cell starts a list of its own
+            raise AssertionError("splitting the lists found no new cell")
+        splits = new
+        enc = Encoder(limits, enc.room, no_cheap, splits)
+        try:
+            body = enc.run(root)
+        except BaseException:
+            enc.restore()  # _payload's finally restores the first encoder's room only
+            raise
+    return enc, body
 
 
 class LiveHooks(Hooks):
