@@ -321,3 +321,42 @@ def test_a_continuation_in_a_list_holding_the_lists_tail_round_trips(tmp_path):
         got = api.deserialize(api.serialize(v))
         assert got.rest == xs and got.first(0) == n * (n + 1) // 2
         assert got.first.frames[-1][2][0] is got.rest
+
+
+# --- deep nesting within the default recursion limit ------------------------------------------------
+# Writing or reading one level of a vector, tuple or map takes up to 5 Python frames; the
+# encoder and decoder made room on the stack only past 200 levels, which overflowed CPython's
+# default limit of 1000 first (a raw RecursionError from serialize, corrupt-data from deserialize).
+
+
+def _nest(kind, depth):
+    v = 1
+    for _ in range(depth):
+        if kind == "vector":
+            v = pvector([v])
+        elif kind == "tuple":
+            v = (v,)
+        elif kind == "wide vector":  # a column of 40 elements at each level
+            v = pvector([v, *range(39)])
+        else:
+            v = pmap({"k": v})
+    return v
+
+
+@pytest.mark.parametrize("depth", [150, 200, 3000])
+@pytest.mark.parametrize("kind", ["vector", "tuple", "wide vector", "map"])
+def test_deep_nesting_round_trips_under_the_default_recursion_limit(kind, depth):
+    import sys
+
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)  # CPython's default, what a program calling the API has
+    try:
+        v = _nest(kind, depth)
+        b = api.serialize(v)
+        got = api.deserialize(b)
+    finally:
+        sys.setrecursionlimit(old)
+    for _ in range(depth):
+        got = got["k"] if kind == "map" else got[0]
+    assert got == 1
+    assert sys.getrecursionlimit() == old

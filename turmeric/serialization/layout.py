@@ -76,7 +76,7 @@ class StackRoom:
             while f is not None:
                 n += 1
                 f = f.f_back
-            need = n + 4 * self.max_depth + 1000
+            need = n + 6 * self.max_depth + 1000  # the encoder and decoder take up to 5 frames per level
             self.old = sys.getrecursionlimit()
             if need > self.old:
                 sys.setrecursionlimit(need)
@@ -158,7 +158,7 @@ WIDTH = (1, 2, 4, 8)
 
 FLOAT = _struct.Struct(">d")
 PENDING = object()  # an object slot whose value is still being decoded
-DEPTH_CHECK = 200  # beyond this nesting, check the depth limit and make room on the Python stack
+DEPTH_CHECK = 100  # beyond this nesting, check the depth limit and make room on the Python stack (up to 5 Python frames a level: 200 levels overflowed the default limit of 1000)
 NO_MEMO = frozenset({int, str, float, bool, type(None), bytes, Keyword, Symbol, OptionNone})
 PRESEEDED = (EMPTY, None, True, False, NONE)  # objects 0..4 of every blob
 
