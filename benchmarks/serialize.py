@@ -23,10 +23,10 @@ both directions and no more bytes than Racket; depth 1,000 under 2 ms each way; 
 roughly linear in depth (us per frame, log-log slope).
 
 Two ratios are printed: the ratio of the two medians, and the paired ratio, the median
-over repetitions of (that repetition's Racket time / the Turmeric time measured right
-after it). A shared machine speeds up and slows down by a factor of two over seconds;
-pairing samples taken close together cancels most of that, so the targets are judged on
-the paired ratio (both are printed; they agree when the machine is quiet).
+over repetitions of (that repetition's Racket time / that repetition's Turmeric time,
+taken a second or two after Racket's). A shared machine speeds up and slows down by up
+to 2x over seconds to minutes, and neither estimate is free of that, so a ratio target is
+met only when both are at or above it; each cell shows both (median ratio / paired).
 """
 
 from __future__ import annotations
@@ -313,15 +313,17 @@ def main(argv=None):
     def ge(a, b, k=1.0):
         return None if a is None or b is None else a >= k * b
 
+    def speedup(d, op, k):
+        """Met when the ratio of medians and the paired ratio both reach k: 'yes (median / paired)'."""
+        r, t, p = res[d]["r_" + op], res[d]["t_" + op], res[d]["p_" + op]
+        both = None if r is None or t is None or p is None else (r >= k * t and p >= k)
+        return f"{check(both)} ({fmt_ratio(r, t)} / {fmt_ratio(p, 1)})"
+
     rows = []
     for op, name in (("ser", "serialize"), ("de", "deserialize")):
-        rows.append(
-            [f"{SPEEDUP_TARGET:.0f}x faster than Racket, {name} (paired)"]
-            + [f"{check(ge(res[d]['p_' + op], SPEEDUP_TARGET))} ({fmt_ratio(res[d]['p_' + op], 1)})" for d in DEPTHS]
-        )
+        rows.append([f"{SPEEDUP_TARGET:.0f}x faster than Racket, {name}"] + [speedup(d, op, SPEEDUP_TARGET) for d in DEPTHS])
     rows.append(
-        [f"{SER10_TARGET:.0f}x faster than Racket, serialize (paired)"]
-        + [f"{check(ge(res[d]['p_ser'], SER10_TARGET))} ({fmt_ratio(res[d]['p_ser'], 1)})" if d == 10 else "" for d in DEPTHS]
+        [f"{SER10_TARGET:.0f}x faster than Racket, serialize"] + [speedup(d, "ser", SER10_TARGET) if d == 10 else "" for d in DEPTHS]
     )
     rows.append(
         ["bytes <= Racket"]
