@@ -843,7 +843,10 @@ def _e_list(e, v, d):
     firsts = []
     node = v
     n = base = len(memo)
-    if e.splits:  # a cell that an element of this list writes (see Encoder.__init__) ends the run
+    # A cell that an element of this list writes (see Encoder.__init__) ends the run. Only a
+    # retried write has such cells: the plain loop below keeps that test out of every other
+    # walk (one loop with the test costs 1-2% of a depth-10 to 100 serialize, callgrind).
+    if e.splits:
         splits = e.splits
         while node.count and type(node) is PList:
             k = id(node)
